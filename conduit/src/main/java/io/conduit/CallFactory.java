@@ -1,0 +1,10 @@
+package io.conduit;
+
+/**
+ * Creates client calls. {@link Channel} is one; interceptors wrap one in another. Stubs take a
+ * {@code CallFactory}, so an intercepted channel works wherever a channel does.
+ */
+@FunctionalInterface
+public interface CallFactory {
+  <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options);
+}

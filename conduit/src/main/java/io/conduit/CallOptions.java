@@ -1,0 +1,97 @@
+package io.conduit;
+
+import java.time.Duration;
+
+/**
+ * Per-call settings: deadline, wait-for-ready, compression and message size limits. Immutable;
+ * each {@code with*} method returns a copy.
+ */
+public final class CallOptions {
+
+  /** No deadline, fail fast, no compression, channel limits. */
+  public static final CallOptions DEFAULT = new CallOptions(null, false, null, -1, -1);
+
+  private final Deadline deadline;
+  private final boolean waitForReady;
+  private final String compression;
+  private final int maxInboundMessageSize;
+  private final int maxOutboundMessageSize;
+
+  private CallOptions(Deadline deadline, boolean waitForReady, String compression,
+      int maxInboundMessageSize, int maxOutboundMessageSize) {
+    this.deadline = deadline;
+    this.waitForReady = waitForReady;
+    this.compression = compression;
+    this.maxInboundMessageSize = maxInboundMessageSize;
+    this.maxOutboundMessageSize = maxOutboundMessageSize;
+  }
+
+  /** The deadline, or {@code null} for none. */
+  public Deadline deadline() {
+    return deadline;
+  }
+
+  public CallOptions withDeadline(Deadline newDeadline) {
+    return new CallOptions(newDeadline, waitForReady, compression, maxInboundMessageSize,
+        maxOutboundMessageSize);
+  }
+
+  /** A deadline {@code timeout} from now. */
+  public CallOptions withTimeout(Duration timeout) {
+    return withDeadline(Deadline.after(timeout));
+  }
+
+  public boolean isWaitForReady() {
+    return waitForReady;
+  }
+
+  /** Wait for a ready connection instead of failing fast (doc/wait-for-ready.md). */
+  public CallOptions withWaitForReady(boolean enabled) {
+    return new CallOptions(deadline, enabled, compression, maxInboundMessageSize,
+        maxOutboundMessageSize);
+  }
+
+  /** The compressor name for request messages ({@code "gzip"}...), or {@code null}. */
+  public String compression() {
+    return compression;
+  }
+
+  public CallOptions withCompression(String compressorName) {
+    return new CallOptions(deadline, waitForReady, compressorName, maxInboundMessageSize,
+        maxOutboundMessageSize);
+  }
+
+  /** The largest response message accepted, or -1 for the channel's limit. */
+  public int maxInboundMessageSize() {
+    return maxInboundMessageSize;
+  }
+
+  public CallOptions withMaxInboundMessageSize(int bytes) {
+    return new CallOptions(deadline, waitForReady, compression, checkSize(bytes),
+        maxOutboundMessageSize);
+  }
+
+  /** The largest request message sent, or -1 for no limit. */
+  public int maxOutboundMessageSize() {
+    return maxOutboundMessageSize;
+  }
+
+  public CallOptions withMaxOutboundMessageSize(int bytes) {
+    return new CallOptions(deadline, waitForReady, compression, maxInboundMessageSize,
+        checkSize(bytes));
+  }
+
+  private static int checkSize(int bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("message size limit must be >= 0: " + bytes);
+    }
+    return bytes;
+  }
+
+  @Override
+  public String toString() {
+    return "CallOptions{deadline=" + deadline + ", waitForReady=" + waitForReady
+        + ", compression=" + compression + ", maxInbound=" + maxInboundMessageSize
+        + ", maxOutbound=" + maxOutboundMessageSize + "}";
+  }
+}

@@ -1,0 +1,47 @@
+package io.conduit;
+
+/**
+ * The client side of one RPC: the low-level API that stubs and interceptors build on.
+ *
+ * <p>Call {@link #start} once, then {@link #request} messages, {@link #sendMessage},
+ * {@link #halfClose}; {@link #cancel} at any time. Methods may be called from any thread but not
+ * concurrently. Listener callbacks for one call never run concurrently and never on an I/O
+ * thread (unless the channel is built with a direct executor).
+ */
+public abstract class ClientCall<Q, R> {
+
+  /** Receives the events of a call; {@link #onClose} comes exactly once, last. */
+  public abstract static class Listener<R> {
+    /** The response headers arrived (not called for a Trailers-Only response). */
+    public void onHeaders(Metadata headers) {}
+
+    /** A response message arrived; one per {@link ClientCall#request} credit. */
+    public void onMessage(R message) {}
+
+    /** The call finished, successfully or not. */
+    public void onClose(Status status, Metadata trailers) {}
+
+    /** {@link ClientCall#isReady()} became true: the call can take more messages. */
+    public void onReady() {}
+  }
+
+  /** Starts the call, sending {@code headers} (custom metadata) to the server. */
+  public abstract void start(Listener<R> listener, Metadata headers);
+
+  /** Asks for up to {@code numMessages} more response messages. */
+  public abstract void request(int numMessages);
+
+  /** Cancels the call; the listener sees CANCELLED unless it has completed already. */
+  public abstract void cancel(String message, Throwable cause);
+
+  /** No more request messages will be sent. */
+  public abstract void halfClose();
+
+  /** Sends a request message. Never blocks; check {@link #isReady()} to avoid buffering. */
+  public abstract void sendMessage(Q message);
+
+  /** Whether a message sent now would go out without buffering beyond the transport's limit. */
+  public boolean isReady() {
+    return true;
+  }
+}

@@ -1,0 +1,248 @@
+package io.conduit;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+
+/**
+ * The scope a piece of work runs in: a deadline, a cancellation signal and typed values, carried
+ * on the current thread.
+ *
+ * <p>A server runs each handler callback in the call's context, so client calls made from a
+ * handler inherit the remaining deadline and are cancelled when the incoming call is cancelled.
+ * To carry a context to another thread, use {@link #wrap(Runnable)} or {@link #executor}.
+ *
+ * <pre>{@code
+ * Context ctx = Context.current();
+ * executor.execute(ctx.wrap(() -> stub.sayHello(request)));   // same deadline, same cancellation
+ * }</pre>
+ */
+public class Context {
+
+  /** A typed key for values carried in a context. */
+  public static final class Key<T> {
+    private final String name;
+
+    private Key(String name) {
+      this.name = name;
+    }
+
+    public static <T> Key<T> of(String name) {
+      return new Key<>(Objects.requireNonNull(name, "name"));
+    }
+
+    /** The value in the current context, or {@code null}. */
+    public T get() {
+      return Context.current().get(this);
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** The context with no deadline, no values, never cancelled. */
+  public static final Context ROOT = new Context(null, Map.of(), null);
+
+  private static final ThreadLocal<Context> CURRENT = new ThreadLocal<>();
+
+  private final Context parent;
+  private final Map<Key<?>, Object> values;
+  private final Deadline deadline;
+
+  Context(Context parent, Map<Key<?>, Object> values, Deadline deadline) {
+    this.parent = parent;
+    this.values = values;
+    this.deadline = deadline;
+  }
+
+  /** The current thread's context; {@link #ROOT} when none is attached. */
+  public static Context current() {
+    Context c = CURRENT.get();
+    return c == null ? ROOT : c;
+  }
+
+  /** The deadline, or {@code null}. */
+  public Deadline deadline() {
+    return deadline;
+  }
+
+  @SuppressWarnings("unchecked")
+  public <T> T get(Key<T> key) {
+    return (T) values.get(key);
+  }
+
+  /** Whether this context, or one it derives from, was cancelled. */
+  public boolean isCancelled() {
+    return parent != null && parent.isCancelled();
+  }
+
+  /** Why it was cancelled, or {@code null}. */
+  public Throwable cancellationCause() {
+    return parent == null ? null : parent.cancellationCause();
+  }
+
+  /** Runs {@code listener} once when this context is cancelled (at once if it is). */
+  public void addListener(Runnable listener) {
+    if (parent != null) {
+      parent.addListener(listener);
+    }
+  }
+
+  public void removeListener(Runnable listener) {
+    if (parent != null) {
+      parent.removeListener(listener);
+    }
+  }
+
+  /** A child carrying {@code value} under {@code key}. */
+  public <T> Context withValue(Key<T> key, T value) {
+    Map<Key<?>, Object> copy = new HashMap<>(values);
+    copy.put(key, value);
+    return new Context(this, Map.copyOf(copy), deadline);
+  }
+
+  /** A cancellable child; cancelled when this one is, or by its own {@code cancel}. */
+  public CancellableContext withCancellation() {
+    return new CancellableContext(this, values, deadline);
+  }
+
+  /** A cancellable child with the earlier of this deadline and {@code newDeadline}. */
+  public CancellableContext withDeadline(Deadline newDeadline) {
+    return new CancellableContext(this, values, newDeadline.minimum(deadline));
+  }
+
+  /** Attaches this context to the current thread; returns the previous one for {@link #detach}. */
+  public Context attach() {
+    Context previous = CURRENT.get();
+    CURRENT.set(this);
+    return previous == null ? ROOT : previous;
+  }
+
+  /** Restores {@code previous} (the value {@link #attach} returned). */
+  public void detach(Context previous) {
+    CURRENT.set(previous == ROOT ? null : previous);
+  }
+
+  public void run(Runnable task) {
+    Context previous = attach();
+    try {
+      task.run();
+    } finally {
+      detach(previous);
+    }
+  }
+
+  public <T> T call(Callable<T> task) throws Exception {
+    Context previous = attach();
+    try {
+      return task.call();
+    } finally {
+      detach(previous);
+    }
+  }
+
+  /** {@code task} bound to run in this context on whatever thread runs it. */
+  public Runnable wrap(Runnable task) {
+    return () -> run(task);
+  }
+
+  /** An executor that runs every task in this context. */
+  public Executor executor(Executor delegate) {
+    return task -> delegate.execute(wrap(task));
+  }
+
+  /** A context that can be cancelled; cancel it when the work it scopes is over. */
+  public static final class CancellableContext extends Context implements AutoCloseable {
+    private final Object lock = new Object();
+    private List<Runnable> listeners;
+    private Throwable cause;
+    private boolean cancelled;
+    private final Runnable parentListener;
+
+    CancellableContext(Context parent, Map<Key<?>, Object> values, Deadline deadline) {
+      super(parent, values, deadline);
+      this.parentListener = () -> cancel(parent.cancellationCause());
+      parent.addListener(parentListener);
+    }
+
+    @Override
+    public boolean isCancelled() {
+      synchronized (lock) {
+        if (cancelled) {
+          return true;
+        }
+      }
+      return super.isCancelled();
+    }
+
+    @Override
+    public Throwable cancellationCause() {
+      synchronized (lock) {
+        if (cancelled) {
+          return cause;
+        }
+      }
+      return super.cancellationCause();
+    }
+
+    @Override
+    public void addListener(Runnable listener) {
+      synchronized (lock) {
+        if (!cancelled) {
+          if (listeners == null) {
+            listeners = new ArrayList<>(2);
+          }
+          listeners.add(listener);
+          return;
+        }
+      }
+      listener.run();
+    }
+
+    @Override
+    public void removeListener(Runnable listener) {
+      synchronized (lock) {
+        if (listeners != null) {
+          listeners.remove(listener);
+        }
+      }
+    }
+
+    /** Cancels this context and its descendants; returns false if it was cancelled already. */
+    public boolean cancel(Throwable cause) {
+      List<Runnable> toRun;
+      synchronized (lock) {
+        if (cancelled) {
+          return false;
+        }
+        cancelled = true;
+        this.cause = cause;
+        toRun = listeners;
+        listeners = null;
+      }
+      parentOf(this).removeListener(parentListener);
+      if (toRun != null) {
+        for (Runnable r : toRun) {
+          r.run();
+        }
+      }
+      return true;
+    }
+
+    /** Cancels with no cause. */
+    @Override
+    public void close() {
+      cancel(null);
+    }
+
+    private static Context parentOf(Context c) {
+      return c.parent;
+    }
+  }
+}

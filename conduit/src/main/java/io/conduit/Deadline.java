@@ -1,0 +1,100 @@
+package io.conduit;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An absolute point in time by which a call must complete, measured on a monotonic clock.
+ *
+ * <p>A deadline set on a server call's client propagates: client calls made while handling it
+ * inherit the remaining time (see {@link Context}).
+ */
+public final class Deadline implements Comparable<Deadline> {
+
+  /** A monotonic nanosecond clock; tests substitute a fake one. */
+  @FunctionalInterface
+  public interface Ticker {
+    long nanoTime();
+
+    /** The JVM's {@link System#nanoTime()}. */
+    Ticker SYSTEM = System::nanoTime;
+  }
+
+  // Far enough to mean "no deadline" yet far from overflowing when added to nanoTime().
+  private static final long MAX_NANOS = TimeUnit.DAYS.toNanos(365L * 100);
+
+  private final Ticker ticker;
+  private final long deadlineNanos;
+
+  private Deadline(Ticker ticker, long deadlineNanos) {
+    this.ticker = ticker;
+    this.deadlineNanos = deadlineNanos;
+  }
+
+  /** A deadline {@code timeout} from now. */
+  public static Deadline after(Duration timeout) {
+    return after(timeout, Ticker.SYSTEM);
+  }
+
+  public static Deadline after(long amount, TimeUnit unit) {
+    return after(amount, unit, Ticker.SYSTEM);
+  }
+
+  public static Deadline after(Duration timeout, Ticker ticker) {
+    return after(saturatedNanos(timeout), TimeUnit.NANOSECONDS, ticker);
+  }
+
+  public static Deadline after(long amount, TimeUnit unit, Ticker ticker) {
+    Objects.requireNonNull(ticker, "ticker");
+    long nanos = Math.max(-MAX_NANOS, Math.min(MAX_NANOS, unit.toNanos(amount)));
+    return new Deadline(ticker, ticker.nanoTime() + nanos);
+  }
+
+  /** Nanoseconds left; negative once expired. */
+  public long remainingNanos() {
+    return deadlineNanos - ticker.nanoTime();
+  }
+
+  public long timeRemaining(TimeUnit unit) {
+    return unit.convert(remainingNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  public Duration timeRemaining() {
+    return Duration.ofNanos(remainingNanos());
+  }
+
+  public boolean isExpired() {
+    return remainingNanos() <= 0;
+  }
+
+  /** The earlier of this deadline and {@code other} (which may be {@code null}). */
+  public Deadline minimum(Deadline other) {
+    return other == null || compareTo(other) <= 0 ? this : other;
+  }
+
+  /** Runs {@code task} when the deadline expires (at once if it has). */
+  public ScheduledFuture<?> runOnExpiration(Runnable task, ScheduledExecutorService scheduler) {
+    return scheduler.schedule(task, Math.max(0, remainingNanos()), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public int compareTo(Deadline other) {
+    return Long.compare(deadlineNanos - other.deadlineNanos, 0);
+  }
+
+  @Override
+  public String toString() {
+    return "Deadline[" + timeRemaining() + " from now]";
+  }
+
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return d.isNegative() ? -MAX_NANOS : MAX_NANOS;
+    }
+  }
+}

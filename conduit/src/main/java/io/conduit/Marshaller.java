@@ -1,0 +1,57 @@
+package io.conduit;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Turns messages of type {@code T} into bytes and back.
+ *
+ * <p>The transport asks for the exact size first, then hands {@link #write} a buffer with exactly
+ * that many bytes remaining, so messages are serialized straight into pooled network buffers.
+ * {@code io.conduit.protobuf.ProtoMarshaller} implements it for protobuf messages.
+ */
+public interface Marshaller<T> {
+
+  /** The number of bytes {@link #write} will produce for {@code value}. */
+  int serializedSize(T value);
+
+  /** Writes exactly {@link #serializedSize} bytes of {@code value} at {@code target}'s position. */
+  void write(T value, ByteBuffer target);
+
+  /**
+   * Parses a whole message from {@code source}'s remaining bytes. The buffer is valid only during
+   * the call; implementations must copy what they keep. Throw any exception for bad input: the
+   * call fails with INTERNAL.
+   */
+  T parse(ByteBuffer source);
+
+  /** A marshaller from byte-array functions; simple, at the cost of one copy each way. */
+  static <T> Marshaller<T> ofBytes(Function<T, byte[]> encoder, Function<byte[], T> decoder) {
+    Objects.requireNonNull(encoder, "encoder");
+    Objects.requireNonNull(decoder, "decoder");
+    return new Marshaller<>() {
+      @Override
+      public int serializedSize(T value) {
+        return encoder.apply(value).length;
+      }
+
+      @Override
+      public void write(T value, ByteBuffer target) {
+        target.put(encoder.apply(value));
+      }
+
+      @Override
+      public T parse(ByteBuffer source) {
+        byte[] bytes = new byte[source.remaining()];
+        source.get(bytes);
+        return decoder.apply(bytes);
+      }
+    };
+  }
+
+  /** The identity marshaller for raw bytes. */
+  static Marshaller<byte[]> bytes() {
+    return ofBytes(Function.identity(), Function.identity());
+  }
+}

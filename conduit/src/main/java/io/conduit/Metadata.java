@@ -1,0 +1,240 @@
+package io.conduit;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Call metadata: the custom headers and trailers of a call, an ordered multimap of lower-case
+ * keys to values.
+ *
+ * <p>Keys ending in {@code -bin} hold binary values (base64 on the wire); all other keys hold
+ * printable ASCII values.
+ *
+ * <pre>{@code
+ * Metadata headers = new Metadata()
+ *     .add("x-request-id", "42")
+ *     .addBinary("trace-bin", traceBytes);
+ * }</pre>
+ *
+ * <p>Not thread-safe: build it on one thread, then hand it over.
+ */
+public final class Metadata {
+
+  /** The suffix that marks binary keys. */
+  public static final String BINARY_SUFFIX = "-bin";
+
+  /** One key and its value: {@code value} is a {@link String} or, for binary keys, a {@code byte[]}. */
+  public record Entry(String key, Object value) {
+    public boolean isBinary() {
+      return value instanceof byte[];
+    }
+
+    /** The value as it is sent: the ASCII value, or the unpadded base64 of a binary value. */
+    public String wireValue() {
+      return value instanceof byte[] b
+          ? Base64.getEncoder().withoutPadding().encodeToString(b)
+          : (String) value;
+    }
+  }
+
+  private final List<Entry> entries;
+
+  public Metadata() {
+    this.entries = new ArrayList<>(4);
+  }
+
+  /** A copy of {@code other}. */
+  public Metadata(Metadata other) {
+    this.entries = new ArrayList<>(other.entries);
+  }
+
+  /** Adds an ASCII value; {@code key} must not end in {@code -bin}. */
+  public Metadata add(String key, String value) {
+    String k = checkKey(key);
+    if (isBinaryKey(k)) {
+      throw new IllegalArgumentException("binary key '" + k + "' needs a byte[] value");
+    }
+    entries.add(new Entry(k, checkAsciiValue(k, value)));
+    return this;
+  }
+
+  /** Adds a binary value; {@code key} must end in {@code -bin}. */
+  public Metadata addBinary(String key, byte[] value) {
+    String k = checkKey(key);
+    if (!isBinaryKey(k)) {
+      throw new IllegalArgumentException("key '" + k + "' of a binary value must end in -bin");
+    }
+    entries.add(new Entry(k, Objects.requireNonNull(value, "value").clone()));
+    return this;
+  }
+
+  /**
+   * Adds a value as it came off the wire: base64 (padded or not) for binary keys. Used by
+   * transports; invalid keys or values throw {@link IllegalArgumentException}.
+   */
+  public Metadata addWireValue(String key, String wireValue) {
+    String k = checkKey(key);
+    if (isBinaryKey(k)) {
+      // A peer may join several binary values into one header, separated by commas.
+      for (String part : wireValue.split(",", -1)) {
+        entries.add(new Entry(k, decodeBase64(k, part)));
+      }
+    } else {
+      entries.add(new Entry(k, checkAsciiValue(k, wireValue)));
+    }
+    return this;
+  }
+
+  /** The last ASCII value for {@code key}, or {@code null}. */
+  public String get(String key) {
+    String k = normalize(key);
+    for (int i = entries.size() - 1; i >= 0; i--) {
+      Entry e = entries.get(i);
+      if (e.key.equals(k) && e.value instanceof String s) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  /** All ASCII values for {@code key}, in order; empty when there are none. */
+  public List<String> getAll(String key) {
+    String k = normalize(key);
+    List<String> out = new ArrayList<>(1);
+    for (Entry e : entries) {
+      if (e.key.equals(k) && e.value instanceof String s) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** The last binary value for {@code key}, or {@code null}. */
+  public byte[] getBinary(String key) {
+    String k = normalize(key);
+    for (int i = entries.size() - 1; i >= 0; i--) {
+      Entry e = entries.get(i);
+      if (e.key.equals(k) && e.value instanceof byte[] b) {
+        return b.clone();
+      }
+    }
+    return null;
+  }
+
+  /** All binary values for {@code key}, in order; empty when there are none. */
+  public List<byte[]> getAllBinary(String key) {
+    String k = normalize(key);
+    List<byte[]> out = new ArrayList<>(1);
+    for (Entry e : entries) {
+      if (e.key.equals(k) && e.value instanceof byte[] b) {
+        out.add(b.clone());
+      }
+    }
+    return out;
+  }
+
+  public boolean containsKey(String key) {
+    String k = normalize(key);
+    for (Entry e : entries) {
+      if (e.key.equals(k)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Removes every value of {@code key}; returns whether there was one. */
+  public boolean remove(String key) {
+    String k = normalize(key);
+    return entries.removeIf(e -> e.key.equals(k));
+  }
+
+  /** Adds every entry of {@code other}, after this one's. */
+  public Metadata merge(Metadata other) {
+    entries.addAll(other.entries);
+    return this;
+  }
+
+  /** The distinct keys, in first-seen order. */
+  public Set<String> keys() {
+    Set<String> keys = new LinkedHashSet<>();
+    for (Entry e : entries) {
+      keys.add(e.key);
+    }
+    return keys;
+  }
+
+  /** The entries in order, as an unmodifiable view. */
+  public List<Entry> entries() {
+    return Collections.unmodifiableList(entries);
+  }
+
+  public int size() {
+    return entries.size();
+  }
+
+  public boolean isEmpty() {
+    return entries.isEmpty();
+  }
+
+  public static boolean isBinaryKey(String key) {
+    return key.endsWith(BINARY_SUFFIX);
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("Metadata(");
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      sb.append(i == 0 ? "" : ",").append(e.key).append('=').append(e.wireValue());
+    }
+    return sb.append(')').toString();
+  }
+
+  private static String normalize(String key) {
+    return key.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static String checkKey(String key) {
+    Objects.requireNonNull(key, "key");
+    String k = normalize(key);
+    if (k.isEmpty()) {
+      throw new IllegalArgumentException("empty metadata key");
+    }
+    for (int i = 0; i < k.length(); i++) {
+      char c = k.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+      if (!ok) {
+        throw new IllegalArgumentException("invalid character '" + c + "' in metadata key '" + key + "'");
+      }
+    }
+    return k;
+  }
+
+  private static String checkAsciiValue(String key, String value) {
+    Objects.requireNonNull(value, "value");
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        throw new IllegalArgumentException(
+            "metadata value of '" + key + "' has a non-printable or non-ASCII character at " + i);
+      }
+    }
+    return value;
+  }
+
+  private static byte[] decodeBase64(String key, String value) {
+    // Accept padded and unpadded base64, as the spec requires; the JDK decoder takes both.
+    try {
+      return Base64.getDecoder().decode(value.trim().getBytes(StandardCharsets.US_ASCII));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("metadata value of '" + key + "' is not valid base64", e);
+    }
+  }
+}

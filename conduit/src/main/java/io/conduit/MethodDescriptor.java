@@ -1,0 +1,179 @@
+package io.conduit;
+
+import java.util.Objects;
+
+/**
+ * Describes one RPC method: its full name ({@code package.Service/Method}), its call type and how
+ * its request and response messages are marshalled. Generated code creates one per method.
+ *
+ * @param <Q> the request message type
+ * @param <R> the response message type
+ */
+public final class MethodDescriptor<Q, R> {
+
+  /** The four kinds of gRPC call. */
+  public enum Type {
+    UNARY(false, false),
+    CLIENT_STREAMING(true, false),
+    SERVER_STREAMING(false, true),
+    BIDI_STREAMING(true, true);
+
+    private final boolean clientStreaming;
+    private final boolean serverStreaming;
+
+    Type(boolean clientStreaming, boolean serverStreaming) {
+      this.clientStreaming = clientStreaming;
+      this.serverStreaming = serverStreaming;
+    }
+
+    /** Whether the client may send more than one message. */
+    public boolean clientStreaming() {
+      return clientStreaming;
+    }
+
+    /** Whether the server may send more than one message. */
+    public boolean serverStreaming() {
+      return serverStreaming;
+    }
+  }
+
+  private final Type type;
+  private final String fullMethodName;
+  private final String serviceName;
+  private final String methodName;
+  private final String path;
+  private final Marshaller<Q> requestMarshaller;
+  private final Marshaller<R> responseMarshaller;
+  private final boolean idempotent;
+  private final boolean safe;
+
+  private MethodDescriptor(Builder<Q, R> b) {
+    this.type = Objects.requireNonNull(b.type, "type");
+    this.fullMethodName = Objects.requireNonNull(b.fullMethodName, "fullMethodName");
+    int slash = fullMethodName.indexOf('/');
+    if (slash <= 0 || slash == fullMethodName.length() - 1 || fullMethodName.indexOf('/', slash + 1) >= 0) {
+      throw new IllegalArgumentException(
+          "full method name must be 'package.Service/Method': " + fullMethodName);
+    }
+    this.serviceName = fullMethodName.substring(0, slash);
+    this.methodName = fullMethodName.substring(slash + 1);
+    this.path = "/" + fullMethodName;
+    this.requestMarshaller = Objects.requireNonNull(b.requestMarshaller, "requestMarshaller");
+    this.responseMarshaller = Objects.requireNonNull(b.responseMarshaller, "responseMarshaller");
+    this.idempotent = b.idempotent;
+    this.safe = b.safe;
+  }
+
+  public static <Q, R> Builder<Q, R> newBuilder() {
+    return new Builder<>();
+  }
+
+  /** Shorthand for a descriptor without idempotency flags. */
+  public static <Q, R> MethodDescriptor<Q, R> of(
+      Type type, String fullMethodName, Marshaller<Q> request, Marshaller<R> response) {
+    return MethodDescriptor.<Q, R>newBuilder()
+        .type(type)
+        .fullMethodName(fullMethodName)
+        .requestMarshaller(request)
+        .responseMarshaller(response)
+        .build();
+  }
+
+  /** {@code service + "/" + method}. */
+  public static String fullMethodName(String service, String method) {
+    return service + "/" + method;
+  }
+
+  public Type type() {
+    return type;
+  }
+
+  /** {@code package.Service/Method}. */
+  public String fullMethodName() {
+    return fullMethodName;
+  }
+
+  /** {@code package.Service}. */
+  public String serviceName() {
+    return serviceName;
+  }
+
+  /** {@code Method}. */
+  public String methodName() {
+    return methodName;
+  }
+
+  /** The HTTP/2 {@code :path}: {@code /package.Service/Method}. */
+  public String path() {
+    return path;
+  }
+
+  public Marshaller<Q> requestMarshaller() {
+    return requestMarshaller;
+  }
+
+  public Marshaller<R> responseMarshaller() {
+    return responseMarshaller;
+  }
+
+  /** Whether the method may be safely repeated (proto option {@code IDEMPOTENT}). */
+  public boolean isIdempotent() {
+    return idempotent;
+  }
+
+  /** Whether the method has no side effects (proto option {@code NO_SIDE_EFFECTS}). */
+  public boolean isSafe() {
+    return safe;
+  }
+
+  @Override
+  public String toString() {
+    return "MethodDescriptor[" + fullMethodName + ", " + type + "]";
+  }
+
+  /** Builds a {@link MethodDescriptor}. */
+  public static final class Builder<Q, R> {
+    private Type type;
+    private String fullMethodName;
+    private Marshaller<Q> requestMarshaller;
+    private Marshaller<R> responseMarshaller;
+    private boolean idempotent;
+    private boolean safe;
+
+    private Builder() {}
+
+    public Builder<Q, R> type(Type type) {
+      this.type = type;
+      return this;
+    }
+
+    public Builder<Q, R> fullMethodName(String fullMethodName) {
+      this.fullMethodName = fullMethodName;
+      return this;
+    }
+
+    public Builder<Q, R> requestMarshaller(Marshaller<Q> marshaller) {
+      this.requestMarshaller = marshaller;
+      return this;
+    }
+
+    public Builder<Q, R> responseMarshaller(Marshaller<R> marshaller) {
+      this.responseMarshaller = marshaller;
+      return this;
+    }
+
+    public Builder<Q, R> idempotent(boolean idempotent) {
+      this.idempotent = idempotent;
+      return this;
+    }
+
+    public Builder<Q, R> safe(boolean safe) {
+      this.safe = safe;
+      return this;
+    }
+
+    public MethodDescriptor<Q, R> build() {
+      return new MethodDescriptor<>(this);
+    }
+  }
+}

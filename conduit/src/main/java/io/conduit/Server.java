@@ -1,0 +1,218 @@
+package io.conduit;
+
+import io.conduit.internal.ServerImpl;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * A gRPC server: listens on a port and serves the registered services over HTTP/2.
+ *
+ * <pre>{@code
+ * Server server = Server.builder()
+ *     .port(50051)
+ *     .service(new GreeterService())
+ *     .build()
+ *     .start();
+ * server.awaitTermination();
+ * }</pre>
+ *
+ * <p>Handlers run on virtual threads when the JVM has them, on a bounded pool otherwise; see
+ * {@link Builder#executor} and {@link Builder#directExecutor}.
+ */
+public final class Server implements AutoCloseable {
+
+  private final ServerImpl impl;
+
+  private Server(Builder builder) {
+    this.impl = new ServerImpl(builder.config());
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Binds the port and starts serving; throws {@link java.io.UncheckedIOException} on failure. */
+  public Server start() {
+    impl.start();
+    return this;
+  }
+
+  /** The bound port (the real one when built with port 0). */
+  public int port() {
+    return ((InetSocketAddress) impl.localAddress()).getPort();
+  }
+
+  /** The bound address. */
+  public SocketAddress localAddress() {
+    return impl.localAddress();
+  }
+
+  /**
+   * Stops taking connections, tells clients to go away (GOAWAY) and lets in-flight calls finish.
+   */
+  public Server shutdown() {
+    impl.shutdown();
+    return this;
+  }
+
+  /** Stops at once: cancels in-flight calls and closes every connection. */
+  public Server shutdownNow() {
+    impl.shutdownNow();
+    return this;
+  }
+
+  public boolean isShutdown() {
+    return impl.isShutdown();
+  }
+
+  public boolean isTerminated() {
+    return impl.isTerminated();
+  }
+
+  /** Waits until every connection is closed; returns whether that happened in time. */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return impl.awaitTermination(timeout);
+  }
+
+  /** Waits until the server has terminated. */
+  public void awaitTermination() throws InterruptedException {
+    impl.awaitTermination(null);
+  }
+
+  /** Shuts down gracefully, waits up to 5 s for calls to finish, then forces the rest. */
+  @Override
+  public void close() {
+    shutdown();
+    try {
+      if (!awaitTermination(Duration.ofSeconds(5))) {
+        shutdownNow();
+        awaitTermination(Duration.ofSeconds(5));
+      }
+    } catch (InterruptedException e) {
+      shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Server[" + impl + "]";
+  }
+
+  /** Configures a {@link Server}. */
+  public static final class Builder {
+    private SocketAddress address = new InetSocketAddress(0);
+    private final List<ServiceDefinition> services = new ArrayList<>();
+    private final List<ServerInterceptor> interceptors = new ArrayList<>();
+    private Executor executor;
+    private boolean directExecutor;
+    private int maxInboundMessageSize = 4 * 1024 * 1024;
+    private int maxConcurrentStreams = 100;
+    private int maxHeaderListSize = 8 * 1024;
+
+    private Builder() {}
+
+    /** Listens on all interfaces at {@code port}; 0 picks a free port (see {@link #port()}). */
+    public Builder port(int port) {
+      return address(new InetSocketAddress(checkPort(port)));
+    }
+
+    /** Listens on {@code host:port}, e.g. {@code "127.0.0.1"}. */
+    public Builder bind(String host, int port) {
+      return address(new InetSocketAddress(host, checkPort(port)));
+    }
+
+    public Builder address(SocketAddress address) {
+      this.address = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    public Builder service(RpcService service) {
+      return service(service.definition());
+    }
+
+    public Builder service(ServiceDefinition service) {
+      for (ServiceDefinition s : services) {
+        if (s.name().equals(service.name())) {
+          throw new IllegalArgumentException("service " + service.name() + " is registered twice");
+        }
+      }
+      services.add(service);
+      return this;
+    }
+
+    /** Interceptors for every call; the first one sees each call first. */
+    public Builder intercept(ServerInterceptor... interceptors) {
+      this.interceptors.addAll(List.of(interceptors));
+      return this;
+    }
+
+    /** Runs handlers on {@code executor} instead of the default (which the server then owns). */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      this.directExecutor = false;
+      return this;
+    }
+
+    /**
+     * Runs handlers on the I/O threads: the lowest latency, for handlers that never block.
+     */
+    public Builder directExecutor() {
+      this.directExecutor = true;
+      this.executor = null;
+      return this;
+    }
+
+    /** The largest request message accepted (default 4 MiB); larger ones fail RESOURCE_EXHAUSTED. */
+    public Builder maxInboundMessageSize(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxInboundMessageSize must be > 0: " + bytes);
+      }
+      this.maxInboundMessageSize = bytes;
+      return this;
+    }
+
+    /** The most concurrent calls per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+    public Builder maxConcurrentStreams(int streams) {
+      if (streams <= 0) {
+        throw new IllegalArgumentException("maxConcurrentStreams must be > 0: " + streams);
+      }
+      this.maxConcurrentStreams = streams;
+      return this;
+    }
+
+    /** The largest header list accepted (default 8 KiB). */
+    public Builder maxHeaderListSize(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxHeaderListSize must be > 0: " + bytes);
+      }
+      this.maxHeaderListSize = bytes;
+      return this;
+    }
+
+    public Server build() {
+      return new Server(this);
+    }
+
+    ServerImpl.Config config() {
+      List<ServiceDefinition> wrapped = new ArrayList<>();
+      for (ServiceDefinition s : services) {
+        wrapped.add(interceptors.isEmpty() ? s : s.intercept(interceptors));
+      }
+      return new ServerImpl.Config(address, wrapped, executor, directExecutor,
+          maxInboundMessageSize, maxConcurrentStreams, maxHeaderListSize);
+    }
+
+    private static int checkPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+      return port;
+    }
+  }
+}

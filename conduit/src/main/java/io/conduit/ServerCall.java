@@ -1,0 +1,61 @@
+package io.conduit;
+
+import java.net.SocketAddress;
+
+/**
+ * The server side of one RPC: the low-level API that generated services and interceptors build
+ * on. Methods may be called from any thread but not concurrently.
+ */
+public abstract class ServerCall<Q, R> {
+
+  /**
+   * Receives the events of a call. Callbacks for one call never run concurrently; they run on the
+   * server's handler executor, never on an I/O thread (unless the server uses a direct executor).
+   */
+  public abstract static class Listener<Q> {
+    /** A request message arrived; one per {@link ServerCall#request} credit. */
+    public void onMessage(Q message) {}
+
+    /** The client will send no more messages. */
+    public void onHalfClose() {}
+
+    /** The call was cancelled by the client, by its deadline or by a broken connection. */
+    public void onCancel() {}
+
+    /** The call completed normally (its status was sent). */
+    public void onComplete() {}
+
+    /** {@link ServerCall#isReady()} became true. */
+    public void onReady() {}
+  }
+
+  /** Asks for up to {@code numMessages} more request messages. */
+  public abstract void request(int numMessages);
+
+  /** Sends the response headers; optional, sent with the first message otherwise. */
+  public abstract void sendHeaders(Metadata headers);
+
+  /** Sends a response message. */
+  public abstract void sendMessage(R message);
+
+  /** Finishes the call with {@code status} and {@code trailers}. */
+  public abstract void close(Status status, Metadata trailers);
+
+  /** Whether the client cancelled (or the deadline passed, or the connection broke). */
+  public abstract boolean isCancelled();
+
+  public boolean isReady() {
+    return true;
+  }
+
+  public abstract MethodDescriptor<Q, R> method();
+
+  /** The {@code :authority} the client sent, or {@code null}. */
+  public abstract String authority();
+
+  /** The client's address. */
+  public abstract SocketAddress remoteAddress();
+
+  /** The deadline the client set ({@code grpc-timeout}), or {@code null}. */
+  public abstract Deadline deadline();
+}

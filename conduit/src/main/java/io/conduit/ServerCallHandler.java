@@ -1,0 +1,7 @@
+package io.conduit;
+
+/** Starts the server side of a call: given the call and its headers, returns its listener. */
+@FunctionalInterface
+public interface ServerCallHandler<Q, R> {
+  ServerCall.Listener<Q> startCall(ServerCall<Q, R> call, Metadata headers);
+}

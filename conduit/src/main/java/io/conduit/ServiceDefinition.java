@@ -1,0 +1,103 @@
+package io.conduit;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A service as the server sees it: its name and a handler per method. Generated service base
+ * classes build one; hand-written services can too.
+ *
+ * <pre>{@code
+ * ServiceDefinition echo = ServiceDefinition.builder("demo.Echo")
+ *     .method(ECHO_METHOD, ServerCalls.unary((req, out) -> { out.onNext(req); out.onCompleted(); }))
+ *     .build();
+ * }</pre>
+ */
+public final class ServiceDefinition {
+
+  /** One method and the handler that serves it. */
+  public record Method<Q, R>(MethodDescriptor<Q, R> descriptor, ServerCallHandler<Q, R> handler) {
+    public Method {
+      Objects.requireNonNull(descriptor, "descriptor");
+      Objects.requireNonNull(handler, "handler");
+    }
+
+    Method<Q, R> intercepted(List<? extends ServerInterceptor> interceptors) {
+      return new Method<>(descriptor, ServerInterceptor.intercept(handler, interceptors));
+    }
+  }
+
+  private final String name;
+  private final Map<String, Method<?, ?>> methods;
+
+  private ServiceDefinition(String name, Map<String, Method<?, ?>> methods) {
+    this.name = name;
+    this.methods = Collections.unmodifiableMap(methods);
+  }
+
+  public static Builder builder(String serviceName) {
+    return new Builder(serviceName);
+  }
+
+  /** The full service name, {@code package.Service}. */
+  public String name() {
+    return name;
+  }
+
+  public Collection<Method<?, ?>> methods() {
+    return methods.values();
+  }
+
+  /** The method with this full name ({@code package.Service/Method}), or {@code null}. */
+  public Method<?, ?> method(String fullMethodName) {
+    return methods.get(fullMethodName);
+  }
+
+  /** This service with every method wrapped by {@code interceptors} (the first sees calls first). */
+  public ServiceDefinition intercept(List<? extends ServerInterceptor> interceptors) {
+    Map<String, Method<?, ?>> wrapped = new LinkedHashMap<>();
+    for (Map.Entry<String, Method<?, ?>> e : methods.entrySet()) {
+      wrapped.put(e.getKey(), e.getValue().intercepted(interceptors));
+    }
+    return new ServiceDefinition(name, wrapped);
+  }
+
+  public ServiceDefinition intercept(ServerInterceptor... interceptors) {
+    return intercept(List.of(interceptors));
+  }
+
+  /** Builds a {@link ServiceDefinition}. */
+  public static final class Builder {
+    private final String name;
+    private final Map<String, Method<?, ?>> methods = new LinkedHashMap<>();
+
+    private Builder(String name) {
+      this.name = Objects.requireNonNull(name, "serviceName");
+    }
+
+    public <Q, R> Builder method(MethodDescriptor<Q, R> descriptor, ServerCallHandler<Q, R> handler) {
+      if (!descriptor.serviceName().equals(name)) {
+        throw new IllegalArgumentException(
+            "method " + descriptor.fullMethodName() + " is not in service " + name);
+      }
+      if (methods.putIfAbsent(descriptor.fullMethodName(), new Method<>(descriptor, handler)) != null) {
+        throw new IllegalArgumentException("duplicate method " + descriptor.fullMethodName());
+      }
+      return this;
+    }
+
+    public ServiceDefinition build() {
+      return new ServiceDefinition(name, new LinkedHashMap<>(methods));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceDefinition[" + name + ", " + new ArrayList<>(methods.keySet()) + "]";
+  }
+}

@@ -1,0 +1,39 @@
+package io.conduit;
+
+/**
+ * An unchecked exception that carries a {@link Status} and, optionally, trailers.
+ *
+ * <p>Thrown by blocking stubs when a call fails, and thrown (or passed to {@code onError}) by
+ * service code to fail a call with a chosen status.
+ */
+public class StatusException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final transient Status status;
+  private final transient Metadata trailers;
+
+  public StatusException(Status status) {
+    this(status, null);
+  }
+
+  public StatusException(Status status, Metadata trailers) {
+    super(message(status), status.cause());
+    this.status = status;
+    this.trailers = trailers;
+  }
+
+  private static String message(Status status) {
+    return status.description() == null
+        ? status.code().name()
+        : status.code() + ": " + status.description();
+  }
+
+  public Status status() {
+    return status;
+  }
+
+  /** The trailers received with (or to be sent with) the status, or {@code null}. */
+  public Metadata trailers() {
+    return trailers;
+  }
+}

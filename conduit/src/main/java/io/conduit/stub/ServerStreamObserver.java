@@ -1,0 +1,29 @@
+package io.conduit.stub;
+
+import io.conduit.Metadata;
+
+/**
+ * The response side of a server call, as a {@link StreamObserver} with the call's controls.
+ *
+ * <p>{@link #onNext} on a cancelled call throws {@link io.conduit.StatusException} with
+ * CANCELLED, so a producing loop stops when the client goes away.
+ */
+public interface ServerStreamObserver<T> extends StreamObserver<T> {
+  /** Whether the client cancelled, the deadline passed or the connection broke. */
+  boolean isCancelled();
+
+  /** Runs {@code handler} when the call is cancelled. */
+  void setOnCancelHandler(Runnable handler);
+
+  /** Whether a message sent now would go out without buffering beyond the transport's limit. */
+  boolean isReady();
+
+  /** Runs {@code handler} each time {@link #isReady()} becomes true. */
+  void setOnReadyHandler(Runnable handler);
+
+  /** Sends response headers now, before the first message. */
+  void sendHeaders(Metadata headers);
+
+  /** Finishes the call successfully with these trailers. */
+  void onCompleted(Metadata trailers);
+}
