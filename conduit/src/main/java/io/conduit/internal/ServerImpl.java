@@ -1,40 +1,199 @@
 package io.conduit.internal;
 
 import io.conduit.ServiceDefinition;
+import io.conduit.internal.transport.EventLoops;
+import io.conduit.internal.transport.ServerConnectionHandler;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
-/** Placeholder while the transport lands. */
+/** The machinery behind {@link io.conduit.Server}: listener, connections, lifecycle. */
 public final class ServerImpl {
+
+  /** Everything the builder configured. */
   public record Config(SocketAddress address, List<ServiceDefinition> services, Executor executor,
       boolean directExecutor, int maxInboundMessageSize, int maxConcurrentStreams,
       int maxHeaderListSize) {}
 
-  public ServerImpl(Config config) {}
+  private final Config config;
+  private final ServerConnectionHandler.ServerSettings settings;
+  private final ExecutorService ownedExecutor;
+  private final Set<ServerConnectionHandler> connections = ConcurrentHashMap.newKeySet();
+  private final Object lock = new Object();
+  private Channel serverChannel;
+  private boolean started;
+  private boolean shutdown;
+  private boolean listenerClosed;
+  private int openChildren;
+
+  public ServerImpl(Config config) {
+    this.config = config;
+    Map<String, ServiceDefinition.Method<?, ?>> methods = new HashMap<>();
+    for (ServiceDefinition service : config.services()) {
+      for (ServiceDefinition.Method<?, ?> m : service.methods()) {
+        methods.put(m.descriptor().fullMethodName(), m);
+      }
+    }
+    Executor executor;
+    if (config.directExecutor()) {
+      ownedExecutor = null;
+      executor = null;
+    } else if (config.executor() != null) {
+      ownedExecutor = null;
+      executor = config.executor();
+    } else {
+      ownedExecutor = DefaultExecutors.newHandlerExecutor("conduit-handler");
+      executor = ownedExecutor;
+    }
+    this.settings = new ServerConnectionHandler.ServerSettings(Map.copyOf(methods), executor,
+        config.maxInboundMessageSize(), config.maxConcurrentStreams(), config.maxHeaderListSize());
+  }
 
   public void start() {
-    throw new UnsupportedOperationException();
+    synchronized (lock) {
+      if (started) {
+        throw new IllegalStateException("server already started");
+      }
+      started = true;
+    }
+    ServerBootstrap b = new ServerBootstrap()
+        .group(EventLoops.group())
+        .channel(EventLoops.serverSocketChannel())
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ServerConnectionHandler handler = ServerConnectionHandler.create(settings);
+            ch.pipeline().addLast(handler);
+            boolean accept;
+            synchronized (lock) {
+              accept = !shutdown;
+              if (accept) {
+                openChildren++;
+                connections.add(handler);
+              }
+            }
+            if (!accept) {
+              ch.close();
+              return;
+            }
+            ch.closeFuture().addListener(f -> {
+              connections.remove(handler);
+              synchronized (lock) {
+                openChildren--;
+                lock.notifyAll();
+              }
+            });
+          }
+        });
+    ChannelFuture bind = b.bind(config.address()).awaitUninterruptibly();
+    if (!bind.isSuccess()) {
+      synchronized (lock) {
+        shutdown = true;
+        listenerClosed = true;
+      }
+      shutdownExecutor();
+      Throwable cause = bind.cause();
+      throw new UncheckedIOException("failed to bind " + config.address() + ": " + cause.getMessage(),
+          cause instanceof IOException io ? io : new IOException(cause));
+    }
+    serverChannel = bind.channel();
+    serverChannel.closeFuture().addListener(f -> {
+      synchronized (lock) {
+        listenerClosed = true;
+        lock.notifyAll();
+      }
+    });
   }
 
   public SocketAddress localAddress() {
-    throw new UnsupportedOperationException();
+    if (serverChannel == null) {
+      throw new IllegalStateException("server not started");
+    }
+    return serverChannel.localAddress();
   }
 
-  public void shutdown() {}
+  public void shutdown() {
+    close(false);
+  }
 
-  public void shutdownNow() {}
+  public void shutdownNow() {
+    close(true);
+  }
+
+  private void close(boolean now) {
+    synchronized (lock) {
+      shutdown = true;
+      if (!started) {
+        listenerClosed = true;
+      }
+    }
+    if (serverChannel != null) {
+      serverChannel.close();
+    }
+    List<ServerConnectionHandler> open;
+    synchronized (lock) {
+      open = List.copyOf(connections);
+    }
+    for (ServerConnectionHandler c : open) {
+      c.shutdown(now);
+    }
+    if (isTerminated()) {
+      shutdownExecutor();
+    }
+  }
 
   public boolean isShutdown() {
-    return false;
+    synchronized (lock) {
+      return shutdown;
+    }
   }
 
   public boolean isTerminated() {
-    return false;
+    synchronized (lock) {
+      return shutdown && listenerClosed && openChildren == 0;
+    }
   }
 
+  /** Waits for termination; a null timeout waits for ever. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    return false;
+    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (!(shutdown && listenerClosed && openChildren == 0)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+      }
+    }
+    shutdownExecutor();
+    return true;
+  }
+
+  private void shutdownExecutor() {
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return serverChannel == null ? config.address().toString() : serverChannel.localAddress().toString();
   }
 }

@@ -1,0 +1,61 @@
+package io.conduit.internal;
+
+import java.lang.System.Logger.Level;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs tasks one at a time, in submission order, on a delegate executor: a call's callbacks
+ * never overlap even on a multi-threaded pool.
+ */
+public final class SerializingExecutor implements Executor, Runnable {
+  private static final System.Logger LOG = System.getLogger(SerializingExecutor.class.getName());
+
+  private final Executor delegate;
+  private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean running = new AtomicBoolean();
+
+  public SerializingExecutor(Executor delegate) {
+    this.delegate = delegate;
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    tasks.add(task);
+    schedule();
+  }
+
+  private void schedule() {
+    if (running.compareAndSet(false, true)) {
+      try {
+        delegate.execute(this);
+      } catch (RejectedExecutionException e) {
+        running.set(false);
+        tasks.clear();
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void run() {
+    try {
+      Runnable task;
+      while ((task = tasks.poll()) != null) {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "callback threw", e);
+        }
+      }
+    } finally {
+      running.set(false);
+    }
+    if (!tasks.isEmpty()) {
+      schedule();
+    }
+  }
+}

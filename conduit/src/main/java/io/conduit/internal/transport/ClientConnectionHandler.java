@@ -1,0 +1,310 @@
+package io.conduit.internal.transport;
+
+import io.conduit.Status;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
+import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
+import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.StreamBufferingEncoder;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The client side of one HTTP/2 connection. Calls are queued until the server's first SETTINGS
+ * arrive; beyond the server's MAX_CONCURRENT_STREAMS, new streams wait in Netty's
+ * {@link StreamBufferingEncoder} until a slot frees. Everything here runs on the event loop,
+ * except {@link #isUsable()} and {@link #writeQueue()}.
+ */
+public final class ClientConnectionHandler extends Http2ConnectionHandler {
+
+  /** Told when the connection can take no more new calls, and when it has closed. */
+  public interface Owner {
+    void connectionUnusable(ClientConnectionHandler connection);
+
+    void connectionClosed(ClientConnectionHandler connection);
+  }
+
+  private final Owner owner;
+  private final IntObjectMap<NettyClientCall<?, ?>> calls = new IntObjectHashMap<>();
+  private final WriteQueueHolder queue = new WriteQueueHolder();
+  private io.netty.channel.EventLoop eventLoop;
+  private ChannelHandlerContext ctx;
+  private volatile boolean usable = true;
+  private Status failure;
+  private boolean closeWhenIdle;
+
+  /** The write queue exists only once the handler is in a pipeline; calls may queue before. */
+  private static final class WriteQueueHolder {
+    volatile WriteQueue queue;
+  }
+
+  private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+      Http2Settings settings, Owner owner) {
+    super(decoder, encoder, settings);
+    this.owner = owner;
+    connection().addListener(new Http2ConnectionAdapter() {
+      @Override
+      public void onStreamClosed(Http2Stream stream) {
+        NettyClientCall<?, ?> call = calls.get(stream.id());
+        if (call != null) {
+          call.streamClosed();
+        }
+      }
+
+      @Override
+      public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
+        markUnusable();
+      }
+    });
+  }
+
+  /** A handler for a connection that will be registered on {@code eventLoop}. */
+  public static ClientConnectionHandler create(io.netty.channel.EventLoop eventLoop,
+      int maxHeaderListSize, Owner owner) {
+    Http2Connection connection = new DefaultHttp2Connection(false);
+    connection.local().flowController(new DefaultHttp2LocalFlowController(connection, 0.5f, true));
+    DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(
+        new DefaultHttp2HeadersDecoder(true, maxHeaderListSize));
+    Http2ConnectionEncoder encoder = new StreamBufferingEncoder(
+        new DefaultHttp2ConnectionEncoder(connection, new DefaultHttp2FrameWriter()));
+    Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader);
+    Http2Settings settings = new Http2Settings()
+        .pushEnabled(false)
+        .initialWindowSize(ServerConnectionHandler.INITIAL_WINDOW)
+        .maxHeaderListSize(maxHeaderListSize);
+    ClientConnectionHandler handler = new ClientConnectionHandler(decoder, encoder, settings, owner);
+    decoder.frameListener(handler.new FrameListener());
+    handler.eventLoop = eventLoop;
+    handler.queue.queue = new WriteQueue(eventLoop, handler::flushIfActive);
+    return handler;
+  }
+
+  /** Whether new calls may use this connection. */
+  public boolean isUsable() {
+    return usable;
+  }
+
+  WriteQueue writeQueue() {
+    return queue.queue;
+  }
+
+  io.netty.channel.EventLoop eventLoop() {
+    return eventLoop;
+  }
+
+  ChannelHandlerContext ctx() {
+    return ctx;
+  }
+
+  private void flushIfActive() {
+    if (ctx != null && ctx.channel().isActive()) {
+      flush(ctx);
+    }
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    this.ctx = ctx;
+    super.handlerAdded(ctx);
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    super.channelActive(ctx);
+    Http2Stream connectionStream = connection().connectionStream();
+    decoder().flowController().incrementWindowSize(connectionStream,
+        ServerConnectionHandler.INITIAL_WINDOW
+            - connection().local().flowController().initialWindowSize(connectionStream));
+    flush(ctx);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    fail(Status.UNAVAILABLE.withDescription("connection closed"));
+    super.channelInactive(ctx);
+    owner.connectionClosed(this);
+  }
+
+  /** The connection attempt failed: calls queued for it fail with UNAVAILABLE. */
+  public void connectFailed(Throwable cause) {
+    fail(Status.UNAVAILABLE.withDescription("failed to connect: " + cause.getMessage()).withCause(cause));
+    owner.connectionClosed(this);
+  }
+
+  private void fail(Status status) {
+    if (failure == null) {
+      failure = status;
+    }
+    markUnusable();
+    List<NettyClientCall<?, ?>> open = new ArrayList<>(calls.values());
+    calls.clear();
+    for (NettyClientCall<?, ?> call : open) {
+      call.transportClosed(status);
+    }
+    // Commands still queued see the failure and fail their calls.
+    queue.queue.open();
+  }
+
+  private void markUnusable() {
+    if (usable) {
+      usable = false;
+      owner.connectionUnusable(this);
+    }
+    maybeCloseIdle();
+  }
+
+  /** Closes the connection once its last call completes (channel shutdown). */
+  public void closeWhenIdle() {
+    eventLoop.execute(() -> {
+      closeWhenIdle = true;
+      markUnusable();
+    });
+  }
+
+  /** Closes now; open calls fail with UNAVAILABLE. */
+  public void closeNow() {
+    if (ctx != null) {
+      ctx.channel().close();
+    }
+  }
+
+  private void maybeCloseIdle() {
+    if (ctx != null && calls.isEmpty() && (closeWhenIdle || !usable) && ctx.channel().isActive()
+        && connection().numActiveStreams() == 0) {
+      ctx.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- used by calls
+
+  /** Opens a stream for {@code call}; runs from the write queue. */
+  void newStream(NettyClientCall<?, ?> call, Http2Headers headers) {
+    if (failure != null) {
+      call.transportClosed(failure);
+      return;
+    }
+    int id = connection().local().incrementAndGetNextStreamId();
+    if (id < 0) {
+      call.transportClosed(Status.UNAVAILABLE.withDescription("stream ids exhausted; reconnecting"));
+      markUnusable();
+      return;
+    }
+    calls.put(id, call);
+    call.streamCreated(id);
+    encoder().writeHeaders(ctx, id, headers, 0, false, ctx.newPromise()).addListener(f -> {
+      if (!f.isSuccess()) {
+        call.transportClosed(Status.UNAVAILABLE.withDescription("failed to start the call: "
+            + f.cause().getMessage()).withCause(f.cause()));
+      }
+    });
+  }
+
+  ChannelFuture writeData(int streamId, ByteBuf data, boolean endStream) {
+    return encoder().writeData(ctx, streamId, data, 0, endStream, ctx.newPromise());
+  }
+
+  void writeData(int streamId, ByteBuf data, boolean endStream, ChannelFutureListener onDone) {
+    writeData(streamId, data, endStream).addListener(onDone);
+  }
+
+  void reset(int streamId, Http2Error error) {
+    resetStream(ctx, streamId, error.code(), ctx.newPromise());
+  }
+
+  void consumeBytes(int streamId, int bytes) {
+    Http2Stream stream = connection().stream(streamId);
+    if (stream == null) {
+      return;
+    }
+    try {
+      decoder().flowController().consumeBytes(stream, bytes);
+    } catch (Http2Exception e) {
+      onError(ctx, false, e);
+    }
+  }
+
+  /** The call is over: forget it, and close the connection if it was waiting for that. */
+  void remove(int streamId) {
+    if (streamId > 0) {
+      calls.remove(streamId);
+      maybeCloseIdle();
+    }
+  }
+
+  boolean failed() {
+    return failure != null;
+  }
+
+  Status failure() {
+    return failure;
+  }
+
+  // ---------------------------------------------------------------- inbound frames
+
+  private final class FrameListener extends Http2FrameAdapter {
+    private boolean settingsReceived;
+
+    @Override
+    public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
+      if (!settingsReceived) {
+        settingsReceived = true;
+        // Only now do we know the server's stream limit: let queued calls start.
+        queue.queue.open();
+      }
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers,
+        int streamDependency, short weight, boolean exclusive, int padding, boolean endStream) {
+      onHeadersRead(ctx, streamId, headers, padding, endStream);
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers,
+        int padding, boolean endStream) {
+      NettyClientCall<?, ?> call = calls.get(streamId);
+      if (call != null) {
+        call.inboundHeaders(headers, endStream);
+      }
+    }
+
+    @Override
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
+        boolean endOfStream) {
+      NettyClientCall<?, ?> call = calls.get(streamId);
+      if (call == null) {
+        return data.readableBytes() + padding;
+      }
+      call.inboundData(data.retain(), endOfStream);
+      return padding;
+    }
+
+    @Override
+    public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+      NettyClientCall<?, ?> call = calls.get(streamId);
+      if (call != null) {
+        call.inboundReset(errorCode);
+      }
+    }
+  }
+}

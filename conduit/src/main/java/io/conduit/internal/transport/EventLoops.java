@@ -1,0 +1,36 @@
+package io.conduit.internal.transport;
+
+import io.conduit.internal.DefaultExecutors;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+/**
+ * The I/O threads shared by every channel and server of the JVM: one event loop per core, daemon
+ * threads, created on first use. Sharing keeps thread counts flat however many channels exist.
+ */
+public final class EventLoops {
+  private EventLoops() {}
+
+  private static final class Holder {
+    static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(
+        Runtime.getRuntime().availableProcessors(),
+        DefaultExecutors.daemonThreads("conduit-io"),
+        NioIoHandler.newFactory());
+  }
+
+  public static EventLoopGroup group() {
+    return Holder.GROUP;
+  }
+
+  public static Class<? extends io.netty.channel.Channel> socketChannel() {
+    return NioSocketChannel.class;
+  }
+
+  public static Class<? extends ServerChannel> serverSocketChannel() {
+    return NioServerSocketChannel.class;
+  }
+}

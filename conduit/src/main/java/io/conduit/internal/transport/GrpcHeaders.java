@@ -1,0 +1,111 @@
+package io.conduit.internal.transport;
+
+import io.conduit.Metadata;
+import io.conduit.Status;
+import io.conduit.internal.StatusMessage;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import java.lang.System.Logger.Level;
+import java.util.Map;
+import java.util.Set;
+
+/** gRPC header names and the mapping between {@link Metadata} and HTTP/2 headers. */
+final class GrpcHeaders {
+  private static final System.Logger LOG = System.getLogger(GrpcHeaders.class.getName());
+
+  static final AsciiString POST = AsciiString.cached("POST");
+  static final AsciiString HTTP = AsciiString.cached("http");
+  static final AsciiString STATUS_OK = AsciiString.cached("200");
+  static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
+  static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+  static final AsciiString TE = AsciiString.cached("te");
+  static final AsciiString TRAILERS = AsciiString.cached("trailers");
+  static final AsciiString USER_AGENT = AsciiString.cached("user-agent");
+  static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
+  static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+  static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
+  static final AsciiString GRPC_ENCODING = AsciiString.cached("grpc-encoding");
+  static final AsciiString GRPC_ACCEPT_ENCODING = AsciiString.cached("grpc-accept-encoding");
+
+  /** Headers the transport owns: never taken from, nor handed to, application metadata. */
+  private static final Set<String> RESERVED = Set.of(
+      "content-type", "te", "user-agent", "host", "connection", "keep-alive", "transfer-encoding",
+      "upgrade", "proxy-connection", "grpc-timeout", "grpc-status", "grpc-message",
+      "grpc-encoding", "grpc-accept-encoding", "content-length");
+
+  private GrpcHeaders() {}
+
+  /** Whether {@code contentType} is a gRPC one: {@code application/grpc} or {@code application/grpc+...;...}. */
+  static boolean isGrpcContentType(CharSequence contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String ct = contentType.toString().toLowerCase(java.util.Locale.ROOT);
+    if (!ct.startsWith("application/grpc")) {
+      return false;
+    }
+    if (ct.length() == 16) {
+      return true;
+    }
+    char next = ct.charAt(16);
+    return next == '+' || next == ';';
+  }
+
+  /** Adds application metadata to outgoing headers, skipping keys the transport owns. */
+  static void addMetadata(Http2Headers headers, Metadata metadata) {
+    if (metadata == null) {
+      return;
+    }
+    for (Metadata.Entry e : metadata.entries()) {
+      if (!RESERVED.contains(e.key())) {
+        headers.add(AsciiString.of(e.key()), e.wireValue());
+      }
+    }
+  }
+
+  /** The application metadata in incoming headers: no pseudo-headers, no reserved ones. */
+  static Metadata toMetadata(Http2Headers headers) {
+    Metadata md = new Metadata();
+    for (Map.Entry<CharSequence, CharSequence> h : headers) {
+      CharSequence name = h.getKey();
+      if (name.length() == 0 || name.charAt(0) == ':') {
+        continue;
+      }
+      String key = name.toString();
+      if (RESERVED.contains(key)) {
+        continue;
+      }
+      try {
+        md.addWireValue(key, h.getValue().toString());
+      } catch (IllegalArgumentException e) {
+        // One bad header should not fail the call; drop it and say so.
+        LOG.log(Level.DEBUG, "dropping invalid metadata: " + e.getMessage());
+      }
+    }
+    return md;
+  }
+
+  /** The gRPC status in trailers, or {@code null} when there is no {@code grpc-status}. */
+  static Status statusFromTrailers(Http2Headers trailers) {
+    CharSequence code = trailers.get(GRPC_STATUS);
+    if (code == null) {
+      return null;
+    }
+    Status status;
+    try {
+      status = Status.fromCodeValue(Integer.parseInt(code.toString().trim()));
+    } catch (NumberFormatException e) {
+      return Status.UNKNOWN.withDescription("invalid grpc-status: " + code);
+    }
+    CharSequence message = trailers.get(GRPC_MESSAGE);
+    return message == null ? status : status.withDescription(StatusMessage.decode(message));
+  }
+
+  /** Sets {@code grpc-status} and {@code grpc-message} (percent-encoded). */
+  static void addStatus(Http2Headers trailers, Status status) {
+    trailers.set(GRPC_STATUS, AsciiString.of(Integer.toString(status.code().value())));
+    if (status.description() != null) {
+      trailers.set(GRPC_MESSAGE, StatusMessage.encode(status.description()));
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package io.conduit.internal.transport;
+
+import io.netty.util.internal.PlatformDependent;
+import java.util.Queue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Commands from application threads for one connection, run on its event loop in order, with
+ * one flush per batch: many sends cost one wake-up and one system call.
+ */
+final class WriteQueue {
+  private final Executor eventLoop;
+  private final Runnable flusher;
+  private final Queue<Runnable> commands = PlatformDependent.newMpscQueue();
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  private final Runnable drain = this::drain;
+  private volatile boolean open;
+
+  /** {@code flusher} runs on {@code eventLoop} after each batch. */
+  WriteQueue(Executor eventLoop, Runnable flusher) {
+    this.eventLoop = eventLoop;
+    this.flusher = flusher;
+  }
+
+  /** Lets queued commands run; until then they wait (e.g. for the connection to be ready). */
+  void open() {
+    open = true;
+    schedule();
+  }
+
+  void enqueue(Runnable command) {
+    commands.add(command);
+    if (open) {
+      schedule();
+    }
+  }
+
+  private void schedule() {
+    if (scheduled.compareAndSet(false, true)) {
+      eventLoop.execute(drain);
+    }
+  }
+
+  private void drain() {
+    try {
+      Runnable command;
+      int n = 0;
+      while ((command = commands.poll()) != null) {
+        command.run();
+        // Flush now and then so a long batch does not hold every byte back.
+        if (++n % 128 == 0) {
+          flusher.run();
+        }
+      }
+      flusher.run();
+    } finally {
+      scheduled.set(false);
+      if (!commands.isEmpty()) {
+        schedule();
+      }
+    }
+  }
+}
