@@ -1,0 +1,664 @@
+package io.conduit.interop;
+
+import static io.conduit.interop.TestServiceDescriptors.EMPTY_CALL;
+import static io.conduit.interop.TestServiceDescriptors.FULL_DUPLEX_CALL;
+import static io.conduit.interop.TestServiceDescriptors.STREAMING_INPUT_CALL;
+import static io.conduit.interop.TestServiceDescriptors.STREAMING_OUTPUT_CALL;
+import static io.conduit.interop.TestServiceDescriptors.UNARY_CALL;
+import static io.conduit.interop.TestServiceDescriptors.UNIMPLEMENTED_CALL;
+import static io.conduit.interop.TestServiceDescriptors.UNIMPLEMENTED_SERVICE_CALL;
+
+import com.google.protobuf.ByteString;
+import io.conduit.CallFactory;
+import io.conduit.CallOptions;
+import io.conduit.Channel;
+import io.conduit.ClientCall;
+import io.conduit.ClientInterceptor;
+import io.conduit.Deadline;
+import io.conduit.ForwardingClientCall;
+import io.conduit.Metadata;
+import io.conduit.MethodDescriptor;
+import io.conduit.Status;
+import io.conduit.StatusException;
+import io.conduit.stub.BlockingCall;
+import io.conduit.stub.BlockingIterator;
+import io.conduit.stub.ClientCalls;
+import io.grpc.testing.integration.EmptyProtos.Empty;
+import io.grpc.testing.integration.Messages.EchoStatus;
+import io.grpc.testing.integration.Messages.Payload;
+import io.grpc.testing.integration.Messages.ResponseParameters;
+import io.grpc.testing.integration.Messages.SimpleRequest;
+import io.grpc.testing.integration.Messages.SimpleResponse;
+import io.grpc.testing.integration.Messages.StreamingInputCallRequest;
+import io.grpc.testing.integration.Messages.StreamingInputCallResponse;
+import io.grpc.testing.integration.Messages.StreamingOutputCallRequest;
+import io.grpc.testing.integration.Messages.StreamingOutputCallResponse;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The interop client: runs the test cases of doc/interop-test-descriptions.md against a
+ * {@code grpc.testing.TestService} server, checking every assertion each case lists.
+ *
+ * <pre>
+ * interop/bin/client --server_host=localhost --server_port=10000 --use_tls=false \
+ *     --test_case=large_unary,ping_pong
+ * </pre>
+ *
+ * <p>Prints {@code PASS <case>} or {@code FAIL <case>: <why>} per case and exits non-zero when
+ * any case failed.
+ */
+public final class InteropClient {
+
+  /** The supported test cases, named as in the descriptions. */
+  public enum TestCase {
+    EMPTY_UNARY,
+    LARGE_UNARY,
+    CLIENT_STREAMING,
+    SERVER_STREAMING,
+    PING_PONG,
+    EMPTY_STREAM,
+    CUSTOM_METADATA,
+    STATUS_CODE_AND_MESSAGE,
+    SPECIAL_STATUS_MESSAGE,
+    UNIMPLEMENTED_METHOD,
+    UNIMPLEMENTED_SERVICE,
+    CANCEL_AFTER_BEGIN,
+    CANCEL_AFTER_FIRST_RESPONSE,
+    TIMEOUT_ON_SLEEPING_SERVER,
+    VERY_LARGE_REQUEST;
+
+    /** The name on the command line, e.g. {@code empty_unary}. */
+    public String caseName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    static TestCase fromName(String name) {
+      for (TestCase c : values()) {
+        if (c.caseName().equals(name)) {
+          return c;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** How long any single wait inside a case may take. */
+  static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(30);
+  /** How long a whole case may take before it is reported as hanging. */
+  static final Duration CASE_TIMEOUT = Duration.ofSeconds(60);
+
+  static final String ECHO_INITIAL_VALUE = "test_initial_metadata_value";
+  static final byte[] ECHO_TRAILING_VALUE = {(byte) 0xab, (byte) 0xab, (byte) 0xab};
+  static final String SPECIAL_STATUS_MESSAGE =
+      "\t\ntest with whitespace\r\nand Unicode BMP \u263A and non-BMP \uD83D\uDE08\t\n";
+
+  private static final Set<String> FLAGS = Set.of(
+      "server_host", "server_host_override", "server_port", "use_tls", "use_test_ca", "test_case");
+
+  private final CallFactory channel;
+
+  /** A client making its calls on {@code channel}. */
+  public InteropClient(CallFactory channel) {
+    this.channel = Objects.requireNonNull(channel, "channel");
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /**
+   * Runs the client as {@link #main} does and returns the exit code: 0 when every case passed,
+   * 1 when one failed, 2 for a bad command line.
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    String host;
+    String authority;
+    int port;
+    List<TestCase> cases = new ArrayList<>();
+    try {
+      Flags flags = Flags.parse(args, FLAGS);
+      if (flags.has("help")) {
+        usage(out);
+        return 0;
+      }
+      if (flags.bool("use_tls", false)) {
+        throw new Flags.UsageException(
+            "--use_tls=true is not supported yet: Conduit's interop client speaks plaintext "
+                + "HTTP/2 only; run it with --use_tls=false");
+      }
+      flags.bool("use_test_ca", false);
+      host = flags.string("server_host", "localhost");
+      port = flags.port("server_port", 8080);
+      String override = flags.string("server_host_override", null);
+      authority = override == null ? null : hostPort(override, port);
+      for (String name : flags.string("test_case", "empty_unary").split(",", -1)) {
+        String trimmed = name.trim();
+        if (trimmed.equals("all")) {
+          cases.addAll(Arrays.asList(TestCase.values()));
+          continue;
+        }
+        TestCase c = TestCase.fromName(trimmed);
+        if (c == null) {
+          throw new Flags.UsageException("unknown test case '" + trimmed + "'");
+        }
+        cases.add(c);
+      }
+    } catch (Flags.UsageException e) {
+      err.println("interop client: " + e.getMessage());
+      usage(err);
+      return 2;
+    }
+
+    Channel.Builder builder = Channel.forAddress(host, port).plaintext();
+    if (authority != null) {
+      builder.authority(authority);
+    }
+    Channel channel = builder.build();
+    ExecutorService runner = Executors.newSingleThreadExecutor(task -> {
+      Thread t = new Thread(task, "interop-client-case");
+      t.setDaemon(true);
+      return t;
+    });
+    int failed = 0;
+    boolean hung = false;
+    try {
+      InteropClient client = new InteropClient(channel);
+      for (TestCase c : cases) {
+        String failure = runBounded(runner, client, c);
+        if (failure == null) {
+          out.println("PASS " + c.caseName());
+        } else {
+          failed++;
+          out.println("FAIL " + c.caseName() + ": " + failure);
+          if (failure.startsWith("timed out")) {
+            // The case still holds the runner thread; the rest need a fresh one.
+            hung = true;
+            runner.shutdownNow();
+            runner = Executors.newSingleThreadExecutor(task -> {
+              Thread t = new Thread(task, "interop-client-case");
+              t.setDaemon(true);
+              return t;
+            });
+          }
+        }
+        out.flush();
+      }
+    } finally {
+      runner.shutdownNow();
+      if (hung) {
+        channel.shutdownNow();
+      } else {
+        channel.close();
+      }
+    }
+    if (cases.size() > 1) {
+      out.println((cases.size() - failed) + " passed, " + failed + " failed");
+    }
+    return failed == 0 ? 0 : 1;
+  }
+
+  /** Runs one case with {@link #CASE_TIMEOUT}; returns {@code null} on success, else why not. */
+  private static String runBounded(ExecutorService runner, InteropClient client, TestCase c) {
+    Future<?> result = runner.submit(() -> {
+      client.runTest(c);
+      return null;
+    });
+    try {
+      result.get(CASE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return null;
+    } catch (TimeoutException e) {
+      result.cancel(true);
+      return "timed out after " + CASE_TIMEOUT.toSeconds() + " s";
+    } catch (InterruptedException e) {
+      result.cancel(true);
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    } catch (ExecutionException e) {
+      return describe(e.getCause());
+    }
+  }
+
+  private static String describe(Throwable t) {
+    if (t instanceof AssertionError) {
+      return t.getMessage();
+    }
+    if (t instanceof StatusException se) {
+      return "call failed unexpectedly with " + se.status();
+    }
+    StringBuilder sb = new StringBuilder("unexpected exception ").append(t);
+    for (Throwable c = t.getCause(); c != null && c != t; c = c.getCause()) {
+      sb.append("; caused by ").append(c);
+    }
+    return sb.toString();
+  }
+
+  /** Runs one case; throws {@link AssertionError} (or the unexpected exception) if it fails. */
+  public void runTest(TestCase testCase) throws Exception {
+    switch (testCase) {
+      case EMPTY_UNARY -> emptyUnary();
+      case LARGE_UNARY -> largeUnary();
+      case CLIENT_STREAMING -> clientStreaming();
+      case SERVER_STREAMING -> serverStreaming();
+      case PING_PONG -> pingPong();
+      case EMPTY_STREAM -> emptyStream();
+      case CUSTOM_METADATA -> customMetadata();
+      case STATUS_CODE_AND_MESSAGE -> statusCodeAndMessage();
+      case SPECIAL_STATUS_MESSAGE -> specialStatusMessage();
+      case UNIMPLEMENTED_METHOD -> unimplemented(UNIMPLEMENTED_CALL);
+      case UNIMPLEMENTED_SERVICE -> unimplemented(UNIMPLEMENTED_SERVICE_CALL);
+      case CANCEL_AFTER_BEGIN -> cancelAfterBegin();
+      case CANCEL_AFTER_FIRST_RESPONSE -> cancelAfterFirstResponse();
+      case TIMEOUT_ON_SLEEPING_SERVER -> timeoutOnSleepingServer();
+      case VERY_LARGE_REQUEST -> veryLargeRequest();
+    }
+  }
+
+  // ------------------------------------------------------------------------------ the cases
+
+  private void emptyUnary() {
+    Empty response = ClientCalls.blockingUnary(
+        channel, EMPTY_CALL, CallOptions.DEFAULT, Empty.getDefaultInstance());
+    check(response != null, "EmptyCall returned a null response");
+    check(response.getSerializedSize() == 0,
+        "EmptyCall response is not empty: %s bytes", response.getSerializedSize());
+  }
+
+  private void largeUnary() {
+    SimpleResponse response = ClientCalls.blockingUnary(
+        channel, UNARY_CALL, CallOptions.DEFAULT, simpleRequest(314159, 271828));
+    checkPayload("UnaryCall response", response.getPayload(), 314159);
+  }
+
+  private void clientStreaming() {
+    int[] sizes = {27182, 8, 1828, 45904};
+    StreamingInputCallResponse response;
+    try (BlockingCall<StreamingInputCallRequest, StreamingInputCallResponse> call =
+        ClientCalls.blockingStreaming(channel, STREAMING_INPUT_CALL, CallOptions.DEFAULT)) {
+      for (int size : sizes) {
+        call.send(StreamingInputCallRequest.newBuilder().setPayload(zeros(size)).build());
+      }
+      response = call.finish();
+    }
+    check(response.getAggregatedPayloadSize() == 74922,
+        "aggregated_payload_size is %s, expected 74922", response.getAggregatedPayloadSize());
+  }
+
+  private void serverStreaming() {
+    int[] sizes = {31415, 9, 2653, 58979};
+    StreamingOutputCallRequest.Builder request = StreamingOutputCallRequest.newBuilder();
+    for (int size : sizes) {
+      request.addResponseParameters(ResponseParameters.newBuilder().setSize(size));
+    }
+    List<StreamingOutputCallResponse> responses = new ArrayList<>();
+    try (BlockingIterator<StreamingOutputCallResponse> it = ClientCalls.blockingServerStreaming(
+        channel, STREAMING_OUTPUT_CALL, CallOptions.DEFAULT, request.build())) {
+      while (it.hasNext()) {
+        responses.add(it.next());
+      }
+    }
+    check(responses.size() == sizes.length,
+        "received %s responses, expected %s", responses.size(), sizes.length);
+    for (int i = 0; i < sizes.length; i++) {
+      checkPayload("response " + i, responses.get(i).getPayload(), sizes[i]);
+    }
+  }
+
+  private void pingPong() {
+    int[] requestSizes = {27182, 8, 1828, 45904};
+    int[] responseSizes = {31415, 9, 2653, 58979};
+    try (BlockingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
+        ClientCalls.blockingStreaming(channel, FULL_DUPLEX_CALL, CallOptions.DEFAULT)) {
+      for (int i = 0; i < requestSizes.length; i++) {
+        call.send(streamingRequest(responseSizes[i], requestSizes[i]));
+        StreamingOutputCallResponse response = call.read();
+        check(response != null, "the call completed after %s of 4 responses", i);
+        checkPayload("response " + i, response.getPayload(), responseSizes[i]);
+      }
+      call.halfClose();
+      StreamingOutputCallResponse extra = call.read();
+      check(extra == null, "received a fifth response (%s bytes)",
+          extra == null ? 0 : extra.getPayload().getBody().size());
+    }
+  }
+
+  private void emptyStream() {
+    try (BlockingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
+        ClientCalls.blockingStreaming(channel, FULL_DUPLEX_CALL, CallOptions.DEFAULT)) {
+      call.halfClose();
+      StreamingOutputCallResponse response = call.read();
+      check(response == null, "expected zero responses, received one");
+    }
+  }
+
+  private void customMetadata() {
+    // UnaryCall
+    MetadataExchange unary = new MetadataExchange();
+    SimpleResponse response = ClientCalls.blockingUnary(unary.intercept(channel), UNARY_CALL,
+        CallOptions.DEFAULT, simpleRequest(314159, 271828));
+    checkPayload("UnaryCall response", response.getPayload(), 314159);
+    unary.checkEchoed("UnaryCall");
+
+    // FullDuplexCall
+    MetadataExchange duplex = new MetadataExchange();
+    try (BlockingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
+        ClientCalls.blockingStreaming(duplex.intercept(channel), FULL_DUPLEX_CALL,
+            CallOptions.DEFAULT)) {
+      call.send(streamingRequest(314159, 271828));
+      call.halfClose();
+      StreamingOutputCallResponse first = call.read();
+      check(first != null, "FullDuplexCall completed without a response");
+      checkPayload("FullDuplexCall response", first.getPayload(), 314159);
+      check(call.read() == null, "FullDuplexCall sent more than one response");
+    }
+    duplex.checkEchoed("FullDuplexCall");
+  }
+
+  private void statusCodeAndMessage() {
+    String message = "test status message";
+    EchoStatus echo = EchoStatus.newBuilder().setCode(2).setMessage(message).build();
+
+    StatusException unary = expectFailure("UnaryCall", () -> ClientCalls.blockingUnary(
+        channel, UNARY_CALL, CallOptions.DEFAULT,
+        SimpleRequest.newBuilder().setResponseStatus(echo).build()));
+    checkStatus("UnaryCall", unary.status(), Status.Code.UNKNOWN, message);
+
+    StatusException duplex;
+    try (BlockingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
+        ClientCalls.blockingStreaming(channel, FULL_DUPLEX_CALL, CallOptions.DEFAULT)) {
+      call.send(StreamingOutputCallRequest.newBuilder().setResponseStatus(echo).build());
+      call.halfClose();
+      duplex = expectFailure("FullDuplexCall", () -> {
+        while (call.read() != null) {
+          // drain: the server should send nothing before its status
+        }
+        return null;
+      });
+    }
+    checkStatus("FullDuplexCall", duplex.status(), Status.Code.UNKNOWN, message);
+  }
+
+  private void specialStatusMessage() {
+    EchoStatus echo = EchoStatus.newBuilder().setCode(2).setMessage(SPECIAL_STATUS_MESSAGE).build();
+    StatusException e = expectFailure("UnaryCall", () -> ClientCalls.blockingUnary(
+        channel, UNARY_CALL, CallOptions.DEFAULT,
+        SimpleRequest.newBuilder().setResponseStatus(echo).build()));
+    checkStatus("UnaryCall", e.status(), Status.Code.UNKNOWN, SPECIAL_STATUS_MESSAGE);
+  }
+
+  private void unimplemented(MethodDescriptor<Empty, Empty> method) {
+    StatusException e = expectFailure(method.fullMethodName(), () -> ClientCalls.blockingUnary(
+        channel, method, CallOptions.DEFAULT, Empty.getDefaultInstance()));
+    check(e.status().code() == Status.Code.UNIMPLEMENTED,
+        "%s: expected UNIMPLEMENTED, got %s", method.fullMethodName(), e.status());
+  }
+
+  private void cancelAfterBegin() {
+    Recorder<StreamingInputCallResponse> recorder = new Recorder<>();
+    ClientCall<StreamingInputCallRequest, StreamingInputCallResponse> call =
+        channel.newCall(STREAMING_INPUT_CALL, CallOptions.DEFAULT);
+    call.start(recorder, new Metadata());
+    call.request(1);
+    call.cancel("cancel_after_begin: cancelled by the client", null);
+    Status status = recorder.awaitClose();
+    check(status.code() == Status.Code.CANCELLED, "expected CANCELLED, got %s", status);
+    check(recorder.received() == 0, "received %s responses, expected none", recorder.received());
+  }
+
+  private void cancelAfterFirstResponse() {
+    Recorder<StreamingOutputCallResponse> recorder = new Recorder<>();
+    ClientCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call =
+        channel.newCall(FULL_DUPLEX_CALL, CallOptions.DEFAULT);
+    call.start(recorder, new Metadata());
+    call.request(1);
+    call.sendMessage(streamingRequest(31415, 27182));
+    StreamingOutputCallResponse first = recorder.awaitMessage();
+    checkPayload("first response", first.getPayload(), 31415);
+    call.cancel("cancel_after_first_response: cancelled by the client", null);
+    Status status = recorder.awaitClose();
+    check(status.code() == Status.Code.CANCELLED, "expected CANCELLED, got %s", status);
+    check(recorder.received() == 1, "received %s responses, expected 1", recorder.received());
+  }
+
+  private void timeoutOnSleepingServer() {
+    Recorder<StreamingOutputCallResponse> recorder = new Recorder<>();
+    ClientCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call = channel.newCall(
+        FULL_DUPLEX_CALL, CallOptions.DEFAULT.withDeadline(Deadline.after(Duration.ofMillis(1))));
+    call.start(recorder, new Metadata());
+    call.request(1);
+    try {
+      call.sendMessage(StreamingOutputCallRequest.newBuilder().setPayload(zeros(27182)).build());
+    } catch (IllegalStateException alreadyClosed) {
+      // The deadline may have passed and closed the call already.
+    }
+    Status status = recorder.awaitClose();
+    check(status.code() == Status.Code.DEADLINE_EXCEEDED,
+        "expected DEADLINE_EXCEEDED, got %s", status);
+    check(recorder.received() == 0, "received %s responses, expected none", recorder.received());
+  }
+
+  private void veryLargeRequest() {
+    SimpleResponse response = ClientCalls.blockingUnary(
+        channel, UNARY_CALL, CallOptions.DEFAULT, simpleRequest(10, 10 * 1024 * 1024));
+    checkPayload("UnaryCall response", response.getPayload(), 10);
+  }
+
+  // ------------------------------------------------------------------------------ helpers
+
+  private static SimpleRequest simpleRequest(int responseSize, int payloadSize) {
+    return SimpleRequest.newBuilder()
+        .setResponseSize(responseSize)
+        .setPayload(zeros(payloadSize))
+        .build();
+  }
+
+  private static StreamingOutputCallRequest streamingRequest(int responseSize, int payloadSize) {
+    return StreamingOutputCallRequest.newBuilder()
+        .addResponseParameters(ResponseParameters.newBuilder().setSize(responseSize))
+        .setPayload(zeros(payloadSize))
+        .build();
+  }
+
+  private static Payload zeros(int size) {
+    return Payload.newBuilder().setBody(ByteString.copyFrom(new byte[size])).build();
+  }
+
+  private static void checkPayload(String what, Payload payload, int expectedSize) {
+    ByteString body = payload.getBody();
+    check(body.size() == expectedSize,
+        "%s: payload body is %s bytes, expected %s", what, body.size(), expectedSize);
+    for (int i = 0; i < body.size(); i++) {
+      if (body.byteAt(i) != 0) {
+        throw new AssertionError(what + ": payload body byte " + i + " is not zero");
+      }
+    }
+  }
+
+  private static void checkStatus(String what, Status status, Status.Code code, String message) {
+    check(status.code() == code, "%s: expected status %s, got %s", what, code, status);
+    check(message.equals(status.description()), "%s: expected status message \"%s\", got \"%s\"",
+        what, escape(message), status.description() == null ? null : escape(status.description()));
+  }
+
+  private static String escape(String s) {
+    StringBuilder sb = new StringBuilder();
+    s.codePoints().forEach(cp -> {
+      if (cp >= 0x20 && cp < 0x7f) {
+        sb.append((char) cp);
+      } else {
+        sb.append(String.format("\\u{%x}", cp));
+      }
+    });
+    return sb.toString();
+  }
+
+  private static StatusException expectFailure(String what, java.util.concurrent.Callable<?> call) {
+    Object result;
+    try {
+      result = call.call();
+    } catch (StatusException e) {
+      return e;
+    } catch (Exception e) {
+      throw new AssertionError(what + ": expected a failed call, got exception " + e, e);
+    }
+    throw new AssertionError(what + ": expected the call to fail, but it succeeded"
+        + (result == null ? "" : " with " + result.getClass().getSimpleName()));
+  }
+
+  static void check(boolean condition, String format, Object... args) {
+    if (!condition) {
+      throw new AssertionError(String.format(format, args));
+    }
+  }
+
+  private static String hostPort(String host, int port) {
+    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+  }
+
+  private static void usage(PrintStream out) {
+    StringBuilder names = new StringBuilder();
+    for (TestCase c : TestCase.values()) {
+      names.append("\n                                 ").append(c.caseName());
+    }
+    out.println("""
+        Usage: interop/bin/client [--server_host=HOST] [--server_port=PORT] [--use_tls=false]
+                                  [--server_host_override=HOST] [--test_case=NAME[,NAME...]]
+
+          --server_host=HOST           server to connect to (default localhost)
+          --server_port=PORT           server port (default 8080)
+          --server_host_override=HOST  the host claimed in :authority (default --server_host)
+          --use_tls=false              plaintext HTTP/2 (the only mode supported so far)
+          --use_test_ca=BOOL           accepted for compatibility; only meaningful with TLS
+          --test_case=NAME[,NAME...]   the cases to run (default empty_unary), or "all":"""
+        + names);
+  }
+
+  /**
+   * Adds the echo headers of custom_metadata to a call and captures the response headers and
+   * trailers it gets back.
+   */
+  private static final class MetadataExchange implements ClientInterceptor {
+    private final AtomicReference<Metadata> headers = new AtomicReference<>();
+    private final AtomicReference<Metadata> trailers = new AtomicReference<>();
+
+    CallFactory intercept(CallFactory factory) {
+      return ClientInterceptor.intercept(factory, List.of(this));
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, CallFactory next) {
+      return new ForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata requestHeaders) {
+          requestHeaders.add(EchoMetadataInterceptor.ECHO_INITIAL_KEY, ECHO_INITIAL_VALUE);
+          requestHeaders.addBinary(EchoMetadataInterceptor.ECHO_TRAILING_KEY, ECHO_TRAILING_VALUE);
+          super.start(new ForwardingListener<>(listener) {
+            @Override
+            public void onHeaders(Metadata responseHeaders) {
+              headers.set(responseHeaders);
+              super.onHeaders(responseHeaders);
+            }
+
+            @Override
+            public void onClose(Status status, Metadata responseTrailers) {
+              trailers.set(responseTrailers);
+              super.onClose(status, responseTrailers);
+            }
+          }, requestHeaders);
+        }
+      };
+    }
+
+    void checkEchoed(String what) {
+      Metadata h = headers.get();
+      check(h != null, "%s: no response headers received", what);
+      String initial = h.get(EchoMetadataInterceptor.ECHO_INITIAL_KEY);
+      check(ECHO_INITIAL_VALUE.equals(initial),
+          "%s: response headers carry %s=%s, expected %s (headers: %s)", what,
+          EchoMetadataInterceptor.ECHO_INITIAL_KEY, initial, ECHO_INITIAL_VALUE, h);
+      Metadata t = trailers.get();
+      check(t != null, "%s: no trailers received", what);
+      byte[] trailing = t.getBinary(EchoMetadataInterceptor.ECHO_TRAILING_KEY);
+      check(Arrays.equals(ECHO_TRAILING_VALUE, trailing),
+          "%s: trailers carry %s=%s, expected %s (trailers: %s)", what,
+          EchoMetadataInterceptor.ECHO_TRAILING_KEY,
+          trailing == null ? null : HexFormat.of().formatHex(trailing),
+          HexFormat.of().formatHex(ECHO_TRAILING_VALUE), t);
+    }
+  }
+
+  /** Records what a call receives, for the cases that drive {@link ClientCall} directly. */
+  private static final class Recorder<R> extends ClientCall.Listener<R> {
+    private final BlockingQueue<R> messages = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Status> closed = new CompletableFuture<>();
+    private volatile int received;
+
+    @Override
+    public void onMessage(R message) {
+      received++;
+      messages.add(message);
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      closed.complete(status);
+    }
+
+    int received() {
+      return received;
+    }
+
+    /** The next message; fails if the call closes first or nothing comes in time. */
+    R awaitMessage() {
+      long deadline = System.nanoTime() + OPERATION_TIMEOUT.toNanos();
+      try {
+        while (System.nanoTime() < deadline) {
+          R message = messages.poll(20, TimeUnit.MILLISECONDS);
+          if (message != null) {
+            return message;
+          }
+          if (closed.isDone() && messages.isEmpty()) {
+            throw new AssertionError("the call closed with " + closed.join()
+                + " before the expected response");
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for a response", e);
+      }
+      throw new AssertionError("no response within " + OPERATION_TIMEOUT.toSeconds() + " s");
+    }
+
+    Status awaitClose() {
+      try {
+        return closed.get(OPERATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw new AssertionError(
+            "the call did not complete within " + OPERATION_TIMEOUT.toSeconds() + " s");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for the call to complete", e);
+      } catch (ExecutionException e) {
+        throw new AssertionError("unexpected failure", e.getCause());
+      }
+    }
+  }
+}
