@@ -33,9 +33,9 @@ public final class SerializingExecutor implements Executor, Runnable {
       try {
         delegate.execute(this);
       } catch (RejectedExecutionException e) {
-        running.set(false);
-        tasks.clear();
-        throw e;
+        // The executor is shutting down; callbacks such as onCancel must still run.
+        LOG.log(Level.DEBUG, "executor rejected a task; running it inline", e);
+        run();
       }
     }
   }

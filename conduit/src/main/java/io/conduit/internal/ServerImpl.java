@@ -92,9 +92,9 @@ public final class ServerImpl {
               ch.close();
               return;
             }
-            ch.closeFuture().addListener(f -> {
-              connections.remove(handler);
+            handler.onClosed(() -> {
               synchronized (lock) {
+                connections.remove(handler);
                 openChildren--;
                 lock.notifyAll();
               }

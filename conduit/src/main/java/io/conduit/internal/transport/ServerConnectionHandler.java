@@ -51,6 +51,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   private final Http2Connection.PropertyKey callKey;
   private ChannelHandlerContext ctx;
   private WriteQueue writeQueue;
+  private Runnable onClosed = () -> {};
 
   private ServerConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings initialSettings, ServerSettings settings) {
@@ -96,6 +97,20 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     Http2Stream connectionStream = connection().connectionStream();
     decoder().flowController().incrementWindowSize(connectionStream,
         INITIAL_WINDOW - connection().local().flowController().initialWindowSize(connectionStream));
+  }
+
+  /** Runs {@code task} once the connection has closed and its calls have been cancelled. */
+  public void onClosed(Runnable task) {
+    this.onClosed = task;
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    try {
+      super.channelInactive(ctx);
+    } finally {
+      onClosed.run();
+    }
   }
 
   /** Sends GOAWAY and closes once in-flight calls finish; {@code now} closes at once. */
