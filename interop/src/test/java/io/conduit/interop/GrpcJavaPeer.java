@@ -1,0 +1,133 @@
+package io.conduit.interop;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs grpc-java's interop programs in JVMs of their own, on the classpath the
+ * {@code conduit-interop-grpc-java-peer} module resolved at build time: grpc-java needs Netty 4.1
+ * and has its own classes for the grpc.testing messages, so it cannot share this JVM.
+ */
+final class GrpcJavaPeer {
+  static final String CLASSPATH_FILE_PROPERTY = "conduit.interop.grpcJavaClasspathFile";
+  static final String CLIENT_CLASS = "io.grpc.testing.integration.TestServiceClient";
+  static final String SERVER_CLASS = "io.grpc.testing.integration.TestServiceServer";
+
+  private GrpcJavaPeer() {}
+
+  /** The result of a finished process: its exit code and its output (stdout and stderr). */
+  record Result(int exitCode, String output) {}
+
+  /** grpc-java's runtime classpath, as written by the peer module. */
+  static String classpath() {
+    String file = System.getProperty(CLASSPATH_FILE_PROPERTY);
+    if (file == null) {
+      throw new IllegalStateException("system property " + CLASSPATH_FILE_PROPERTY
+          + " is not set; run the tests through Maven (mvn verify)");
+    }
+    Path path = Path.of(file);
+    if (!Files.isRegularFile(path)) {
+      throw new IllegalStateException("grpc-java classpath file " + path + " is missing: build the "
+          + "peer module first (mvn verify from the repository root, or -pl interop -am)");
+    }
+    try {
+      return Files.readString(path, StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts {@code mainClass} with {@code args}; its output goes to {@code log}. */
+  static Process start(String mainClass, List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // Short-lived JVMs: start fast rather than optimize.
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-XX:+UseSerialGC");
+    command.add("-Xmx512m");
+    command.add("-cp");
+    command.add(classpath());
+    command.add(mainClass);
+    command.addAll(args);
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  /** Runs grpc-java's interop client for one test case against {@code 127.0.0.1:port}. */
+  static Result runClient(int port, String testCase, Duration timeout) throws Exception {
+    Path log = Files.createTempFile("grpc-java-client-" + testCase + "-", ".log");
+    try {
+      Process p = start(CLIENT_CLASS, List.of(
+          "--server_host=127.0.0.1", "--server_port=" + port, "--use_tls=false",
+          "--test_case=" + testCase), log);
+      boolean exited = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (!exited) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return new Result(-1, "(killed after " + timeout.toSeconds() + " s)\n" + read(log));
+      }
+      return new Result(p.exitValue(), read(log));
+    } finally {
+      Files.deleteIfExists(log);
+    }
+  }
+
+  static String read(Path log) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(could not read " + log + ": " + e + ")";
+    }
+  }
+
+  /** A port that was free a moment ago on the loopback interface. */
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Waits until something accepts connections on {@code 127.0.0.1:port}, or fails. */
+  static void awaitListening(Process process, int port, Duration timeout, Path log)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("grpc-java server exited with " + process.exitValue()
+            + " before listening:\n" + read(log));
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return;
+      } catch (IOException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    throw new IllegalStateException("grpc-java server not listening on port " + port + " after "
+        + timeout.toSeconds() + " s:\n" + read(log));
+  }
+
+  /** Stops a process with SIGTERM, then SIGKILL if it lingers. */
+  static void stop(Process process) throws InterruptedException {
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
