@@ -57,6 +57,8 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   private boolean started;
   private boolean halfClosed;
   private volatile boolean closedForApp;
+  /** Set on the call executor when a response cannot be parsed; overrides the server's status. */
+  private Status localFailure;
 
   // Event loop side.
   private int streamId;
@@ -380,13 +382,15 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     callExecutor.execute(() -> {
       R message;
       try {
-        if (closedForApp) {
+        if (closedForApp || localFailure != null) {
           return;
         }
         message = method.responseMarshaller().parse(payload.nioBuffer());
       } catch (Throwable t) {
         Status status = t instanceof StatusException se ? se.status()
             : Status.INTERNAL.withDescription("failed to parse the response message: " + t).withCause(t);
+        // The trailers may already be on their way to this executor; the close must report this.
+        localFailure = status;
         cancelWith(status);
         return;
       } finally {
@@ -396,7 +400,8 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
         listener.onMessage(message);
       } catch (Throwable t) {
         LOG.log(Level.WARNING, "onMessage threw; cancelling the call", t);
-        cancelWith(Status.CANCELLED.withDescription("listener threw: " + t).withCause(t));
+        localFailure = Status.CANCELLED.withDescription("listener threw: " + t).withCause(t);
+        cancelWith(localFailure);
       }
     });
   }
@@ -433,7 +438,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
         context.removeListener(contextL);
       }
       try {
-        listener.onClose(status, trailers);
+        listener.onClose(localFailure != null ? localFailure : status, trailers);
       } catch (Throwable t) {
         LOG.log(Level.WARNING, "onClose threw", t);
       }
