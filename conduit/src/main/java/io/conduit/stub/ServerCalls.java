@@ -192,6 +192,7 @@ public final class ServerCalls {
     private volatile Runnable onCancel;
     private volatile Runnable onReady;
     private boolean completed;
+    private boolean headersSent;
 
     ResponseObserver(ServerCall<Q, R> call) {
       this.call = call;
@@ -204,6 +205,10 @@ public final class ServerCalls {
       }
       if (completed) {
         throw new IllegalStateException("call already completed");
+      }
+      if (!headersSent) {
+        // Sent explicitly, not implied by the first message, so interceptors see them.
+        sendHeaders(new Metadata());
       }
       call.sendMessage(value);
     }
@@ -261,6 +266,7 @@ public final class ServerCalls {
 
     @Override
     public void sendHeaders(Metadata headers) {
+      headersSent = true;
       call.sendHeaders(headers);
     }
 

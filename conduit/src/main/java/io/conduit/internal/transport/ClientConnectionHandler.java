@@ -69,6 +69,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
         if (call != null) {
           call.streamClosed();
         }
+        maybeCloseIdle();
       }
 
       @Override
@@ -229,6 +230,14 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
 
   void reset(int streamId, Http2Error error) {
     resetStream(ctx, streamId, error.code(), ctx.newPromise());
+  }
+
+  /** A call ended while this side of its stream is still open: close it so the slot frees. */
+  void resetIfLocalOpen(int streamId) {
+    Http2Stream stream = connection().stream(streamId);
+    if (stream != null && stream.state().localSideOpen()) {
+      resetStream(ctx, streamId, Http2Error.CANCEL.code(), ctx.newPromise());
+    }
   }
 
   void consumeBytes(int streamId, int bytes) {

@@ -17,8 +17,11 @@ final class MessageDeframer {
 
   /** Receives what the deframer finds. */
   interface Listener {
-    /** One message payload (the listener releases it); {@code wireBytes} includes the prefix. */
-    void messageRead(ByteBuf payload, int wireBytes);
+    /** One message payload; the listener releases it. */
+    void messageRead(ByteBuf payload);
+
+    /** {@code bytes} received bytes may go back to the peer's flow-control window. */
+    void bytesConsumed(int bytes);
 
     /** Every message was handed out and the peer ended the stream. */
     void endOfStream();
@@ -33,6 +36,8 @@ final class MessageDeframer {
   /** Received buffers not yet cut into messages; the head may be partly read. */
   private final ArrayDeque<ByteBuf> buffers = new ArrayDeque<>();
   private int readable;
+  /** Bytes received but not yet returned to flow control. */
+  private int unreturned;
   private int credits;
   private int pendingLength = -1;
   private boolean endSeen;
@@ -53,6 +58,7 @@ final class MessageDeframer {
     }
     if (data.isReadable()) {
       readable += data.readableBytes();
+      unreturned += data.readableBytes();
       buffers.add(data);
     } else {
       data.release();
@@ -96,6 +102,7 @@ final class MessageDeframer {
     }
     delivering = true;
     try {
+      returnBytesIfWanted();
       while (!closed) {
         if (pendingLength < 0) {
           if (readable < MessageFramer.HEADER_LENGTH) {
@@ -125,11 +132,11 @@ final class MessageDeframer {
           break;
         }
         ByteBuf payload = take(pendingLength);
-        int wireBytes = pendingLength + MessageFramer.HEADER_LENGTH;
         pendingLength = -1;
         credits--;
-        listener.messageRead(payload, wireBytes);
+        listener.messageRead(payload);
       }
+      returnBytesIfWanted();
       if (!closed && endSeen && pendingLength < 0 && readable == 0) {
         close();
         listener.endOfStream();
@@ -142,6 +149,19 @@ final class MessageDeframer {
       }
     } finally {
       delivering = false;
+    }
+  }
+
+  /**
+   * While the application wants a message, every received byte goes back to the window at once,
+   * so a message larger than the window can arrive; once it wants none, bytes wait here and the
+   * window closes: that is the back-pressure.
+   */
+  private void returnBytesIfWanted() {
+    if (credits > 0 && unreturned > 0 && !closed) {
+      int n = unreturned;
+      unreturned = 0;
+      listener.bytesConsumed(n);
     }
   }
 

@@ -377,8 +377,12 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   }
 
   @Override
-  public void messageRead(ByteBuf payload, int wireBytes) {
-    connection.consumeBytes(streamId, wireBytes);
+  public void bytesConsumed(int bytes) {
+    connection.consumeBytes(streamId, bytes);
+  }
+
+  @Override
+  public void messageRead(ByteBuf payload) {
     callExecutor.execute(() -> {
       R message;
       try {
@@ -428,6 +432,10 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
       deadlineTimer.cancel(false);
     }
     connection.remove(streamId);
+    if (trailersReceived && streamId > 0) {
+      // The server finished before we half-closed: nothing more will be read, stop sending.
+      connection.resetIfLocalOpen(streamId);
+    }
     Runnable contextL = contextListener;
     callExecutor.execute(() -> {
       if (closedForApp) {

@@ -111,8 +111,12 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
   }
 
   @Override
-  public void messageRead(ByteBuf payload, int wireBytes) {
-    connection.consumeBytes(streamId, wireBytes);
+  public void bytesConsumed(int bytes) {
+    connection.consumeBytes(streamId, bytes);
+  }
+
+  @Override
+  public void messageRead(ByteBuf payload) {
     callExecutor.execute(() -> {
       Q message;
       try {

@@ -119,7 +119,8 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       if (now) {
         gracefulShutdownTimeoutMillis(0);
       }
-      ctx.close();
+      // From the channel, not ctx: the close must pass through this handler's graceful close().
+      ctx.channel().close();
     });
   }
 

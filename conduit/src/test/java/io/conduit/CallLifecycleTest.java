@@ -1,0 +1,327 @@
+package io.conduit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.conduit.stub.ClientCalls;
+import io.conduit.stub.ServerCalls;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Cancellation, deadlines, metadata, interceptors, stream limits, reconnects and shutdown. */
+@Timeout(60)
+class CallLifecycleTest {
+  static final MethodDescriptor<String, String> WAIT = MethodDescriptor.of(
+      MethodDescriptor.Type.UNARY, "test.Life/Wait", EchoService.STRING, EchoService.STRING);
+  static final MethodDescriptor<String, String> RELAY = MethodDescriptor.of(
+      MethodDescriptor.Type.UNARY, "test.Life/Relay", EchoService.STRING, EchoService.STRING);
+
+  private static Channel channelTo(Server server) {
+    return Channel.forAddress("127.0.0.1", server.port()).plaintext().build();
+  }
+
+  @Test
+  void clientCancellationReachesTheServer() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CompletableFuture<Boolean> serverSawCancel = new CompletableFuture<>();
+    ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+        .method(WAIT, ServerCalls.unary((req, out) -> {
+          out.setOnCancelHandler(() -> serverSawCancel.complete(Context.current().isCancelled()));
+          started.countDown();
+        }))
+        .build();
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start();
+        Channel channel = channelTo(server)) {
+      CompletableFuture<String> call = ClientCalls.futureUnary(channel, WAIT, CallOptions.DEFAULT, "x");
+      assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+      call.cancel(true);
+      assertThat(serverSawCancel.get(5, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void deadlinePropagatesToCallsMadeByTheServer() throws Exception {
+    AtomicReference<Channel> self = new AtomicReference<>();
+    ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+        .method(WAIT, ServerCalls.unary((req, out) -> {
+          Deadline d = Context.current().deadline();
+          out.onNext(d == null ? "none" : Long.toString(d.timeRemaining(TimeUnit.MILLISECONDS)));
+          out.onCompleted();
+        }))
+        .method(RELAY, ServerCalls.unary((req, out) -> {
+          // No deadline set here: the incoming call's deadline applies.
+          out.onNext(ClientCalls.blockingUnary(self.get(), WAIT, CallOptions.DEFAULT, req));
+          out.onCompleted();
+        }))
+        .build();
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start();
+        Channel channel = channelTo(server)) {
+      self.set(channel);
+      String remaining = ClientCalls.blockingUnary(channel, RELAY,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(3)), "x");
+      assertThat(Long.parseLong(remaining)).isBetween(1L, 3000L);
+    }
+  }
+
+  @Test
+  void cancellationPropagatesToCallsMadeByTheServer() throws Exception {
+    AtomicReference<Channel> self = new AtomicReference<>();
+    CountDownLatch innerStarted = new CountDownLatch(1);
+    CompletableFuture<Void> innerCancelled = new CompletableFuture<>();
+    ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+        .method(WAIT, ServerCalls.unary((req, out) -> {
+          out.setOnCancelHandler(() -> innerCancelled.complete(null));
+          innerStarted.countDown();
+        }))
+        .method(RELAY, ServerCalls.unary((req, out) -> {
+          try {
+            out.onNext(ClientCalls.blockingUnary(self.get(), WAIT, CallOptions.DEFAULT, req));
+            out.onCompleted();
+          } catch (StatusException e) {
+            out.onError(e);
+          }
+        }))
+        .build();
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start();
+        Channel channel = channelTo(server)) {
+      self.set(channel);
+      CompletableFuture<String> outer = ClientCalls.futureUnary(channel, RELAY, CallOptions.DEFAULT, "x");
+      assertThat(innerStarted.await(5, TimeUnit.SECONDS)).isTrue();
+      outer.cancel(true);
+      innerCancelled.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void metadataAndInterceptorsBothWays() throws Exception {
+    byte[] binary = {0, 1, 2, (byte) 0xFE, (byte) 0xFF};
+    ServerInterceptor echoHeaders = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        return next.startCall(new ForwardingServerCall<>(call) {
+          @Override
+          public void sendHeaders(Metadata responseHeaders) {
+            responseHeaders.add("x-echo", headers.get("x-ascii"));
+            super.sendHeaders(responseHeaders);
+          }
+
+          @Override
+          public void close(Status status, Metadata trailers) {
+            trailers.addBinary("x-echo-bin", headers.getBinary("x-data-bin"));
+            super.close(status, trailers);
+          }
+        }, headers);
+      }
+    };
+    AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
+    AtomicReference<Metadata> responseTrailers = new AtomicReference<>();
+    ClientInterceptor addHeaders = new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+          CallFactory next) {
+        return new ForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<R> listener, Metadata headers) {
+            headers.add("x-ascii", "hello world").addBinary("x-data-bin", binary);
+            super.start(new ForwardingClientCall.ForwardingListener<>(listener) {
+              @Override
+              public void onHeaders(Metadata h) {
+                responseHeaders.set(h);
+                super.onHeaders(h);
+              }
+
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                responseTrailers.set(trailers);
+                super.onClose(status, trailers);
+              }
+            }, headers);
+          }
+        };
+      }
+    };
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition())
+            .intercept(echoHeaders).build().start();
+        Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext()
+            .intercept(addHeaders).build()) {
+      assertThat(ClientCalls.blockingUnary(channel, EchoService.UNARY, CallOptions.DEFAULT, "hi"))
+          .isEqualTo("hi");
+      assertThat(responseHeaders.get().get("x-echo")).isEqualTo("hello world");
+      assertThat(responseTrailers.get().getBinary("x-echo-bin")).isEqualTo(binary);
+      assertThat(responseTrailers.get().containsKey("grpc-status")).isFalse();
+    }
+  }
+
+  @Test
+  void callsBeyondMaxConcurrentStreamsWaitForASlot() throws Exception {
+    AtomicInteger active = new AtomicInteger();
+    AtomicInteger maxActive = new AtomicInteger();
+    ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+        .method(WAIT, ServerCalls.unary((req, out) -> {
+          maxActive.accumulateAndGet(active.incrementAndGet(), Math::max);
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          active.decrementAndGet();
+          out.onNext(req);
+          out.onCompleted();
+        }))
+        .build();
+    try (Server server = Server.builder().bind("127.0.0.1", 0).maxConcurrentStreams(4)
+            .service(svc).build().start();
+        Channel channel = channelTo(server)) {
+      List<CompletableFuture<String>> calls = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        calls.add(ClientCalls.futureUnary(channel, WAIT, CallOptions.DEFAULT, "c" + i));
+      }
+      for (int i = 0; i < 40; i++) {
+        assertThat(calls.get(i).get(20, TimeUnit.SECONDS)).isEqualTo("c" + i);
+      }
+      assertThat(maxActive.get()).isBetween(1, 4);
+    }
+  }
+
+  @Test
+  void reconnectsOnTheNextCallAfterTheConnectionCloses() throws Exception {
+    Server first = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition()).build().start();
+    int port = first.port();
+    try (Channel channel = channelTo(first)) {
+      assertThat(ClientCalls.blockingUnary(channel, EchoService.UNARY, CallOptions.DEFAULT, "a"))
+          .isEqualTo("a");
+      first.shutdownNow();
+      assertThat(first.awaitTermination(Duration.ofSeconds(5))).isTrue();
+      try (Server second = Server.builder().bind("127.0.0.1", port).service(EchoService.definition())
+          .build().start()) {
+        assertThat(second.port()).isEqualTo(port);
+        String reply = null;
+        for (int i = 0; i < 50 && reply == null; i++) {
+          try {
+            reply = ClientCalls.blockingUnary(channel, EchoService.UNARY, CallOptions.DEFAULT, "b");
+          } catch (StatusException e) {
+            assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE);
+            Thread.sleep(50);
+          }
+        }
+        assertThat(reply).isEqualTo("b");
+      }
+    }
+  }
+
+  @Test
+  void gracefulShutdownLetsInFlightCallsFinish() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+        .method(WAIT, ServerCalls.unary((req, out) -> {
+          started.countDown();
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          out.onNext("done");
+          out.onCompleted();
+        }))
+        .build();
+    Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start();
+    try (Channel channel = channelTo(server)) {
+      CompletableFuture<String> inFlight = ClientCalls.futureUnary(channel, WAIT, CallOptions.DEFAULT, "x");
+      assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+      server.shutdown();
+      assertThat(server.isShutdown()).isTrue();
+      assertThat(server.awaitTermination(Duration.ofMillis(200))).isFalse();
+      // New connections are refused once the listener is closed.
+      try (Channel late = Channel.forAddress("127.0.0.1", server.port()).plaintext().build()) {
+        assertThatThrownBy(() -> ClientCalls.blockingUnary(late, EchoService.UNARY,
+            CallOptions.DEFAULT, "y"))
+            .isInstanceOfSatisfying(StatusException.class,
+                e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE));
+      }
+      release.countDown();
+      assertThat(inFlight.get(5, TimeUnit.SECONDS)).isEqualTo("done");
+      assertThat(server.awaitTermination(Duration.ofSeconds(5))).isTrue();
+      assertThat(server.isTerminated()).isTrue();
+    }
+  }
+
+  @Test
+  void shutdownNowCancelsInFlightCalls() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CompletableFuture<Void> cancelled = new CompletableFuture<>();
+    ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+        .method(WAIT, ServerCalls.unary((req, out) -> {
+          out.setOnCancelHandler(() -> cancelled.complete(null));
+          started.countDown();
+        }))
+        .build();
+    Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start();
+    try (Channel channel = channelTo(server)) {
+      CompletableFuture<String> inFlight = ClientCalls.futureUnary(channel, WAIT, CallOptions.DEFAULT, "x");
+      assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+      server.shutdownNow();
+      cancelled.get(5, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> inFlight.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(StatusException.class);
+      assertThat(server.awaitTermination(Duration.ofSeconds(5))).isTrue();
+    }
+  }
+
+  @Test
+  void channelShutdownRefusesNewCalls() throws Exception {
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition())
+        .build().start()) {
+      Channel channel = channelTo(server);
+      assertThat(ClientCalls.blockingUnary(channel, EchoService.UNARY, CallOptions.DEFAULT, "a"))
+          .isEqualTo("a");
+      channel.shutdown();
+      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, EchoService.UNARY,
+          CallOptions.DEFAULT, "b"))
+          .isInstanceOfSatisfying(StatusException.class,
+              e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(channel.awaitTermination(Duration.ofSeconds(5))).isTrue();
+    }
+  }
+
+  @Test
+  void serverEndingABidiCallEarlyFreesTheStream() throws Exception {
+    MethodDescriptor<String, String> bidi = MethodDescriptor.of(
+        MethodDescriptor.Type.BIDI_STREAMING, "test.Life/Bidi", EchoService.STRING, EchoService.STRING);
+    ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+        .method(bidi, ServerCalls.unimplemented(bidi.fullMethodName()))
+        .build();
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start()) {
+      Channel channel = channelTo(server);
+      try (io.conduit.stub.BlockingCall<String, String> call =
+          ClientCalls.blockingStreaming(channel, bidi, CallOptions.DEFAULT)) {
+        call.send("x");
+        assertThatThrownBy(call::read).isInstanceOfSatisfying(StatusException.class,
+            e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNIMPLEMENTED));
+      }
+      channel.shutdown();
+      // The stream is closed on both sides, so the connection closes at once.
+      assertThat(channel.awaitTermination(Duration.ofSeconds(2))).isTrue();
+    }
+  }
+
+  @Test
+  void largeMessagesCrossManyFramesBothWays() throws Exception {
+    String big = "x".repeat(3 * 1024 * 1024);
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition())
+            .build().start();
+        Channel channel = channelTo(server)) {
+      assertThat(ClientCalls.blockingUnary(channel, EchoService.UNARY, CallOptions.DEFAULT, big))
+          .isEqualTo(big);
+    }
+  }
+}
