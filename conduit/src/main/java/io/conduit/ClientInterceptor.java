@@ -12,6 +12,27 @@ public interface ClientInterceptor {
       MethodDescriptor<Q, R> method, CallOptions options, CallFactory next);
 
   /**
+   * An interceptor that adds {@code headers} to every call's request headers, e.g. an API key:
+   * {@code GreeterRpc.newBlockingClient(channel).withInterceptors(ClientInterceptor.attachHeaders(md))}.
+   */
+  static ClientInterceptor attachHeaders(Metadata headers) {
+    Metadata extra = new Metadata(headers);
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(
+          MethodDescriptor<Q, R> method, CallOptions options, CallFactory next) {
+        return new ForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<R> listener, Metadata requestHeaders) {
+            requestHeaders.merge(extra);
+            super.start(listener, requestHeaders);
+          }
+        };
+      }
+    };
+  }
+
+  /**
    * {@code factory} wrapped by {@code interceptors}; the first interceptor sees each call first.
    */
   static CallFactory intercept(CallFactory factory, List<? extends ClientInterceptor> interceptors) {

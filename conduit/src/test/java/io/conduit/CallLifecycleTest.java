@@ -162,6 +162,31 @@ class CallLifecycleTest {
   }
 
   @Test
+  void attachHeadersAddsMetadataToEveryCall() throws Exception {
+    AtomicReference<Metadata> seen = new AtomicReference<>();
+    ServerInterceptor capture = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        seen.set(headers);
+        return next.startCall(call, headers);
+      }
+    };
+    Metadata apiKey = new Metadata().add("x-api-key", "secret");
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition())
+            .intercept(capture).build().start();
+        Channel channel = channelTo(server)) {
+      CallFactory withKey = ClientInterceptor.intercept(channel,
+          List.of(ClientInterceptor.attachHeaders(apiKey)));
+      apiKey.add("x-later", "not sent");
+      ClientCalls.blockingUnary(withKey, EchoService.UNARY, CallOptions.DEFAULT, "a");
+      assertThat(seen.get().get("x-api-key")).isEqualTo("secret");
+      assertThat(seen.get().containsKey("x-later")).isFalse();
+      assertThat(seen.get().get("user-agent")).isNull();
+    }
+  }
+
+  @Test
   void callsBeyondMaxConcurrentStreamsWaitForASlot() throws Exception {
     AtomicInteger active = new AtomicInteger();
     AtomicInteger maxActive = new AtomicInteger();
