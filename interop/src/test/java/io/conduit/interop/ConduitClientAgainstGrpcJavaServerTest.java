@@ -2,12 +2,18 @@ package io.conduit.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.conduit.CallOptions;
+import io.conduit.Channel;
+import io.conduit.stub.ClientCalls;
+import io.grpc.testing.integration.Messages.SimpleRequest;
+import io.grpc.testing.integration.Messages.SimpleResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -46,5 +52,23 @@ class ConduitClientAgainstGrpcJavaServerTest {
             GrpcJavaPeer.read(log))
         .isZero();
     assertThat(result.output()).contains("PASS " + testCase.caseName());
+  }
+
+  /**
+   * Not one of the listed cases, but grpc-java's own very_large_response: a 10 MiB response,
+   * many times the stream's flow-control window, must reach a client whose limit allows it.
+   */
+  @Test
+  @Timeout(60)
+  void veryLargeResponse() {
+    int size = 10 * 1024 * 1024;
+    try (Channel channel = Channel.forAddress("127.0.0.1", port).plaintext()
+        .maxInboundMessageSize(16 * 1024 * 1024)
+        .build()) {
+      SimpleResponse response = ClientCalls.blockingUnary(channel, TestServiceDescriptors.UNARY_CALL,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20)),
+          SimpleRequest.newBuilder().setResponseSize(size).build());
+      assertThat(response.getPayload().getBody().size()).isEqualTo(size);
+    }
   }
 }
