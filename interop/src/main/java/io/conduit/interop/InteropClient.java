@@ -172,11 +172,7 @@ public final class InteropClient {
       builder.authority(authority);
     }
     Channel channel = builder.build();
-    ExecutorService runner = Executors.newSingleThreadExecutor(task -> {
-      Thread t = new Thread(task, "interop-client-case");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService runner = newCaseRunner();
     int failed = 0;
     boolean hung = false;
     try {
@@ -192,11 +188,7 @@ public final class InteropClient {
             // The case still holds the runner thread; the rest need a fresh one.
             hung = true;
             runner.shutdownNow();
-            runner = Executors.newSingleThreadExecutor(task -> {
-              Thread t = new Thread(task, "interop-client-case");
-              t.setDaemon(true);
-              return t;
-            });
+            runner = newCaseRunner();
           }
         }
         out.flush();
@@ -213,6 +205,14 @@ public final class InteropClient {
       out.println((cases.size() - failed) + " passed, " + failed + " failed");
     }
     return failed == 0 ? 0 : 1;
+  }
+
+  private static ExecutorService newCaseRunner() {
+    return Executors.newSingleThreadExecutor(task -> {
+      Thread t = new Thread(task, "interop-client-case");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Runs one case with {@link #CASE_TIMEOUT}; returns {@code null} on success, else why not. */
