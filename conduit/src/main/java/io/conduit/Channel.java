@@ -1,6 +1,10 @@
 package io.conduit;
 
+import io.conduit.balancer.ConnectivityState;
+import io.conduit.balancer.LoadBalancer;
 import io.conduit.internal.ChannelImpl;
+import io.conduit.internal.ExponentialBackoff;
+import io.conduit.resolver.NameResolver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +21,11 @@ import java.util.concurrent.Executor;
  * }
  * }</pre>
  *
- * <p>Targets: {@code host:port} or {@code dns:///host:port} for now.
+ * <p>Targets follow doc/naming.md: {@code host:port} and {@code dns:///host:port} (resolved by DNS,
+ * again whenever a connection fails), {@code dns://NAMESERVER/host:port},
+ * {@code ipv4:10.0.0.1:50051,10.0.0.2:50051}, {@code ipv6:[::1]:50051},
+ * {@code unix:/path/to/socket}, or any scheme of a registered {@link NameResolver.Provider}. Calls
+ * are spread by the load-balancing policy: {@code pick_first} (default) or {@code round_robin}.
  */
 public final class Channel implements CallFactory, AutoCloseable {
 
@@ -49,6 +57,19 @@ public final class Channel implements CallFactory, AutoCloseable {
   /** The {@code :authority} sent with each call. */
   public String authority() {
     return impl.authority();
+  }
+
+  /**
+   * The channel's connectivity state; with {@code requestConnection}, an IDLE channel starts
+   * connecting.
+   */
+  public ConnectivityState state(boolean requestConnection) {
+    return impl.state(requestConnection);
+  }
+
+  /** Runs {@code callback} once the state differs from {@code source} (at once if it does). */
+  public void notifyWhenStateChanged(ConnectivityState source, Runnable callback) {
+    impl.notifyWhenStateChanged(source, callback);
   }
 
   /** Refuses new calls, lets in-flight ones finish, then closes the connections. */
@@ -105,6 +126,14 @@ public final class Channel implements CallFactory, AutoCloseable {
     private int maxHeaderListSize = 8 * 1024;
     private String userAgent;
     private String authority;
+    private String loadBalancingPolicy;
+    private String defaultServiceConfig;
+    private final List<NameResolver.Provider> resolverProviders = new ArrayList<>();
+    private final List<LoadBalancer.Provider> balancerProviders = new ArrayList<>();
+    private Duration idleTimeout = Duration.ofMinutes(30);
+    private ExponentialBackoff.Policy backoff = ExponentialBackoff.Policy.DEFAULT;
+    private Duration dnsMinRefreshInterval = Duration.ofSeconds(30);
+    private Duration dnsRefreshPeriod;
 
     private Builder(String target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -165,13 +194,82 @@ public final class Channel implements CallFactory, AutoCloseable {
       return this;
     }
 
+    /** The load-balancing policy when the service config names none: {@code pick_first} (default), {@code round_robin}, or a registered one. */
+    public Builder loadBalancingPolicy(String policy) {
+      this.loadBalancingPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * The service config (JSON, doc/service_config.md) used unless the resolver supplies one,
+     * e.g. {@code {"loadBalancingConfig": [{"round_robin": {}}]}}. Invalid JSON fails
+     * {@link #build()}.
+     */
+    public Builder defaultServiceConfig(String json) {
+      this.defaultServiceConfig = Objects.requireNonNull(json, "json");
+      return this;
+    }
+
+    /** Adds a resolver for its scheme (in addition to the built-in and ServiceLoader ones). */
+    public Builder nameResolver(NameResolver.Provider provider) {
+      resolverProviders.add(Objects.requireNonNull(provider, "provider"));
+      return this;
+    }
+
+    /** Adds a load-balancing policy (in addition to the built-in and ServiceLoader ones). */
+    public Builder loadBalancer(LoadBalancer.Provider provider) {
+      balancerProviders.add(Objects.requireNonNull(provider, "provider"));
+      return this;
+    }
+
+    /**
+     * After this long without calls the channel closes its connections and resolver and goes
+     * IDLE; the next call brings them back (default 30 minutes; zero disables).
+     */
+    public Builder idleTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout must be >= 0: " + timeout);
+      }
+      this.idleTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Reconnect backoff (doc/connection-backoff.md); defaults: 1 s initial, multiplier 1.6,
+     * jitter 0.2, 120 s max, 20 s minimum connect timeout.
+     */
+    public Builder reconnectBackoff(Duration initial, double multiplier, double jitter,
+        Duration max, Duration minConnectTimeout) {
+      this.backoff = new ExponentialBackoff.Policy(initial, multiplier, jitter, max, minConnectTimeout);
+      return this;
+    }
+
+    /** DNS re-resolution happens at most this often (default 30 s). */
+    public Builder dnsMinRefreshInterval(Duration interval) {
+      this.dnsMinRefreshInterval = Objects.requireNonNull(interval, "interval");
+      return this;
+    }
+
+    /** Re-resolve DNS this often even when nothing fails (default: never). */
+    public Builder dnsRefreshPeriod(Duration period) {
+      this.dnsRefreshPeriod = period;
+      return this;
+    }
+
+    /**
+     * Builds the channel; it connects on the first call.
+     *
+     * @throws IllegalArgumentException for a bad target, policy or service config
+     */
     public Channel build() {
       return new Channel(this);
     }
 
     ChannelImpl.Config config() {
       return new ChannelImpl.Config(target, authority, userAgent, executor, directExecutor,
-          maxInboundMessageSize, maxHeaderListSize);
+          maxInboundMessageSize, maxHeaderListSize, loadBalancingPolicy, defaultServiceConfig,
+          List.copyOf(resolverProviders), List.copyOf(balancerProviders), idleTimeout, backoff,
+          dnsMinRefreshInterval, dnsRefreshPeriod);
     }
   }
 }

@@ -44,7 +44,7 @@ public final class Server implements AutoCloseable {
 
   /** The bound port (the real one when built with port 0). */
   public int port() {
-    return ((InetSocketAddress) impl.localAddress()).getPort();
+    return impl.localAddress() instanceof InetSocketAddress inet ? inet.getPort() : -1;
   }
 
   /** The bound address. */

@@ -4,66 +4,107 @@ import io.conduit.CallFactory;
 import io.conduit.CallOptions;
 import io.conduit.ClientCall;
 import io.conduit.MethodDescriptor;
+import io.conduit.Status;
+import io.conduit.balancer.ConnectivityState;
+import io.conduit.balancer.LoadBalancer;
+import io.conduit.balancer.Subchannel;
+import io.conduit.internal.balancer.LoadBalancerRegistry;
+import io.conduit.internal.resolver.NameResolverRegistry;
 import io.conduit.internal.transport.ClientConnectionHandler;
 import io.conduit.internal.transport.EventLoops;
 import io.conduit.internal.transport.NettyClientCall;
+import io.conduit.resolver.NameResolver;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.AsciiString;
+import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The machinery behind {@link io.conduit.Channel}: one HTTP/2 connection to the target at a time,
- * opened on the first call and opened again for the next call after it closes or goes away.
+ * The machinery behind {@link io.conduit.Channel}: a name resolver feeds a load balancer, the
+ * balancer's subchannels hold the connections, and each call is given a connection by the
+ * balancer's current picker, inline on the calling thread; calls wait only while no picker can
+ * place them. Resolver and balancer code runs on one synchronization context (a serial queue on
+ * an event loop) and needs no locks.
  */
-public final class ChannelImpl implements CallFactory, NettyClientCall.Host, ClientConnectionHandler.Owner {
-
+public final class ChannelImpl implements CallFactory, NettyClientCall.Host, SubchannelImpl.Host {
+  private static final System.Logger LOG = System.getLogger(ChannelImpl.class.getName());
   private static final String VERSION = "0.1.0";
 
   /** Everything the builder configured. */
   public record Config(String target, String authority, String userAgent, Executor executor,
-      boolean directExecutor, int maxInboundMessageSize, int maxHeaderListSize) {}
+      boolean directExecutor, int maxInboundMessageSize, int maxHeaderListSize,
+      String loadBalancingPolicy, String defaultServiceConfig,
+      List<NameResolver.Provider> resolverProviders, List<LoadBalancer.Provider> balancerProviders,
+      Duration idleTimeout, ExponentialBackoff.Policy backoff, Duration dnsMinRefreshInterval,
+      Duration dnsRefreshPeriod) {}
 
   private final Config config;
-  private final String host;
-  private final int port;
+  private final URI target;
   private final String authority;
   private final AsciiString userAgent;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
+  private final EventLoop scheduler;
+  private final SerializingExecutor syncContext;
+  private final NameResolverRegistry resolvers;
+  private final LoadBalancerRegistry balancers;
+  private final ServiceConfig defaultServiceConfig;
+
   private final Object lock = new Object();
-  private final Set<ClientConnectionHandler> connections = new HashSet<>();
-  private ClientConnectionHandler current;
+  // Guarded by lock.
+  private final Set<NettyClientCall<?, ?>> pending = new LinkedHashSet<>();
+  private final Set<ClientConnectionHandler> transports = new HashSet<>();
+  private final List<Runnable> stateWatchers = new ArrayList<>();
+  private LoadBalancer.Picker picker;
+  private long pickerVersion;
+  private ConnectivityState state = ConnectivityState.IDLE;
+  private int activeCalls;
+  private boolean idle = true;
   private boolean shutdown;
+  private boolean terminated;
+
+  // Synchronization-context state.
+  private NameResolver resolver;
+  private LoadBalancer balancer;
+  private String balancerPolicy;
+  private ScheduledFuture<?> idleTimer;
+  private final List<SubchannelImpl> subchannels = new ArrayList<>();
 
   public ChannelImpl(Config config) {
     this.config = config;
-    String hostPort = parseTarget(config.target());
-    int colon = hostPort.lastIndexOf(':');
-    if (colon <= 0 || hostPort.endsWith("]")) {
-      throw new IllegalArgumentException("target needs a port: " + config.target());
+    this.scheduler = EventLoops.group().next();
+    this.syncContext = new SerializingExecutor(scheduler);
+    this.resolvers = new NameResolverRegistry(config.resolverProviders());
+    this.balancers = new LoadBalancerRegistry(config.balancerProviders());
+    this.target = resolvers.normalize(config.target());
+    // Fail on a bad target now, not on the first call.
+    resolvers.newResolver(target, resolverArgs()).shutdown();
+    this.authority = config.authority() != null
+        ? config.authority() : NameResolverRegistry.defaultAuthority(target);
+    if (config.loadBalancingPolicy() != null && balancers.get(config.loadBalancingPolicy()) == null) {
+      throw new IllegalArgumentException("unknown load balancing policy '"
+          + config.loadBalancingPolicy() + "'");
     }
-    String h = hostPort.substring(0, colon);
-    this.host = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
-    try {
-      this.port = Integer.parseInt(hostPort.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("invalid port in target: " + config.target(), e);
-    }
-    if (port <= 0 || port > 65535) {
-      throw new IllegalArgumentException("port out of range in target: " + config.target());
-    }
-    this.authority = config.authority() != null ? config.authority() : hostPort;
+    this.defaultServiceConfig = config.defaultServiceConfig() == null
+        ? ServiceConfig.EMPTY
+        : ServiceConfig.parse(config.defaultServiceConfig(), n -> balancers.get(n) != null);
     String product = "conduit-java/" + VERSION;
     this.userAgent = AsciiString.of(config.userAgent() == null ? product : config.userAgent() + " " + product);
     if (config.directExecutor()) {
@@ -83,18 +124,12 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Cli
     return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]:" + port : host + ":" + port;
   }
 
-  /** The {@code host:port} of a target: {@code host:port} or {@code dns:///host:port}. */
-  static String parseTarget(String target) {
-    if (target.startsWith("dns:")) {
-      URI uri = URI.create(target);
-      String path = uri.getPath();
-      if (path == null || path.length() < 2) {
-        throw new IllegalArgumentException("invalid dns target: " + target);
-      }
-      return path.substring(1);
-    }
-    return target;
+  private NameResolver.Args resolverArgs() {
+    return new NameResolver.Args(443, syncContext, scheduler, config.dnsMinRefreshInterval(),
+        config.dnsRefreshPeriod());
   }
+
+  // ---------------------------------------------------------------- calls
 
   @Override
   public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
@@ -103,41 +138,274 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Cli
   }
 
   @Override
-  public ClientConnectionHandler connection() {
+  public void startCall(NettyClientCall<?, ?> call) {
+    boolean exitIdle;
     synchronized (lock) {
       if (shutdown) {
-        return null;
+        exitIdle = false;
+      } else {
+        activeCalls++;
+        exitIdle = idle;
+        idle = false;
       }
-      if (current == null || !current.isUsable()) {
-        current = connect();
+    }
+    if (isShutdown()) {
+      call.failEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
+      return;
+    }
+    if (exitIdle) {
+      syncContext.execute(this::exitIdle);
+    }
+    while (true) {
+      LoadBalancer.Picker p;
+      long version;
+      synchronized (lock) {
+        p = picker;
+        version = pickerVersion;
       }
-      return current;
+      if (p != null && tryPick(call, p)) {
+        return;
+      }
+      synchronized (lock) {
+        if (version == pickerVersion) {
+          // No picker could place it: wait for the next one.
+          pending.add(call);
+          return;
+        }
+      }
     }
   }
 
-  private ClientConnectionHandler connect() {
-    EventLoop loop = EventLoops.group().next();
-    ClientConnectionHandler handler = ClientConnectionHandler.create(loop, config.maxHeaderListSize(), this);
-    connections.add(handler);
-    // Resolve on the calling thread (never on the event loop); resolvers replace this later.
-    InetSocketAddress address;
+  /** Places the call per the picker; false when it must wait. */
+  private boolean tryPick(NettyClientCall<?, ?> call, LoadBalancer.Picker p) {
+    LoadBalancer.PickResult r;
     try {
-      address = new InetSocketAddress(host, port);
+      r = p.pick(new LoadBalancer.PickArgs(call.method(), call.options(), null));
     } catch (RuntimeException e) {
-      handler.connectFailed(e);
-      return handler;
+      call.failEarly(Status.INTERNAL.withDescription("picker failed: " + e).withCause(e));
+      return true;
     }
-    if (address.isUnresolved()) {
-      loop.execute(() -> handler.connectFailed(new java.net.UnknownHostException(host)));
-      return handler;
+    if (r.subchannel() != null) {
+      ClientConnectionHandler t = r.subchannel() instanceof SubchannelImpl sc ? sc.transport() : null;
+      if (t == null) {
+        return false;
+      }
+      call.attach(t);
+      return true;
     }
-    ChannelFuture f = new Bootstrap()
+    if (r.error() != null && (r.drop() || !call.isWaitForReady())) {
+      call.failEarly(r.error());
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  public void callClosed(NettyClientCall<?, ?> call) {
+    boolean nowIdle;
+    synchronized (lock) {
+      pending.remove(call);
+      activeCalls--;
+      nowIdle = activeCalls == 0 && !shutdown;
+    }
+    if (nowIdle) {
+      syncContext.execute(this::scheduleIdleTimer);
+    }
+  }
+
+  private void updatePicker(ConnectivityState newState, LoadBalancer.Picker newPicker) {
+    List<NettyClientCall<?, ?>> waiting;
+    List<Runnable> watchers;
+    synchronized (lock) {
+      picker = newPicker;
+      pickerVersion++;
+      watchers = state != newState ? new ArrayList<>(stateWatchers) : List.of();
+      if (state != newState) {
+        stateWatchers.clear();
+      }
+      state = newState;
+      waiting = new ArrayList<>(pending);
+    }
+    for (NettyClientCall<?, ?> call : waiting) {
+      if (newPicker != null && tryPick(call, newPicker)) {
+        synchronized (lock) {
+          pending.remove(call);
+        }
+      }
+    }
+    watchers.forEach(this::runCallback);
+  }
+
+  private void runCallback(Runnable r) {
+    (executor == null ? (Executor) Runnable::run : executor).execute(r);
+  }
+
+  // ---------------------------------------------------------------- idle, resolver, balancer
+
+  private void exitIdle() {
+    if (isShutdown() || resolver != null) {
+      return;
+    }
+    cancelIdleTimer();
+    updatePicker(ConnectivityState.CONNECTING, null);
+    NameResolver r = resolvers.newResolver(target, resolverArgs());
+    resolver = r;
+    r.start(new NameResolver.Listener() {
+      @Override
+      public void onResult(NameResolver.Result result) {
+        if (resolver == r) {
+          handleResolved(result);
+        }
+      }
+
+      @Override
+      public void onError(Status error) {
+        if (resolver == r) {
+          handleResolutionError(error);
+        }
+      }
+    });
+  }
+
+  private void handleResolved(NameResolver.Result result) {
+    ServiceConfig sc = defaultServiceConfig;
+    if (result.serviceConfigJson() != null) {
+      try {
+        sc = ServiceConfig.parse(result.serviceConfigJson(), n -> balancers.get(n) != null);
+      } catch (IllegalArgumentException e) {
+        LOG.log(Level.WARNING, "ignoring invalid service config from the resolver: " + e.getMessage());
+      }
+    }
+    String policy = sc.lbPolicy() != null ? sc.lbPolicy()
+        : config.loadBalancingPolicy() != null ? config.loadBalancingPolicy() : "pick_first";
+    if (!policy.equals(balancerPolicy)) {
+      if (balancer != null) {
+        balancer.shutdown();
+      }
+      balancerPolicy = policy;
+      balancer = balancers.get(policy).newLoadBalancer(new BalancerHelper());
+    }
+    Map<String, ?> lbConfig = policy.equals(sc.lbPolicy()) ? sc.lbConfig() : Map.of();
+    balancer.acceptResolvedAddresses(result.addresses(), lbConfig);
+  }
+
+  private void handleResolutionError(Status error) {
+    if (balancer != null) {
+      balancer.handleResolutionError(error);
+    } else {
+      updatePicker(ConnectivityState.TRANSIENT_FAILURE, args -> LoadBalancer.PickResult.withError(error));
+    }
+    // Try again after a while; the resolver rate-limits refreshes itself.
+    scheduler.schedule(() -> syncContext.execute(this::refreshNameResolution), 1, TimeUnit.SECONDS);
+  }
+
+  private void scheduleIdleTimer() {
+    Duration timeout = config.idleTimeout();
+    if (timeout == null || timeout.isZero() || idleTimer != null || isShutdown()) {
+      return;
+    }
+    idleTimer = scheduler.schedule(() -> syncContext.execute(this::enterIdleIfUnused),
+        timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelIdleTimer() {
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+      idleTimer = null;
+    }
+  }
+
+  private void enterIdleIfUnused() {
+    idleTimer = null;
+    synchronized (lock) {
+      if (activeCalls > 0 || shutdown || idle) {
+        return;
+      }
+      idle = true;
+    }
+    // Connections, resolver and balancer go; the next call brings them back.
+    shutdownResolverAndBalancer();
+    updatePicker(ConnectivityState.IDLE, null);
+  }
+
+  private void shutdownResolverAndBalancer() {
+    if (resolver != null) {
+      resolver.shutdown();
+      resolver = null;
+    }
+    if (balancer != null) {
+      balancer.shutdown();
+      balancer = null;
+      balancerPolicy = null;
+    }
+  }
+
+  @Override
+  public void refreshNameResolution() {
+    syncContext.execute(() -> {
+      if (resolver != null) {
+        resolver.refresh();
+      }
+    });
+  }
+
+  private final class BalancerHelper implements LoadBalancer.Helper {
+    @Override
+    public Subchannel createSubchannel(SocketAddress address) {
+      SubchannelImpl sc = new SubchannelImpl(address, ChannelImpl.this);
+      subchannels.add(sc);
+      return sc;
+    }
+
+    @Override
+    public void updateState(ConnectivityState newState, LoadBalancer.Picker newPicker) {
+      if (balancer == null || isShutdown()) {
+        return;
+      }
+      updatePicker(newState, newPicker);
+    }
+
+    @Override
+    public void refreshNameResolution() {
+      ChannelImpl.this.refreshNameResolution();
+    }
+
+    @Override
+    public Executor syncContext() {
+      return syncContext;
+    }
+
+    @Override
+    public ScheduledExecutorService scheduler() {
+      return scheduler;
+    }
+  }
+
+  // ---------------------------------------------------------------- transports
+
+  @Override
+  public ClientConnectionHandler connect(SocketAddress address, long connectTimeoutNanos,
+      ClientConnectionHandler.Owner owner) {
+    EventLoop loop = EventLoops.group().next();
+    ClientConnectionHandler handler = ClientConnectionHandler.create(loop, config.maxHeaderListSize(), owner);
+    synchronized (lock) {
+      transports.add(handler);
+    }
+    SocketAddress remote = address;
+    if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
+      remote = new InetSocketAddress(inet.getHostString(), inet.getPort());
+    }
+    Bootstrap b = new Bootstrap()
         .group(loop)
-        .channel(EventLoops.socketChannel())
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 20_000)
-        .handler(handler)
-        .connect(address);
+        .channel(EventLoops.socketChannel(remote))
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos)))
+        .handler(handler);
+    if (remote instanceof InetSocketAddress) {
+      b.option(ChannelOption.TCP_NODELAY, true);
+    }
+    ChannelFuture f = b.connect(remote);
+    handler.channel(f.channel());
     f.addListener(done -> {
       if (!done.isSuccess()) {
         handler.connectFailed(done.cause());
@@ -147,24 +415,30 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Cli
   }
 
   @Override
-  public void connectionUnusable(ClientConnectionHandler connection) {
+  public void transportClosed(ClientConnectionHandler transport) {
     synchronized (lock) {
-      if (current == connection) {
-        current = null;
-      }
+      transports.remove(transport);
+      maybeTerminate();
+      lock.notifyAll();
     }
   }
 
   @Override
-  public void connectionClosed(ClientConnectionHandler connection) {
-    synchronized (lock) {
-      if (current == connection) {
-        current = null;
-      }
-      connections.remove(connection);
-      lock.notifyAll();
-    }
+  public Executor syncContext() {
+    return syncContext;
   }
+
+  @Override
+  public ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  @Override
+  public ExponentialBackoff.Policy backoffPolicy() {
+    return config.backoff();
+  }
+
+  // ---------------------------------------------------------------- host details
 
   @Override
   public String authority() {
@@ -181,35 +455,106 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Cli
     return config.maxInboundMessageSize();
   }
 
-  public void shutdown() {
-    List<ClientConnectionHandler> open;
+  // ---------------------------------------------------------------- state and lifecycle
+
+  /** The channel's aggregate state; leaves IDLE when {@code requestConnection}. */
+  public ConnectivityState state(boolean requestConnection) {
+    boolean exit = false;
+    ConnectivityState s;
     synchronized (lock) {
-      shutdown = true;
-      current = null;
-      open = List.copyOf(connections);
+      s = shutdown ? ConnectivityState.SHUTDOWN : state;
+      if (requestConnection && idle && !shutdown) {
+        idle = false;
+        exit = true;
+      }
     }
-    for (ClientConnectionHandler c : open) {
-      c.closeWhenIdle();
+    if (exit) {
+      syncContext.execute(() -> {
+        exitIdle();
+        scheduleIdleTimerIfUnused();
+      });
     }
-    maybeShutdownExecutor();
+    return s;
+  }
+
+  private void scheduleIdleTimerIfUnused() {
+    synchronized (lock) {
+      if (activeCalls > 0) {
+        return;
+      }
+    }
+    scheduleIdleTimer();
+  }
+
+  /** Runs {@code callback} once the state is no longer {@code source} (at once if it is not). */
+  public void notifyWhenStateChanged(ConnectivityState source, Runnable callback) {
+    boolean now;
+    synchronized (lock) {
+      ConnectivityState current = shutdown ? ConnectivityState.SHUTDOWN : state;
+      now = current != source;
+      if (!now) {
+        stateWatchers.add(callback);
+      }
+    }
+    if (now) {
+      runCallback(callback);
+    }
+  }
+
+  public void shutdown() {
+    shutdown(false);
   }
 
   public void shutdownNow() {
-    List<ClientConnectionHandler> open;
-    synchronized (lock) {
-      shutdown = true;
-      current = null;
-      open = List.copyOf(connections);
-    }
-    for (ClientConnectionHandler c : open) {
-      c.closeNow();
-    }
-    maybeShutdownExecutor();
+    shutdown(true);
   }
 
-  private void maybeShutdownExecutor() {
-    if (isTerminated() && ownedExecutor != null) {
-      ownedExecutor.shutdown();
+  private void shutdown(boolean now) {
+    List<NettyClientCall<?, ?>> waiting;
+    List<Runnable> watchers;
+    synchronized (lock) {
+      shutdown = true;
+      waiting = new ArrayList<>(pending);
+      pending.clear();
+      watchers = new ArrayList<>(stateWatchers);
+      stateWatchers.clear();
+    }
+    for (NettyClientCall<?, ?> call : waiting) {
+      call.failEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
+    }
+    watchers.forEach(this::runCallback);
+    syncContext.execute(() -> {
+      cancelIdleTimer();
+      shutdownResolverAndBalancer();
+      for (SubchannelImpl sc : subchannels) {
+        if (now) {
+          sc.shutdownNow();
+        } else {
+          sc.shutdown();
+        }
+      }
+      subchannels.clear();
+      if (now) {
+        List<ClientConnectionHandler> open;
+        synchronized (lock) {
+          open = new ArrayList<>(transports);
+        }
+        open.forEach(ClientConnectionHandler::closeNow);
+      }
+      synchronized (lock) {
+        maybeTerminate();
+        lock.notifyAll();
+      }
+    });
+  }
+
+  /** Called with the lock held. */
+  private void maybeTerminate() {
+    if (shutdown && !terminated && transports.isEmpty()) {
+      terminated = true;
+      if (ownedExecutor != null) {
+        ownedExecutor.shutdown();
+      }
     }
   }
 
@@ -221,23 +566,20 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Cli
 
   public boolean isTerminated() {
     synchronized (lock) {
-      return shutdown && connections.isEmpty();
+      return terminated;
     }
   }
 
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
-      while (!(shutdown && connections.isEmpty())) {
+      while (!terminated) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
         }
         TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
       }
-    }
-    if (ownedExecutor != null) {
-      ownedExecutor.shutdown();
     }
     return true;
   }

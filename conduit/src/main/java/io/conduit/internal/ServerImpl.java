@@ -72,9 +72,7 @@ public final class ServerImpl {
     }
     ServerBootstrap b = new ServerBootstrap()
         .group(EventLoops.group())
-        .channel(EventLoops.serverSocketChannel())
-        .option(ChannelOption.SO_REUSEADDR, true)
-        .childOption(ChannelOption.TCP_NODELAY, true)
+        .channel(EventLoops.serverSocketChannel(config.address()))
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -101,6 +99,9 @@ public final class ServerImpl {
             });
           }
         });
+    if (config.address() instanceof java.net.InetSocketAddress) {
+      b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
+    }
     ChannelFuture bind = b.bind(config.address()).awaitUninterruptibly();
     if (!bind.isSuccess()) {
       synchronized (lock) {

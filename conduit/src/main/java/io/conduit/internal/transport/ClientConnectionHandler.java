@@ -37,26 +37,28 @@ import java.util.List;
  */
 public final class ClientConnectionHandler extends Http2ConnectionHandler {
 
-  /** Told when the connection can take no more new calls, and when it has closed. */
+  /**
+   * Told (on the event loop) when the connection is ready for calls, when it can take no more
+   * new calls (GOAWAY, or closing), and when it has closed.
+   */
   public interface Owner {
+    void connectionReady(ClientConnectionHandler connection);
+
     void connectionUnusable(ClientConnectionHandler connection);
 
-    void connectionClosed(ClientConnectionHandler connection);
+    /** {@code reason} says why, e.g. the connect error. */
+    void connectionClosed(ClientConnectionHandler connection, Status reason);
   }
 
   private final Owner owner;
   private final IntObjectMap<NettyClientCall<?, ?>> calls = new IntObjectHashMap<>();
-  private final WriteQueueHolder queue = new WriteQueueHolder();
+  private WriteQueue writeQueue;
   private io.netty.channel.EventLoop eventLoop;
+  private volatile io.netty.channel.Channel channel;
   private ChannelHandlerContext ctx;
   private volatile boolean usable = true;
   private Status failure;
   private boolean closeWhenIdle;
-
-  /** The write queue exists only once the handler is in a pipeline; calls may queue before. */
-  private static final class WriteQueueHolder {
-    volatile WriteQueue queue;
-  }
 
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings settings, Owner owner) {
@@ -96,7 +98,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     ClientConnectionHandler handler = new ClientConnectionHandler(decoder, encoder, settings, owner);
     decoder.frameListener(handler.new FrameListener());
     handler.eventLoop = eventLoop;
-    handler.queue.queue = new WriteQueue(eventLoop, handler::flushIfActive);
+    handler.writeQueue = new WriteQueue(eventLoop, handler::flushIfActive);
     return handler;
   }
 
@@ -106,7 +108,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   }
 
   WriteQueue writeQueue() {
-    return queue.queue;
+    return writeQueue;
   }
 
   io.netty.channel.EventLoop eventLoop() {
@@ -143,13 +145,13 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     fail(Status.UNAVAILABLE.withDescription("connection closed"));
     super.channelInactive(ctx);
-    owner.connectionClosed(this);
+    owner.connectionClosed(this, failure);
   }
 
   /** The connection attempt failed: calls queued for it fail with UNAVAILABLE. */
   public void connectFailed(Throwable cause) {
     fail(Status.UNAVAILABLE.withDescription("failed to connect: " + cause.getMessage()).withCause(cause));
-    owner.connectionClosed(this);
+    owner.connectionClosed(this, failure);
   }
 
   private void fail(Status status) {
@@ -163,7 +165,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
       call.transportClosed(status);
     }
     // Commands still queued see the failure and fail their calls.
-    queue.queue.open();
+    writeQueue.open();
   }
 
   private void markUnusable() {
@@ -182,10 +184,18 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     });
   }
 
-  /** Closes now; open calls fail with UNAVAILABLE. */
+  /** The Netty channel this handler serves, known as soon as the connect starts. */
+  public void channel(io.netty.channel.Channel channel) {
+    this.channel = channel;
+  }
+
+  /** Closes now (or abandons the connect); open calls fail with UNAVAILABLE. */
   public void closeNow() {
-    if (ctx != null) {
-      ctx.channel().close();
+    io.netty.channel.Channel ch = channel;
+    if (ch != null) {
+      ch.close();
+    } else {
+      eventLoop.execute(() -> connectFailed(new java.io.IOException("closed before connecting")));
     }
   }
 
@@ -278,7 +288,10 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
       if (!settingsReceived) {
         settingsReceived = true;
         // Only now do we know the server's stream limit: let queued calls start.
-        queue.queue.open();
+        writeQueue.open();
+        if (usable) {
+          owner.connectionReady(ClientConnectionHandler.this);
+        }
       }
     }
 

@@ -33,4 +33,20 @@ public final class EventLoops {
   public static Class<? extends ServerChannel> serverSocketChannel() {
     return NioServerSocketChannel.class;
   }
+
+  /** The client channel type for an address: TCP, or a Unix domain socket. */
+  public static Class<? extends io.netty.channel.Channel> socketChannel(java.net.SocketAddress address) {
+    return address instanceof java.net.UnixDomainSocketAddress
+        ? io.netty.channel.socket.nio.NioDomainSocketChannel.class : NioSocketChannel.class;
+  }
+
+  /** The server channel type for an address: TCP, or a Unix domain socket. */
+  public static Class<? extends ServerChannel> serverSocketChannel(java.net.SocketAddress address) {
+    return address instanceof java.net.UnixDomainSocketAddress
+        ? io.netty.channel.socket.nio.NioServerDomainSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  public static Class<? extends io.netty.channel.socket.DatagramChannel> datagramChannel() {
+    return io.netty.channel.socket.nio.NioDatagramChannel.class;
+  }
 }

@@ -18,13 +18,17 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One call on a client connection. The application's methods enqueue commands on the
+ * One call on a client channel. Until the balancer gives it a connection the call is pending:
+ * its commands wait in a list. Once attached, the application's methods enqueue commands on the
  * connection's write queue; frames arrive on the event loop; the listener runs on the call's
  * serializing executor.
  */
@@ -33,14 +37,20 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
 
   /** What a call needs from its channel. */
   public interface Host {
-    /** A usable connection for a new call, or {@code null} when the channel is shut down. */
-    ClientConnectionHandler connection();
+    /** Finds the call a connection ({@link #attach}), queues it, or fails it ({@link #failEarly}). */
+    void startCall(NettyClientCall<?, ?> call);
+
+    /** The call is over, whether it reached a connection or not. */
+    void callClosed(NettyClientCall<?, ?> call);
 
     String authority();
 
     AsciiString userAgent();
 
     int maxInboundMessageSize();
+
+    /** For timers of calls not yet on a connection. */
+    ScheduledExecutorService scheduler();
   }
 
   private final Host host;
@@ -48,10 +58,12 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   private final CallOptions options;
   private final Executor callExecutor;
   private final AtomicLong pendingBytes = new AtomicLong();
+  private final Object lock = new Object();
 
   // Application side.
   private Listener<R> listener;
-  private ClientConnectionHandler connection;
+  private Metadata requestMetadata;
+  private Deadline deadline;
   private Context context;
   private volatile Runnable contextListener;
   private boolean started;
@@ -59,6 +71,11 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   private volatile boolean closedForApp;
   /** Set on the call executor when a response cannot be parsed; overrides the server's status. */
   private Status localFailure;
+
+  // Guarded by lock: the pending commands until attached (then null), the connection.
+  private List<Runnable> pendingCommands = new ArrayList<>();
+  private volatile ClientConnectionHandler connection;
+  private boolean failedEarly;
 
   // Event loop side.
   private int streamId;
@@ -78,6 +95,14 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     this.callExecutor = callExecutor;
   }
 
+  public MethodDescriptor<Q, R> method() {
+    return method;
+  }
+
+  public CallOptions options() {
+    return options;
+  }
+
   // ---------------------------------------------------------------- application side
 
   @Override
@@ -87,53 +112,120 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     }
     started = true;
     this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    this.requestMetadata = headers;
     context = Context.current();
-    Deadline deadline = options.deadline() == null
+    deadline = options.deadline() == null
         ? context.deadline()
         : options.deadline().minimum(context.deadline());
     if (context.isCancelled()) {
-      closeEarly(Status.CANCELLED.withDescription("context cancelled before the call started")
+      failEarly(Status.CANCELLED.withDescription("context cancelled before the call started")
           .withCause(context.cancellationCause()));
       return;
     }
-    if (deadline != null && deadline.isExpired()) {
-      closeEarly(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call started"));
-      return;
-    }
-    ClientConnectionHandler conn = host.connection();
-    if (conn == null) {
-      closeEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
-      return;
-    }
-    connection = conn;
-    Http2Headers h = requestHeaders(headers, deadline);
     if (deadline != null) {
       long nanos = deadline.remainingNanos();
-      deadlineTimer = conn.eventLoop().schedule(
-          () -> cancelOnLoop(Status.DEADLINE_EXCEEDED.withDescription(
-              "deadline exceeded after " + formatSeconds(nanos))),
+      if (nanos <= 0) {
+        failEarly(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call started"));
+        return;
+      }
+      deadlineTimer = host.scheduler().schedule(
+          () -> cancelWith(Status.DEADLINE_EXCEEDED.withDescription(
+              "deadline exceeded after " + String.format("%.3fs", nanos / 1e9))),
           nanos, TimeUnit.NANOSECONDS);
     }
     if (context != Context.ROOT) {
       contextListener = () -> cancel("context cancelled", context.cancellationCause());
       context.addListener(contextListener);
     }
-    conn.writeQueue().enqueue(() -> {
-      if (closed) {
+    host.startCall(this);
+  }
+
+  /** Whether the call waits for a READY backend instead of failing fast. */
+  public boolean isWaitForReady() {
+    return options.isWaitForReady();
+  }
+
+  /**
+   * Gives the call its connection: the stream opens and the commands queued meanwhile follow.
+   * Returns false when the call ended before.
+   */
+  public boolean attach(ClientConnectionHandler conn) {
+    List<Runnable> queued;
+    synchronized (lock) {
+      if (failedEarly || connection != null) {
+        return false;
+      }
+      connection = conn;
+      queued = pendingCommands;
+      pendingCommands = null;
+      // The stream goes first, then the commands in their order; all under the lock so a
+      // concurrent command cannot overtake them.
+      conn.writeQueue().enqueue(() -> {
+        if (closed) {
+          return;
+        }
+        int limit = options.maxInboundMessageSize() >= 0
+            ? options.maxInboundMessageSize() : host.maxInboundMessageSize();
+        deframer = new MessageDeframer(ByteBufAllocator.DEFAULT, this, limit);
+        conn.newStream(this, requestHeaders());
+      });
+      for (Runnable command : queued) {
+        conn.writeQueue().enqueue(command);
+      }
+    }
+    if (isReady()) {
+      callExecutor.execute(() -> {
+        if (!closedForApp) {
+          listener.onReady();
+        }
+      });
+    }
+    return true;
+  }
+
+  /** Ends a call that never reached a connection; returns false if it had one (or ended). */
+  public boolean failEarly(Status status) {
+    List<Runnable> queued;
+    synchronized (lock) {
+      if (failedEarly || connection != null) {
+        return false;
+      }
+      failedEarly = true;
+      closed = true;
+      queued = pendingCommands;
+      pendingCommands = null;
+    }
+    // The queued commands see the call closed and release what they hold.
+    for (Runnable command : queued) {
+      command.run();
+    }
+    ScheduledFuture<?> timer = deadlineTimer;
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    host.callClosed(this);
+    deliverClose(status, new Metadata());
+    return true;
+  }
+
+  private void enqueue(Runnable command) {
+    ClientConnectionHandler conn;
+    synchronized (lock) {
+      if (pendingCommands != null) {
+        pendingCommands.add(command);
         return;
       }
-      int limit = options.maxInboundMessageSize() >= 0
-          ? options.maxInboundMessageSize() : host.maxInboundMessageSize();
-      deframer = new MessageDeframer(ByteBufAllocator.DEFAULT, this, limit);
-      conn.newStream(this, h);
-    });
+      conn = connection;
+    }
+    if (conn == null) {
+      // Failed before it had a connection: the command runs against a closed call.
+      command.run();
+    } else {
+      conn.writeQueue().enqueue(command);
+    }
   }
 
-  private static String formatSeconds(long nanos) {
-    return String.format("%.3fs", nanos / 1e9);
-  }
-
-  private Http2Headers requestHeaders(Metadata metadata, Deadline deadline) {
+  private Http2Headers requestHeaders() {
     Http2Headers h = new DefaultHttp2Headers(false)
         .method(GrpcHeaders.POST)
         .scheme(GrpcHeaders.HTTP)
@@ -143,16 +235,11 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
         .set(GrpcHeaders.TE, GrpcHeaders.TRAILERS)
         .set(GrpcHeaders.USER_AGENT, host.userAgent());
     if (deadline != null) {
+      // Computed when the stream opens, so time spent waiting for a connection counts.
       h.set(GrpcHeaders.GRPC_TIMEOUT, GrpcTimeout.encode(Math.max(1, deadline.remainingNanos())));
     }
-    GrpcHeaders.addMetadata(h, metadata);
+    GrpcHeaders.addMetadata(h, requestMetadata);
     return h;
-  }
-
-  /** Fails a call that never reached a connection. */
-  private void closeEarly(Status status) {
-    closedForApp = true;
-    callExecutor.execute(() -> listener.onClose(status, new Metadata()));
   }
 
   @Override
@@ -161,10 +248,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
       throw new IllegalArgumentException("numMessages must be > 0: " + numMessages);
     }
     checkStarted();
-    if (connection == null) {
-      return;
-    }
-    connection.writeQueue().enqueue(() -> {
+    enqueue(() -> {
       if (!closed && deframer != null) {
         deframer.request(numMessages);
       }
@@ -173,12 +257,16 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
 
   @Override
   public void cancel(String message, Throwable cause) {
-    if (connection == null) {
-      // Not started, or failed before reaching a connection: nothing to cancel.
+    if (!started) {
       return;
     }
-    Status status = Status.CANCELLED.withDescription(message).withCause(cause);
-    connection.writeQueue().enqueue(() -> cancelOnLoop(status));
+    cancelWith(Status.CANCELLED.withDescription(message).withCause(cause));
+  }
+
+  private void cancelWith(Status status) {
+    if (!failEarly(status)) {
+      enqueue(() -> cancelOnLoop(status));
+    }
   }
 
   @Override
@@ -188,10 +276,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
       throw new IllegalStateException("call already half-closed");
     }
     halfClosed = true;
-    if (connection == null) {
-      return;
-    }
-    connection.writeQueue().enqueue(() -> {
+    enqueue(() -> {
       if (!closed) {
         connection.writeData(streamId, Unpooled.EMPTY_BUFFER, true);
       }
@@ -204,13 +289,12 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     if (halfClosed) {
       throw new IllegalStateException("call already half-closed");
     }
-    if (connection == null || closedForApp) {
+    if (closedForApp) {
       return;
     }
     ByteBuf frame;
     try {
-      frame = MessageFramer.frame(connection.ctx() == null ? ByteBufAllocator.DEFAULT
-          : connection.ctx().alloc(), method.requestMarshaller(), message,
+      frame = MessageFramer.frame(ByteBufAllocator.DEFAULT, method.requestMarshaller(), message,
           options.maxOutboundMessageSize());
     } catch (StatusException e) {
       cancelWith(e.status());
@@ -221,17 +305,13 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     }
     int size = frame.readableBytes();
     pendingBytes.addAndGet(size);
-    connection.writeQueue().enqueue(() -> {
+    enqueue(() -> {
       if (closed) {
         frame.release();
         return;
       }
       connection.writeData(streamId, frame, false, f -> onWritten(size));
     });
-  }
-
-  private void cancelWith(Status status) {
-    connection.writeQueue().enqueue(() -> cancelOnLoop(status));
   }
 
   private void onWritten(int size) {
@@ -255,6 +335,24 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     if (!started) {
       throw new IllegalStateException("call not started");
     }
+  }
+
+  private void deliverClose(Status status, Metadata trailers) {
+    Runnable contextL = contextListener;
+    callExecutor.execute(() -> {
+      if (closedForApp) {
+        return;
+      }
+      closedForApp = true;
+      if (contextL != null) {
+        context.removeListener(contextL);
+      }
+      try {
+        listener.onClose(localFailure != null ? localFailure : status, trailers);
+      } catch (Throwable t) {
+        LOG.log(Level.WARNING, "onClose threw", t);
+      }
+    });
   }
 
   // ---------------------------------------------------------------- event loop side
@@ -358,9 +456,15 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   }
 
   void inboundReset(long errorCode) {
-    if (!trailersReceived) {
-      closeOnLoop(HttpStatusMapping.fromRstStream(errorCode), new Metadata());
+    if (trailersReceived) {
+      return;
     }
+    Status status = HttpStatusMapping.fromRstStream(errorCode);
+    if (status.code() == Status.Code.CANCELLED && deadline != null && deadline.isExpired()) {
+      // The server's copy of our deadline fired first: report it as what it is.
+      status = Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded (stream reset by server)");
+    }
+    closeOnLoop(status, new Metadata());
   }
 
   /** The HTTP/2 stream closed; a call still waiting for its status will not get it. */
@@ -428,29 +532,17 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     if (deframer != null) {
       deframer.close();
     }
-    if (deadlineTimer != null) {
-      deadlineTimer.cancel(false);
+    ScheduledFuture<?> timer = deadlineTimer;
+    if (timer != null) {
+      timer.cancel(false);
     }
     connection.remove(streamId);
     if (trailersReceived && streamId > 0) {
       // The server finished before we half-closed: nothing more will be read, stop sending.
       connection.resetIfLocalOpen(streamId);
     }
-    Runnable contextL = contextListener;
-    callExecutor.execute(() -> {
-      if (closedForApp) {
-        return;
-      }
-      closedForApp = true;
-      if (contextL != null) {
-        context.removeListener(contextL);
-      }
-      try {
-        listener.onClose(localFailure != null ? localFailure : status, trailers);
-      } catch (Throwable t) {
-        LOG.log(Level.WARNING, "onClose threw", t);
-      }
-    });
+    host.callClosed(this);
+    deliverClose(status, trailers);
   }
 
   private void deliver(Runnable event) {

@@ -160,6 +160,8 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
       connection.reset(streamId, Http2Error.CANCEL);
       connection.flush(connection.ctx());
     }
+    // The context first: an onCancel handler must already see it cancelled.
+    context.cancel(reason.asException());
     callExecutor.execute(() -> {
       failed = true;
       if (listener != null) {
@@ -172,7 +174,6 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
         });
       }
     });
-    context.cancel(reason.asException());
   }
 
   private void cleanUp() {
@@ -193,13 +194,13 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
       completed = true;
       cancelled = true;
       cleanUp();
+      context.cancel(status.asException());
       callExecutor.execute(() -> {
         failed = true;
         if (listener != null) {
           context.run(listener::onCancel);
         }
       });
-      context.cancel(status.asException());
     });
   }
 

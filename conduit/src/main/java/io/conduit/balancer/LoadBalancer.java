@@ -1,0 +1,100 @@
+package io.conduit.balancer;
+
+import io.conduit.CallOptions;
+import io.conduit.Metadata;
+import io.conduit.MethodDescriptor;
+import io.conduit.Status;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Decides which backend each call goes to. A balancer owns subchannels (one per address it wants
+ * to use), watches their states, and publishes a {@link Picker} that the channel asks, inline on
+ * the calling thread, for every call.
+ *
+ * <p>All methods are called on the channel's synchronization context, one at a time; so are the
+ * subchannel state listeners. Only {@link Picker#pick} runs elsewhere (any thread, concurrently).
+ *
+ * <p>Policies are found by name: {@code pick_first} (the default) and {@code round_robin} are
+ * built in; register a {@link Provider} on the channel builder or through
+ * {@link java.util.ServiceLoader} for your own.
+ */
+public abstract class LoadBalancer {
+
+  /** New addresses from the resolver, with this policy's config from the service config. */
+  public abstract void acceptResolvedAddresses(List<SocketAddress> addresses, Map<String, ?> config);
+
+  /** The resolver failed; keep using what works, or report the failure if nothing does. */
+  public abstract void handleResolutionError(Status error);
+
+  /** The channel left idle: connect if the policy connects lazily. */
+  public void requestConnection() {}
+
+  /** Shuts down every subchannel. */
+  public abstract void shutdown();
+
+  /** What the channel offers a balancer. */
+  public interface Helper {
+    /** A new subchannel to {@code address}; it starts IDLE. */
+    Subchannel createSubchannel(SocketAddress address);
+
+    /** Publishes a new aggregate state and the picker that goes with it. */
+    void updateState(ConnectivityState state, Picker picker);
+
+    /** Asks the resolver to resolve again (a connection failed or went away). */
+    void refreshNameResolution();
+
+    /** The synchronization context balancer code runs on. */
+    Executor syncContext();
+
+    ScheduledExecutorService scheduler();
+  }
+
+  /** What a picker knows about the call it picks for. */
+  public record PickArgs(MethodDescriptor<?, ?> method, CallOptions options, Metadata headers) {}
+
+  /** Chooses a subchannel for a call; must be fast and thread-safe. */
+  @FunctionalInterface
+  public interface Picker {
+    PickResult pick(PickArgs args);
+  }
+
+  /**
+   * A pick: a subchannel to use, an error to fail the call with (unless it waits for ready), or
+   * nothing yet (the call waits for the next picker).
+   */
+  public record PickResult(Subchannel subchannel, Status error, boolean drop) {
+    private static final PickResult NO_RESULT = new PickResult(null, null, false);
+
+    public static PickResult withSubchannel(Subchannel subchannel) {
+      return new PickResult(Objects.requireNonNull(subchannel, "subchannel"), null, false);
+    }
+
+    /** Fail the call with {@code error}, unless it is wait-for-ready. */
+    public static PickResult withError(Status error) {
+      return new PickResult(null, Objects.requireNonNull(error, "error"), false);
+    }
+
+    /** Fail the call with {@code error} even if it is wait-for-ready. */
+    public static PickResult withDrop(Status error) {
+      return new PickResult(null, Objects.requireNonNull(error, "error"), true);
+    }
+
+    /** No decision yet: the call waits for the next picker. */
+    public static PickResult withNoResult() {
+      return NO_RESULT;
+    }
+  }
+
+  /** Creates balancers of one policy. */
+  public interface Provider {
+    /** The policy name used in service config and on the builder, e.g. {@code round_robin}. */
+    String policyName();
+
+    LoadBalancer newLoadBalancer(Helper helper);
+  }
+}

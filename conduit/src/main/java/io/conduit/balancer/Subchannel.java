@@ -1,0 +1,30 @@
+package io.conduit.balancer;
+
+import java.net.SocketAddress;
+
+/**
+ * A logical connection to one backend address, created by a {@link LoadBalancer} through its
+ * {@link LoadBalancer.Helper}. It connects when asked, reconnects with exponential backoff after
+ * a failure, and reports each state change to its listener (on the synchronization context).
+ */
+public interface Subchannel {
+
+  /** Receives the subchannel's state changes. */
+  @FunctionalInterface
+  interface StateListener {
+    void onStateChange(ConnectivityState state, io.conduit.Status failure);
+  }
+
+  SocketAddress address();
+
+  /** Starts delivering state changes; call once, before anything else. */
+  void start(StateListener listener);
+
+  /** Connects if IDLE. */
+  void requestConnection();
+
+  /** Closes the subchannel: in-flight calls finish, then its connections close. */
+  void shutdown();
+
+  ConnectivityState state();
+}

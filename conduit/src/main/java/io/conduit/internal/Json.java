@@ -1,0 +1,212 @@
+package io.conduit.internal;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small strict JSON parser for service configs: objects become {@code Map<String, Object>},
+ * arrays {@code List<Object>}, numbers {@code Double}, and so on. Errors name the offset.
+ */
+public final class Json {
+  private final String text;
+  private int pos;
+
+  private Json(String text) {
+    this.text = text;
+  }
+
+  /** Parses one JSON value; throws {@link IllegalArgumentException} for invalid input. */
+  public static Object parse(String text) {
+    Json p = new Json(text);
+    p.skipSpace();
+    Object value = p.value();
+    p.skipSpace();
+    if (p.pos != text.length()) {
+      throw p.error("trailing characters");
+    }
+    return value;
+  }
+
+  /** Parses a JSON object. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> parseObject(String text) {
+    Object v = parse(text);
+    if (!(v instanceof Map)) {
+      throw new IllegalArgumentException("expected a JSON object");
+    }
+    return (Map<String, Object>) v;
+  }
+
+  private Object value() {
+    if (pos >= text.length()) {
+      throw error("unexpected end");
+    }
+    char c = text.charAt(pos);
+    switch (c) {
+      case '{':
+        return object();
+      case '[':
+        return array();
+      case '"':
+        return string();
+      case 't':
+        return literal("true", Boolean.TRUE);
+      case 'f':
+        return literal("false", Boolean.FALSE);
+      case 'n':
+        return literal("null", null);
+      default:
+        if (c == '-' || (c >= '0' && c <= '9')) {
+          return number();
+        }
+        throw error("unexpected character '" + c + "'");
+    }
+  }
+
+  private Map<String, Object> object() {
+    pos++;
+    Map<String, Object> map = new LinkedHashMap<>();
+    skipSpace();
+    if (peek() == '}') {
+      pos++;
+      return Collections.unmodifiableMap(map);
+    }
+    while (true) {
+      skipSpace();
+      if (peek() != '"') {
+        throw error("expected a string key");
+      }
+      String key = string();
+      skipSpace();
+      expect(':');
+      skipSpace();
+      if (map.put(key, value()) != null) {
+        throw error("duplicate key '" + key + "'");
+      }
+      skipSpace();
+      char c = next();
+      if (c == '}') {
+        return Collections.unmodifiableMap(map);
+      }
+      if (c != ',') {
+        throw error("expected ',' or '}'");
+      }
+    }
+  }
+
+  private List<Object> array() {
+    pos++;
+    List<Object> list = new ArrayList<>();
+    skipSpace();
+    if (peek() == ']') {
+      pos++;
+      return Collections.unmodifiableList(list);
+    }
+    while (true) {
+      skipSpace();
+      list.add(value());
+      skipSpace();
+      char c = next();
+      if (c == ']') {
+        return Collections.unmodifiableList(list);
+      }
+      if (c != ',') {
+        throw error("expected ',' or ']'");
+      }
+    }
+  }
+
+  private String string() {
+    expect('"');
+    StringBuilder sb = new StringBuilder();
+    while (true) {
+      char c = next();
+      if (c == '"') {
+        return sb.toString();
+      }
+      if (c < 0x20) {
+        throw error("control character in string");
+      }
+      if (c != '\\') {
+        sb.append(c);
+        continue;
+      }
+      char e = next();
+      switch (e) {
+        case '"', '\\', '/' -> sb.append(e);
+        case 'b' -> sb.append('\b');
+        case 'f' -> sb.append('\f');
+        case 'n' -> sb.append('\n');
+        case 'r' -> sb.append('\r');
+        case 't' -> sb.append('\t');
+        case 'u' -> {
+          if (pos + 4 > text.length()) {
+            throw error("short unicode escape");
+          }
+          try {
+            sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
+          } catch (NumberFormatException ex) {
+            throw error("invalid unicode escape");
+          }
+          pos += 4;
+        }
+        default -> throw error("invalid escape '\\" + e + "'");
+      }
+    }
+  }
+
+  private Double number() {
+    int start = pos;
+    if (peek() == '-') {
+      pos++;
+    }
+    while (pos < text.length() && "0123456789.eE+-".indexOf(text.charAt(pos)) >= 0) {
+      pos++;
+    }
+    try {
+      return Double.valueOf(text.substring(start, pos));
+    } catch (NumberFormatException e) {
+      throw error("invalid number");
+    }
+  }
+
+  private Object literal(String word, Object value) {
+    if (!text.startsWith(word, pos)) {
+      throw error("unexpected token");
+    }
+    pos += word.length();
+    return value;
+  }
+
+  private void skipSpace() {
+    while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
+      pos++;
+    }
+  }
+
+  private char peek() {
+    if (pos >= text.length()) {
+      throw error("unexpected end");
+    }
+    return text.charAt(pos);
+  }
+
+  private char next() {
+    char c = peek();
+    pos++;
+    return c;
+  }
+
+  private void expect(char c) {
+    if (next() != c) {
+      throw error("expected '" + c + "'");
+    }
+  }
+
+  private IllegalArgumentException error(String what) {
+    return new IllegalArgumentException("invalid JSON at offset " + pos + ": " + what);
+  }
+}

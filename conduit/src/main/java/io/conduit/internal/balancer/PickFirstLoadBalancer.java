@@ -1,0 +1,152 @@
+package io.conduit.internal.balancer;
+
+import io.conduit.Status;
+import io.conduit.balancer.ConnectivityState;
+import io.conduit.balancer.LoadBalancer;
+import io.conduit.balancer.Subchannel;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code pick_first}: connects to the addresses in order and sends every call to the first that
+ * connects. With {@code {"shuffleAddressList": true}} (gRFC A62) the list is shuffled first, so
+ * that many clients spread over the backends.
+ */
+public final class PickFirstLoadBalancer extends LoadBalancer {
+  private final Helper helper;
+  private final Map<SocketAddress, Subchannel> subchannels = new HashMap<>();
+  private List<SocketAddress> addresses = List.of();
+  private int attempt;
+  private Subchannel selected;
+  private Status lastFailure;
+  private boolean reportedFailure;
+
+  public PickFirstLoadBalancer(Helper helper) {
+    this.helper = helper;
+  }
+
+  @Override
+  public void acceptResolvedAddresses(List<SocketAddress> newAddresses, Map<String, ?> config) {
+    if (newAddresses.isEmpty()) {
+      handleResolutionError(Status.UNAVAILABLE.withDescription("resolver returned no addresses"));
+      return;
+    }
+    List<SocketAddress> list = new ArrayList<>(newAddresses);
+    if (config != null && Boolean.TRUE.equals(config.get("shuffleAddressList"))) {
+      Collections.shuffle(list);
+    }
+    addresses = List.copyOf(list);
+    subchannels.entrySet().removeIf(e -> {
+      boolean gone = !addresses.contains(e.getKey());
+      if (gone) {
+        e.getValue().shutdown();
+      }
+      return gone;
+    });
+    if (selected != null && subchannels.containsValue(selected)) {
+      return;
+    }
+    selected = null;
+    attempt = 0;
+    reportedFailure = false;
+    helper.updateState(ConnectivityState.CONNECTING, args -> PickResult.withNoResult());
+    connect(attempt);
+  }
+
+  private void connect(int index) {
+    SocketAddress address = addresses.get(index);
+    Subchannel sc = subchannels.get(address);
+    if (sc == null) {
+      Subchannel created = helper.createSubchannel(address);
+      subchannels.put(address, created);
+      created.start((state, failure) -> onStateChange(created, state, failure));
+      sc = created;
+    }
+    sc.requestConnection();
+  }
+
+  private void onStateChange(Subchannel sc, ConnectivityState state, Status failure) {
+    if (!subchannels.containsValue(sc)) {
+      return;
+    }
+    switch (state) {
+      case READY -> {
+        selected = sc;
+        reportedFailure = false;
+        // The others are no longer needed.
+        subchannels.values().removeIf(other -> {
+          if (other != sc) {
+            other.shutdown();
+            return true;
+          }
+          return false;
+        });
+        PickResult result = PickResult.withSubchannel(sc);
+        helper.updateState(ConnectivityState.READY, args -> result);
+      }
+      case IDLE -> {
+        if (sc == selected) {
+          // The connection went away: reconnect on the next call, from the first address.
+          selected = null;
+          attempt = 0;
+          helper.updateState(ConnectivityState.IDLE, args -> {
+            helper.syncContext().execute(this::requestConnection);
+            return PickResult.withNoResult();
+          });
+        }
+      }
+      case TRANSIENT_FAILURE -> {
+        lastFailure = failure;
+        if (selected != null) {
+          return;
+        }
+        int index = addresses.indexOf(sc.address());
+        if (index == attempt && attempt + 1 < addresses.size()) {
+          attempt++;
+          connect(attempt);
+        } else if (index == attempt || !reportedFailure) {
+          // Every address failed once: fail fast calls now; subchannels keep retrying on backoff.
+          reportedFailure = true;
+          Status error = Status.UNAVAILABLE.withDescription("no backend reachable: "
+              + (failure == null ? "unknown" : failure.description())).withCause(
+                  failure == null ? null : failure.cause());
+          helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
+        }
+      }
+      default -> {
+      }
+    }
+  }
+
+  @Override
+  public void requestConnection() {
+    if (selected == null && !addresses.isEmpty()) {
+      connect(Math.min(attempt, addresses.size() - 1));
+    }
+  }
+
+  @Override
+  public void handleResolutionError(Status error) {
+    if (selected == null && subchannels.isEmpty()) {
+      helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    for (Subchannel sc : subchannels.values()) {
+      sc.shutdown();
+    }
+    subchannels.clear();
+    selected = null;
+  }
+
+  /** Last failure seen, for diagnostics. */
+  Status lastFailure() {
+    return lastFailure;
+  }
+}
