@@ -31,6 +31,12 @@ public final class Metadata {
 
   /** One key and its value: {@code value} is a {@link String} or, for binary keys, a {@code byte[]}. */
   public record Entry(String key, Object value) {
+    /** The value; binary values are copies, so the metadata cannot be changed through them. */
+    @Override
+    public Object value() {
+      return value instanceof byte[] b ? b.clone() : value;
+    }
+
     public boolean isBinary() {
       return value instanceof byte[];
     }
@@ -203,18 +209,19 @@ public final class Metadata {
 
   private static String checkKey(String key) {
     Objects.requireNonNull(key, "key");
-    String k = normalize(key);
-    if (k.isEmpty()) {
+    if (key.isEmpty()) {
       throw new IllegalArgumentException("empty metadata key");
     }
-    for (int i = 0; i < k.length(); i++) {
-      char c = k.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    // Checked before lower-casing: some non-ASCII letters lower-case to ASCII ones.
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '_' || c == '.';
       if (!ok) {
         throw new IllegalArgumentException("invalid character '" + c + "' in metadata key '" + key + "'");
       }
     }
-    return k;
+    return normalize(key);
   }
 
   private static String checkAsciiValue(String key, String value) {

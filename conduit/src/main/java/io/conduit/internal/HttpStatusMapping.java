@@ -10,7 +10,7 @@ public final class HttpStatusMapping {
   /** The gRPC status for a non-gRPC HTTP response status. */
   public static Status fromHttpStatus(int httpStatus) {
     Status.Code code = switch (httpStatus) {
-      case 400 -> Status.Code.INTERNAL;
+      case 400, 431 -> Status.Code.INTERNAL;
       case 401 -> Status.Code.UNAUTHENTICATED;
       case 403 -> Status.Code.PERMISSION_DENIED;
       case 404 -> Status.Code.UNIMPLEMENTED;

@@ -36,6 +36,10 @@ public final class SerializingExecutor implements Executor, Runnable {
         // The executor is shutting down; callbacks such as onCancel must still run.
         LOG.log(Level.DEBUG, "executor rejected a task; running it inline", e);
         run();
+      } catch (Throwable t) {
+        // Whatever went wrong, the next execute() must be able to try again.
+        running.set(false);
+        throw t;
       }
     }
   }
@@ -53,9 +57,10 @@ public final class SerializingExecutor implements Executor, Runnable {
       }
     } finally {
       running.set(false);
-    }
-    if (!tasks.isEmpty()) {
-      schedule();
+      // Also after an Error: tasks queued behind it must not wait for a later execute().
+      if (!tasks.isEmpty()) {
+        schedule();
+      }
     }
   }
 }

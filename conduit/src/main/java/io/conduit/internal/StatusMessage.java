@@ -60,8 +60,10 @@ public final class StatusMessage {
         }
       }
       // Non-ASCII characters should not appear; keep them as UTF-8 rather than lose them.
-      byte[] raw = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+      int cp = Character.codePointAt(value, i);
+      byte[] raw = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
       out.write(raw, 0, raw.length);
+      i += Character.charCount(cp) - 1;
     }
     return out.toString(StandardCharsets.UTF_8);
   }

@@ -20,6 +20,10 @@ final class MessageFramer {
    */
   static <T> ByteBuf frame(ByteBufAllocator alloc, Marshaller<T> marshaller, T message, int maxSize) {
     int size = marshaller.serializedSize(message);
+    if (size < 0) {
+      throw Status.INTERNAL.withDescription("marshaller announced a negative size: " + size)
+          .asException();
+    }
     if (maxSize >= 0 && size > maxSize) {
       throw Status.RESOURCE_EXHAUSTED
           .withDescription("message of " + size + " bytes exceeds the outbound limit of " + maxSize)
