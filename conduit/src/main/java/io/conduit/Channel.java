@@ -72,6 +72,14 @@ public final class Channel implements CallFactory, AutoCloseable {
     impl.notifyWhenStateChanged(source, callback);
   }
 
+  /**
+   * The keepalive time new connections use ({@code null} when off); it doubles each time a server
+   * answers {@code too_many_pings}.
+   */
+  public Duration keepAliveTime() {
+    return impl.keepAliveTime();
+  }
+
   /** Refuses new calls, lets in-flight ones finish, then closes the connections. */
   public Channel shutdown() {
     impl.shutdown();
@@ -134,6 +142,9 @@ public final class Channel implements CallFactory, AutoCloseable {
     private ExponentialBackoff.Policy backoff = ExponentialBackoff.Policy.DEFAULT;
     private Duration dnsMinRefreshInterval = Duration.ofSeconds(30);
     private Duration dnsRefreshPeriod;
+    private Duration keepAliveTime;
+    private Duration keepAliveTimeout = Duration.ofSeconds(20);
+    private boolean keepAliveWithoutCalls;
 
     private Builder(String target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -257,6 +268,34 @@ public final class Channel implements CallFactory, AutoCloseable {
     }
 
     /**
+     * Sends an HTTP/2 PING after this long without reading anything, to find connections that died
+     * silently (gRFC A8; default: off). Servers refuse pings more often than they permit (5
+     * minutes by default); when one says {@code too_many_pings}, the channel doubles this time.
+     */
+    public Builder keepAliveTime(Duration time) {
+      if (time.isNegative() || time.isZero()) {
+        throw new IllegalArgumentException("keepAliveTime must be positive: " + time);
+      }
+      this.keepAliveTime = time;
+      return this;
+    }
+
+    /** How long to wait for a keepalive PING's ACK before the connection is dead (default 20 s). */
+    public Builder keepAliveTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("keepAliveTimeout must be positive: " + timeout);
+      }
+      this.keepAliveTimeout = timeout;
+      return this;
+    }
+
+    /** Whether to send keepalive pings while there are no calls (default false). */
+    public Builder keepAliveWithoutCalls(boolean enabled) {
+      this.keepAliveWithoutCalls = enabled;
+      return this;
+    }
+
+    /**
      * Builds the channel; it connects on the first call.
      *
      * @throws IllegalArgumentException for a bad target, policy or service config
@@ -269,7 +308,8 @@ public final class Channel implements CallFactory, AutoCloseable {
       return new ChannelImpl.Config(target, authority, userAgent, executor, directExecutor,
           maxInboundMessageSize, maxHeaderListSize, loadBalancingPolicy, defaultServiceConfig,
           List.copyOf(resolverProviders), List.copyOf(balancerProviders), idleTimeout, backoff,
-          dnsMinRefreshInterval, dnsRefreshPeriod);
+          dnsMinRefreshInterval, dnsRefreshPeriod, keepAliveTime, keepAliveTimeout,
+          keepAliveWithoutCalls);
     }
   }
 }

@@ -114,6 +114,13 @@ public final class Server implements AutoCloseable {
     private int maxInboundMessageSize = 4 * 1024 * 1024;
     private int maxConcurrentStreams = 100;
     private int maxHeaderListSize = 8 * 1024;
+    private Duration keepAliveTime = Duration.ofHours(2);
+    private Duration keepAliveTimeout = Duration.ofSeconds(20);
+    private Duration permitKeepAliveTime = Duration.ofMinutes(5);
+    private boolean permitKeepAliveWithoutCalls;
+    private Duration maxConnectionIdle;
+    private Duration maxConnectionAge;
+    private Duration maxConnectionAgeGrace;
 
     private Builder() {}
 
@@ -195,6 +202,64 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Pings a client after this long without hearing from it, to find dead connections
+     * (default 2 hours); {@link #keepAliveTimeout} later without an answer, the connection closes.
+     */
+    public Builder keepAliveTime(Duration time) {
+      this.keepAliveTime = positive("keepAliveTime", time);
+      return this;
+    }
+
+    /** How long to wait for a keepalive PING's ACK (default 20 s). */
+    public Builder keepAliveTimeout(Duration timeout) {
+      this.keepAliveTimeout = positive("keepAliveTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * The shortest keepalive interval clients may use (default 5 minutes); clients that ping more
+     * often get GOAWAY ENHANCE_YOUR_CALM {@code too_many_pings} (gRFC A8/A9).
+     */
+    public Builder permitKeepAliveTime(Duration time) {
+      this.permitKeepAliveTime = Objects.requireNonNull(time, "time");
+      return this;
+    }
+
+    /** Whether clients may ping while they have no calls (default false). */
+    public Builder permitKeepAliveWithoutCalls(boolean permit) {
+      this.permitKeepAliveWithoutCalls = permit;
+      return this;
+    }
+
+    /** A connection without calls for this long is closed gracefully (default never). */
+    public Builder maxConnectionIdle(Duration idle) {
+      this.maxConnectionIdle = positive("maxConnectionIdle", idle);
+      return this;
+    }
+
+    /**
+     * Connections older than this (+/- 10 % jitter) are closed gracefully, so clients re-resolve and
+     * spread over new backends (default never).
+     */
+    public Builder maxConnectionAge(Duration age) {
+      this.maxConnectionAge = positive("maxConnectionAge", age);
+      return this;
+    }
+
+    /** After max age, calls still running get this long before the connection is forced shut. */
+    public Builder maxConnectionAgeGrace(Duration grace) {
+      this.maxConnectionAgeGrace = Objects.requireNonNull(grace, "grace");
+      return this;
+    }
+
+    private static Duration positive(String name, Duration d) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + d);
+      }
+      return d;
+    }
+
     public Server build() {
       return new Server(this);
     }
@@ -205,7 +270,9 @@ public final class Server implements AutoCloseable {
         wrapped.add(interceptors.isEmpty() ? s : s.intercept(interceptors));
       }
       return new ServerImpl.Config(address, wrapped, executor, directExecutor,
-          maxInboundMessageSize, maxConcurrentStreams, maxHeaderListSize);
+          maxInboundMessageSize, maxConcurrentStreams, maxHeaderListSize, keepAliveTime,
+          keepAliveTimeout, permitKeepAliveTime, permitKeepAliveWithoutCalls, maxConnectionIdle,
+          maxConnectionAge, maxConnectionAgeGrace);
     }
 
     private static int checkPort(int port) {

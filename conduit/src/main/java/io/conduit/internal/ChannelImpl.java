@@ -53,7 +53,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       String loadBalancingPolicy, String defaultServiceConfig,
       List<NameResolver.Provider> resolverProviders, List<LoadBalancer.Provider> balancerProviders,
       Duration idleTimeout, ExponentialBackoff.Policy backoff, Duration dnsMinRefreshInterval,
-      Duration dnsRefreshPeriod) {}
+      Duration dnsRefreshPeriod, Duration keepAliveTime, Duration keepAliveTimeout,
+      boolean keepAliveWithoutCalls) {}
 
   private final Config config;
   private final URI target;
@@ -66,6 +67,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private final NameResolverRegistry resolvers;
   private final LoadBalancerRegistry balancers;
   private final ServiceConfig defaultServiceConfig;
+  /** Doubles when a server says too_many_pings (gRFC A8); Long.MAX_VALUE when disabled. */
+  private volatile long keepAliveTimeNanos;
 
   private final Object lock = new Object();
   // Guarded by lock.
@@ -91,6 +94,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     this.config = config;
     this.scheduler = EventLoops.group().next();
     this.syncContext = new SerializingExecutor(scheduler);
+    this.keepAliveTimeNanos = config.keepAliveTime() == null ? Long.MAX_VALUE : config.keepAliveTime().toNanos();
     this.resolvers = new NameResolverRegistry(config.resolverProviders());
     this.balancers = new LoadBalancerRegistry(config.balancerProviders());
     this.target = resolvers.normalize(config.target());
@@ -387,7 +391,35 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   public ClientConnectionHandler connect(SocketAddress address, long connectTimeoutNanos,
       ClientConnectionHandler.Owner owner) {
     EventLoop loop = EventLoops.group().next();
-    ClientConnectionHandler handler = ClientConnectionHandler.create(loop, config.maxHeaderListSize(), owner);
+    ClientConnectionHandler.KeepAlive keepAlive = new ClientConnectionHandler.KeepAlive(
+        keepAliveTimeNanos, config.keepAliveTimeout().toNanos(), config.keepAliveWithoutCalls());
+    ClientConnectionHandler handler = ClientConnectionHandler.create(loop, config.maxHeaderListSize(),
+        keepAlive, new ClientConnectionHandler.Owner() {
+          @Override
+          public void connectionReady(ClientConnectionHandler c) {
+            owner.connectionReady(c);
+          }
+
+          @Override
+          public void connectionUnusable(ClientConnectionHandler c) {
+            owner.connectionUnusable(c);
+          }
+
+          @Override
+          public void connectionClosed(ClientConnectionHandler c, Status reason) {
+            owner.connectionClosed(c, reason);
+          }
+
+          @Override
+          public void tooManyPings() {
+            long current = keepAliveTimeNanos;
+            if (current != Long.MAX_VALUE) {
+              keepAliveTimeNanos = current > Long.MAX_VALUE / 2 ? Long.MAX_VALUE - 1 : current * 2;
+              LOG.log(Level.WARNING, "server " + address + " says too_many_pings; keepalive time for "
+                  + target + " is now " + Duration.ofNanos(keepAliveTimeNanos));
+            }
+          }
+        });
     synchronized (lock) {
       transports.add(handler);
     }
@@ -458,6 +490,12 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   // ---------------------------------------------------------------- state and lifecycle
 
   /** The channel's aggregate state; leaves IDLE when {@code requestConnection}. */
+  /** The keepalive time new connections use, after any too_many_pings doubling. */
+  public Duration keepAliveTime() {
+    long t = keepAliveTimeNanos;
+    return t == Long.MAX_VALUE ? null : Duration.ofNanos(t);
+  }
+
   public ConnectivityState state(boolean requestConnection) {
     boolean exit = false;
     ConnectivityState s;

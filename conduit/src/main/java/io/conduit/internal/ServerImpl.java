@@ -27,7 +27,13 @@ public final class ServerImpl {
   /** Everything the builder configured. */
   public record Config(SocketAddress address, List<ServiceDefinition> services, Executor executor,
       boolean directExecutor, int maxInboundMessageSize, int maxConcurrentStreams,
-      int maxHeaderListSize) {}
+      int maxHeaderListSize, Duration keepAliveTime, Duration keepAliveTimeout,
+      Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
+      Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace) {}
+
+  private static long nanos(Duration d) {
+    return d == null ? Long.MAX_VALUE : d.toNanos();
+  }
 
   private final Config config;
   private final ServerConnectionHandler.ServerSettings settings;
@@ -60,7 +66,11 @@ public final class ServerImpl {
       executor = ownedExecutor;
     }
     this.settings = new ServerConnectionHandler.ServerSettings(Map.copyOf(methods), executor,
-        config.maxInboundMessageSize(), config.maxConcurrentStreams(), config.maxHeaderListSize());
+        config.maxInboundMessageSize(), config.maxConcurrentStreams(), config.maxHeaderListSize(),
+        nanos(config.keepAliveTime()), nanos(config.keepAliveTimeout()),
+        nanos(config.permitKeepAliveTime()), config.permitKeepAliveWithoutCalls(),
+        nanos(config.maxConnectionIdle()), nanos(config.maxConnectionAge()),
+        nanos(config.maxConnectionAgeGrace()));
   }
 
   public void start() {

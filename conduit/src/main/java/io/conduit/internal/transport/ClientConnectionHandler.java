@@ -48,6 +48,14 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
 
     /** {@code reason} says why, e.g. the connect error. */
     void connectionClosed(ClientConnectionHandler connection, Status reason);
+
+    /** The server said GOAWAY ENHANCE_YOUR_CALM "too_many_pings": ping less often. */
+    default void tooManyPings() {}
+  }
+
+  /** Client keepalive settings (gRFC A8); a {@code timeNanos} of Long.MAX_VALUE disables it. */
+  public record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls) {
+    public static final KeepAlive DISABLED = new KeepAlive(Long.MAX_VALUE, 0, false);
   }
 
   private final Owner owner;
@@ -55,15 +63,30 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   private WriteQueue writeQueue;
   private io.netty.channel.EventLoop eventLoop;
   private volatile io.netty.channel.Channel channel;
+  private final KeepAliveManager keepAlive;
+  private final FlowControlPinger flowControlPinger;
   private ChannelHandlerContext ctx;
   private volatile boolean usable = true;
   private Status failure;
   private boolean closeWhenIdle;
 
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
-      Http2Settings settings, Owner owner) {
+      Http2Settings settings, Owner owner, KeepAlive keepAliveSettings) {
     super(decoder, encoder, settings);
     this.owner = owner;
+    this.flowControlPinger = new FlowControlPinger(this, ServerConnectionHandler.INITIAL_WINDOW);
+    this.keepAlive = keepAliveSettings.timeNanos() == Long.MAX_VALUE ? null : new KeepAliveManager(
+        keepAliveSettings.timeNanos(), keepAliveSettings.timeoutNanos(),
+        keepAliveSettings.withoutCalls(), () -> !calls.isEmpty(),
+        () -> {
+          encoder().writePing(ctx, false, KeepAliveManager.PING_DATA, ctx.newPromise());
+          flush(ctx);
+        },
+        () -> {
+          fail(Status.UNAVAILABLE.withDescription("keepalive PING not acknowledged within "
+              + java.time.Duration.ofNanos(keepAliveSettings.timeoutNanos()) + ": connection is dead"));
+          ctx.channel().close();
+        });
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamClosed(Http2Stream stream) {
@@ -76,6 +99,10 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
 
       @Override
       public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
+        if (errorCode == Http2Error.ENHANCE_YOUR_CALM.code()
+            && "too_many_pings".equals(debugData.toString(java.nio.charset.StandardCharsets.US_ASCII))) {
+          owner.tooManyPings();
+        }
         markUnusable();
       }
     });
@@ -83,7 +110,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
 
   /** A handler for a connection that will be registered on {@code eventLoop}. */
   public static ClientConnectionHandler create(io.netty.channel.EventLoop eventLoop,
-      int maxHeaderListSize, Owner owner) {
+      int maxHeaderListSize, KeepAlive keepAlive, Owner owner) {
     Http2Connection connection = new DefaultHttp2Connection(false);
     connection.local().flowController(new DefaultHttp2LocalFlowController(connection, 0.5f, true));
     DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(
@@ -95,7 +122,8 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
         .pushEnabled(false)
         .initialWindowSize(ServerConnectionHandler.INITIAL_WINDOW)
         .maxHeaderListSize(maxHeaderListSize);
-    ClientConnectionHandler handler = new ClientConnectionHandler(decoder, encoder, settings, owner);
+    ClientConnectionHandler handler = new ClientConnectionHandler(decoder, encoder, settings, owner,
+        keepAlive);
     decoder.frameListener(handler.new FrameListener());
     handler.eventLoop = eventLoop;
     handler.writeQueue = new WriteQueue(eventLoop, handler::flushIfActive);
@@ -139,10 +167,40 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
         ServerConnectionHandler.INITIAL_WINDOW
             - connection().local().flowController().initialWindowSize(connectionStream));
     flush(ctx);
+    if (keepAlive != null) {
+      keepAlive.start(ctx);
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (keepAlive != null) {
+      keepAlive.onRead();
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+    if (io.netty.handler.codec.http2.Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+      super.exceptionCaught(ctx, cause);
+      return;
+    }
+    // An I/O error ends the connection; its calls fail with the cause.
+    fail(Status.UNAVAILABLE.withDescription("connection error: " + cause).withCause(cause));
+    ctx.close();
+  }
+
+  /** The current receive window (grows with the measured bandwidth-delay product). */
+  int receiveWindow() {
+    return flowControlPinger.window();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (keepAlive != null) {
+      keepAlive.stop();
+    }
     fail(Status.UNAVAILABLE.withDescription("connection closed"));
     super.channelInactive(ctx);
     owner.connectionClosed(this, failure);
@@ -313,12 +371,22 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     @Override
     public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
         boolean endOfStream) {
+      flowControlPinger.onDataRead(ctx, data.readableBytes() + padding);
       NettyClientCall<?, ?> call = calls.get(streamId);
       if (call == null) {
         return data.readableBytes() + padding;
       }
       call.inboundData(data.retain(), endOfStream);
       return padding;
+    }
+
+    @Override
+    public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+      if (data == KeepAliveManager.PING_DATA && keepAlive != null) {
+        keepAlive.onPingAck();
+      } else if (data == FlowControlPinger.PING_DATA) {
+        flowControlPinger.onPingAck(ctx);
+      }
     }
 
     @Override

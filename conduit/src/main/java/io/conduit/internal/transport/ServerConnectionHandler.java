@@ -31,6 +31,8 @@ import io.netty.util.AsciiString;
 import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The server side of one HTTP/2 connection: turns request streams into calls, and calls' writes
@@ -42,28 +44,59 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   /** Stream windows start at 1 MiB instead of HTTP/2's 64 KiB so one stream is not throttled. */
   static final int INITIAL_WINDOW = 1 << 20;
 
-  /** What a connection needs to know about its server; a null executor means direct execution. */
+  /** PING payload of the graceful-shutdown round trip between the two GOAWAYs. */
+  static final long GRACEFUL_SHUTDOWN_PING = 0x47524143454655L;
+  private static final long NONE = Long.MAX_VALUE;
+
+  /**
+   * What a connection needs to know about its server; a null executor means direct execution.
+   * Durations are nanoseconds, {@code Long.MAX_VALUE} for "never".
+   */
   public record ServerSettings(Map<String, ServiceDefinition.Method<?, ?>> methods,
-      Executor executor, int maxInboundMessageSize,
-      int maxConcurrentStreams, int maxHeaderListSize) {}
+      Executor executor, int maxInboundMessageSize, int maxConcurrentStreams,
+      int maxHeaderListSize, long keepAliveTimeNanos, long keepAliveTimeoutNanos,
+      long permitKeepAliveTimeNanos, boolean permitKeepAliveWithoutCalls,
+      long maxConnectionIdleNanos, long maxConnectionAgeNanos, long maxConnectionAgeGraceNanos) {}
 
   private final ServerSettings settings;
   private final Http2Connection.PropertyKey callKey;
+  private final KeepAliveEnforcer keepAliveEnforcer;
+  private final FlowControlPinger flowControlPinger;
+  private KeepAliveManager keepAlive;
   private ChannelHandlerContext ctx;
   private WriteQueue writeQueue;
   private Runnable onClosed = () -> {};
+  private ScheduledFuture<?> idleTimer;
+  private ScheduledFuture<?> ageTimer;
+  private ScheduledFuture<?> secondGoAwayTimer;
+  private boolean draining;
+  private long graceNanos = NONE;
 
   private ServerConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings initialSettings, ServerSettings settings) {
     super(decoder, encoder, initialSettings);
     this.settings = settings;
     this.callKey = connection().newKey();
+    this.keepAliveEnforcer = new KeepAliveEnforcer(settings.permitKeepAliveTimeNanos(),
+        settings.permitKeepAliveWithoutCalls());
+    this.flowControlPinger = new FlowControlPinger(this, INITIAL_WINDOW);
     connection().addListener(new Http2ConnectionAdapter() {
+      @Override
+      public void onStreamActive(Http2Stream stream) {
+        if (idleTimer != null) {
+          idleTimer.cancel(false);
+          idleTimer = null;
+        }
+      }
+
       @Override
       public void onStreamClosed(Http2Stream stream) {
         NettyServerCall<?, ?> call = stream.getProperty(callKey);
         if (call != null) {
           call.transportCancelled(Status.CANCELLED.withDescription("stream closed"), false);
+        }
+        if (connection().numActiveStreams() == 0) {
+          scheduleIdleTimer();
         }
       }
     });
@@ -97,6 +130,97 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     Http2Stream connectionStream = connection().connectionStream();
     decoder().flowController().incrementWindowSize(connectionStream,
         INITIAL_WINDOW - connection().local().flowController().initialWindowSize(connectionStream));
+    if (settings.keepAliveTimeNanos() != NONE) {
+      keepAlive = new KeepAliveManager(settings.keepAliveTimeNanos(),
+          settings.keepAliveTimeoutNanos(), true, () -> connection().numActiveStreams() > 0,
+          () -> {
+            encoder().writePing(ctx, false, KeepAliveManager.PING_DATA, ctx.newPromise());
+            flush(ctx);
+          },
+          () -> {
+            LOG.log(Level.DEBUG, "client did not answer a keepalive PING; closing " + ctx.channel());
+            ctx.channel().close();
+          });
+      keepAlive.start(ctx);
+    }
+    scheduleIdleTimer();
+    if (settings.maxConnectionAgeNanos() != NONE) {
+      // +/- 10 % jitter, so connections made together do not all go away together.
+      long age = (long) (settings.maxConnectionAgeNanos()
+          * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+      ageTimer = ctx.executor().schedule(
+          () -> gracefulShutdown("max_age", settings.maxConnectionAgeGraceNanos()),
+          age, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void scheduleIdleTimer() {
+    if (settings.maxConnectionIdleNanos() == NONE || ctx == null || draining || idleTimer != null) {
+      return;
+    }
+    idleTimer = ctx.executor().schedule(() -> {
+      idleTimer = null;
+      if (connection().numActiveStreams() == 0) {
+        gracefulShutdown("max_idle", NONE);
+      }
+    }, settings.maxConnectionIdleNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (keepAlive != null) {
+      keepAlive.onRead();
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+    if (io.netty.handler.codec.http2.Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+      super.exceptionCaught(ctx, cause);
+      return;
+    }
+    // A reset or broken connection is the client's business; its calls are cancelled on close.
+    LOG.log(cause instanceof java.io.IOException ? Level.DEBUG : Level.WARNING,
+        "closing connection " + ctx.channel() + ": " + cause, cause);
+    ctx.close();
+  }
+
+  /**
+   * Graceful shutdown in two steps (gRFC A9): a GOAWAY with the largest stream id and a PING, so
+   * that streams already on their way are still accepted; after the PING's ACK (or 10 s), a GOAWAY
+   * with the real last stream id; the connection closes when its calls finish, or after
+   * {@code graceNanos}.
+   */
+  void gracefulShutdown(String reason, long graceNanos) {
+    if (draining || !ctx.channel().isActive()) {
+      return;
+    }
+    draining = true;
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+    }
+    ByteBuf debug = io.netty.buffer.Unpooled.copiedBuffer(reason, java.nio.charset.StandardCharsets.US_ASCII);
+    goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), debug, ctx.newPromise());
+    encoder().writePing(ctx, false, GRACEFUL_SHUTDOWN_PING, ctx.newPromise());
+    flush(ctx);
+    secondGoAwayTimer = ctx.executor().schedule(() -> secondGoAway(graceNanos), 10, TimeUnit.SECONDS);
+    this.graceNanos = graceNanos;
+  }
+
+  private void secondGoAway(long grace) {
+    if (secondGoAwayTimer != null) {
+      secondGoAwayTimer.cancel(false);
+      secondGoAwayTimer = null;
+    }
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
+        io.netty.buffer.Unpooled.EMPTY_BUFFER, ctx.newPromise());
+    gracefulShutdownTimeoutMillis(grace == NONE ? -1 : Math.max(0, TimeUnit.NANOSECONDS.toMillis(grace)));
+    // From the channel, not ctx: the close must pass through this handler's graceful close().
+    ctx.channel().close();
   }
 
   /** Runs {@code task} once the connection has closed and its calls have been cancelled. */
@@ -107,6 +231,14 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     try {
+      if (keepAlive != null) {
+        keepAlive.stop();
+      }
+      for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, ageTimer, secondGoAwayTimer}) {
+        if (t != null) {
+          t.cancel(false);
+        }
+      }
       super.channelInactive(ctx);
     } finally {
       onClosed.run();
@@ -118,10 +250,17 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     ctx.executor().execute(() -> {
       if (now) {
         gracefulShutdownTimeoutMillis(0);
+        // From the channel, not ctx: the close must pass through this handler's close().
+        ctx.channel().close();
+      } else {
+        gracefulShutdown("server_shutdown", NONE);
       }
-      // From the channel, not ctx: the close must pass through this handler's graceful close().
-      ctx.channel().close();
     });
+  }
+
+  /** The current receive window (grows with the measured bandwidth-delay product). */
+  int receiveWindow() {
+    return flowControlPinger.window();
   }
 
   // ---------------------------------------------------------------- used by calls
@@ -135,6 +274,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   }
 
   void writeHeaders(int streamId, Http2Headers headers, boolean endStream, ChannelFutureListener onDone) {
+    keepAliveEnforcer.onWrite();
     ChannelFuture f = encoder().writeHeaders(ctx, streamId, headers, 0, endStream, ctx.newPromise());
     if (onDone != null) {
       f.addListener(onDone);
@@ -142,6 +282,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   }
 
   void writeData(int streamId, ByteBuf data, ChannelFutureListener onDone) {
+    keepAliveEnforcer.onWrite();
     encoder().writeData(ctx, streamId, data, 0, false, ctx.newPromise()).addListener(onDone);
   }
 
@@ -208,6 +349,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
         boolean endOfStream) {
       Http2Stream stream = connection().stream(streamId);
+      flowControlPinger.onDataRead(ctx, data.readableBytes() + padding);
       NettyServerCall<?, ?> call = stream == null ? null : stream.getProperty(callKey);
       if (call == null) {
         return data.readableBytes() + padding;
@@ -218,6 +360,31 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       }
       // The data bytes return to the window when the call takes the messages.
       return padding;
+    }
+
+    @Override
+    public void onPingRead(ChannelHandlerContext ctx, long data) {
+      // Netty has already queued the ACK.
+      if (!keepAliveEnforcer.pingAcceptable(connection().numActiveStreams() > 0)) {
+        LOG.log(Level.DEBUG, "client pings too often; GOAWAY too_many_pings to " + ctx.channel());
+        ByteBuf debug = io.netty.buffer.Unpooled.copiedBuffer("too_many_pings",
+            java.nio.charset.StandardCharsets.US_ASCII);
+        goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.ENHANCE_YOUR_CALM.code(),
+            debug, ctx.newPromise());
+        flush(ctx);
+        ctx.channel().close();
+      }
+    }
+
+    @Override
+    public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+      if (data == KeepAliveManager.PING_DATA && keepAlive != null) {
+        keepAlive.onPingAck();
+      } else if (data == FlowControlPinger.PING_DATA) {
+        flowControlPinger.onPingAck(ctx);
+      } else if (data == GRACEFUL_SHUTDOWN_PING && draining) {
+        secondGoAway(graceNanos);
+      }
     }
 
     @Override
