@@ -160,6 +160,20 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     if (exitIdle) {
       syncContext.execute(this::exitIdle);
     }
+    place(call);
+  }
+
+  @Override
+  public void retryCall(NettyClientCall<?, ?> call) {
+    if (isShutdown()) {
+      call.failEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
+      return;
+    }
+    place(call);
+  }
+
+  /** Attaches, fails or queues the call per the current picker. */
+  private void place(NettyClientCall<?, ?> call) {
     while (true) {
       LoadBalancer.Picker p;
       long version;

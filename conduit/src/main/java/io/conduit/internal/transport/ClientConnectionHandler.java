@@ -28,6 +28,7 @@ import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The client side of one HTTP/2 connection. Calls are queued until the server's first SETTINGS
@@ -92,7 +93,13 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
       public void onStreamClosed(Http2Stream stream) {
         NettyClientCall<?, ?> call = calls.get(stream.id());
         if (call != null) {
-          call.streamClosed();
+          if (connection().goAwayReceived()
+              && stream.id() > connection().local().lastStreamKnownByPeer()) {
+            // Beyond the GOAWAY's last stream: the server never processed it.
+            call.refused(Status.UNAVAILABLE.withDescription("stream refused by GOAWAY"), call.epoch());
+          } else {
+            call.streamClosed();
+          }
         }
         maybeCloseIdle();
       }
@@ -217,10 +224,18 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
       failure = status;
     }
     markUnusable();
-    List<NettyClientCall<?, ?>> open = new ArrayList<>(calls.values());
+    List<Map.Entry<Integer, NettyClientCall<?, ?>>> open = new ArrayList<>();
+    for (IntObjectMap.PrimitiveEntry<NettyClientCall<?, ?>> e : calls.entries()) {
+      open.add(Map.entry(e.key(), e.value()));
+    }
     calls.clear();
-    for (NettyClientCall<?, ?> call : open) {
-      call.transportClosed(status);
+    for (Map.Entry<Integer, NettyClientCall<?, ?>> e : open) {
+      if (connection().stream(e.getKey()) == null) {
+        // Still waiting in the stream buffer: it never left this client.
+        e.getValue().refused(status, e.getValue().epoch());
+      } else {
+        e.getValue().transportClosed(status);
+      }
     }
     // Commands still queued see the failure and fail their calls.
     writeQueue.open();
@@ -266,24 +281,29 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
 
   // ---------------------------------------------------------------- used by calls
 
-  /** Opens a stream for {@code call}; runs from the write queue. */
-  void newStream(NettyClientCall<?, ?> call, Http2Headers headers) {
+  /** Opens a stream for attempt {@code attempt} of {@code call}; runs from the write queue. */
+  void newStream(NettyClientCall<?, ?> call, Http2Headers headers, int attempt) {
     if (failure != null) {
-      call.transportClosed(failure);
+      call.refused(failure, attempt);
+      return;
+    }
+    if (connection().goAwayReceived()) {
+      call.refused(Status.UNAVAILABLE.withDescription("connection is going away"), attempt);
       return;
     }
     int id = connection().local().incrementAndGetNextStreamId();
     if (id < 0) {
-      call.transportClosed(Status.UNAVAILABLE.withDescription("stream ids exhausted; reconnecting"));
       markUnusable();
+      call.refused(Status.UNAVAILABLE.withDescription("stream ids exhausted; reconnecting"), attempt);
       return;
     }
     calls.put(id, call);
     call.streamCreated(id);
     encoder().writeHeaders(ctx, id, headers, 0, false, ctx.newPromise()).addListener(f -> {
       if (!f.isSuccess()) {
-        call.transportClosed(Status.UNAVAILABLE.withDescription("failed to start the call: "
-            + f.cause().getMessage()).withCause(f.cause()));
+        // Never sent (e.g. buffered behind MAX_CONCURRENT_STREAMS when a GOAWAY came).
+        call.refused(Status.UNAVAILABLE.withDescription("failed to start the call: "
+            + f.cause().getMessage()).withCause(f.cause()), attempt);
       }
     });
   }

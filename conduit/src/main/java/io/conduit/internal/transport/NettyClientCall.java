@@ -40,6 +40,9 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     /** Finds the call a connection ({@link #attach}), queues it, or fails it ({@link #failEarly}). */
     void startCall(NettyClientCall<?, ?> call);
 
+    /** Places a call again after a transparent retry (its connection refused it unseen). */
+    void retryCall(NettyClientCall<?, ?> call);
+
     /** The call is over, whether it reached a connection or not. */
     void callClosed(NettyClientCall<?, ?> call);
 
@@ -72,10 +75,21 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   /** Set on the call executor when a response cannot be parsed; overrides the server's status. */
   private Status localFailure;
 
+  /** Retry buffer limit: a call that sent more than this before its response began cannot be replayed. */
+  static final int REPLAY_LIMIT = 1024 * 1024;
+  private static final int MAX_TRANSPARENT_RETRIES = 5;
+
   // Guarded by lock: the pending commands until attached (then null), the connection.
   private List<Runnable> pendingCommands = new ArrayList<>();
   private volatile ClientConnectionHandler connection;
   private boolean failedEarly;
+  /** The attempt number; commands of an earlier attempt are stale. Written under lock. */
+  private volatile int epoch;
+  // What a transparent retry replays: the frames sent, the credits asked; until committed.
+  private List<ByteBuf> replay = new ArrayList<>();
+  private long replayBytes;
+  private int requestedTotal;
+  private int transparentRetries;
 
   // Event loop side.
   private int streamId;
@@ -160,14 +174,15 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
       pendingCommands = null;
       // The stream goes first, then the commands in their order; all under the lock so a
       // concurrent command cannot overtake them.
+      int attempt = epoch;
       conn.writeQueue().enqueue(() -> {
-        if (closed) {
+        if (closed || attempt != epoch) {
           return;
         }
         int limit = options.maxInboundMessageSize() >= 0
             ? options.maxInboundMessageSize() : host.maxInboundMessageSize();
         deframer = new MessageDeframer(ByteBufAllocator.DEFAULT, this, limit);
-        conn.newStream(this, requestHeaders());
+        conn.newStream(this, requestHeaders(), attempt);
       });
       for (Runnable command : queued) {
         conn.writeQueue().enqueue(command);
@@ -194,6 +209,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
       closed = true;
       queued = pendingCommands;
       pendingCommands = null;
+      releaseReplay();
     }
     // The queued commands see the call closed and release what they hold.
     for (Runnable command : queued) {
@@ -209,19 +225,44 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   }
 
   private void enqueue(Runnable command) {
+    enqueue(command, () -> {});
+  }
+
+  /**
+   * Queues a command for the current attempt; should the attempt be replaced by a transparent
+   * retry before it runs, {@code discard} runs instead (to release what it holds).
+   */
+  private void enqueue(Runnable command, Runnable discard) {
     ClientConnectionHandler conn;
+    Runnable guarded;
     synchronized (lock) {
+      int attempt = epoch;
+      guarded = () -> {
+        if (attempt == epoch) {
+          command.run();
+        } else {
+          discard.run();
+        }
+      };
       if (pendingCommands != null) {
-        pendingCommands.add(command);
+        pendingCommands.add(guarded);
         return;
       }
       conn = connection;
     }
     if (conn == null) {
       // Failed before it had a connection: the command runs against a closed call.
-      command.run();
+      guarded.run();
     } else {
-      conn.writeQueue().enqueue(command);
+      conn.writeQueue().enqueue(guarded);
+    }
+  }
+
+  /** Called with the lock held: nothing more will be replayed. */
+  private void releaseReplay() {
+    if (replay != null) {
+      replay.forEach(ByteBuf::release);
+      replay = null;
     }
   }
 
@@ -248,11 +289,14 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
       throw new IllegalArgumentException("numMessages must be > 0: " + numMessages);
     }
     checkStarted();
-    enqueue(() -> {
-      if (!closed && deframer != null) {
-        deframer.request(numMessages);
-      }
-    });
+    synchronized (lock) {
+      requestedTotal = (int) Math.min(Integer.MAX_VALUE, (long) requestedTotal + numMessages);
+      enqueue(() -> {
+        if (!closed && deframer != null) {
+          deframer.request(numMessages);
+        }
+      });
+    }
   }
 
   @Override
@@ -265,7 +309,8 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
 
   private void cancelWith(Status status) {
     if (!failEarly(status)) {
-      enqueue(() -> cancelOnLoop(status));
+      // If the attempt is replaced before this runs, the cancel goes to the new one.
+      enqueue(() -> cancelOnLoop(status), () -> cancelWith(status));
     }
   }
 
@@ -275,12 +320,14 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     if (halfClosed) {
       throw new IllegalStateException("call already half-closed");
     }
-    halfClosed = true;
-    enqueue(() -> {
-      if (!closed) {
-        connection.writeData(streamId, Unpooled.EMPTY_BUFFER, true);
-      }
-    });
+    synchronized (lock) {
+      halfClosed = true;
+      enqueue(() -> {
+        if (!closed) {
+          connection.writeData(streamId, Unpooled.EMPTY_BUFFER, true);
+        }
+      });
+    }
   }
 
   @Override
@@ -305,13 +352,28 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     }
     int size = frame.readableBytes();
     pendingBytes.addAndGet(size);
-    enqueue(() -> {
-      if (closed) {
-        frame.release();
-        return;
+    synchronized (lock) {
+      if (replay != null) {
+        if (replayBytes + size > REPLAY_LIMIT) {
+          // Too much to keep: this call can no longer be retried transparently.
+          releaseReplay();
+        } else {
+          replay.add(frame.retainedDuplicate());
+          replayBytes += size;
+        }
       }
-      connection.writeData(streamId, frame, false, f -> onWritten(size));
-    });
+      enqueue(() -> {
+        if (closed) {
+          frame.release();
+          onWritten(size);
+          return;
+        }
+        connection.writeData(streamId, frame, false, f -> onWritten(size));
+      }, () -> {
+        frame.release();
+        onWritten(size);
+      });
+    }
   }
 
   private void onWritten(int size) {
@@ -361,6 +423,76 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     this.streamId = id;
   }
 
+  int epoch() {
+    return epoch;
+  }
+
+  /**
+   * The stream of attempt {@code attempt} never reached the server's application (never sent,
+   * REFUSED_STREAM, or beyond a GOAWAY's last stream id): retry it transparently on a new pick
+   * when it can be replayed (gRFC A6), fail it otherwise.
+   */
+  void refused(Status status, int attempt) {
+    if (closed || attempt != epoch) {
+      return;
+    }
+    if (!tryTransparentRetry()) {
+      closeOnLoop(status, new Metadata());
+    }
+  }
+
+  private boolean tryTransparentRetry() {
+    ClientConnectionHandler old;
+    int oldStream = streamId;
+    synchronized (lock) {
+      if (replay == null || headersReceived || failedEarly || closedForApp
+          || transparentRetries >= MAX_TRANSPARENT_RETRIES || connection == null) {
+        return false;
+      }
+      transparentRetries++;
+      epoch++;
+      old = connection;
+      connection = null;
+      int attempt = epoch;
+      List<Runnable> commands = new ArrayList<>();
+      for (ByteBuf frame : replay) {
+        ByteBuf copy = frame.retainedDuplicate();
+        commands.add(() -> {
+          if (closed || attempt != epoch) {
+            copy.release();
+          } else {
+            connection.writeData(streamId, copy, false);
+          }
+        });
+      }
+      int credits = requestedTotal;
+      if (credits > 0) {
+        commands.add(() -> {
+          if (!closed && attempt == epoch && deframer != null) {
+            deframer.request(credits);
+          }
+        });
+      }
+      if (halfClosed) {
+        commands.add(() -> {
+          if (!closed && attempt == epoch) {
+            connection.writeData(streamId, Unpooled.EMPTY_BUFFER, true);
+          }
+        });
+      }
+      pendingCommands = commands;
+    }
+    // This attempt's stream is over; the call moves on.
+    if (deframer != null) {
+      deframer.close();
+      deframer = null;
+    }
+    old.remove(oldStream);
+    streamId = 0;
+    host.retryCall(this);
+    return true;
+  }
+
   private void cancelOnLoop(Status status) {
     if (closed) {
       return;
@@ -380,6 +512,10 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     }
     if (!headersReceived) {
       headersReceived = true;
+      synchronized (lock) {
+        // The response has begun: this call will not be replayed any more.
+        releaseReplay();
+      }
       Status httpFailure = checkResponseHeaders(headers);
       if (httpFailure != null) {
         if (!endStream) {
@@ -460,6 +596,10 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
       return;
     }
     Status status = HttpStatusMapping.fromRstStream(errorCode);
+    if (errorCode == Http2Error.REFUSED_STREAM.code() && !headersReceived) {
+      refused(status, epoch);
+      return;
+    }
     if (status.code() == Status.Code.CANCELLED && deadline != null && deadline.isExpired()) {
       // The server's copy of our deadline fired first: report it as what it is.
       status = Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded (stream reset by server)");
@@ -529,6 +669,9 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
       return;
     }
     closed = true;
+    synchronized (lock) {
+      releaseReplay();
+    }
     if (deframer != null) {
       deframer.close();
     }
