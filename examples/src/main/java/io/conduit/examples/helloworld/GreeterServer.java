@@ -1,0 +1,42 @@
+package io.conduit.examples.helloworld;
+
+import io.conduit.Server;
+import io.conduit.examples.Flags;
+import java.util.Set;
+
+/**
+ * Serves {@code helloworld.Greeter} until stopped.
+ *
+ * <pre>
+ * examples/bin/greeter-server --port=50051
+ * </pre>
+ */
+public final class GreeterServer {
+  private static final String USAGE = """
+      Usage: examples/bin/greeter-server [--port=PORT]
+        --port=PORT   port to listen on, all interfaces (default 50051; 0 picks a free one)""";
+
+  private GreeterServer() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    int port = Flags.parse(args, USAGE, Set.of("port")).port("port", 50051);
+
+    // One builder: where to listen and what to serve. Handlers run on Conduit's own executor
+    // (virtual threads where the JVM has them), so a handler may block.
+    Server server = Server.builder()
+        .port(port)
+        .service(new GreeterService())
+        .build()
+        .start();
+    System.out.println("Greeter server listening on port " + server.port());
+
+    // SIGTERM or Ctrl-C runs the shutdown hooks: close() stops taking calls, lets running ones
+    // finish (up to 5 s) and then cancels what is left.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.err.println("Greeter server shutting down");
+      server.close();
+      System.err.println("Greeter server stopped");
+    }));
+    server.awaitTermination();
+  }
+}
