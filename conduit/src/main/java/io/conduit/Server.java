@@ -27,9 +27,11 @@ import java.util.concurrent.Executor;
 public final class Server implements AutoCloseable {
 
   private final ServerImpl impl;
+  private final List<io.conduit.health.HealthStatusManager> healthManagers;
 
   private Server(Builder builder) {
     this.impl = new ServerImpl(builder.config());
+    this.healthManagers = List.copyOf(builder.healthManagers);
   }
 
   public static Builder builder() {
@@ -56,12 +58,15 @@ public final class Server implements AutoCloseable {
    * Stops taking connections, tells clients to go away (GOAWAY) and lets in-flight calls finish.
    */
   public Server shutdown() {
+    // Health-checking clients should stop sending before the connections go.
+    healthManagers.forEach(io.conduit.health.HealthStatusManager::enterTerminalState);
     impl.shutdown();
     return this;
   }
 
   /** Stops at once: cancels in-flight calls and closes every connection. */
   public Server shutdownNow() {
+    healthManagers.forEach(io.conduit.health.HealthStatusManager::enterTerminalState);
     impl.shutdownNow();
     return this;
   }
@@ -109,6 +114,7 @@ public final class Server implements AutoCloseable {
     private SocketAddress address = new InetSocketAddress(0);
     private final List<ServiceDefinition> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
+    private final List<io.conduit.health.HealthStatusManager> healthManagers = new ArrayList<>();
     private Executor executor;
     private boolean directExecutor;
     private int maxInboundMessageSize = 4 * 1024 * 1024;
@@ -140,6 +146,9 @@ public final class Server implements AutoCloseable {
     }
 
     public Builder service(RpcService service) {
+      if (service instanceof io.conduit.health.HealthStatusManager health) {
+        healthManagers.add(health);
+      }
       return service(service.definition());
     }
 

@@ -67,6 +67,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private final NameResolverRegistry resolvers;
   private final LoadBalancerRegistry balancers;
   private final ServiceConfig defaultServiceConfig;
+  /** The health service subchannels watch (gRFC A17), from the service config; null when off. */
+  private volatile String healthCheckServiceName;
   /** Doubles when a server says too_many_pings (gRFC A8); Long.MAX_VALUE when disabled. */
   private volatile long keepAliveTimeNanos;
 
@@ -294,6 +296,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
         LOG.log(Level.WARNING, "ignoring invalid service config from the resolver: " + e.getMessage());
       }
     }
+    healthCheckServiceName = sc.healthCheckServiceName();
     String policy = sc.lbPolicy() != null ? sc.lbPolicy()
         : config.loadBalancingPolicy() != null ? config.loadBalancingPolicy() : "pick_first";
     if (!policy.equals(balancerPolicy)) {
@@ -482,6 +485,11 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   @Override
   public ExponentialBackoff.Policy backoffPolicy() {
     return config.backoff();
+  }
+
+  @Override
+  public String healthCheckServiceName() {
+    return healthCheckServiceName;
   }
 
   // ---------------------------------------------------------------- host details

@@ -3,7 +3,14 @@ package io.conduit.internal;
 import io.conduit.Status;
 import io.conduit.balancer.ConnectivityState;
 import io.conduit.balancer.Subchannel;
+import io.conduit.CallOptions;
+import io.conduit.ClientCall;
+import io.conduit.Metadata;
+import io.conduit.health.Health;
+import io.conduit.health.HealthStatus;
 import io.conduit.internal.transport.ClientConnectionHandler;
+import io.conduit.internal.transport.NettyClientCall;
+import io.netty.util.AsciiString;
 import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner {
 
-  /** What a subchannel needs from its channel. */
-  interface Host {
+  /** What a subchannel needs from its channel (which also hosts its health-check calls). */
+  interface Host extends NettyClientCall.Host {
     ClientConnectionHandler connect(SocketAddress address, long connectTimeoutNanos,
         ClientConnectionHandler.Owner owner);
 
@@ -32,6 +39,9 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
     ScheduledExecutorService scheduler();
 
     ExponentialBackoff.Policy backoffPolicy();
+
+    /** The service to health-check (gRFC A17), "" for the whole server, null for none. */
+    String healthCheckServiceName();
   }
 
   private final SocketAddress address;
@@ -41,6 +51,9 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
   private ConnectivityState state = ConnectivityState.IDLE;
   private ClientConnectionHandler connecting;
   private volatile ClientConnectionHandler ready;
+  /** False while a health check has not said SERVING: the connection is then not picked. */
+  private volatile boolean healthy = true;
+  private NettyClientCall<Health.Request, Health.Response> healthCall;
   private ScheduledFuture<?> reconnect;
 
   SubchannelImpl(SocketAddress address, Host host) {
@@ -67,7 +80,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
   /** The READY connection, or {@code null}. Any thread. */
   ClientConnectionHandler transport() {
     ClientConnectionHandler t = ready;
-    return t != null && t.isUsable() ? t : null;
+    return t != null && healthy && t.isUsable() ? t : null;
   }
 
   @Override
@@ -106,8 +119,115 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
       connecting = null;
       ready = connection;
       backoff.reset();
-      setState(ConnectivityState.READY, null);
+      String healthService = host.healthCheckServiceName();
+      if (healthService == null) {
+        healthy = true;
+        setState(ConnectivityState.READY, null);
+      } else {
+        // READY only once the server says SERVING.
+        healthy = false;
+        startHealthWatch(connection, healthService);
+      }
     });
+  }
+
+  // ---------------------------------------------------------------- client-side health checks
+
+  private void startHealthWatch(ClientConnectionHandler connection, String service) {
+    NettyClientCall<Health.Request, Health.Response> call = new NettyClientCall<>(
+        new DirectHost(connection), Health.WATCH, CallOptions.DEFAULT, host.syncContext());
+    healthCall = call;
+    call.start(new ClientCall.Listener<>() {
+      @Override
+      public void onMessage(Health.Response response) {
+        if (connection != ready || state == ConnectivityState.SHUTDOWN) {
+          return;
+        }
+        healthy = response.status() == HealthStatus.SERVING;
+        if (healthy) {
+          setState(ConnectivityState.READY, null);
+        } else {
+          setState(ConnectivityState.TRANSIENT_FAILURE, io.conduit.Status.UNAVAILABLE
+              .withDescription("health check of '" + service + "' says " + response.status()));
+        }
+        call.request(1);
+      }
+
+      @Override
+      public void onClose(io.conduit.Status status, Metadata trailers) {
+        if (connection != ready || state == ConnectivityState.SHUTDOWN) {
+          return;
+        }
+        if (status.code() == io.conduit.Status.Code.UNIMPLEMENTED) {
+          // gRFC A17: a server without the health service counts as healthy.
+          System.getLogger(SubchannelImpl.class.getName()).log(System.Logger.Level.WARNING,
+              "health checking is on but " + address + " does not implement grpc.health.v1.Health");
+          healthy = true;
+          setState(ConnectivityState.READY, null);
+          return;
+        }
+        healthy = false;
+        setState(ConnectivityState.TRANSIENT_FAILURE, status);
+        // Watch again after a backoff, while the connection lasts.
+        host.scheduler().schedule(() -> host.syncContext().execute(() -> {
+          if (connection == ready && state != ConnectivityState.SHUTDOWN) {
+            startHealthWatch(connection, service);
+          }
+        }), backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
+      }
+    }, new Metadata());
+    call.request(1);
+    call.sendMessage(new Health.Request(service));
+    call.halfClose();
+  }
+
+  private void stopHealthWatch() {
+    if (healthCall != null) {
+      healthCall.cancel("connection no longer used", null);
+      healthCall = null;
+    }
+  }
+
+  /** Hosts a health-check call on one given connection, outside the channel's balancing. */
+  private final class DirectHost implements NettyClientCall.Host {
+    private final ClientConnectionHandler connection;
+
+    DirectHost(ClientConnectionHandler connection) {
+      this.connection = connection;
+    }
+
+    @Override
+    public void startCall(NettyClientCall<?, ?> call) {
+      call.attach(connection);
+    }
+
+    @Override
+    public void retryCall(NettyClientCall<?, ?> call) {
+      call.failEarly(io.conduit.Status.UNAVAILABLE.withDescription("health check connection went away"));
+    }
+
+    @Override
+    public void callClosed(NettyClientCall<?, ?> call) {}
+
+    @Override
+    public String authority() {
+      return host.authority();
+    }
+
+    @Override
+    public AsciiString userAgent() {
+      return host.userAgent();
+    }
+
+    @Override
+    public int maxInboundMessageSize() {
+      return host.maxInboundMessageSize();
+    }
+
+    @Override
+    public ScheduledExecutorService scheduler() {
+      return host.scheduler();
+    }
   }
 
   @Override
@@ -116,6 +236,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
       if (connection == ready) {
         // GOAWAY or closing: calls on it finish, new ones need a new connection.
         ready = null;
+        stopHealthWatch();
         if (state != ConnectivityState.SHUTDOWN) {
           setState(ConnectivityState.IDLE, null);
           host.refreshNameResolution();
@@ -142,6 +263,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
         }), backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
       } else if (connection == ready) {
         ready = null;
+        stopHealthWatch();
         setState(ConnectivityState.IDLE, null);
         host.refreshNameResolution();
       }
@@ -155,6 +277,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
         return;
       }
       state = ConnectivityState.SHUTDOWN;
+      stopHealthWatch();
       if (reconnect != null) {
         reconnect.cancel(false);
       }

@@ -155,8 +155,11 @@ public final class ClientCalls {
 
   static StatusException asStatusException(Throwable t) {
     if (t instanceof StatusException se) {
-      // Fill in this thread's stack, keep the status and trailers of the original.
-      return new StatusException(se.status().withCause(se), se.trailers());
+      // This thread's stack, the original's status and trailers; the original (with the
+      // stack where the call failed) rides along as a suppressed exception.
+      StatusException here = new StatusException(se.status(), se.trailers());
+      here.addSuppressed(se);
+      return here;
     }
     return Status.fromThrowable(t).asException();
   }

@@ -210,6 +210,7 @@ public final class ServerCalls {
         // Sent explicitly, not implied by the first message, so interceptors see them.
         sendHeaders(new Metadata());
       }
+      awaitReady();
       call.sendMessage(value);
     }
 
@@ -234,6 +235,27 @@ public final class ServerCalls {
       }
       completed = true;
       call.close(Status.OK, trailers);
+    }
+
+    /**
+     * Back-pressure: waits while the call has a full send buffer (the client reads slower than
+     * this handler writes), instead of queueing without bound. Never waits on an I/O thread.
+     */
+    private void awaitReady() {
+      if (call.isReady() || io.conduit.internal.transport.EventLoops.isIoThread()) {
+        return;
+      }
+      long park = 20_000;
+      while (!call.isReady()) {
+        if (isCancelled()) {
+          throw Status.CANCELLED.withDescription("call cancelled").asException();
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(park);
+        park = Math.min(park * 2, 5_000_000);
+        if (Thread.currentThread().isInterrupted()) {
+          throw Status.CANCELLED.withDescription("handler thread interrupted").asException();
+        }
+      }
     }
 
     void failFromHandler(Throwable t) {

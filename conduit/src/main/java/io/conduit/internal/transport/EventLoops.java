@@ -1,6 +1,5 @@
 package io.conduit.internal.transport;
 
-import io.conduit.internal.DefaultExecutors;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -18,8 +17,13 @@ public final class EventLoops {
   private static final class Holder {
     static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(
         Runtime.getRuntime().availableProcessors(),
-        DefaultExecutors.daemonThreads("conduit-io"),
+        new io.netty.util.concurrent.DefaultThreadFactory("conduit-io", true),
         NioIoHandler.newFactory());
+  }
+
+  /** Whether the current thread is a Netty I/O thread, which must never block. */
+  public static boolean isIoThread() {
+    return Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread;
   }
 
   public static EventLoopGroup group() {
