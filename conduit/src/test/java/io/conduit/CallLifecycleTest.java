@@ -340,6 +340,41 @@ class CallLifecycleTest {
   }
 
   @Test
+  void aStreamingHandlerWaitsForASlowClientInsteadOfBuffering() throws Exception {
+    MethodDescriptor<String, String> flood = MethodDescriptor.of(
+        MethodDescriptor.Type.SERVER_STREAMING, "test.Life/Flood", EchoService.STRING, EchoService.STRING);
+    AtomicInteger produced = new AtomicInteger();
+    String chunk = "x".repeat(16 * 1024);
+    ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+        .method(flood, ServerCalls.serverStreaming((req, out) -> {
+          for (int i = 0; i < 2000; i++) {
+            out.onNext(chunk);
+            produced.incrementAndGet();
+          }
+          out.onCompleted();
+        }))
+        .build();
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start();
+        Channel channel = channelTo(server);
+        io.conduit.stub.BlockingIterator<String> it = ClientCalls.blockingServerStreaming(
+            channel, flood, CallOptions.DEFAULT, "go")) {
+      for (int i = 0; i < 10; i++) {
+        it.next();
+      }
+      Thread.sleep(700);
+      // 2000 x 16 KiB = 32 MiB would be produced without back-pressure; windows and the
+      // send threshold allow a few MiB.
+      assertThat(produced.get()).isLessThan(600);
+      int read = 10;
+      while (it.hasNext()) {
+        it.next();
+        read++;
+      }
+      assertThat(read).isEqualTo(2000);
+    }
+  }
+
+  @Test
   void largeMessagesCrossManyFramesBothWays() throws Exception {
     String big = "x".repeat(3 * 1024 * 1024);
     try (Server server = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition())

@@ -203,6 +203,13 @@ public final class ServerImpl {
     }
   }
 
+  /** The largest receive window among open connections (BDP flow control grows them). */
+  public int maxReceiveWindow() {
+    synchronized (lock) {
+      return connections.stream().mapToInt(ServerConnectionHandler::receiveWindow).max().orElse(0);
+    }
+  }
+
   @Override
   public String toString() {
     return serverChannel == null ? config.address().toString() : serverChannel.localAddress().toString();

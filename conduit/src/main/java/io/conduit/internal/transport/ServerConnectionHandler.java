@@ -259,7 +259,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   }
 
   /** The current receive window (grows with the measured bandwidth-delay product). */
-  int receiveWindow() {
+  public int receiveWindow() {
     return flowControlPinger.window();
   }
 
