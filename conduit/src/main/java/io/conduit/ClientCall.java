@@ -44,4 +44,10 @@ public abstract class ClientCall<Q, R> {
   public boolean isReady() {
     return true;
   }
+
+  /**
+   * Turns compression of the next messages on or off (default on when the call has an encoding,
+   * see {@link CallOptions#withCompression}).
+   */
+  public void setMessageCompression(boolean enabled) {}
 }

@@ -42,6 +42,11 @@ public class ForwardingClientCall<Q, R> extends ClientCall<Q, R> {
     return delegate.isReady();
   }
 
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    delegate.setMessageCompression(enabled);
+  }
+
   /** A {@link ClientCall.Listener} that forwards everything to another. */
   public static class ForwardingListener<R> extends ClientCall.Listener<R> {
     private final ClientCall.Listener<R> delegate;

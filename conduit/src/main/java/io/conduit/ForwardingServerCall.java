@@ -64,6 +64,21 @@ public class ForwardingServerCall<Q, R> extends ServerCall<Q, R> {
     return delegate.deadline();
   }
 
+  @Override
+  public void setCompression(String encoding) {
+    delegate.setCompression(encoding);
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    delegate.setMessageCompression(enabled);
+  }
+
+  @Override
+  public boolean isMessageCompressed() {
+    return delegate.isMessageCompressed();
+  }
+
   /** A {@link ServerCall.Listener} that forwards everything to another. */
   public static class ForwardingListener<Q> extends ServerCall.Listener<Q> {
     private final ServerCall.Listener<Q> delegate;

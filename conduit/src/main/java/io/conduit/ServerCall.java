@@ -58,4 +58,19 @@ public abstract class ServerCall<Q, R> {
 
   /** The deadline the client set ({@code grpc-timeout}), or {@code null}. */
   public abstract Deadline deadline();
+
+  /**
+   * Compresses responses with {@code encoding} ({@code gzip}, {@code deflate}, a registered
+   * {@link Compressor}, or {@code identity}); call before the headers are sent. If the client
+   * does not accept that encoding, responses go uncompressed.
+   */
+  public void setCompression(String encoding) {}
+
+  /** Turns compression of the next messages on or off (default on, once an encoding is set). */
+  public void setMessageCompression(boolean enabled) {}
+
+  /** During {@link Listener#onMessage}: whether that message arrived compressed. */
+  public boolean isMessageCompressed() {
+    return false;
+  }
 }

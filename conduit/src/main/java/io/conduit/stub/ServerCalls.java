@@ -292,6 +292,16 @@ public final class ServerCalls {
       call.sendHeaders(headers);
     }
 
+    @Override
+    public void setCompression(String encoding) {
+      call.setCompression(encoding);
+    }
+
+    @Override
+    public void setMessageCompression(boolean enabled) {
+      call.setMessageCompression(enabled);
+    }
+
     void cancelled() {
       cancelled = true;
       Runnable handler = onCancel;

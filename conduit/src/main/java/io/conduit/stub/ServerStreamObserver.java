@@ -26,4 +26,10 @@ public interface ServerStreamObserver<T> extends StreamObserver<T> {
 
   /** Finishes the call successfully with these trailers. */
   void onCompleted(Metadata trailers);
+
+  /** Compresses responses with {@code encoding} if the client accepts it; before the first message. */
+  void setCompression(String encoding);
+
+  /** Turns compression of the next messages on or off. */
+  void setMessageCompression(boolean enabled);
 }

@@ -17,8 +17,8 @@ final class MessageDeframer {
 
   /** Receives what the deframer finds. */
   interface Listener {
-    /** One message payload; the listener releases it. */
-    void messageRead(ByteBuf payload);
+    /** One message payload, {@code compressed} per its flag; the listener releases it. */
+    void messageRead(ByteBuf payload, boolean compressed);
 
     /** {@code bytes} received bytes may go back to the peer's flow-control window. */
     void bytesConsumed(int bytes);
@@ -43,6 +43,8 @@ final class MessageDeframer {
   private boolean endSeen;
   private boolean closed;
   private boolean delivering;
+  private boolean compressedAllowed;
+  private boolean pendingCompressed;
 
   MessageDeframer(ByteBufAllocator alloc, Listener listener, int maxMessageSize) {
     this.listener = listener;
@@ -72,6 +74,11 @@ final class MessageDeframer {
     }
     credits = (int) Math.min(Integer.MAX_VALUE, (long) credits + n);
     deliver();
+  }
+
+  /** The peer announced a known {@code grpc-encoding}: compressed messages are acceptable. */
+  void allowCompressed() {
+    compressedAllowed = true;
   }
 
   void endOfStream() {
@@ -115,11 +122,13 @@ final class MessageDeframer {
                 "invalid gRPC frame: unknown flags 0x" + Integer.toHexString(flags)));
             return;
           }
-          if ((flags & 1) != 0) {
+          if ((flags & 1) != 0 && !compressedAllowed) {
             fail(Status.INTERNAL.withDescription(
                 "compressed message received but no message encoding was negotiated"));
             return;
           }
+          pendingCompressed = (flags & 1) != 0;
+          // A compressed message is checked again once inflated.
           if (length < 0 || length > maxMessageSize) {
             fail(Status.RESOURCE_EXHAUSTED.withDescription("message of "
                 + Integer.toUnsignedString(length) + " bytes exceeds the inbound limit of "
@@ -134,7 +143,7 @@ final class MessageDeframer {
         ByteBuf payload = take(pendingLength);
         pendingLength = -1;
         credits--;
-        listener.messageRead(payload);
+        listener.messageRead(payload, pendingCompressed);
       }
       returnBytesIfWanted();
       if (!closed && endSeen && pendingLength < 0 && readable == 0) {

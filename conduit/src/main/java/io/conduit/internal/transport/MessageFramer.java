@@ -1,9 +1,15 @@
 package io.conduit.internal.transport;
 
+import io.conduit.Compressor;
 import io.conduit.Marshaller;
 import io.conduit.Status;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 
 /** Writes a message as a gRPC frame: flag byte, 4-byte length, payload, in one pooled buffer. */
@@ -19,6 +25,76 @@ final class MessageFramer {
    * @throws io.conduit.StatusException RESOURCE_EXHAUSTED when larger than {@code maxSize}
    */
   static <T> ByteBuf frame(ByteBufAllocator alloc, Marshaller<T> marshaller, T message, int maxSize) {
+    return frame(alloc, marshaller, message, maxSize, null);
+  }
+
+  /**
+   * The framed message, compressed with {@code compressor} (flag 1) unless it is null. The size
+   * limit applies to the uncompressed message.
+   */
+  static <T> ByteBuf frame(ByteBufAllocator alloc, Marshaller<T> marshaller, T message, int maxSize,
+      Compressor compressor) {
+    if (compressor == null) {
+      return plainFrame(alloc, marshaller, message, maxSize);
+    }
+    ByteBuf plain = plainFrame(alloc, marshaller, message, maxSize);
+    ByteBuf out = alloc.buffer(Math.max(64, plain.readableBytes() / 2));
+    boolean ok = false;
+    try {
+      out.writeByte(1);
+      out.writeInt(0);
+      plain.skipBytes(HEADER_LENGTH);
+      try (OutputStream z = compressor.compress(new ByteBufOutputStream(out))) {
+        plain.readBytes(z, plain.readableBytes());
+      }
+      out.setInt(1, out.readableBytes() - HEADER_LENGTH);
+      ok = true;
+      return out;
+    } catch (IOException e) {
+      throw Status.INTERNAL.withDescription("compression with " + compressor.name() + " failed: " + e)
+          .withCause(e).asException();
+    } finally {
+      plain.release();
+      if (!ok) {
+        out.release();
+      }
+    }
+  }
+
+  /**
+   * Decompresses a message payload into a buffer of its own, refusing to inflate past
+   * {@code maxSize}: a small message that would expand into gigabytes stops at the limit.
+   */
+  static ByteBuf decompress(ByteBufAllocator alloc, Compressor compressor, ByteBuf payload, int maxSize) {
+    ByteBuf out = alloc.buffer(Math.min(Math.max(256, payload.readableBytes() * 4), maxSize + 1));
+    boolean ok = false;
+    try (InputStream in = compressor.decompress(new ByteBufInputStream(payload.duplicate()))) {
+      while (true) {
+        int room = maxSize + 1 - out.readableBytes();
+        if (room <= 0) {
+          throw Status.RESOURCE_EXHAUSTED.withDescription("decompressed message exceeds the inbound limit of "
+              + maxSize + " bytes").asException();
+        }
+        out.ensureWritable(Math.min(room, 64 * 1024));
+        int n = out.writeBytes(in, Math.min(room, out.writableBytes()));
+        if (n < 0) {
+          break;
+        }
+      }
+      ok = true;
+      return out;
+    } catch (IOException e) {
+      throw Status.INTERNAL.withDescription("cannot decompress message with " + compressor.name()
+          + ": " + e.getMessage()).withCause(e).asException();
+    } finally {
+      if (!ok) {
+        out.release();
+      }
+    }
+  }
+
+  private static <T> ByteBuf plainFrame(ByteBufAllocator alloc, Marshaller<T> marshaller, T message,
+      int maxSize) {
     int size = marshaller.serializedSize(message);
     if (size < 0) {
       throw Status.INTERNAL.withDescription("marshaller announced a negative size: " + size)

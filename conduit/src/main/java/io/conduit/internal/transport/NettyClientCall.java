@@ -1,6 +1,7 @@
 package io.conduit.internal.transport;
 
 import io.conduit.CallOptions;
+import io.conduit.Compressor;
 import io.conduit.ClientCall;
 import io.conduit.Context;
 import io.conduit.Deadline;
@@ -8,6 +9,7 @@ import io.conduit.Metadata;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
 import io.conduit.StatusException;
+import io.conduit.internal.Compressors;
 import io.conduit.internal.GrpcTimeout;
 import io.conduit.internal.HttpStatusMapping;
 import io.netty.buffer.ByteBuf;
@@ -74,6 +76,11 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   private volatile boolean closedForApp;
   /** Set on the call executor when a response cannot be parsed; overrides the server's status. */
   private Status localFailure;
+  /** The request encoding (CallOptions.withCompression), or null. */
+  private Compressor requestCompressor;
+  private volatile boolean messageCompression = true;
+  /** The response encoding the server announced, or null (set on the event loop). */
+  private volatile Compressor responseCompressor;
 
   /** Retry buffer limit: a call that sent more than this before its response began cannot be replayed. */
   static final int REPLAY_LIMIT = 1024 * 1024;
@@ -131,6 +138,15 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     deadline = options.deadline() == null
         ? context.deadline()
         : options.deadline().minimum(context.deadline());
+    String encoding = options.compression();
+    if (encoding != null && !"identity".equals(encoding)) {
+      requestCompressor = Compressors.get(encoding);
+      if (requestCompressor == null) {
+        failEarly(Status.INTERNAL.withDescription("unknown compressor '" + encoding + "'; known: "
+            + Compressors.acceptEncoding()));
+        return;
+      }
+    }
     if (context.isCancelled()) {
       failEarly(Status.CANCELLED.withDescription("context cancelled before the call started")
           .withCause(context.cancellationCause()));
@@ -179,9 +195,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
         if (closed || attempt != epoch) {
           return;
         }
-        int limit = options.maxInboundMessageSize() >= 0
-            ? options.maxInboundMessageSize() : host.maxInboundMessageSize();
-        deframer = new MessageDeframer(ByteBufAllocator.DEFAULT, this, limit);
+        deframer = new MessageDeframer(ByteBufAllocator.DEFAULT, this, maxInboundMessageSize());
         conn.newStream(this, requestHeaders(), attempt);
       });
       for (Runnable command : queued) {
@@ -274,7 +288,11 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
         .authority(host.authority())
         .set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC)
         .set(GrpcHeaders.TE, GrpcHeaders.TRAILERS)
-        .set(GrpcHeaders.USER_AGENT, host.userAgent());
+        .set(GrpcHeaders.USER_AGENT, host.userAgent())
+        .set(GrpcHeaders.GRPC_ACCEPT_ENCODING, Compressors.acceptEncoding());
+    if (requestCompressor != null) {
+      h.set(GrpcHeaders.GRPC_ENCODING, requestCompressor.name());
+    }
     if (deadline != null) {
       // Computed when the stream opens, so time spent waiting for a connection counts.
       h.set(GrpcHeaders.GRPC_TIMEOUT, GrpcTimeout.encode(Math.max(1, deadline.remainingNanos())));
@@ -342,7 +360,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     ByteBuf frame;
     try {
       frame = MessageFramer.frame(ByteBufAllocator.DEFAULT, method.requestMarshaller(), message,
-          options.maxOutboundMessageSize());
+          options.maxOutboundMessageSize(), messageCompression ? requestCompressor : null);
     } catch (StatusException e) {
       cancelWith(e.status());
       return;
@@ -391,6 +409,16 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   public boolean isReady() {
     return !closedForApp && connection != null
         && pendingBytes.get() < NettyServerCall.ON_READY_THRESHOLD;
+  }
+
+  private int maxInboundMessageSize() {
+    return options.maxInboundMessageSize() >= 0
+        ? options.maxInboundMessageSize() : host.maxInboundMessageSize();
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    messageCompression = enabled;
   }
 
   private void checkStarted() {
@@ -525,6 +553,18 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
         return;
       }
       if (!endStream) {
+        CharSequence encoding = headers.get(GrpcHeaders.GRPC_ENCODING);
+        if (encoding != null && !"identity".contentEquals(encoding)) {
+          Compressor c = Compressors.get(encoding.toString());
+          if (c == null) {
+            connection.reset(streamId, Http2Error.CANCEL);
+            closeOnLoop(Status.INTERNAL.withDescription("server used unsupported message encoding '"
+                + encoding + "'"), new Metadata());
+            return;
+          }
+          responseCompressor = c;
+          deframer.allowCompressed();
+        }
         Metadata md = GrpcHeaders.toMetadata(headers);
         deliver(() -> listener.onHeaders(md));
         return;
@@ -626,14 +666,20 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
   }
 
   @Override
-  public void messageRead(ByteBuf payload) {
+  public void messageRead(ByteBuf payload, boolean compressed) {
+    Compressor decompressor = responseCompressor;
     callExecutor.execute(() -> {
       R message;
+      ByteBuf inflated = null;
       try {
         if (closedForApp || localFailure != null) {
           return;
         }
-        message = method.responseMarshaller().parse(payload.nioBuffer());
+        if (compressed) {
+          inflated = MessageFramer.decompress(ByteBufAllocator.DEFAULT, decompressor, payload,
+              maxInboundMessageSize());
+        }
+        message = method.responseMarshaller().parse((inflated != null ? inflated : payload).nioBuffer());
       } catch (Throwable t) {
         Status status = t instanceof StatusException se ? se.status()
             : Status.INTERNAL.withDescription("failed to parse the response message: " + t).withCause(t);
@@ -643,6 +689,9 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
         return;
       } finally {
         payload.release();
+        if (inflated != null) {
+          inflated.release();
+        }
       }
       try {
         listener.onMessage(message);

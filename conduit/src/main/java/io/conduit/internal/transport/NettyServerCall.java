@@ -1,5 +1,6 @@
 package io.conduit.internal.transport;
 
+import io.conduit.Compressor;
 import io.conduit.Context;
 import io.conduit.Deadline;
 import io.conduit.Metadata;
@@ -9,6 +10,7 @@ import io.conduit.ServerCallHandler;
 import io.conduit.ServiceDefinition;
 import io.conduit.Status;
 import io.conduit.StatusException;
+import io.conduit.internal.Compressors;
 import io.conduit.internal.SerializingExecutor;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -42,6 +44,15 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
   private final Context.CancellableContext context;
   private final MessageDeframer deframer;
   private final AtomicLong pendingBytes = new AtomicLong();
+  private final int maxInboundMessageSize;
+  /** The request's encoding, or null for identity. */
+  private final Compressor requestCompressor;
+  /** What the client said it accepts ({@code grpc-accept-encoding}), or null. */
+  private final CharSequence acceptEncoding;
+  private volatile Compressor responseCompressor;
+  private volatile boolean messageCompression = true;
+  /** Whether the message being delivered to onMessage came compressed (call-executor thread). */
+  private boolean currentMessageCompressed;
 
   // Event loop state.
   private boolean completed;
@@ -59,8 +70,12 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
 
   private NettyServerCall(ServerConnectionHandler connection, int streamId,
       MethodDescriptor<Q, R> method, ServerCallHandler<Q, R> handler, String authority,
-      long timeoutNanos, Executor executor, int maxInboundMessageSize) {
+      long timeoutNanos, Executor executor, int maxInboundMessageSize, Compressor requestCompressor,
+      CharSequence acceptEncoding) {
     this.connection = connection;
+    this.maxInboundMessageSize = maxInboundMessageSize;
+    this.requestCompressor = requestCompressor;
+    this.acceptEncoding = acceptEncoding;
     this.streamId = streamId;
     this.method = method;
     this.handler = handler;
@@ -71,13 +86,16 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
         ? Context.ROOT.withCancellation()
         : Context.ROOT.withDeadline(deadline);
     this.deframer = new MessageDeframer(connection.ctx().alloc(), this, maxInboundMessageSize);
+    if (requestCompressor != null) {
+      deframer.allowCompressed();
+    }
   }
 
   static <Q, R> NettyServerCall<Q, R> create(ServerConnectionHandler connection, int streamId,
       ServiceDefinition.Method<Q, R> method, String authority, long timeoutNanos, Executor executor,
-      int maxInboundMessageSize) {
+      int maxInboundMessageSize, Compressor requestCompressor, CharSequence acceptEncoding) {
     return new NettyServerCall<>(connection, streamId, method.descriptor(), method.handler(),
-        authority, timeoutNanos, executor, maxInboundMessageSize);
+        authority, timeoutNanos, executor, maxInboundMessageSize, requestCompressor, acceptEncoding);
   }
 
   // ---------------------------------------------------------------- event loop side
@@ -116,14 +134,19 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
   }
 
   @Override
-  public void messageRead(ByteBuf payload) {
+  public void messageRead(ByteBuf payload, boolean compressed) {
     callExecutor.execute(() -> {
       Q message;
+      ByteBuf inflated = null;
       try {
         if (failed) {
           return;
         }
-        message = method.requestMarshaller().parse(payload.nioBuffer());
+        if (compressed) {
+          inflated = MessageFramer.decompress(connection.ctx().alloc(), requestCompressor, payload,
+              maxInboundMessageSize);
+        }
+        message = method.requestMarshaller().parse((inflated != null ? inflated : payload).nioBuffer());
       } catch (Throwable t) {
         Status status = t instanceof StatusException se ? se.status()
             : Status.INTERNAL.withDescription("failed to parse the request message: " + t).withCause(t);
@@ -132,9 +155,14 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
         return;
       } finally {
         payload.release();
+        if (inflated != null) {
+          inflated.release();
+        }
       }
       // Inline, not re-queued: a half-close queued meanwhile must come after this message.
+      currentMessageCompressed = compressed;
       invoke(l -> l.onMessage(message));
+      currentMessageCompressed = false;
     });
   }
 
@@ -268,7 +296,12 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     headersSent = true;
     Http2Headers h = new DefaultHttp2Headers(false)
         .status(GrpcHeaders.STATUS_OK)
-        .set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+        .set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC)
+        .set(GrpcHeaders.GRPC_ACCEPT_ENCODING, Compressors.acceptEncoding());
+    Compressor c = responseCompressor;
+    if (c != null) {
+      h.set(GrpcHeaders.GRPC_ENCODING, c.name());
+    }
     GrpcHeaders.addMetadata(h, headers);
     connection.writeQueue().enqueue(() -> {
       if (!completed) {
@@ -289,7 +322,8 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     if (!headersSent) {
       sendHeaders(new Metadata());
     }
-    ByteBuf frame = MessageFramer.frame(connection.ctx().alloc(), method.responseMarshaller(), message, -1);
+    ByteBuf frame = MessageFramer.frame(connection.ctx().alloc(), method.responseMarshaller(), message,
+        -1, messageCompression ? responseCompressor : null);
     int size = frame.readableBytes();
     pendingBytes.addAndGet(size);
     connection.writeQueue().enqueue(() -> {
@@ -335,6 +369,33 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
       });
       context.cancel(null);
     });
+  }
+
+  @Override
+  public void setCompression(String encoding) {
+    if (headersSent) {
+      throw new IllegalStateException("compression must be set before the response headers");
+    }
+    if (encoding == null || "identity".equals(encoding)) {
+      responseCompressor = null;
+      return;
+    }
+    Compressor c = Compressors.get(encoding);
+    if (c == null) {
+      throw new IllegalArgumentException("unknown compressor '" + encoding + "'");
+    }
+    // Only an encoding the client accepts; otherwise the response goes uncompressed.
+    responseCompressor = Compressors.accepts(acceptEncoding, encoding) ? c : null;
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    messageCompression = enabled;
+  }
+
+  @Override
+  public boolean isMessageCompressed() {
+    return currentMessageCompressed;
   }
 
   @Override

@@ -434,15 +434,21 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       }
     }
     CharSequence encoding = headers.get(GrpcHeaders.GRPC_ENCODING);
+    io.conduit.Compressor requestCompressor = null;
     if (encoding != null && !"identity".contentEquals(encoding)) {
-      respondStatus(streamId, Status.UNIMPLEMENTED.withDescription(
-          "message encoding '" + encoding + "' is not supported; supported: identity"));
-      return;
+      requestCompressor = io.conduit.internal.Compressors.get(encoding.toString());
+      if (requestCompressor == null) {
+        respondStatus(streamId, Status.UNIMPLEMENTED.withDescription("message encoding '" + encoding
+            + "' is not supported; supported: identity,"
+            + io.conduit.internal.Compressors.acceptEncoding()));
+        return;
+      }
     }
     Metadata metadata = GrpcHeaders.toMetadata(headers);
     NettyServerCall<?, ?> call = NettyServerCall.create(this, streamId, method,
         headers.authority() == null ? null : headers.authority().toString(), timeoutNanos,
-        settings.executor(), settings.maxInboundMessageSize());
+        settings.executor(), settings.maxInboundMessageSize(), requestCompressor,
+        headers.get(GrpcHeaders.GRPC_ACCEPT_ENCODING));
     stream.setProperty(callKey, call);
     call.start(metadata);
     if (endStream) {
@@ -454,7 +460,8 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   private void respondStatus(int streamId, Status status) {
     Http2Headers h = new DefaultHttp2Headers(false)
         .status(GrpcHeaders.STATUS_OK)
-        .set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+        .set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC)
+        .set(GrpcHeaders.GRPC_ACCEPT_ENCODING, io.conduit.internal.Compressors.acceptEncoding());
     GrpcHeaders.addStatus(h, status);
     writeHeaders(streamId, h, true, f -> resetIfRemoteOpen(streamId));
     flush(ctx);

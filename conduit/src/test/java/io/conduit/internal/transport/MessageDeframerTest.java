@@ -32,7 +32,7 @@ class MessageDeframerTest {
     Consumer<byte[]> onMessage = m -> { };
 
     @Override
-    public void messageRead(ByteBuf payload) {
+    public void messageRead(ByteBuf payload, boolean compressed) {
       byte[] bytes;
       try {
         bytes = ByteBufUtil.getBytes(payload);

@@ -223,7 +223,7 @@ class MessageFramerTest {
     MessageDeframer deframer = new MessageDeframer(PooledByteBufAllocator.DEFAULT,
         new MessageDeframer.Listener() {
           @Override
-          public void messageRead(ByteBuf payload) {
+          public void messageRead(ByteBuf payload, boolean compressed) {
             received.add(ByteBufUtil.getBytes(payload));
             payload.release();
           }
