@@ -81,6 +81,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private long pickerVersion;
   private ConnectivityState state = ConnectivityState.IDLE;
   private int activeCalls;
+  /** When the last call ended (or the channel was asked to connect): the idle timeout counts from here. */
+  private long lastUseNanos = System.nanoTime();
   private boolean idle = true;
   private boolean shutdown;
   private boolean terminated;
@@ -93,6 +95,10 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private final List<SubchannelImpl> subchannels = new ArrayList<>();
 
   public ChannelImpl(Config config) {
+    checkNotNegative(config.dnsMinRefreshInterval(), "dnsMinRefreshInterval");
+    if (config.dnsRefreshPeriod() != null) {
+      checkNotNegative(config.dnsRefreshPeriod(), "dnsRefreshPeriod");
+    }
     this.config = config;
     this.scheduler = EventLoops.group().next();
     this.syncContext = new SerializingExecutor(scheduler);
@@ -110,7 +116,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     }
     this.defaultServiceConfig = config.defaultServiceConfig() == null
         ? ServiceConfig.EMPTY
-        : ServiceConfig.parse(config.defaultServiceConfig(), n -> balancers.get(n) != null);
+        : parseDefaultServiceConfig(config.defaultServiceConfig());
     String product = "conduit-java/" + VERSION;
     this.userAgent = AsciiString.of(config.userAgent() == null ? product : config.userAgent() + " " + product);
     if (config.directExecutor()) {
@@ -122,6 +128,20 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     } else {
       ownedExecutor = DefaultExecutors.newHandlerExecutor("conduit-callback");
       executor = ownedExecutor;
+    }
+  }
+
+  private ServiceConfig parseDefaultServiceConfig(String json) {
+    try {
+      return ServiceConfig.parse(json, n -> balancers.get(n) != null);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid default service config: " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkNotNegative(Duration d, String name) {
+    if (d == null || d.isNegative()) {
+      throw new IllegalArgumentException(name + " must be >= 0: " + d);
     }
   }
 
@@ -205,9 +225,20 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       call.failEarly(Status.INTERNAL.withDescription("picker failed: " + e).withCause(e));
       return true;
     }
+    if (r == null) {
+      call.failEarly(Status.INTERNAL.withDescription("picker returned null"));
+      return true;
+    }
     if (r.subchannel() != null) {
-      ClientConnectionHandler t = r.subchannel() instanceof SubchannelImpl sc ? sc.transport() : null;
+      if (!(r.subchannel() instanceof SubchannelImpl sc)) {
+        // Waiting would never end: only this channel's subchannels have connections.
+        call.failEarly(Status.INTERNAL.withDescription("picker returned a subchannel that "
+            + "Helper.createSubchannel did not create: " + r.subchannel()));
+        return true;
+      }
+      ClientConnectionHandler t = sc.transport();
       if (t == null) {
+        // Not READY any more: the balancer will publish a new picker.
         return false;
       }
       call.attach(t);
@@ -226,6 +257,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     synchronized (lock) {
       pending.remove(call);
       activeCalls--;
+      lastUseNanos = System.nanoTime();
       nowIdle = activeCalls == 0 && !shutdown;
     }
     if (nowIdle) {
@@ -257,7 +289,16 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   private void runCallback(Runnable r) {
-    (executor == null ? (Executor) Runnable::run : executor).execute(r);
+    if (executor == null) {
+      r.run();
+      return;
+    }
+    try {
+      executor.execute(r);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The channel's own executor ends with the channel; a late watcher still gets its answer.
+      r.run();
+    }
   }
 
   // ---------------------------------------------------------------- idle, resolver, balancer
@@ -338,11 +379,22 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
 
   private void enterIdleIfUnused() {
     idleTimer = null;
+    long remaining;
     synchronized (lock) {
       if (activeCalls > 0 || shutdown || idle) {
+        // Calls are running: the last one to end schedules the timer again.
         return;
       }
-      idle = true;
+      remaining = lastUseNanos + config.idleTimeout().toNanos() - System.nanoTime();
+      if (remaining <= 0) {
+        idle = true;
+      }
+    }
+    if (remaining > 0) {
+      // Calls came and went since the timer was set: the timeout counts from the last one.
+      idleTimer = scheduler.schedule(() -> syncContext.execute(this::enterIdleIfUnused),
+          remaining, TimeUnit.NANOSECONDS);
+      return;
     }
     // Connections, resolver and balancer go; the next call brings them back.
     shutdownResolverAndBalancer();
@@ -473,6 +525,11 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   @Override
+  public void subchannelShutdown(SubchannelImpl subchannel) {
+    subchannels.remove(subchannel);
+  }
+
+  @Override
   public Executor syncContext() {
     return syncContext;
   }
@@ -520,18 +577,31 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
 
   public ConnectivityState state(boolean requestConnection) {
     boolean exit = false;
+    boolean connect = false;
     ConnectivityState s;
     synchronized (lock) {
       s = shutdown ? ConnectivityState.SHUTDOWN : state;
-      if (requestConnection && idle && !shutdown) {
-        idle = false;
-        exit = true;
+      if (requestConnection && !shutdown) {
+        lastUseNanos = System.nanoTime();
+        if (idle) {
+          idle = false;
+          exit = true;
+        } else if (state == ConnectivityState.IDLE) {
+          // The balancer went idle (pick_first after its connection closed): wake it.
+          connect = true;
+        }
       }
     }
     if (exit) {
       syncContext.execute(() -> {
         exitIdle();
         scheduleIdleTimerIfUnused();
+      });
+    } else if (connect) {
+      syncContext.execute(() -> {
+        if (balancer != null) {
+          balancer.requestConnection();
+        }
       });
     }
     return s;
@@ -586,14 +656,13 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     syncContext.execute(() -> {
       cancelIdleTimer();
       shutdownResolverAndBalancer();
-      for (SubchannelImpl sc : subchannels) {
+      for (SubchannelImpl sc : List.copyOf(subchannels)) {
         if (now) {
           sc.shutdownNow();
         } else {
           sc.shutdown();
         }
       }
-      subchannels.clear();
       if (now) {
         List<ClientConnectionHandler> open;
         synchronized (lock) {

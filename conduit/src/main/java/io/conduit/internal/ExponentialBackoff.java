@@ -1,6 +1,7 @@
 package io.conduit.internal;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 
@@ -18,10 +19,23 @@ public final class ExponentialBackoff {
         Duration.ofSeconds(120), Duration.ofSeconds(20));
 
     public Policy {
-      if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0 || multiplier < 1
-          || jitter < 0 || jitter >= 1) {
-        throw new IllegalArgumentException("invalid backoff policy: initial=" + initial + " max="
-            + max + " multiplier=" + multiplier + " jitter=" + jitter);
+      Objects.requireNonNull(initial, "initial");
+      Objects.requireNonNull(max, "max");
+      Objects.requireNonNull(minConnectTimeout, "minConnectTimeout");
+      if (initial.isNegative() || initial.isZero()) {
+        throw new IllegalArgumentException("backoff initial must be > 0: " + initial);
+      }
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("backoff max (" + max + ") must be >= initial (" + initial + ")");
+      }
+      if (!(multiplier >= 1) || Double.isInfinite(multiplier)) {
+        throw new IllegalArgumentException("backoff multiplier must be >= 1: " + multiplier);
+      }
+      if (!(jitter >= 0 && jitter < 1)) {
+        throw new IllegalArgumentException("backoff jitter must be in [0, 1): " + jitter);
+      }
+      if (minConnectTimeout.isNegative() || minConnectTimeout.isZero()) {
+        throw new IllegalArgumentException("minConnectTimeout must be > 0: " + minConnectTimeout);
       }
     }
   }
@@ -46,7 +60,7 @@ public final class ExponentialBackoff {
     double current = nextNanos;
     nextNanos = Math.min(current * policy.multiplier(), policy.max().toNanos());
     double spread = current * policy.jitter();
-    return (long) (current - spread + random.getAsDouble() * 2 * spread);
+    return Math.round(current - spread + random.getAsDouble() * 2 * spread);
   }
 
   /** Back to the initial delay, after a successful connection. */

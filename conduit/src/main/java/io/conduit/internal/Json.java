@@ -11,8 +11,14 @@ import java.util.Map;
  * arrays {@code List<Object>}, numbers {@code Double}, and so on. Errors name the offset.
  */
 public final class Json {
+  /** Deeper nesting is refused: a config is never that deep, and recursion must stay bounded. */
+  private static final int MAX_DEPTH = 64;
+  private static final java.util.regex.Pattern NUMBER =
+      java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
   private final String text;
   private int pos;
+  private int depth;
 
   private Json(String text) {
     this.text = text;
@@ -66,12 +72,20 @@ public final class Json {
     }
   }
 
+  private void enter() {
+    if (++depth > MAX_DEPTH) {
+      throw error("nested too deep (more than " + MAX_DEPTH + " levels)");
+    }
+  }
+
   private Map<String, Object> object() {
+    enter();
     pos++;
     Map<String, Object> map = new LinkedHashMap<>();
     skipSpace();
     if (peek() == '}') {
       pos++;
+      depth--;
       return Collections.unmodifiableMap(map);
     }
     while (true) {
@@ -89,6 +103,7 @@ public final class Json {
       skipSpace();
       char c = next();
       if (c == '}') {
+        depth--;
         return Collections.unmodifiableMap(map);
       }
       if (c != ',') {
@@ -98,11 +113,13 @@ public final class Json {
   }
 
   private List<Object> array() {
+    enter();
     pos++;
     List<Object> list = new ArrayList<>();
     skipSpace();
     if (peek() == ']') {
       pos++;
+      depth--;
       return Collections.unmodifiableList(list);
     }
     while (true) {
@@ -111,6 +128,7 @@ public final class Json {
       skipSpace();
       char c = next();
       if (c == ']') {
+        depth--;
         return Collections.unmodifiableList(list);
       }
       if (c != ',') {
@@ -146,11 +164,15 @@ public final class Json {
           if (pos + 4 > text.length()) {
             throw error("short unicode escape");
           }
-          try {
-            sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-          } catch (NumberFormatException ex) {
-            throw error("invalid unicode escape");
+          int code = 0;
+          for (int i = 0; i < 4; i++) {
+            int digit = Character.digit(text.charAt(pos + i), 16);
+            if (digit < 0) {
+              throw error("invalid unicode escape");
+            }
+            code = code * 16 + digit;
           }
+          sb.append((char) code);
           pos += 4;
         }
         default -> throw error("invalid escape '\\" + e + "'");
@@ -166,11 +188,12 @@ public final class Json {
     while (pos < text.length() && "0123456789.eE+-".indexOf(text.charAt(pos)) >= 0) {
       pos++;
     }
-    try {
-      return Double.valueOf(text.substring(start, pos));
-    } catch (NumberFormatException e) {
-      throw error("invalid number");
+    String n = text.substring(start, pos);
+    if (!NUMBER.matcher(n).matches()) {
+      pos = start;
+      throw error("invalid number '" + n + "'");
     }
+    return Double.valueOf(n);
   }
 
   private Object literal(String word, Object value) {

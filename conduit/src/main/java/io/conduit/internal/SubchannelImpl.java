@@ -34,6 +34,9 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
 
     void refreshNameResolution();
 
+    /** The subchannel is shut down: the channel need not track it any longer. */
+    void subchannelShutdown(SubchannelImpl subchannel);
+
     Executor syncContext();
 
     ScheduledExecutorService scheduler();
@@ -55,6 +58,8 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
   private volatile boolean healthy = true;
   private NettyClientCall<Health.Request, Health.Response> healthCall;
   private ScheduledFuture<?> reconnect;
+  /** Ends an attempt that has not reached READY within its connect timeout. */
+  private ScheduledFuture<?> connectDeadline;
 
   SubchannelImpl(SocketAddress address, Host host) {
     this.address = address;
@@ -95,7 +100,37 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
   private void connect() {
     reconnect = null;
     setState(ConnectivityState.CONNECTING, null);
-    connecting = host.connect(address, backoff.connectTimeoutNanos(), this);
+    long timeoutNanos = backoff.connectTimeoutNanos();
+    ClientConnectionHandler attempt = host.connect(address, timeoutNanos, this);
+    connecting = attempt;
+    // The TCP connect has its own timeout; this one also covers the HTTP/2 handshake.
+    connectDeadline = host.scheduler().schedule(() -> host.syncContext().execute(() -> {
+      if (connecting == attempt && state == ConnectivityState.CONNECTING) {
+        attempt.closeNow();
+        attemptFailed(Status.UNAVAILABLE.withDescription("connecting to " + address
+            + " timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+      }
+    }), timeoutNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelConnectDeadline() {
+    if (connectDeadline != null) {
+      connectDeadline.cancel(false);
+      connectDeadline = null;
+    }
+  }
+
+  /** The current attempt failed: TRANSIENT_FAILURE, and a new attempt after the backoff. */
+  private void attemptFailed(Status reason) {
+    connecting = null;
+    cancelConnectDeadline();
+    setState(ConnectivityState.TRANSIENT_FAILURE, reason);
+    host.refreshNameResolution();
+    reconnect = host.scheduler().schedule(() -> host.syncContext().execute(() -> {
+      if (state == ConnectivityState.TRANSIENT_FAILURE) {
+        connect();
+      }
+    }), backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
   }
 
   private void setState(ConnectivityState newState, Status failure) {
@@ -117,6 +152,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
         return;
       }
       connecting = null;
+      cancelConnectDeadline();
       ready = connection;
       backoff.reset();
       String healthService = host.healthCheckServiceName();
@@ -253,14 +289,8 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
         return;
       }
       if (connection == connecting) {
-        connecting = null;
-        setState(ConnectivityState.TRANSIENT_FAILURE, reason);
-        host.refreshNameResolution();
-        reconnect = host.scheduler().schedule(() -> host.syncContext().execute(() -> {
-          if (state == ConnectivityState.TRANSIENT_FAILURE) {
-            connect();
-          }
-        }), backoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
+        attemptFailed(reason != null ? reason
+            : Status.UNAVAILABLE.withDescription("connection to " + address + " closed"));
       } else if (connection == ready) {
         ready = null;
         stopHealthWatch();
@@ -281,6 +311,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
       if (reconnect != null) {
         reconnect.cancel(false);
       }
+      cancelConnectDeadline();
       if (ready != null) {
         ready.closeWhenIdle();
         ready = null;
@@ -289,6 +320,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
         connecting.closeNow();
         connecting = null;
       }
+      host.subchannelShutdown(this);
       if (listener != null) {
         listener.onStateChange(ConnectivityState.SHUTDOWN, null);
       }

@@ -93,10 +93,20 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
           // The connection went away: reconnect on the next call, from the first address.
           selected = null;
           attempt = 0;
+          java.util.concurrent.atomic.AtomicBoolean requested = new java.util.concurrent.atomic.AtomicBoolean();
           helper.updateState(ConnectivityState.IDLE, args -> {
-            helper.syncContext().execute(this::requestConnection);
+            if (requested.compareAndSet(false, true)) {
+              helper.syncContext().execute(this::requestConnection);
+            }
             return PickResult.withNoResult();
           });
+        }
+      }
+      case CONNECTING -> {
+        // A new attempt after going idle shows as CONNECTING; after every address failed, the
+        // channel stays in TRANSIENT_FAILURE until one connects (gRFC A62).
+        if (selected == null && !reportedFailure) {
+          helper.updateState(ConnectivityState.CONNECTING, args -> PickResult.withNoResult());
         }
       }
       case TRANSIENT_FAILURE -> {

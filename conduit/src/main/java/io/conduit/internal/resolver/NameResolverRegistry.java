@@ -25,30 +25,62 @@ public final class NameResolverRegistry {
     extra.forEach(p -> providers.put(p.scheme(), p));
   }
 
-  /** The target as a URI with a known scheme: {@code host:port} becomes {@code dns:///host:port}. */
+  private static final List<String> BUILT_IN = List.of("dns", "ipv4", "ipv6", "unix", "unix-abstract");
+  private static final java.util.regex.Pattern SCHEME =
+      java.util.regex.Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*):(.*)", java.util.regex.Pattern.DOTALL);
+
+  /**
+   * The target as a URI with a known scheme: {@code host:port} becomes {@code dns:///host:port}.
+   *
+   * @throws IllegalArgumentException when the target cannot be a URI or a host name
+   */
   public URI normalize(String target) {
-    try {
-      URI uri = new URI(target);
-      if (uri.getScheme() != null && isKnown(uri.getScheme())) {
-        return uri;
-      }
-    } catch (java.net.URISyntaxException e) {
-      // Not a URI: a plain host:port.
+    if (target.isBlank()) {
+      throw new IllegalArgumentException("empty target");
     }
-    return URI.create("dns:///" + target);
+    java.util.regex.Matcher m = SCHEME.matcher(target);
+    if (m.matches() && isKnown(m.group(1).toLowerCase(java.util.Locale.ROOT))) {
+      // Schemes are case-insensitive: DNS:///host is dns:///host.
+      String scheme = m.group(1).toLowerCase(java.util.Locale.ROOT);
+      try {
+        return new URI(scheme + ":" + m.group(2));
+      } catch (java.net.URISyntaxException e) {
+        // Characters a URI must escape (a space in a socket path...): quote them.
+        try {
+          String rest = m.group(2);
+          if (rest.startsWith("//")) {
+            int slash = rest.indexOf('/', 2);
+            String authority = slash < 0 ? rest.substring(2) : rest.substring(2, slash);
+            String path = slash < 0 ? "" : rest.substring(slash);
+            return new URI(scheme, authority.isEmpty() ? null : authority, path, null, null);
+          }
+          return new URI(scheme, rest, null);
+        } catch (java.net.URISyntaxException e2) {
+          throw new IllegalArgumentException("invalid target '" + target + "': " + e2.getMessage(), e2);
+        }
+      }
+    }
+    // Not a URI with a scheme we know: a plain host[:port], resolved by DNS.
+    try {
+      return new URI("dns", "", "/" + target, null);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("invalid target '" + target + "': " + e.getMessage(), e);
+    }
   }
 
   private boolean isKnown(String scheme) {
-    return providers.containsKey(scheme)
-        || List.of("dns", "ipv4", "ipv6", "unix").contains(scheme);
+    return providers.containsKey(scheme) || BUILT_IN.contains(scheme);
   }
 
   /** The authority calls carry by default for this target. */
   public static String defaultAuthority(URI target) {
     return switch (target.getScheme()) {
-      case "dns" -> stripSlash(target.getPath());
-      case "unix" -> "localhost";
-      default -> target.getSchemeSpecificPart().split(",")[0];
+      case "dns" -> dnsHostPort(target);
+      case "unix", "unix-abstract" -> "localhost";
+      case "ipv4", "ipv6" -> target.getSchemeSpecificPart().split(",")[0];
+      default -> target.isOpaque() ? target.getSchemeSpecificPart()
+          : !stripSlash(target.getPath()).isEmpty() ? stripSlash(target.getPath())
+          : target.getAuthority();
     };
   }
 
@@ -59,34 +91,82 @@ public final class NameResolverRegistry {
     }
     return switch (target.getScheme()) {
       case "dns" -> dns(target, args);
-      case "ipv4", "ipv6" -> new StaticResolver(ipList(target, args.defaultPort()));
-      case "unix" -> new StaticResolver(List.of(UnixDomainSocketAddress.of(
-          target.getPath() != null ? target.getPath() : target.getSchemeSpecificPart())));
+      case "ipv4" -> new StaticResolver(ipList(target, args.defaultPort(), 4));
+      case "ipv6" -> new StaticResolver(ipList(target, args.defaultPort(), 16));
+      case "unix" -> new StaticResolver(List.of(unixAddress(target)));
+      case "unix-abstract" -> throw new IllegalArgumentException(
+          "unix-abstract targets are not supported: the JDK cannot use abstract sockets (" + target + ")");
       default -> throw new IllegalArgumentException("no resolver for scheme '" + target.getScheme()
           + "' in target " + target);
     };
   }
 
+  /** {@code unix:path}, {@code unix:/abs/path} or {@code unix:///abs/path} (doc/naming.md). */
+  private static UnixDomainSocketAddress unixAddress(URI target) {
+    String path;
+    if (target.isOpaque()) {
+      path = target.getSchemeSpecificPart();
+    } else {
+      if (target.getRawAuthority() != null && !target.getRawAuthority().isEmpty()) {
+        throw new IllegalArgumentException("unix target with an authority ('" + target.getAuthority()
+            + "'); use unix:/absolute/path or unix:///absolute/path: " + target);
+      }
+      path = target.getPath();
+    }
+    if (path == null || path.isEmpty()) {
+      throw new IllegalArgumentException("unix target without a path: " + target);
+    }
+    try {
+      return UnixDomainSocketAddress.of(path);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new IllegalArgumentException("invalid unix socket path in " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The {@code host[:port]} of a dns target: {@code dns:host:port} or {@code dns://ns/host:port}. */
+  private static String dnsHostPort(URI target) {
+    return target.isOpaque() ? target.getSchemeSpecificPart() : stripSlash(target.getPath());
+  }
+
   private static NameResolver dns(URI target, NameResolver.Args args) {
-    String hostPort = stripSlash(target.getPath());
+    String hostPort = dnsHostPort(target);
     if (hostPort.isEmpty()) {
       throw new IllegalArgumentException("dns target without a host: " + target);
     }
+    if (hostPort.indexOf('/') >= 0) {
+      throw new IllegalArgumentException("dns target with a path after host:port: " + target);
+    }
     InetSocketAddress hp = parseHostPort(hostPort, args.defaultPort());
     InetSocketAddress nameServer = null;
-    if (target.getAuthority() != null && !target.getAuthority().isEmpty()) {
+    if (!target.isOpaque() && target.getAuthority() != null && !target.getAuthority().isEmpty()) {
       nameServer = parseHostPort(target.getAuthority(), 53);
       nameServer = new InetSocketAddress(nameServer.getHostString(), nameServer.getPort());
+      if (nameServer.isUnresolved()) {
+        throw new IllegalArgumentException("unknown DNS server '" + target.getAuthority() + "' in " + target);
+      }
     }
     return new DnsResolver(hp.getHostString(), hp.getPort(), nameServer, args);
   }
 
-  private static List<SocketAddress> ipList(URI target, int defaultPort) {
+  /** The addresses of an {@code ipv4:} or {@code ipv6:} target: IP literals only, no lookups. */
+  private static List<SocketAddress> ipList(URI target, int defaultPort, int addressLength) {
+    if (!target.isOpaque() || target.getSchemeSpecificPart().isEmpty()) {
+      throw new IllegalArgumentException("expected " + target.getScheme()
+          + ":address[:port][,address[:port]...], got " + target);
+    }
     List<SocketAddress> out = new ArrayList<>();
-    for (String part : target.getSchemeSpecificPart().split(",")) {
+    for (String part : target.getSchemeSpecificPart().split(",", -1)) {
       InetSocketAddress a = parseHostPort(part.trim(), defaultPort);
-      // IP literals only: no lookup happens here.
-      out.add(new InetSocketAddress(a.getHostString(), a.getPort()));
+      byte[] ip = io.netty.util.NetUtil.createByteArrayFromIpAddressString(a.getHostString());
+      if (ip == null || ip.length != addressLength) {
+        throw new IllegalArgumentException("'" + a.getHostString() + "' is not an IPv"
+            + (addressLength == 4 ? "4" : "6") + " address in target " + target);
+      }
+      try {
+        out.add(new InetSocketAddress(java.net.InetAddress.getByAddress(ip), a.getPort()));
+      } catch (java.net.UnknownHostException e) {
+        throw new IllegalArgumentException("invalid address in target " + target, e);
+      }
     }
     return out;
   }

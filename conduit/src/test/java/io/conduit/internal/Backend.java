@@ -1,0 +1,185 @@
+package io.conduit.internal;
+
+import io.conduit.Marshaller;
+import io.conduit.Metadata;
+import io.conduit.MethodDescriptor;
+import io.conduit.Server;
+import io.conduit.ServerCall;
+import io.conduit.ServerCallHandler;
+import io.conduit.ServerInterceptor;
+import io.conduit.ServiceDefinition;
+import io.conduit.stub.ServerCalls;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A test backend: a Conduit server whose one method answers with the backend's id, counting the
+ * calls it serves and the client connections (remote addresses) they came over. Requests
+ * {@code "sleep:MS"} sleep before answering.
+ */
+final class Backend implements AutoCloseable {
+  static final Marshaller<String> STRING = Marshaller.ofBytes(
+      s -> s.getBytes(StandardCharsets.UTF_8), b -> new String(b, StandardCharsets.UTF_8));
+  static final MethodDescriptor<String, String> WHO =
+      MethodDescriptor.of(MethodDescriptor.Type.UNARY, "test.Backend/Who", STRING, STRING);
+
+  final String id;
+  final AtomicInteger calls = new AtomicInteger();
+  /** The client side (ip:port) of every connection a call arrived on. */
+  final Set<SocketAddress> clients = ConcurrentHashMap.newKeySet();
+  private final SocketAddress bindAddress;
+  private volatile Server server;
+
+  private Backend(String id, SocketAddress bindAddress) {
+    this.id = id;
+    this.bindAddress = bindAddress;
+  }
+
+  /** A backend on {@code host}, on a free port when {@code port} is 0. */
+  static Backend start(String id, String host, int port) {
+    return start(id, new InetSocketAddress(host, port));
+  }
+
+  static Backend start(String id, SocketAddress address) {
+    Backend b = new Backend(id, address);
+    b.server = b.newServer(address).start();
+    return b;
+  }
+
+  private Server newServer(SocketAddress address) {
+    ServiceDefinition service = ServiceDefinition.builder("test.Backend")
+        .method(WHO, ServerCalls.unary((req, out) -> {
+          if (req.startsWith("sleep:")) {
+            try {
+              Thread.sleep(Long.parseLong(req.substring(6)));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          out.onNext(id);
+          out.onCompleted();
+        }))
+        .build();
+    ServerInterceptor counter = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        calls.incrementAndGet();
+        clients.add(call.remoteAddress());
+        return next.startCall(call, headers);
+      }
+    };
+    return Server.builder().address(address).service(service).intercept(counter).build();
+  }
+
+  Server server() {
+    return server;
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  /** The bound address (with the real port). */
+  SocketAddress address() {
+    return server.localAddress();
+  }
+
+  /** {@code ip:port} as in an {@code ipv4:} target. */
+  String hostPort() {
+    InetSocketAddress a = (InetSocketAddress) server.localAddress();
+    return ChannelImpl.hostPort(a.getAddress().getHostAddress(), a.getPort());
+  }
+
+  /** Stops at once: connections close, in-flight calls are cancelled. */
+  void kill() throws InterruptedException {
+    server.shutdownNow();
+    if (!server.awaitTermination(Duration.ofSeconds(5))) {
+      throw new AssertionError("backend " + id + " did not terminate");
+    }
+  }
+
+  /** Starts again on the same address and port. */
+  void restart() {
+    server = newServer(server.localAddress()).start();
+  }
+
+  /**
+   * Connections this backend has accepted and not yet closed, as the kernel sees them
+   * ({@code /proc/net/tcp}): ESTABLISHED or CLOSE_WAIT sockets whose local end is the server's.
+   */
+  int openConnections() {
+    return openServerSockets((InetSocketAddress) server.localAddress());
+  }
+
+  static int openServerSockets(InetSocketAddress local) {
+    byte[] ip = local.getAddress().getAddress();
+    String port = String.format(":%04X", local.getPort());
+    if (ip.length == 4) {
+      // The JDK's sockets are usually dual-stack: an IPv4 peer then shows as ::ffff:a.b.c.d.
+      byte[] mapped = new byte[16];
+      mapped[10] = (byte) 0xff;
+      mapped[11] = (byte) 0xff;
+      System.arraycopy(ip, 0, mapped, 12, 4);
+      return count(Path.of("/proc/net/tcp"), procAddress(ip) + port)
+          + count(Path.of("/proc/net/tcp6"), procAddress(mapped) + port);
+    }
+    return count(Path.of("/proc/net/tcp6"), procAddress(ip) + port);
+  }
+
+  private static int count(Path table, String wanted) {
+    try {
+      List<String> lines = Files.readAllLines(table);
+      int n = 0;
+      for (String line : lines.subList(1, lines.size())) {
+        String[] f = line.trim().split("\\s+");
+        // f[1] local, f[2] remote, f[3] state: 01 ESTABLISHED, 08 CLOSE_WAIT
+        if (f[1].equalsIgnoreCase(wanted) && (f[3].equals("01") || f[3].equals("08"))) {
+          n++;
+        }
+      }
+      return n;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The address as /proc/net/tcp prints it: each 32-bit word in host (little-endian) order. */
+  private static String procAddress(byte[] b) {
+    StringBuilder sb = new StringBuilder();
+    for (int word = 0; word < b.length; word += 4) {
+      for (int i = 3; i >= 0; i--) {
+        sb.append(String.format("%02X", b[word + i] & 0xff));
+      }
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() {
+    Server s = server;
+    if (s != null) {
+      s.shutdownNow();
+      try {
+        s.awaitTermination(Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Backend[" + id + " " + bindAddress + "]";
+  }
+}

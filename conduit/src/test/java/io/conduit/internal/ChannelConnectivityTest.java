@@ -1,0 +1,393 @@
+package io.conduit.internal;
+
+import static io.conduit.internal.ChannelTesting.await;
+import static io.conduit.internal.ChannelTesting.statusOf;
+import static io.conduit.internal.ChannelTesting.who;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.conduit.CallOptions;
+import io.conduit.Channel;
+import io.conduit.Status;
+import io.conduit.StatusException;
+import io.conduit.balancer.ConnectivityState;
+import io.conduit.stub.ClientCalls;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 4, check 4: reconnect backoff, idle timeout, wait-for-ready and connectivity states, with
+ * short settings instead of long sleeps.
+ */
+@Timeout(30)
+class ChannelConnectivityTest {
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress("127.0.0.1", 0));
+      return s.getLocalPort();
+    }
+  }
+
+  /** Records every state the channel reports through notifyWhenStateChanged. */
+  static List<ConnectivityState> watch(Channel channel) {
+    List<ConnectivityState> seen = new CopyOnWriteArrayList<>();
+    watch(channel, channel.state(false), seen);
+    return seen;
+  }
+
+  private static void watch(Channel channel, ConnectivityState from, List<ConnectivityState> seen) {
+    channel.notifyWhenStateChanged(from, () -> {
+      ConnectivityState now = channel.state(false);
+      seen.add(now);
+      if (now != ConnectivityState.SHUTDOWN) {
+        watch(channel, now, seen);
+      }
+    });
+  }
+
+  static void awaitState(Channel channel, ConnectivityState wanted) throws InterruptedException {
+    await("channel " + wanted + " (now " + channel.state(false) + ")", Duration.ofSeconds(5),
+        () -> channel.state(false) == wanted);
+  }
+
+  // ---------------------------------------------------------------- backoff
+
+  @Test
+  void reconnectAttemptsFollowTheBackoff() throws Exception {
+    // A server that accepts and hangs up at once: every attempt fails before HTTP/2 starts.
+    List<Long> attempts = new CopyOnWriteArrayList<>();
+    int port;
+    try (ServerSocket refuser = new ServerSocket()) {
+      refuser.bind(new InetSocketAddress("127.0.0.1", 0));
+      port = refuser.getLocalPort();
+      Thread acceptor = new Thread(() -> {
+        while (true) {
+          try {
+            Socket s = refuser.accept();
+            attempts.add(System.nanoTime());
+            s.close();
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      try (Channel channel = Channel.forAddress("127.0.0.1", port)
+          .reconnectBackoff(Duration.ofMillis(100), 2, 0, Duration.ofMillis(400), Duration.ofSeconds(1))
+          .build()) {
+        assertThat(channel.state(true)).isEqualTo(ConnectivityState.IDLE);
+        await("5 attempts", Duration.ofSeconds(5), () -> attempts.size() >= 5);
+        awaitState(channel, ConnectivityState.TRANSIENT_FAILURE);
+        // Fail fast: a call without wait-for-ready fails at once with the connection error.
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> who(channel)).isInstanceOfSatisfying(StatusException.class,
+            e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(500));
+      }
+    }
+    long[] expected = {100, 200, 400, 400};
+    for (int i = 0; i < expected.length; i++) {
+      long gapMs = TimeUnit.NANOSECONDS.toMillis(attempts.get(i + 1) - attempts.get(i));
+      assertThat(gapMs).as("gap before attempt %d", i + 2).isBetween(expected[i] - 10, expected[i] + 200);
+    }
+  }
+
+  @Test
+  void connectAttemptThatNeverCompletesTimesOut() throws Exception {
+    // TCP connects, but the server never answers with HTTP/2 SETTINGS.
+    try (ServerSocket silent = new ServerSocket()) {
+      silent.bind(new InetSocketAddress("127.0.0.1", 0));
+      List<Socket> accepted = new CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        while (true) {
+          try {
+            accepted.add(silent.accept());
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      try (Channel channel = Channel.forAddress("127.0.0.1", silent.getLocalPort())
+          .reconnectBackoff(Duration.ofMillis(100), 1.6, 0, Duration.ofSeconds(1), Duration.ofMillis(300))
+          .build()) {
+        channel.state(true);
+        awaitState(channel, ConnectivityState.CONNECTING);
+        long start = System.nanoTime();
+        await("connected at TCP level", Duration.ofSeconds(5), () -> accepted.size() == 1);
+        Thread.sleep(150);
+        assertThat(channel.state(false)).isEqualTo(ConnectivityState.CONNECTING);
+        // The attempt may take max(backoff, minConnectTimeout) = 300 ms, then it fails.
+        awaitState(channel, ConnectivityState.TRANSIENT_FAILURE);
+        assertThat(System.nanoTime() - start).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(250));
+        await("the next attempt", Duration.ofSeconds(5), () -> accepted.size() >= 2);
+      } finally {
+        for (Socket s : accepted) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void reconnectsByItselfWhenTheBackendReturns() throws Exception {
+    try (Backend backend = Backend.start("a", "127.0.0.1", 0);
+        Channel channel = Channel.forAddress("127.0.0.1", backend.port())
+            .reconnectBackoff(Duration.ofMillis(50), 1.6, 0.2, Duration.ofMillis(200), Duration.ofSeconds(1))
+            .build()) {
+      assertThat(who(channel)).isEqualTo("a");
+      backend.kill();
+      // pick_first goes IDLE when its connection goes away; the next call tries and fails.
+      awaitState(channel, ConnectivityState.IDLE);
+      assertThatThrownBy(() -> who(channel)).isInstanceOfSatisfying(StatusException.class,
+          e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(channel.state(false)).isEqualTo(ConnectivityState.TRANSIENT_FAILURE);
+      backend.restart();
+      // No call needed: the subchannel retries on its backoff and the channel becomes READY.
+      awaitState(channel, ConnectivityState.READY);
+      assertThat(who(channel)).isEqualTo("a");
+    }
+  }
+
+  // ---------------------------------------------------------------- idle
+
+  @Test
+  void idleTimeoutClosesConnectionsAndTheNextCallReconnects() throws Exception {
+    try (Backend backend = Backend.start("a", "127.0.0.1", 0);
+        Channel channel = Channel.forAddress("127.0.0.1", backend.port())
+            .idleTimeout(Duration.ofMillis(200)).build()) {
+      assertThat(who(channel)).isEqualTo("a");
+      assertThat(channel.state(false)).isEqualTo(ConnectivityState.READY);
+      assertThat(backend.openConnections()).isEqualTo(1);
+      CountDownLatch left = new CountDownLatch(1);
+      channel.notifyWhenStateChanged(ConnectivityState.READY, left::countDown);
+      assertThat(left.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(channel.state(false)).isEqualTo(ConnectivityState.IDLE);
+      await("connection closed", Duration.ofSeconds(5), () -> backend.openConnections() == 0);
+      assertThat(who(channel)).isEqualTo("a");
+      assertThat(channel.state(false)).isEqualTo(ConnectivityState.READY);
+      assertThat(backend.clients).as("a new connection after idle").hasSize(2);
+    }
+  }
+
+  @Test
+  void idleTimeoutCountsFromTheLastCall() throws Exception {
+    try (Backend backend = Backend.start("a", "127.0.0.1", 0);
+        Channel channel = Channel.forAddress("127.0.0.1", backend.port())
+            .idleTimeout(Duration.ofMillis(300)).build()) {
+      // A call every 100 ms for a second: never 300 ms without one, so never idle.
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+      while (System.nanoTime() < end) {
+        assertThat(who(channel)).isEqualTo("a");
+        assertThat(channel.state(false)).isEqualTo(ConnectivityState.READY);
+        Thread.sleep(100);
+      }
+      assertThat(backend.clients).as("one connection all along").hasSize(1);
+    }
+  }
+
+  @Test
+  void longCallKeepsTheChannelOutOfIdle() throws Exception {
+    try (Backend backend = Backend.start("a", "127.0.0.1", 0);
+        Channel channel = Channel.forAddress("127.0.0.1", backend.port())
+            .idleTimeout(Duration.ofMillis(100)).build()) {
+      assertThat(who(channel)).isEqualTo("a");
+      assertThat(ClientCalls.blockingUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:500")).isEqualTo("a");
+      assertThat(backend.clients).hasSize(1);
+    }
+  }
+
+  @Test
+  void idleRoundRobinChannelComesBack() throws Exception {
+    try (Backend a = Backend.start("a", "127.0.0.1", 0); Backend b = Backend.start("b", "127.0.0.2", 0);
+        Channel channel = Channel.builder("ipv4:" + a.hostPort() + "," + b.hostPort())
+            .loadBalancingPolicy("round_robin").idleTimeout(Duration.ofMillis(150)).build()) {
+      ChannelTesting.run(channel, 20, 4);
+      awaitState(channel, ConnectivityState.IDLE);
+      await("connections closed", Duration.ofSeconds(5),
+          () -> a.openConnections() + b.openConnections() == 0);
+      ChannelTesting.Tally tally = ChannelTesting.run(channel, 20, 4);
+      assertThat(tally.failed()).isZero();
+      assertThat(tally.snapshot()).containsOnlyKeys("a", "b");
+    }
+  }
+
+  @Test
+  void callsRacingTheIdleTimeoutNeverFail() throws Exception {
+    // The channel goes idle between calls over and over; no call may fail for it.
+    try (Backend backend = Backend.start("a", "127.0.0.1", 0);
+        Channel channel = Channel.forAddress("127.0.0.1", backend.port())
+            .idleTimeout(Duration.ofMillis(1)).build()) {
+      List<Thread> threads = new ArrayList<>();
+      ChannelTesting.Tally tally = new ChannelTesting.Tally();
+      for (int i = 0; i < 3; i++) {
+        Thread t = new Thread(() -> {
+          java.util.Random random = new java.util.Random();
+          for (int n = 0; n < 40; n++) {
+            try {
+              tally.record(who(channel), null);
+            } catch (RuntimeException e) {
+              tally.record(null, e);
+            }
+            try {
+              Thread.sleep(random.nextInt(15));
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        });
+        t.start();
+        threads.add(t);
+      }
+      for (Thread t : threads) {
+        t.join(20_000);
+      }
+      assertThat(tally.failed()).as("%s", tally).isZero();
+      assertThat(tally.count("a")).isEqualTo(120);
+      assertThat(backend.clients.size()).as("went idle in between").isGreaterThan(1);
+    }
+  }
+
+  @Test
+  void shutdownLetsCallsInFlightFinish() throws Exception {
+    try (Backend backend = Backend.start("a", "127.0.0.1", 0)) {
+      Channel channel = Channel.forAddress("127.0.0.1", backend.port()).build();
+      assertThat(who(channel)).isEqualTo("a");
+      CompletableFuture<String> slow = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:300");
+      await("slow call on the server", Duration.ofSeconds(5), () -> backend.calls.get() == 2);
+      channel.shutdown();
+      assertThat(channel.isShutdown()).isTrue();
+      assertThat(statusOf(ClientCalls.futureUnary(channel, Backend.WHO, CallOptions.DEFAULT, "x")).code())
+          .isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(channel.isTerminated()).isFalse();
+      assertThat(slow.get(5, TimeUnit.SECONDS)).isEqualTo("a");
+      assertThat(channel.awaitTermination(Duration.ofSeconds(5))).isTrue();
+      await("connection closed", Duration.ofSeconds(5), () -> backend.openConnections() == 0);
+    }
+  }
+
+  // ---------------------------------------------------------------- wait-for-ready
+
+  @Test
+  void waitForReadyCallWaitsForABackend() throws Exception {
+    int port = freePort();
+    try (Channel channel = Channel.forAddress("127.0.0.1", port)
+        .reconnectBackoff(Duration.ofMillis(50), 1.6, 0.2, Duration.ofMillis(100), Duration.ofSeconds(1))
+        .build()) {
+      CompletableFuture<String> waiting = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(10)), "who");
+      awaitState(channel, ConnectivityState.TRANSIENT_FAILURE);
+      // Without wait-for-ready: UNAVAILABLE at once.
+      assertThat(statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "who")).code())
+          .isEqualTo(Status.Code.UNAVAILABLE);
+      Thread.sleep(200);
+      assertThat(waiting).isNotDone();
+      try (Backend backend = Backend.start("late", "127.0.0.1", port)) {
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo(backend.id);
+      }
+    }
+  }
+
+  @Test
+  void withoutWaitForReadyFailsFastAfterTheFirstAttempt() throws Exception {
+    int port = freePort();
+    // Default backoff (1 s first delay): the call must not wait for a second attempt.
+    try (Channel channel = Channel.forAddress("127.0.0.1", port).build()) {
+      long start = System.nanoTime();
+      Status s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "who"));
+      assertThat(s.code()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(s.description()).contains("127.0.0.1:" + port);
+      assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(900));
+    }
+  }
+
+  @Test
+  void waitForReadyCallWithDeadlineExpires() throws Exception {
+    int port = freePort();
+    try (Channel channel = Channel.forAddress("127.0.0.1", port).build()) {
+      long start = System.nanoTime();
+      Status s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofMillis(300)), "who"));
+      assertThat(s.code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertThat(System.nanoTime() - start).isBetween(TimeUnit.MILLISECONDS.toNanos(290),
+          TimeUnit.SECONDS.toNanos(3));
+    }
+  }
+
+  // ---------------------------------------------------------------- states
+
+  @Test
+  void stateTransitions() throws Exception {
+    try (Backend backend = Backend.start("a", "127.0.0.1", 0)) {
+      Channel channel = Channel.forAddress("127.0.0.1", backend.port())
+          .reconnectBackoff(Duration.ofMillis(50), 1.6, 0.2, Duration.ofMillis(100), Duration.ofSeconds(1))
+          .build();
+      try {
+        assertThat(channel.state(false)).isEqualTo(ConnectivityState.IDLE);
+        List<ConnectivityState> seen = watch(channel);
+        Thread.sleep(50);
+        assertThat(seen).as("nothing happens without a request").isEmpty();
+        assertThat(channel.state(false)).isEqualTo(ConnectivityState.IDLE);
+
+        channel.state(true);
+        awaitState(channel, ConnectivityState.READY);
+        await("watcher saw READY", Duration.ofSeconds(5), () -> seen.contains(ConnectivityState.READY));
+        // The watcher reads the state when it runs: CONNECTING may be over by then.
+        assertThat(seen.get(0)).isIn(ConnectivityState.CONNECTING, ConnectivityState.READY);
+        assertThat(backend.openConnections()).as("connected without any call").isEqualTo(1);
+
+        backend.kill();
+        awaitState(channel, ConnectivityState.IDLE);
+        // An IDLE channel asked to connect tries, and fails.
+        channel.state(true);
+        awaitState(channel, ConnectivityState.TRANSIENT_FAILURE);
+        backend.restart();
+        awaitState(channel, ConnectivityState.READY);
+      } finally {
+        channel.shutdown();
+      }
+      assertThat(channel.state(false)).isEqualTo(ConnectivityState.SHUTDOWN);
+      assertThat(channel.awaitTermination(Duration.ofSeconds(5))).isTrue();
+      CountDownLatch immediate = new CountDownLatch(1);
+      channel.notifyWhenStateChanged(ConnectivityState.READY, immediate::countDown);
+      assertThat(immediate.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void shutdownFailsWaitingCalls() throws Exception {
+    int port = freePort();
+    Channel channel = Channel.forAddress("127.0.0.1", port).build();
+    List<CompletableFuture<String>> calls = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      calls.add(ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(10)), "who"));
+    }
+    awaitState(channel, ConnectivityState.TRANSIENT_FAILURE);
+    channel.shutdownNow();
+    for (CompletableFuture<String> call : calls) {
+      assertThat(statusOf(call).code()).isEqualTo(Status.Code.UNAVAILABLE);
+    }
+    assertThat(channel.awaitTermination(Duration.ofSeconds(5))).isTrue();
+    assertThat(statusOf(ClientCalls.futureUnary(channel, Backend.WHO, CallOptions.DEFAULT, "x")).code())
+        .isEqualTo(Status.Code.UNAVAILABLE);
+  }
+}

@@ -1,0 +1,472 @@
+package io.conduit.internal;
+
+import static io.conduit.internal.ChannelTesting.await;
+import static io.conduit.internal.ChannelTesting.statusOf;
+import static io.conduit.internal.ChannelTesting.who;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.conduit.CallOptions;
+import io.conduit.Channel;
+import io.conduit.Status;
+import io.conduit.balancer.ConnectivityState;
+import io.conduit.balancer.LoadBalancer;
+import io.conduit.balancer.Subchannel;
+import io.conduit.resolver.NameResolver;
+import io.conduit.stub.ClientCalls;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 4, check 4: resolvers and balancers plugged in on the builder; address updates keep
+ * unchanged connections and drain removed ones.
+ */
+@Timeout(30)
+class CustomResolverAndBalancerTest {
+  static final Duration WAIT = Duration.ofSeconds(5);
+
+  /** A resolver the test drives: it reports what the test pushes. */
+  static final class TestResolver extends NameResolver {
+    final Args args;
+    final URI target;
+    final AtomicInteger refreshes = new AtomicInteger();
+    volatile Listener listener;
+    volatile boolean shutdown;
+
+    TestResolver(URI target, Args args) {
+      this.target = target;
+      this.args = args;
+    }
+
+    @Override
+    public void start(Listener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void refresh() {
+      refreshes.incrementAndGet();
+    }
+
+    @Override
+    public void shutdown() {
+      shutdown = true;
+    }
+
+    void push(SocketAddress... addresses) {
+      push(NameResolver.Result.of(List.of(addresses)));
+    }
+
+    void push(NameResolver.Result result) {
+      args.syncContext().execute(() -> listener.onResult(result));
+    }
+
+    void fail(Status error) {
+      args.syncContext().execute(() -> listener.onError(error));
+    }
+  }
+
+  static final class TestResolverProvider implements NameResolver.Provider {
+    final List<TestResolver> resolvers = new CopyOnWriteArrayList<>();
+
+    @Override
+    public String scheme() {
+      return "test";
+    }
+
+    @Override
+    public NameResolver newResolver(URI target, NameResolver.Args args) {
+      if (target.getSchemeSpecificPart().contains("bad")) {
+        throw new IllegalArgumentException("test resolver refuses " + target);
+      }
+      TestResolver r = new TestResolver(target, args);
+      resolvers.add(r);
+      return r;
+    }
+
+    /** The started resolver, once the channel has one. */
+    TestResolver started() throws InterruptedException {
+      await("a started resolver", WAIT,
+          () -> resolvers.stream().anyMatch(r -> r.listener != null && !r.shutdown));
+      return resolvers.stream().filter(r -> r.listener != null && !r.shutdown).findFirst().orElseThrow();
+    }
+  }
+
+  TestResolverProvider provider;
+  Backend a;
+  Backend b;
+  Backend c;
+
+  @BeforeEach
+  void start() {
+    provider = new TestResolverProvider();
+    a = Backend.start("a", "127.0.0.1", 0);
+    b = Backend.start("b", "127.0.0.2", 0);
+    c = Backend.start("c", "127.0.0.3", 0);
+  }
+
+  @AfterEach
+  void stop() {
+    a.close();
+    b.close();
+    c.close();
+  }
+
+  Channel.Builder builder() {
+    return Channel.builder("test:service").nameResolver(provider);
+  }
+
+  @Test
+  void roundRobinAddressUpdateDrainsRemovedAndKeepsUnchanged() throws Exception {
+    try (Channel channel = builder().loadBalancingPolicy("round_robin").build()) {
+      assertThat(channel.state(true)).isEqualTo(ConnectivityState.IDLE);
+      TestResolver resolver = provider.started();
+      resolver.push(a.address(), b.address());
+      await("a and b connected", WAIT, () -> a.openConnections() == 1 && b.openConnections() == 1);
+      ChannelTesting.Tally first = ChannelTesting.run(channel, 40, 4);
+      assertThat(first.snapshot()).containsOnlyKeys("a", "b");
+
+      // Two slow calls: round_robin puts one on each backend; the one on a is in flight while a
+      // leaves the list.
+      int aBefore = a.calls.get();
+      List<CompletableFuture<String>> slow = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        slow.add(ClientCalls.futureUnary(channel, Backend.WHO,
+            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "sleep:800"));
+      }
+      await("a slow call on a", WAIT, () -> a.calls.get() > aBefore);
+      resolver.push(b.address(), c.address());
+      await("c connected", WAIT, () -> c.openConnections() == 1);
+      ChannelTesting.Tally after = ChannelTesting.run(channel, 40, 4);
+      assertThat(after.failed()).isZero();
+      assertThat(after.snapshot()).containsOnlyKeys("b", "c");
+      assertThat(slow.get(0).isDone() || slow.get(1).isDone()).as("slow calls still running").isFalse();
+      assertThat(a.openConnections()).as("a's connection drains").isEqualTo(1);
+      // The call in flight on a finishes; then a's connection closes.
+      assertThat(List.of(slow.get(0).get(5, TimeUnit.SECONDS), slow.get(1).get(5, TimeUnit.SECONDS)))
+          .containsExactlyInAnyOrder("a", "b");
+      await("a's connection closed", WAIT, () -> a.openConnections() == 0);
+      // b kept its one connection all along.
+      assertThat(b.clients).hasSize(1);
+      assertThat(b.openConnections()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void pickFirstKeepsItsBackendWhileListed() throws Exception {
+    try (Channel channel = builder().build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      resolver.push(a.address(), b.address());
+      assertThat(who(channel)).isEqualTo("a");
+      // a is still in the list, though no longer first: pick_first stays on it.
+      resolver.push(c.address(), a.address());
+      Thread.sleep(50);
+      assertThat(ChannelTesting.run(channel, 20, 2).snapshot()).containsOnlyKeys("a");
+      assertThat(a.clients).hasSize(1);
+      assertThat(c.openConnections()).isZero();
+      // a leaves: calls move to c and a's connection closes.
+      resolver.push(c.address());
+      await("calls on c", WAIT, () -> "c".equals(who(channel)));
+      await("a's connection closed", WAIT, () -> a.openConnections() == 0);
+      assertThat(b.openConnections()).isZero();
+    }
+  }
+
+  @Test
+  void resolverErrorsAndEmptyListsFailCallsUntilAddressesCome() throws Exception {
+    try (Channel channel = builder().build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      resolver.fail(Status.UNAVAILABLE.withDescription("registry down"));
+      await("TRANSIENT_FAILURE", WAIT, () -> channel.state(false) == ConnectivityState.TRANSIENT_FAILURE);
+      Status s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO, CallOptions.DEFAULT, "x"));
+      assertThat(s.code()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(s.description()).contains("registry down");
+      // A wait-for-ready call waits for addresses.
+      CompletableFuture<String> waiting = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(10)), "x");
+      // The channel asks the resolver to try again.
+      await("refresh after the error", WAIT, () -> resolver.refreshes.get() > 0);
+      resolver.push(NameResolver.Result.of(List.of()));
+      s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO, CallOptions.DEFAULT, "x"));
+      assertThat(s.code()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(waiting).isNotDone();
+      resolver.push(b.address());
+      assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo("b");
+      assertThat(who(channel)).isEqualTo("b");
+    }
+  }
+
+  @Test
+  void serviceConfigFromTheResolverChoosesThePolicy() throws Exception {
+    try (Channel channel = builder().build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      resolver.push(new NameResolver.Result(List.of(a.address(), b.address(), c.address()),
+          "{\"loadBalancingConfig\":[{\"round_robin\":{}}]}"));
+      await("all connected", WAIT,
+          () -> a.openConnections() + b.openConnections() + c.openConnections() == 3);
+      ChannelTesting.Tally tally = ChannelTesting.run(channel, 90, 3);
+      assertThat(tally.snapshot()).containsOnlyKeys("a", "b", "c");
+      // Back to the default policy when the resolver's config no longer names one.
+      resolver.push(new NameResolver.Result(List.of(a.address(), b.address(), c.address()), "{}"));
+      await("pick_first: one connection", WAIT,
+          () -> a.openConnections() + b.openConnections() + c.openConnections() == 1);
+      assertThat(ChannelTesting.run(channel, 30, 3).snapshot()).hasSize(1);
+    }
+  }
+
+  @Test
+  void lostConnectionAsksTheResolverToRefresh() throws Exception {
+    try (Channel channel = builder().build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      resolver.push(a.address());
+      assertThat(who(channel)).isEqualTo("a");
+      int before = resolver.refreshes.get();
+      a.kill();
+      await("refresh", WAIT, () -> resolver.refreshes.get() > before);
+    }
+  }
+
+  @Test
+  void goAwayAsksTheResolverToRefresh() throws Exception {
+    try (Channel channel = builder().build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      resolver.push(a.address(), b.address());
+      assertThat(who(channel)).isEqualTo("a");
+      CompletableFuture<String> slow = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:500");
+      await("slow call on a", WAIT, () -> a.calls.get() == 2);
+      int before = resolver.refreshes.get();
+      // A graceful shutdown: GOAWAY, then the call in flight finishes.
+      a.server().shutdown();
+      await("refresh", WAIT, () -> resolver.refreshes.get() > before);
+      assertThat(slow.isDone()).isFalse();
+      assertThat(who(channel)).isEqualTo("b");
+      assertThat(slow.get(5, TimeUnit.SECONDS)).isEqualTo("a");
+    }
+  }
+
+  @Test
+  void idleShutsTheResolverDownAndTheNextCallStartsANewOne() throws Exception {
+    try (Channel channel = builder().idleTimeout(Duration.ofMillis(100)).build()) {
+      channel.state(true);
+      TestResolver first = provider.started();
+      first.push(a.address());
+      assertThat(who(channel)).isEqualTo("a");
+      await("idle", WAIT, () -> channel.state(false) == ConnectivityState.IDLE);
+      assertThat(first.shutdown).isTrue();
+      CompletableFuture<String> call = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "who");
+      TestResolver second = provider.started();
+      assertThat(second).isNotSameAs(first);
+      second.push(b.address());
+      assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("b");
+    }
+  }
+
+  @Test
+  void providerErrorsFailBuild() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> Channel.builder("test:bad").nameResolver(provider).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("test resolver refuses");
+  }
+
+  // ---------------------------------------------------------------- a custom balancer
+
+  /** Sends every call to the address at {@code index} (from its config) and records what it sees. */
+  static final class PinProvider implements LoadBalancer.Provider {
+    final List<Map<String, ?>> configs = new CopyOnWriteArrayList<>();
+    final List<ConnectivityState> states = new CopyOnWriteArrayList<>();
+    final List<String> methods = new CopyOnWriteArrayList<>();
+
+    @Override
+    public String policyName() {
+      return "test_pin";
+    }
+
+    @Override
+    public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
+      return new LoadBalancer() {
+        final List<Subchannel> subchannels = new ArrayList<>();
+
+        @Override
+        public void acceptResolvedAddresses(List<SocketAddress> addresses, Map<String, ?> config) {
+          configs.add(config);
+          subchannels.forEach(Subchannel::shutdown);
+          subchannels.clear();
+          Object index = config.get("index");
+          int i = index == null ? 0 : ((Number) index).intValue();
+          Subchannel sc = helper.createSubchannel(addresses.get(i));
+          subchannels.add(sc);
+          sc.start((state, failure) -> {
+            states.add(state);
+            if (state == ConnectivityState.READY) {
+              helper.updateState(ConnectivityState.READY, args -> {
+                methods.add(args.method().fullMethodName());
+                return PickResult.withSubchannel(sc);
+              });
+            } else if (state == ConnectivityState.TRANSIENT_FAILURE) {
+              helper.updateState(state, args -> PickResult.withError(failure));
+            } else if (state == ConnectivityState.IDLE) {
+              sc.requestConnection();
+            }
+          });
+          helper.updateState(ConnectivityState.CONNECTING, args -> PickResult.withNoResult());
+          sc.requestConnection();
+        }
+
+        @Override
+        public void handleResolutionError(Status error) {
+          helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
+        }
+
+        @Override
+        public void shutdown() {
+          subchannels.forEach(Subchannel::shutdown);
+        }
+      };
+    }
+  }
+
+  @Test
+  void customBalancerFromServiceConfig() throws Exception {
+    PinProvider pin = new PinProvider();
+    try (Channel channel = Channel.builder("ipv4:" + a.hostPort() + "," + b.hostPort() + "," + c.hostPort())
+        .loadBalancer(pin)
+        .defaultServiceConfig("{\"loadBalancingConfig\":[{\"test_pin\":{\"index\":2}}]}").build()) {
+      ChannelTesting.Tally tally = ChannelTesting.run(channel, 30, 3);
+      assertThat(tally.snapshot()).containsExactly(Map.entry("c", 30));
+      assertThat(pin.configs).containsExactly(Map.of("index", 2.0));
+      assertThat(pin.states).containsSubsequence(ConnectivityState.CONNECTING, ConnectivityState.READY);
+      assertThat(pin.methods).contains("test.Backend/Who");
+      assertThat(a.openConnections() + b.openConnections()).isZero();
+    }
+    assertThat(pin.states).endsWith(ConnectivityState.SHUTDOWN);
+  }
+
+  @Test
+  void customBalancerByName() throws Exception {
+    PinProvider pin = new PinProvider();
+    try (Channel channel = Channel.builder("ipv4:" + a.hostPort() + "," + b.hostPort())
+        .loadBalancer(pin).loadBalancingPolicy("test_pin").build()) {
+      assertThat(who(channel)).isEqualTo("a");
+      assertThat(pin.configs).containsExactly(Map.of());
+    }
+  }
+
+  /** A policy whose picker misbehaves as {@code picker} says. */
+  static LoadBalancer.Provider brokenPolicy(LoadBalancer.Picker picker) {
+    return new LoadBalancer.Provider() {
+      @Override
+      public String policyName() {
+        return "test_broken";
+      }
+
+      @Override
+      public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
+        return new LoadBalancer() {
+          @Override
+          public void acceptResolvedAddresses(List<SocketAddress> addresses, Map<String, ?> config) {
+            helper.updateState(ConnectivityState.READY, picker);
+          }
+
+          @Override
+          public void handleResolutionError(Status error) {}
+
+          @Override
+          public void shutdown() {}
+        };
+      }
+    };
+  }
+
+  @Test
+  void brokenPickersFailCallsInsteadOfHangingThem() throws Exception {
+    Subchannel foreign = new Subchannel() {
+      @Override
+      public SocketAddress address() {
+        return a.address();
+      }
+
+      @Override
+      public void start(StateListener listener) {}
+
+      @Override
+      public void requestConnection() {}
+
+      @Override
+      public void shutdown() {}
+
+      @Override
+      public ConnectivityState state() {
+        return ConnectivityState.READY;
+      }
+    };
+    List<LoadBalancer.Picker> pickers = List.of(
+        args -> null,
+        args -> LoadBalancer.PickResult.withSubchannel(foreign),
+        args -> {
+          throw new IllegalStateException("picker bug");
+        });
+    for (LoadBalancer.Picker picker : pickers) {
+      try (Channel channel = Channel.builder("ipv4:" + a.hostPort()).loadBalancer(brokenPolicy(picker))
+          .loadBalancingPolicy("test_broken").build()) {
+        Status s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
+            CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(5)), "x"));
+        assertThat(s.code()).isEqualTo(Status.Code.INTERNAL);
+      }
+    }
+  }
+
+  @Test
+  void pickerDropsAndErrors() throws Exception {
+    LoadBalancer.Provider dropper = new LoadBalancer.Provider() {
+      @Override
+      public String policyName() {
+        return "test_drop";
+      }
+
+      @Override
+      public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
+        return new LoadBalancer() {
+          @Override
+          public void acceptResolvedAddresses(List<SocketAddress> addresses, Map<String, ?> config) {
+            helper.updateState(ConnectivityState.READY, args -> args.options().isWaitForReady()
+                ? PickResult.withDrop(Status.UNAVAILABLE.withDescription("dropped"))
+                : PickResult.withError(Status.RESOURCE_EXHAUSTED.withDescription("over quota")));
+          }
+
+          @Override
+          public void handleResolutionError(Status error) {}
+
+          @Override
+          public void shutdown() {}
+        };
+      }
+    };
+    try (Channel channel = Channel.builder("ipv4:" + a.hostPort()).loadBalancer(dropper)
+        .loadBalancingPolicy("test_drop").build()) {
+      Status s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO, CallOptions.DEFAULT, "x"));
+      assertThat(s.code()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(5)), "x"));
+      assertThat(s.description()).isEqualTo("dropped");
+      assertThat(a.calls.get()).isZero();
+    }
+  }
+}

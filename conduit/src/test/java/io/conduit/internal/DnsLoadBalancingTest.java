@@ -1,0 +1,113 @@
+package io.conduit.internal;
+
+import static io.conduit.internal.ChannelTesting.await;
+import static io.conduit.internal.ChannelTesting.who;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.conduit.Channel;
+import io.conduit.testing.Dnsmasq;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 4, check 2: a channel on a {@code dns://} target follows the records of a real DNS
+ * server (dnsmasq) while calls flow.
+ */
+@Timeout(60)
+class DnsLoadBalancingTest {
+  static final String NAME = "backends.test";
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  List<Backend> backends;
+  Backend a;
+  Backend b;
+  Backend c;
+  Dnsmasq dns;
+
+  @BeforeEach
+  void start() throws Exception {
+    backends = ChannelTesting.samePort("127.0.0.1", "127.0.0.2", "127.0.0.3");
+    a = backends.get(0);
+    b = backends.get(1);
+    c = backends.get(2);
+    dns = Dnsmasq.start(Map.of(NAME, List.of("127.0.0.1", "127.0.0.2")));
+  }
+
+  @AfterEach
+  void stop() {
+    if (dns != null) {
+      dns.close();
+    }
+    backends.forEach(Backend::close);
+  }
+
+  String target() {
+    return "dns://127.0.0.1:" + dns.port() + "/" + NAME + ":" + a.port();
+  }
+
+  @Test
+  void followsRecordChangesWhileCallsFlow() throws Exception {
+    try (Channel channel = Channel.builder(target()).loadBalancingPolicy("round_robin")
+        .dnsMinRefreshInterval(Duration.ofMillis(50)).dnsRefreshPeriod(Duration.ofMillis(200))
+        .build()) {
+      ChannelTesting.Load load = new ChannelTesting.Load(channel, 4);
+      try {
+        await("a and b serve", WAIT, () -> a.calls.get() > 50 && b.calls.get() > 50);
+        assertThat(c.calls.get()).isZero();
+        assertThat(c.openConnections()).isZero();
+
+        // a leaves, c joins.
+        dns.setRecords(Map.of(NAME, List.of("127.0.0.2", "127.0.0.3")));
+        await("c serves after re-resolution", WAIT, () -> c.calls.get() > 50);
+        await("a's connection closed", WAIT, () -> a.openConnections() == 0);
+        int aCalls = a.calls.get();
+        int cCalls = c.calls.get();
+        await("more calls on c", WAIT, () -> c.calls.get() > cCalls + 100);
+        assertThat(a.calls.get()).as("calls on a after its removal").isEqualTo(aCalls);
+        // b stayed in the list: same connection all along.
+        assertThat(b.clients).as("b's client connections").hasSize(1);
+        assertThat(b.openConnections()).isEqualTo(1);
+        assertThat(c.openConnections()).isEqualTo(1);
+
+        // a comes back.
+        dns.setRecords(Map.of(NAME, List.of("127.0.0.1", "127.0.0.2", "127.0.0.3")));
+        int aBack = a.calls.get();
+        await("a serves again", WAIT, () -> a.calls.get() > aBack + 50);
+      } finally {
+        load.close();
+      }
+      // Removing a backend drains it: not one call failed.
+      assertThat(load.tally.failed()).as("%s", load.tally).isZero();
+      assertThat(a.openConnections() + b.openConnections() + c.openConnections()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void connectionLossTriggersReResolution() throws Exception {
+    dns.setRecords(Map.of(NAME, List.of("127.0.0.1")));
+    // No periodic refresh: only the lost connection makes the channel ask DNS again.
+    try (Channel channel = Channel.builder(target()).dnsMinRefreshInterval(Duration.ofMillis(50))
+        .reconnectBackoff(Duration.ofMillis(20), 1.6, 0.2, Duration.ofMillis(100), Duration.ofSeconds(1))
+        .build()) {
+      assertThat(who(channel)).isEqualTo("a");
+      int queries = dns.queriesFor(NAME);
+      dns.setRecords(Map.of(NAME, List.of("127.0.0.2")));
+      Thread.sleep(100);
+      assertThat(who(channel)).as("no re-resolution while the connection is fine").isEqualTo("a");
+      a.kill();
+      await("calls reach b", WAIT, () -> {
+        try {
+          return who(channel).equals("b");
+        } catch (RuntimeException e) {
+          return false;
+        }
+      });
+      assertThat(dns.queriesFor(NAME)).isGreaterThan(queries);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.conduit.internal.resolver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.conduit.Status;
+import io.conduit.internal.SerializingExecutor;
+import io.conduit.resolver.NameResolver;
+import io.conduit.testing.Dnsmasq;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The dns resolver against a real DNS server (dnsmasq): records, errors, refresh limits. */
+@Timeout(30)
+class DnsResolverTest {
+  static Dnsmasq dns;
+  static ScheduledExecutorService scheduler;
+
+  @BeforeAll
+  static void startDns() throws Exception {
+    dns = Dnsmasq.start(Map.of("svc.test", List.of("127.0.0.1", "127.0.0.2")));
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+  }
+
+  @AfterAll
+  static void stopDns() {
+    if (dns != null) {
+      dns.close();
+    }
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+    }
+  }
+
+  final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+  final SerializingExecutor syncContext = new SerializingExecutor(r -> scheduler.execute(r));
+  NameResolver resolver;
+
+  @BeforeEach
+  void resetRecords() throws Exception {
+    dns.setRecords(Map.of("svc.test", List.of("127.0.0.1", "127.0.0.2")));
+  }
+
+  @AfterEach
+  void stopResolver() {
+    if (resolver != null) {
+      syncContext.execute(resolver::shutdown);
+    }
+  }
+
+  NameResolver start(String target, Duration minRefresh, Duration period) {
+    NameResolverRegistry registry = new NameResolverRegistry(List.of());
+    NameResolver.Args args = new NameResolver.Args(443, syncContext, scheduler, minRefresh, period);
+    resolver = registry.newResolver(registry.normalize(target), args);
+    NameResolver r = resolver;
+    syncContext.execute(() -> r.start(new NameResolver.Listener() {
+      @Override
+      public void onResult(NameResolver.Result result) {
+        events.add(result.addresses());
+      }
+
+      @Override
+      public void onError(Status error) {
+        events.add(error);
+      }
+    }));
+    return r;
+  }
+
+  Object next() throws InterruptedException {
+    Object e = events.poll(5, TimeUnit.SECONDS);
+    assertThat(e).as("resolver event").isNotNull();
+    return e;
+  }
+
+  @SuppressWarnings("unchecked")
+  List<SocketAddress> nextAddresses() throws InterruptedException {
+    Object e = next();
+    assertThat(e).isInstanceOf(List.class);
+    return (List<SocketAddress>) e;
+  }
+
+  @Test
+  void resolvesARecordsWithThePort() throws Exception {
+    start("dns://127.0.0.1:" + dns.port() + "/svc.test:8443", Duration.ofSeconds(30), null);
+    assertThat(nextAddresses()).containsExactlyInAnyOrder(new InetSocketAddress("127.0.0.1", 8443),
+        new InetSocketAddress("127.0.0.2", 8443));
+  }
+
+  @Test
+  void defaultPortIs443() throws Exception {
+    start("dns://127.0.0.1:" + dns.port() + "/svc.test", Duration.ofSeconds(30), null);
+    List<SocketAddress> got = nextAddresses();
+    assertThat(got).allSatisfy(a -> assertThat(((InetSocketAddress) a).getPort()).isEqualTo(443));
+  }
+
+  @Test
+  void unknownNameIsUnavailable() throws Exception {
+    start("dns://127.0.0.1:" + dns.port() + "/nothing.test:80", Duration.ofSeconds(30), null);
+    assertThat(next()).isInstanceOfSatisfying(Status.class, s -> {
+      assertThat(s.code()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(s.description()).contains("nothing.test");
+    });
+  }
+
+  @Test
+  void refreshesAreRateLimited() throws Exception {
+    NameResolver r = start("dns://127.0.0.1:" + dns.port() + "/svc.test:80", Duration.ofMillis(400), null);
+    next();
+    long start = System.nanoTime();
+    dns.setRecords(Map.of("svc.test", List.of("127.0.0.3")));
+    int queriesBefore = dns.queriesFor("svc.test");
+    // A burst of refreshes right after a resolution: one more resolution, once the interval is over.
+    for (int i = 0; i < 50; i++) {
+      syncContext.execute(r::refresh);
+    }
+    assertThat(next()).isEqualTo(List.of(new InetSocketAddress("127.0.0.3", 80)));
+    assertThat(System.nanoTime() - start).as("waited for the minimum interval")
+        .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(250));
+    assertThat(events.poll(600, TimeUnit.MILLISECONDS)).as("no further resolution").isNull();
+    // A and AAAA, once.
+    assertThat(dns.queriesFor("svc.test") - queriesBefore).isBetween(1, 2);
+  }
+
+  @Test
+  void periodicRefreshFollowsRecordChanges() throws Exception {
+    start("dns://127.0.0.1:" + dns.port() + "/svc.test:80", Duration.ofMillis(10), Duration.ofMillis(100));
+    assertThat(nextAddresses()).containsExactlyInAnyOrder(new InetSocketAddress("127.0.0.1", 80),
+        new InetSocketAddress("127.0.0.2", 80));
+    dns.setRecords(Map.of("svc.test", List.of("127.0.0.3")));
+    Object e;
+    do {
+      e = next();
+    } while (!e.equals(List.of(new InetSocketAddress("127.0.0.3", 80))));
+  }
+
+  @Test
+  void noResultsAfterShutdown() throws Exception {
+    NameResolver r = start("dns://127.0.0.1:" + dns.port() + "/svc.test:80", Duration.ofMillis(10),
+        Duration.ofMillis(50));
+    next();
+    syncContext.execute(r::shutdown);
+    Thread.sleep(50);
+    events.clear();
+    assertThat(events.poll(300, TimeUnit.MILLISECONDS)).isNull();
+  }
+}
