@@ -5,12 +5,37 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * A parsed service config (doc/service_config.md). For now the load-balancing part: the first
- * policy of {@code loadBalancingConfig} that this channel knows, with its config.
+ * A parsed service config (doc/service_config.md): the first policy of
+ * {@code loadBalancingConfig} this channel knows (with its config), {@code healthCheckConfig},
+ * {@code methodConfig} entries and {@code retryThrottling}.
  */
-public record ServiceConfig(String lbPolicy, Map<String, ?> lbConfig, String healthCheckServiceName) {
+public record ServiceConfig(String lbPolicy, Map<String, ?> lbConfig, String healthCheckServiceName,
+    List<MethodConfig> methodConfigs, RetryThrottling retryThrottling) {
 
-  public static final ServiceConfig EMPTY = new ServiceConfig(null, Map.of(), null);
+  public static final ServiceConfig EMPTY = new ServiceConfig(null, Map.of(), null, List.of(), null);
+
+  /** {@code retryThrottling} (gRFC A6): a token bucket shared by the channel's calls. */
+  public record RetryThrottling(int maxTokens, double tokenRatio) {}
+
+  /** The method config for {@code service/method}: exact name, then service, then default. */
+  public MethodConfig methodConfig(String service, String method) {
+    MethodConfig byService = null;
+    MethodConfig byDefault = null;
+    for (MethodConfig mc : methodConfigs) {
+      for (MethodConfig.Name n : mc.names()) {
+        if (n.service() == null) {
+          byDefault = byDefault == null ? mc : byDefault;
+        } else if (n.service().equals(service)) {
+          if (n.method() == null) {
+            byService = byService == null ? mc : byService;
+          } else if (n.method().equals(method)) {
+            return mc;
+          }
+        }
+      }
+    }
+    return byService != null ? byService : byDefault;
+  }
 
   /**
    * Parses {@code json}; {@code knownPolicy} says which policy names exist.
@@ -20,7 +45,50 @@ public record ServiceConfig(String lbPolicy, Map<String, ?> lbConfig, String hea
   public static ServiceConfig parse(String json, Predicate<String> knownPolicy) {
     Map<String, Object> root = Json.parseObject(json);
     ServiceConfig lb = parseLoadBalancing(root, knownPolicy);
-    return new ServiceConfig(lb.lbPolicy(), lb.lbConfig(), parseHealthCheck(root));
+    return new ServiceConfig(lb.lbPolicy(), lb.lbConfig(), parseHealthCheck(root),
+        parseMethodConfigs(root), parseThrottling(root));
+  }
+
+  private static List<MethodConfig> parseMethodConfigs(Map<String, Object> root) {
+    Object list = root.get("methodConfig");
+    if (list == null) {
+      return List.of();
+    }
+    if (!(list instanceof List<?> l)) {
+      throw new IllegalArgumentException("methodConfig must be a list");
+    }
+    java.util.List<MethodConfig> out = new java.util.ArrayList<>();
+    java.util.Set<MethodConfig.Name> seen = new java.util.HashSet<>();
+    for (Object entry : l) {
+      if (!(entry instanceof Map<?, ?> m)) {
+        throw new IllegalArgumentException("methodConfig entries must be objects");
+      }
+      MethodConfig mc = MethodConfig.parse(m);
+      for (MethodConfig.Name n : mc.names()) {
+        if (!seen.add(n)) {
+          throw new IllegalArgumentException("duplicate methodConfig name " + n);
+        }
+      }
+      out.add(mc);
+    }
+    return List.copyOf(out);
+  }
+
+  private static RetryThrottling parseThrottling(Map<String, Object> root) {
+    Object t = root.get("retryThrottling");
+    if (t == null) {
+      return null;
+    }
+    if (!(t instanceof Map<?, ?> m)) {
+      throw new IllegalArgumentException("retryThrottling must be an object");
+    }
+    if (!(m.get("maxTokens") instanceof Double max) || max <= 0 || max > 1000) {
+      throw new IllegalArgumentException("retryThrottling.maxTokens must be in (0, 1000]");
+    }
+    if (!(m.get("tokenRatio") instanceof Double ratio) || ratio <= 0) {
+      throw new IllegalArgumentException("retryThrottling.tokenRatio must be > 0");
+    }
+    return new RetryThrottling(max.intValue(), ratio);
   }
 
   /** {@code healthCheckConfig.serviceName} (gRFC A17), or null when health checking is off. */
@@ -58,7 +126,8 @@ public record ServiceConfig(String lbPolicy, Map<String, ?> lbConfig, String hea
           if (cfg != null && !(cfg instanceof Map)) {
             throw new IllegalArgumentException("config of policy " + name + " must be an object");
           }
-          return new ServiceConfig(name, cfg == null ? Map.of() : (Map<String, ?>) cfg, null);
+          return new ServiceConfig(name, cfg == null ? Map.of() : (Map<String, ?>) cfg, null,
+              List.of(), null);
         }
       }
       throw new IllegalArgumentException("no supported policy in loadBalancingConfig " + list);
@@ -69,7 +138,7 @@ public record ServiceConfig(String lbPolicy, Map<String, ?> lbConfig, String hea
       if (!knownPolicy.test(name)) {
         throw new IllegalArgumentException("unsupported loadBalancingPolicy " + legacy);
       }
-      return new ServiceConfig(name, Map.of(), null);
+      return new ServiceConfig(name, Map.of(), null, List.of(), null);
     }
     return EMPTY;
   }

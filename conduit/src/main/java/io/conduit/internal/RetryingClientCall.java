@@ -1,0 +1,372 @@
+package io.conduit.internal;
+
+import io.conduit.CallOptions;
+import io.conduit.ClientCall;
+import io.conduit.Metadata;
+import io.conduit.MethodDescriptor;
+import io.conduit.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A call with a retry or hedging policy (gRFC A6): it runs attempts, each a plain transport call,
+ * replaying the request messages it buffered, until one attempt <em>commits</em> (its response
+ * headers or first message arrive, or it ends in a status that is not retried). The server sees
+ * {@code grpc-previous-rpc-attempts} on every attempt after the first. Only calls whose method
+ * config has a policy pay for this wrapper.
+ */
+final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
+  static final String PREVIOUS_ATTEMPTS = "grpc-previous-rpc-attempts";
+  static final String PUSHBACK = "grpc-retry-pushback-ms";
+  /** Request bytes kept for replay; beyond this the current attempt commits (A6's per-call limit). */
+  static final int BUFFER_LIMIT = 1024 * 1024;
+
+  /** Creates the transport call of one attempt. */
+  interface AttemptFactory {
+    <Q, R> ClientCall<Q, R> newAttempt(MethodDescriptor<Q, R> method, CallOptions options, Executor executor);
+  }
+
+  /** The channel-wide token bucket of {@code retryThrottling}; thread-safe. */
+  static final class Throttle {
+    private final int maxTokens;
+    private final double tokenRatio;
+    private double tokens;
+
+    Throttle(ServiceConfig.RetryThrottling config) {
+      this.maxTokens = config.maxTokens();
+      this.tokenRatio = config.tokenRatio();
+      this.tokens = maxTokens;
+    }
+
+    synchronized void onFailure() {
+      tokens = Math.max(0, tokens - 1);
+    }
+
+    synchronized void onSuccess() {
+      tokens = Math.min(maxTokens, tokens + tokenRatio);
+    }
+
+    synchronized boolean allowsRetry() {
+      return tokens > maxTokens / 2.0;
+    }
+  }
+
+  private final AttemptFactory factory;
+  private final MethodDescriptor<Q, R> method;
+  private final CallOptions options;
+  private final Executor callExecutor;
+  private final ScheduledExecutorService scheduler;
+  private final MethodConfig.RetryPolicy retry;
+  private final MethodConfig.HedgingPolicy hedging;
+  private final Throttle throttle;
+  private final int maxAttempts;
+
+  private final Object lock = new Object();
+  private Listener<R> listener;
+  private Metadata headers;
+  private List<Q> buffered = new ArrayList<>();
+  private long bufferedBytes;
+  private boolean halfClosed;
+  private int requested;
+  private boolean cancelled;
+  private boolean messageCompression = true;
+  private final List<Attempt> active = new ArrayList<>();
+  private Attempt committed;
+  private int started;
+  private boolean closed;
+  private ScheduledFuture<?> timer;
+  private long nextBackoffNanos;
+
+  RetryingClientCall(AttemptFactory factory, MethodDescriptor<Q, R> method, CallOptions options,
+      Executor callExecutor, ScheduledExecutorService scheduler, MethodConfig config, Throttle throttle) {
+    this.factory = factory;
+    this.method = method;
+    this.options = options;
+    this.callExecutor = callExecutor;
+    this.scheduler = scheduler;
+    this.retry = config.retryPolicy();
+    this.hedging = config.hedgingPolicy();
+    this.throttle = throttle;
+    this.maxAttempts = retry != null ? retry.maxAttempts() : hedging.maxAttempts();
+    this.nextBackoffNanos = retry != null ? retry.initialBackoff().toNanos() : 0;
+  }
+
+  /** One attempt and its listener; its callbacks run on the shared call executor, in order. */
+  private final class Attempt extends Listener<R> {
+    final ClientCall<Q, R> call;
+
+    Attempt(ClientCall<Q, R> call) {
+      this.call = call;
+    }
+
+    @Override
+    public void onHeaders(Metadata h) {
+      if (commit(this)) {
+        listener.onHeaders(h);
+      }
+    }
+
+    @Override
+    public void onMessage(R message) {
+      if (commit(this)) {
+        listener.onMessage(message);
+      }
+    }
+
+    @Override
+    public void onReady() {
+      synchronized (lock) {
+        if (committed != null && committed != this) {
+          return;
+        }
+      }
+      listener.onReady();
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      attemptClosed(this, status, trailers);
+    }
+  }
+
+  // ---------------------------------------------------------------- application side
+
+  @Override
+  public void start(Listener<R> listener, Metadata headers) {
+    synchronized (lock) {
+      this.listener = listener;
+      this.headers = headers;
+    }
+    startAttempt();
+  }
+
+  private void startAttempt() {
+    Attempt attempt;
+    List<Q> replay;
+    boolean replayHalfClose;
+    int credits;
+    boolean compression;
+    synchronized (lock) {
+      if (closed || committed != null || cancelled) {
+        return;
+      }
+      Metadata h = new Metadata(headers);
+      if (started > 0) {
+        h.add(PREVIOUS_ATTEMPTS, Integer.toString(started));
+      }
+      started++;
+      attempt = new Attempt(factory.newAttempt(method, options, callExecutor));
+      active.add(attempt);
+      replay = List.copyOf(buffered);
+      replayHalfClose = halfClosed;
+      credits = requested;
+      compression = messageCompression;
+      attempt.call.start(attempt, h);
+      if (hedging != null && started < maxAttempts) {
+        // The next hedge goes out after the delay unless this call commits first.
+        timer = scheduler.schedule(this::startAttempt, hedging.hedgingDelay().toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+    attempt.call.setMessageCompression(compression);
+    for (Q m : replay) {
+      attempt.call.sendMessage(m);
+    }
+    if (replayHalfClose) {
+      attempt.call.halfClose();
+    }
+    if (credits > 0) {
+      attempt.call.request(credits);
+    }
+  }
+
+  @Override
+  public void request(int numMessages) {
+    List<Attempt> targets;
+    synchronized (lock) {
+      requested += numMessages;
+      targets = List.copyOf(active);
+    }
+    targets.forEach(a -> a.call.request(numMessages));
+  }
+
+  @Override
+  public void sendMessage(Q message) {
+    List<Attempt> targets;
+    synchronized (lock) {
+      if (committed == null && buffered != null) {
+        bufferedBytes += method.requestMarshaller().serializedSize(message);
+        if (bufferedBytes > BUFFER_LIMIT && !active.isEmpty()) {
+          // Too much to replay: the attempt in flight is the one.
+          commitLocked(active.get(active.size() - 1));
+        } else {
+          buffered.add(message);
+        }
+      }
+      targets = List.copyOf(active);
+    }
+    targets.forEach(a -> a.call.sendMessage(message));
+  }
+
+  @Override
+  public void halfClose() {
+    List<Attempt> targets;
+    synchronized (lock) {
+      halfClosed = true;
+      targets = List.copyOf(active);
+    }
+    targets.forEach(a -> a.call.halfClose());
+  }
+
+  @Override
+  public void cancel(String message, Throwable cause) {
+    List<Attempt> targets;
+    boolean closeNow;
+    synchronized (lock) {
+      cancelled = true;
+      cancelTimer();
+      targets = List.copyOf(active);
+      // Between attempts nothing would report the cancellation: do it here.
+      closeNow = targets.isEmpty() && !closed && listener != null;
+      if (closeNow) {
+        closed = true;
+      }
+    }
+    targets.forEach(a -> a.call.cancel(message, cause));
+    if (closeNow) {
+      Status status = Status.CANCELLED.withDescription(message).withCause(cause);
+      callExecutor.execute(() -> listener.onClose(status, new Metadata()));
+    }
+  }
+
+  @Override
+  public boolean isReady() {
+    synchronized (lock) {
+      Attempt a = committed != null ? committed : active.isEmpty() ? null : active.get(0);
+      return a != null && a.call.isReady();
+    }
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    List<Attempt> targets;
+    synchronized (lock) {
+      messageCompression = enabled;
+      targets = List.copyOf(active);
+    }
+    targets.forEach(a -> a.call.setMessageCompression(enabled));
+  }
+
+  // ---------------------------------------------------------------- attempts
+
+  /** Makes {@code a} the attempt whose outcome is the call's; false if another one is. */
+  private boolean commit(Attempt a) {
+    List<Attempt> losers;
+    synchronized (lock) {
+      if (committed != null) {
+        return committed == a;
+      }
+      losers = commitLocked(a);
+    }
+    losers.forEach(l -> l.call.cancel("another attempt committed", null));
+    return true;
+  }
+
+  private List<Attempt> commitLocked(Attempt a) {
+    committed = a;
+    cancelTimer();
+    buffered = null;
+    List<Attempt> losers = new ArrayList<>(active);
+    losers.remove(a);
+    active.clear();
+    active.add(a);
+    return losers;
+  }
+
+  private void attemptClosed(Attempt a, Status status, Metadata trailers) {
+    boolean finish;
+    long delay = -1;
+    List<Attempt> losers = List.of();
+    synchronized (lock) {
+      active.remove(a);
+      if (committed != null && committed != a) {
+        return;
+      }
+      if (closed) {
+        return;
+      }
+      finish = true;
+      if (committed == null && !cancelled) {
+        boolean retryable = retry != null
+            ? retry.retryableStatusCodes().contains(status.code())
+            : hedging.nonFatalStatusCodes().contains(status.code());
+        if (retryable && throttle != null) {
+          throttle.onFailure();
+        }
+        Long pushback = pushback(trailers);
+        boolean pushbackStops = pushback != null && pushback < 0;
+        boolean allowed = retryable && !pushbackStops && (throttle == null || throttle.allowsRetry());
+        if (allowed && retry != null && started < maxAttempts) {
+          finish = false;
+          delay = pushback != null ? TimeUnit.MILLISECONDS.toNanos(pushback) : nextBackoff();
+        } else if (allowed && hedging != null && (!active.isEmpty() || started < maxAttempts)) {
+          finish = false;
+          if (active.isEmpty()) {
+            // All outstanding attempts failed: the next hedge goes now (or after pushback).
+            cancelTimer();
+            delay = pushback != null ? TimeUnit.MILLISECONDS.toNanos(pushback) : 0;
+          }
+        }
+      }
+      if (finish) {
+        if (committed == null) {
+          losers = commitLocked(a);
+        }
+        closed = true;
+      }
+    }
+    losers.forEach(l -> l.call.cancel("another attempt committed", null));
+    if (finish) {
+      if (status.isOk() && throttle != null) {
+        throttle.onSuccess();
+      }
+      listener.onClose(status, trailers);
+    } else if (delay >= 0) {
+      synchronized (lock) {
+        timer = scheduler.schedule(this::startAttempt, delay, TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  /** Exponential backoff with full jitter: random(0, current), current grows to the max. */
+  private long nextBackoff() {
+    long current = nextBackoffNanos;
+    nextBackoffNanos = (long) Math.min(current * retry.backoffMultiplier(), retry.maxBackoff().toNanos());
+    return (long) (ThreadLocalRandom.current().nextDouble() * current);
+  }
+
+  /** The server's pushback in ms; negative means "do not retry"; null when absent. */
+  private static Long pushback(Metadata trailers) {
+    String v = trailers == null ? null : trailers.get(PUSHBACK);
+    if (v == null) {
+      return null;
+    }
+    try {
+      long ms = Long.parseLong(v.trim());
+      return ms < 0 ? -1L : ms;
+    } catch (NumberFormatException e) {
+      return -1L;
+    }
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+}
