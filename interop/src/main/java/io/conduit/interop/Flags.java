@@ -79,6 +79,22 @@ final class Flags {
     }
   }
 
+  int positiveInt(String name, int defaultValue) throws UsageException {
+    String v = values.get(name);
+    if (v == null) {
+      return defaultValue;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n < 1) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new UsageException("--" + name + " must be a positive number: " + v);
+    }
+  }
+
   boolean bool(String name, boolean defaultValue) throws UsageException {
     String v = values.get(name);
     if (v == null) {

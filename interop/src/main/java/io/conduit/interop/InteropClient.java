@@ -40,8 +40,10 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -60,7 +62,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * interop/bin/client --server_host=localhost --server_port=10000 --use_tls=false \
  *     --test_case=large_unary,ping_pong
+ * interop/bin/client --server_host=ipv4:127.0.0.1:5001,127.0.0.2:5001 --lb_policy=round_robin \
+ *     --test_case=lb_spread --num_times=300
  * </pre>
+ *
+ * <p>{@code --server_host} may be a target URI ({@link Targets}) instead of a host; the channel
+ * then resolves it and balances calls over its addresses by {@code --lb_policy} or
+ * {@code --service_config_json}.
  *
  * <p>Prints {@code PASS <case>} or {@code FAIL <case>: <why>} per case and exits non-zero when
  * any case failed.
@@ -83,11 +91,38 @@ public final class InteropClient {
     CANCEL_AFTER_BEGIN,
     CANCEL_AFTER_FIRST_RESPONSE,
     TIMEOUT_ON_SLEEPING_SERVER,
-    VERY_LARGE_REQUEST;
+    VERY_LARGE_REQUEST,
+    /**
+     * Not in the descriptions: {@code --num_times} UnaryCalls with {@code fill_server_id}, then
+     * one line {@code backend ID: N} per backend that answered, sorted by ID. Fails at the first
+     * failed call or response without a server_id. Needs servers that fill server_id (Conduit's
+     * interop server does; grpc-java's TestServiceServer does not), so "all" leaves it out.
+     */
+    LB_SPREAD(false);
+
+    private final boolean standard;
+
+    TestCase() {
+      this(true);
+    }
+
+    TestCase(boolean standard) {
+      this.standard = standard;
+    }
 
     /** The name on the command line, e.g. {@code empty_unary}. */
     public String caseName() {
       return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A case of doc/interop-test-descriptions.md, which any interop server passes. */
+    public boolean isStandard() {
+      return standard;
+    }
+
+    /** The standard cases: what {@code --test_case=all} runs. */
+    public static List<TestCase> standardCases() {
+      return Arrays.stream(values()).filter(TestCase::isStandard).toList();
     }
 
     static TestCase fromName(String name) {
@@ -104,20 +139,38 @@ public final class InteropClient {
   static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(30);
   /** How long a whole case may take before it is reported as hanging. */
   static final Duration CASE_TIMEOUT = Duration.ofSeconds(60);
+  /** The deadline of each of lb_spread's calls. */
+  static final Duration LB_SPREAD_CALL_TIMEOUT = Duration.ofSeconds(10);
 
   static final String ECHO_INITIAL_VALUE = "test_initial_metadata_value";
   static final byte[] ECHO_TRAILING_VALUE = {(byte) 0xab, (byte) 0xab, (byte) 0xab};
   static final String SPECIAL_STATUS_MESSAGE =
       "\t\ntest with whitespace\r\nand Unicode BMP \u263A and non-BMP \uD83D\uDE08\t\n";
 
+  /** lb_spread's number of calls unless {@code --num_times} says otherwise. */
+  static final int DEFAULT_NUM_TIMES = 300;
+
   private static final Set<String> FLAGS = Set.of(
-      "server_host", "server_host_override", "server_port", "use_tls", "use_test_ca", "test_case");
+      "server_host", "server_host_override", "server_port", "use_tls", "use_test_ca", "test_case",
+      "lb_policy", "service_config_json", "num_times");
 
   private final CallFactory channel;
+  private final int numTimes;
+  private final PrintStream out;
 
-  /** A client making its calls on {@code channel}. */
+  /** A client making its calls on {@code channel}; lb_spread makes 300 and prints to stdout. */
   public InteropClient(CallFactory channel) {
+    this(channel, DEFAULT_NUM_TIMES, System.out);
+  }
+
+  /** A client whose lb_spread makes {@code numTimes} calls and prints its counts to {@code out}. */
+  public InteropClient(CallFactory channel, int numTimes, PrintStream out) {
     this.channel = Objects.requireNonNull(channel, "channel");
+    if (numTimes < 1) {
+      throw new IllegalArgumentException("numTimes must be > 0: " + numTimes);
+    }
+    this.numTimes = numTimes;
+    this.out = Objects.requireNonNull(out, "out");
   }
 
   public static void main(String[] args) {
@@ -132,7 +185,9 @@ public final class InteropClient {
     String host;
     String authority;
     int port;
+    int numTimes;
     List<TestCase> cases = new ArrayList<>();
+    Channel channel;
     try {
       Flags flags = Flags.parse(args, FLAGS);
       if (flags.has("help")) {
@@ -147,12 +202,13 @@ public final class InteropClient {
       flags.bool("use_test_ca", false);
       host = flags.string("server_host", "localhost");
       port = flags.port("server_port", 8080);
+      numTimes = flags.positiveInt("num_times", DEFAULT_NUM_TIMES);
       String override = flags.string("server_host_override", null);
       authority = override == null ? null : hostPort(override, port);
       for (String name : flags.string("test_case", "empty_unary").split(",", -1)) {
         String trimmed = name.trim();
         if (trimmed.equals("all")) {
-          cases.addAll(Arrays.asList(TestCase.values()));
+          cases.addAll(TestCase.standardCases());
           continue;
         }
         TestCase c = TestCase.fromName(trimmed);
@@ -161,24 +217,21 @@ public final class InteropClient {
         }
         cases.add(c);
       }
+      channel = newChannel(host, port, authority, flags.string("lb_policy", null),
+          flags.string("service_config_json", null));
     } catch (Flags.UsageException e) {
       err.println("interop client: " + e.getMessage());
       usage(err);
       return 2;
     }
 
-    Channel.Builder builder = Channel.forAddress(host, port).plaintext();
-    if (authority != null) {
-      builder.authority(authority);
-    }
-    Channel channel = builder.build();
     ExecutorService runner = newCaseRunner();
     int failed = 0;
     boolean hung = false;
     try {
-      InteropClient client = new InteropClient(channel);
+      InteropClient client = new InteropClient(channel, numTimes, out);
       for (TestCase c : cases) {
-        String failure = runBounded(runner, client, c);
+        String failure = runBounded(runner, client, c, caseTimeout(c, numTimes));
         if (failure == null) {
           out.println("PASS " + c.caseName());
         } else {
@@ -207,6 +260,40 @@ public final class InteropClient {
     return failed == 0 ? 0 : 1;
   }
 
+  /**
+   * The channel the flags ask for: to {@code host:port}, or to the target URI in {@code host}
+   * with {@code port} as its default port.
+   */
+  static Channel newChannel(String host, int port, String authority, String lbPolicy,
+      String serviceConfigJson) throws Flags.UsageException {
+    boolean uri = Targets.isUri(host);
+    Channel.Builder builder = uri
+        ? Channel.builder(Targets.withDefaultPort(host, port))
+        : Channel.forAddress(host, port);
+    builder.plaintext();
+    if (authority != null) {
+      builder.authority(authority);
+    }
+    if (lbPolicy != null) {
+      builder.loadBalancingPolicy(lbPolicy);
+    }
+    if (serviceConfigJson != null) {
+      builder.defaultServiceConfig(serviceConfigJson);
+    }
+    try {
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      // A bad target, policy or service config: the message says which.
+      throw new Flags.UsageException("cannot make a channel to "
+          + (uri ? host : hostPort(host, port)) + ": " + e.getMessage());
+    }
+  }
+
+  /** {@link #CASE_TIMEOUT}, with room for lb_spread's calls when there are many. */
+  private static Duration caseTimeout(TestCase c, int numTimes) {
+    return c == TestCase.LB_SPREAD ? CASE_TIMEOUT.plusMillis(10L * numTimes) : CASE_TIMEOUT;
+  }
+
   private static ExecutorService newCaseRunner() {
     return Executors.newSingleThreadExecutor(task -> {
       Thread t = new Thread(task, "interop-client-case");
@@ -215,18 +302,19 @@ public final class InteropClient {
     });
   }
 
-  /** Runs one case with {@link #CASE_TIMEOUT}; returns {@code null} on success, else why not. */
-  private static String runBounded(ExecutorService runner, InteropClient client, TestCase c) {
+  /** Runs one case within {@code timeout}; returns {@code null} on success, else why not. */
+  private static String runBounded(ExecutorService runner, InteropClient client, TestCase c,
+      Duration timeout) {
     Future<?> result = runner.submit(() -> {
       client.runTest(c);
       return null;
     });
     try {
-      result.get(CASE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return null;
     } catch (TimeoutException e) {
       result.cancel(true);
-      return "timed out after " + CASE_TIMEOUT.toSeconds() + " s";
+      return "timed out after " + timeout.toSeconds() + " s";
     } catch (InterruptedException e) {
       result.cancel(true);
       Thread.currentThread().interrupt();
@@ -268,6 +356,7 @@ public final class InteropClient {
       case CANCEL_AFTER_FIRST_RESPONSE -> cancelAfterFirstResponse();
       case TIMEOUT_ON_SLEEPING_SERVER -> timeoutOnSleepingServer();
       case VERY_LARGE_REQUEST -> veryLargeRequest();
+      case LB_SPREAD -> lbSpread();
     }
   }
 
@@ -460,6 +549,28 @@ public final class InteropClient {
     checkPayload("UnaryCall response", response.getPayload(), 10);
   }
 
+  private void lbSpread() {
+    SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
+    Map<String, Integer> backends = new TreeMap<>();
+    for (int i = 1; i <= numTimes; i++) {
+      SimpleResponse response;
+      try {
+        response = ClientCalls.blockingUnary(channel, UNARY_CALL,
+            CallOptions.DEFAULT.withTimeout(LB_SPREAD_CALL_TIMEOUT), request);
+      } catch (StatusException e) {
+        Status status = e.status();
+        throw new AssertionError(String.format(
+            "call %d of %d failed with %s%s; backends so far: %s", i, numTimes, status.code(),
+            status.description() == null ? "" : ": " + status.description(), backends), e);
+      }
+      String id = response.getServerId();
+      check(!id.isEmpty(), "call %d of %d: the response carries no server_id (does the server "
+          + "fill it when the request sets fill_server_id?)", i, numTimes);
+      backends.merge(id, 1, Integer::sum);
+    }
+    backends.forEach((id, n) -> out.println("backend " + id + ": " + n));
+  }
+
   // ------------------------------------------------------------------------------ helpers
 
   private static SimpleRequest simpleRequest(int responseSize, int payloadSize) {
@@ -536,19 +647,34 @@ public final class InteropClient {
     StringBuilder names = new StringBuilder();
     for (TestCase c : TestCase.values()) {
       names.append("\n                                 ").append(c.caseName());
+      if (!c.isStandard()) {
+        names.append(" (not in \"all\")");
+      }
     }
     out.println("""
-        Usage: interop/bin/client [--server_host=HOST] [--server_port=PORT] [--use_tls=false]
+        Usage: interop/bin/client [--server_host=HOST|TARGET] [--server_port=PORT] [--use_tls=false]
                                   [--server_host_override=HOST] [--test_case=NAME[,NAME...]]
+                                  [--lb_policy=POLICY] [--service_config_json=JSON]
+                                  [--num_times=N]
 
-          --server_host=HOST           server to connect to (default localhost)
-          --server_port=PORT           server port (default 8080)
-          --server_host_override=HOST  the host claimed in :authority (default --server_host)
+          --server_host=HOST           server to connect to (default localhost), or a target URI:
+                                         ipv4:127.0.0.1:5001,127.0.0.2:5001   ipv6:[::1]:5001
+                                         dns:///host:5001   dns://127.0.0.1:5353/backends.test
+                                         unix:/path/to/socket
+          --server_port=PORT           server port (default 8080); with a target URI, the port
+                                       of every address that names none
+          --server_host_override=HOST  the host claimed in :authority (default: from the target)
           --use_tls=false              plaintext HTTP/2 (the only mode supported so far)
           --use_test_ca=BOOL           accepted for compatibility; only meaningful with TLS
+          --lb_policy=POLICY           pick_first (default) or round_robin, unless the service
+                                       config names a policy
+          --service_config_json=JSON   the default service config, e.g.
+                                         {"loadBalancingConfig": [{"round_robin": {}}]}
+          --num_times=N                lb_spread's number of calls (default 300)
           --test_case=NAME[,NAME...]   the cases to run (default empty_unary), or "all":"""
         + names);
   }
+
 
   /**
    * Adds the echo headers of custom_metadata to a call and captures the response headers and

@@ -2,6 +2,10 @@ package io.conduit.interop;
 
 import io.conduit.Server;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
 import java.util.Set;
 
@@ -11,13 +15,15 @@ import java.util.Set;
  *
  * <pre>
  * interop/bin/server --port=10000 --use_tls=false
+ * interop/bin/server --bind=127.0.0.2 --port=5001 --server_id=b     (one of several backends)
+ * interop/bin/server --bind=unix:/tmp/interop.sock
  * </pre>
  */
 public final class InteropServer {
   /** Like grpc-java's interop server: room for very_large_request's 10 MiB payload. */
   public static final int MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
 
-  private static final Set<String> FLAGS = Set.of("port", "use_tls");
+  private static final Set<String> FLAGS = Set.of("port", "use_tls", "bind", "server_id");
   private static final Duration GRACE_PERIOD = Duration.ofSeconds(10);
 
   private InteropServer() {}
@@ -29,14 +35,20 @@ public final class InteropServer {
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
   }
 
+  /**
+   * What the command line asks for: where to listen, and the server_id to report (null: the
+   * service's default).
+   */
+  record Options(SocketAddress address, String serverId) {}
+
   public static void main(String[] args) throws InterruptedException {
     if (Flags.hasHelp(args)) {
       usage(System.out);
       return;
     }
-    int port;
+    Options options;
     try {
-      port = parsePort(args);
+      options = parse(args);
     } catch (Flags.UsageException e) {
       System.err.println("interop server: " + e.getMessage());
       usage(System.err);
@@ -44,24 +56,83 @@ public final class InteropServer {
       return;
     }
 
-    TestServiceImpl service = new TestServiceImpl();
-    Server server = builder(service).port(port).build().start();
+    TestServiceImpl service = new TestServiceImpl(options.serverId());
+    Server server;
+    try {
+      server = builder(service).address(options.address()).build().start();
+    } catch (UncheckedIOException e) {
+      // Address in use, not an address of this machine...: say so, without a stack trace.
+      System.err.println("interop server: " + e.getMessage());
+      service.close();
+      System.exit(1);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, service),
         "interop-server-shutdown"));
-    System.out.println("Conduit interop server listening on port " + server.port());
+    System.out.println("Conduit interop server listening on " + describe(server)
+        + " as server_id " + service.serverId());
     System.out.flush();
     server.awaitTermination();
   }
 
-  /** The port the flags ask for; throws for bad flags, including {@code --use_tls=true}. */
-  static int parsePort(String[] args) throws Flags.UsageException {
+  /** {@code port N (A:N)}, or {@code unix:PATH}; scripts look for "listening on port N". */
+  private static String describe(Server server) {
+    SocketAddress bound = server.localAddress();
+    if (bound instanceof InetSocketAddress inet) {
+      String ip = inet.getAddress().getHostAddress();
+      return "port " + inet.getPort() + " ("
+          + (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + inet.getPort() + ")";
+    }
+    if (bound instanceof UnixDomainSocketAddress unix) {
+      return "unix:" + unix.getPath();
+    }
+    return String.valueOf(bound);
+  }
+
+  /** Parses the flags; throws for bad ones, including {@code --use_tls=true}. */
+  static Options parse(String[] args) throws Flags.UsageException {
     Flags flags = Flags.parse(args, FLAGS);
     if (flags.bool("use_tls", false)) {
       throw new Flags.UsageException(
           "--use_tls=true is not supported yet: Conduit's interop server speaks plaintext "
               + "HTTP/2 only; run it with --use_tls=false");
     }
-    return flags.port("port", 8080);
+    int port = flags.port("port", 8080);
+    String serverId = flags.string("server_id", null);
+    if (serverId != null && serverId.isEmpty()) {
+      throw new Flags.UsageException("--server_id must not be empty");
+    }
+    return new Options(bindAddress(flags.string("bind", null), port), serverId);
+  }
+
+  /**
+   * {@code --bind}: absent, all interfaces; {@code unix:PATH}, a unix domain socket (the port is
+   * ignored); otherwise a host name or IP address ({@code [v6]} brackets allowed) at the port.
+   */
+  private static SocketAddress bindAddress(String bind, int port) throws Flags.UsageException {
+    if (bind == null) {
+      return new InetSocketAddress(port);
+    }
+    if (bind.startsWith("unix:")) {
+      String path = bind.substring("unix:".length());
+      if (path.startsWith("//")) {
+        path = path.substring(2); // unix:///path
+      }
+      if (path.isEmpty()) {
+        throw new Flags.UsageException("--bind=unix: needs a path, e.g. --bind=unix:/tmp/s.sock");
+      }
+      return UnixDomainSocketAddress.of(path);
+    }
+    String host = bind.startsWith("[") && bind.endsWith("]")
+        ? bind.substring(1, bind.length() - 1) : bind;
+    if (host.isEmpty()) {
+      throw new Flags.UsageException("--bind must name an address");
+    }
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new Flags.UsageException("--bind: cannot resolve '" + bind + "' to an address");
+    }
+    return address;
   }
 
   private static void shutdown(Server server, TestServiceImpl service) {
@@ -85,9 +156,14 @@ public final class InteropServer {
 
   private static void usage(PrintStream out) {
     out.println("""
-        Usage: interop/bin/server [--port=PORT] [--use_tls=false]
+        Usage: interop/bin/server [--port=PORT] [--bind=ADDRESS] [--server_id=ID] [--use_tls=false]
 
-          --port=PORT       port to listen on, all interfaces (default 8080; 0 picks a free one)
+          --port=PORT       port to listen on (default 8080; 0 picks a free one)
+          --bind=ADDRESS    address to listen on: a host name or IP address (e.g. 127.0.0.2,
+                            [::1]), or unix:/path for a unix domain socket (default: all
+                            interfaces)
+          --server_id=ID    the server_id UnaryCall reports when asked (fill_server_id);
+                            default conduit-HOSTNAME-PID
           --use_tls=false   plaintext HTTP/2 (the only mode supported so far; default false)
         """);
   }

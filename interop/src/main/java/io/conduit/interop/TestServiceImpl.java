@@ -46,21 +46,55 @@ import java.util.concurrent.atomic.AtomicInteger;
  * HalfDuplexCall, and Echo Metadata (see {@link EchoMetadataInterceptor}). UnimplementedCall is
  * deliberately not registered: the server must answer it with UNIMPLEMENTED by itself.
  *
+ * <p>Who answered: UnaryCall with {@code fill_server_id} fills {@code server_id} (unique among
+ * server instances, the same for every call to one) and {@code hostname}, as the load-balancing
+ * tests ask. {@code fill_username} and {@code fill_oauth_scope} leave those fields empty: the
+ * server authenticates no one. {@code fill_grpclb_route_type} gets
+ * {@code GRPCLB_ROUTE_TYPE_UNKNOWN}, the value for a server that did not detect the route (it is
+ * no gRPCLB backend). Without those flags a response carries only what the case asked for, so that
+ * clients comparing whole responses (grpc-java's large_unary) see no extra fields.
+ *
  * <p>Streamed responses are paced on a scheduler of its own, so that {@code interval_us} never
  * blocks a handler thread. Close the service to stop that scheduler.
  */
 public final class TestServiceImpl implements RpcService, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(TestServiceImpl.class.getName());
 
-  private final ScheduledExecutorService scheduler;
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
 
+  private final ScheduledExecutorService scheduler;
+  private final String serverId;
+  private final String hostname;
+
+  /** A service whose server_id is {@code conduit-HOSTNAME-PID}. */
   public TestServiceImpl() {
+    this(null);
+  }
+
+  /** A service answering {@code fill_server_id} with {@code serverId} (null: the default). */
+  public TestServiceImpl(String serverId) {
+    this.hostname = Hostname.get();
+    this.serverId = serverId != null ? serverId : defaultServerId();
     AtomicInteger threads = new AtomicInteger();
     this.scheduler = Executors.newScheduledThreadPool(2, task -> {
       Thread t = new Thread(task, "interop-responses-" + threads.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /**
+   * {@code conduit-HOSTNAME-PID}, with {@code -N} added for the N-th service of one JVM (N > 1):
+   * unique among the servers of a host.
+   */
+  private String defaultServerId() {
+    int n = INSTANCES.incrementAndGet();
+    return "conduit-" + hostname + "-" + ProcessHandle.current().pid() + (n == 1 ? "" : "-" + n);
+  }
+
+  /** The {@code server_id} this service reports. */
+  public String serverId() {
+    return serverId;
   }
 
   @Override
@@ -101,6 +135,11 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
     if (request.getResponseSize() != 0) {
       response.setPayload(payload(request.getResponseSize()));
     }
+    if (request.getFillServerId()) {
+      response.setServerId(serverId).setHostname(hostname);
+    }
+    // fill_username, fill_oauth_scope: no authentication, so empty. fill_grpclb_route_type:
+    // GRPCLB_ROUTE_TYPE_UNKNOWN, the default value. See the class comment.
     responses.onNext(response.build());
     responses.onCompleted();
   }

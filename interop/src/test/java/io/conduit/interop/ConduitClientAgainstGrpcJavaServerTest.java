@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The Conduit interop client against grpc-java's interop server, in a JVM of its own. */
 class ConduitClientAgainstGrpcJavaServerTest {
@@ -42,7 +42,7 @@ class ConduitClientAgainstGrpcJavaServerTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(InteropClient.TestCase.class)
+  @MethodSource("io.conduit.interop.InteropTestSupport#standardCases")
   @Timeout(90)
   void passes(InteropClient.TestCase testCase) {
     InteropTestSupport.ClientResult result = InteropTestSupport.runConduitClient(port, testCase);
@@ -52,6 +52,19 @@ class ConduitClientAgainstGrpcJavaServerTest {
             GrpcJavaPeer.read(log))
         .isZero();
     assertThat(result.output()).contains("PASS " + testCase.caseName());
+  }
+
+  /** grpc-java's TestServiceServer fills no server_id: lb_spread must say so, not count "". */
+  @Test
+  @Timeout(60)
+  void lbSpreadFailsClearlyWithoutServerId() {
+    InteropTestSupport.ClientResult result = InteropTestSupport.runConduitClient(
+        "--server_host=127.0.0.1", "--server_port=" + port, "--test_case=lb_spread",
+        "--num_times=5");
+    assertThat(result.exitCode()).as("output:%n%s", result.output()).isEqualTo(1);
+    assertThat(result.output())
+        .contains("FAIL lb_spread: call 1 of 5: the response carries no server_id");
+    assertThat(InteropTestSupport.backends(result.output())).isEmpty();
   }
 
   /**

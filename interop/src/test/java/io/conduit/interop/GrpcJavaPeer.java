@@ -12,24 +12,46 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Runs grpc-java's interop programs in JVMs of their own, on the classpath the
- * {@code conduit-interop-grpc-java-peer} module resolved at build time: grpc-java needs Netty 4.1
- * and has its own classes for the grpc.testing messages, so it cannot share this JVM.
+ * Runs grpc-java programs in JVMs of their own, on the classpath the
+ * {@code conduit-interop-grpc-java-peer} module resolved at build time, plus that module's own
+ * programs: grpc-java needs Netty 4.1 and has its own classes for the grpc.testing messages, so it
+ * cannot share this JVM.
  */
 final class GrpcJavaPeer {
   static final String CLASSPATH_FILE_PROPERTY = "conduit.interop.grpcJavaClasspathFile";
+  static final String PEER_CLASSES_PROPERTY = "conduit.interop.grpcJavaPeerClasses";
   static final String CLIENT_CLASS = "io.grpc.testing.integration.TestServiceClient";
   static final String SERVER_CLASS = "io.grpc.testing.integration.TestServiceServer";
+  /** The peer module's client: unary calls over a target's backends, counted per server_id. */
+  static final String LB_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaLbClient";
+  /** The peer module's server that fills server_id. */
+  static final String ID_SERVER_CLASS = "io.conduit.interop.peer.GrpcJavaIdServer";
 
   private GrpcJavaPeer() {}
 
   /** The result of a finished process: its exit code and its output (stdout and stderr). */
   record Result(int exitCode, String output) {}
 
-  /** grpc-java's runtime classpath, as written by the peer module. */
+  /** The peer module's classes, then grpc-java's runtime classpath. */
   static String classpath() {
+    String classes = System.getProperty(PEER_CLASSES_PROPERTY);
+    if (classes == null) {
+      throw new IllegalStateException("system property " + PEER_CLASSES_PROPERTY
+          + " is not set; run the tests through Maven (mvn verify)");
+    }
+    if (!Files.isDirectory(Path.of(classes, "io", "conduit", "interop", "peer"))) {
+      throw new IllegalStateException("the grpc-java peer module's classes are missing from "
+          + classes + ": build it first (mvn verify -pl interop/grpc-java-peer,interop)");
+    }
+    return classes + java.io.File.pathSeparator + grpcJavaClasspath();
+  }
+
+  /** grpc-java's runtime classpath, as written by the peer module. */
+  private static String grpcJavaClasspath() {
     String file = System.getProperty(CLASSPATH_FILE_PROPERTY);
     if (file == null) {
       throw new IllegalStateException("system property " + CLASSPATH_FILE_PROPERTY
@@ -67,11 +89,16 @@ final class GrpcJavaPeer {
 
   /** Runs grpc-java's interop client for one test case against {@code 127.0.0.1:port}. */
   static Result runClient(int port, String testCase, Duration timeout) throws Exception {
-    Path log = Files.createTempFile("grpc-java-client-" + testCase + "-", ".log");
+    return run(CLIENT_CLASS, List.of("--server_host=127.0.0.1", "--server_port=" + port,
+        "--use_tls=false", "--test_case=" + testCase), timeout);
+  }
+
+  /** Runs {@code mainClass} to its end, or kills it after {@code timeout}. */
+  static Result run(String mainClass, List<String> args, Duration timeout) throws Exception {
+    String name = mainClass.substring(mainClass.lastIndexOf('.') + 1);
+    Path log = Files.createTempFile("grpc-java-" + name + "-", ".log");
     try {
-      Process p = start(CLIENT_CLASS, List.of(
-          "--server_host=127.0.0.1", "--server_port=" + port, "--use_tls=false",
-          "--test_case=" + testCase), log);
+      Process p = start(mainClass, args, log);
       boolean exited = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (!exited) {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -80,6 +107,59 @@ final class GrpcJavaPeer {
       return new Result(p.exitValue(), read(log));
     } finally {
       Files.deleteIfExists(log);
+    }
+  }
+
+  /** A running {@code GrpcJavaIdServer}: its process, its output, and where it listens. */
+  record IdServer(String serverId, Process process, Path log, InetSocketAddress address)
+      implements AutoCloseable {
+    /** SIGTERM (then SIGKILL), and the log goes. */
+    @Override
+    public void close() throws IOException {
+      try {
+        stop(process);
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+      Files.deleteIfExists(log);
+    }
+  }
+
+  private static final Pattern ID_SERVER_LISTENING =
+      Pattern.compile("GrpcJavaIdServer listening on ([0-9.]+):(\\d+)");
+
+  /**
+   * Starts a {@code GrpcJavaIdServer} on {@code address} and an ephemeral port, and waits until it
+   * reports where it listens.
+   */
+  static IdServer startIdServer(String address, String serverId, Duration timeout)
+      throws IOException, InterruptedException {
+    Path log = Files.createTempFile("grpc-java-id-server-" + serverId + "-", ".log");
+    Process process = start(ID_SERVER_CLASS,
+        List.of("--address=" + address, "--port=0", "--server_id=" + serverId), log);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      while (true) {
+        Matcher m = ID_SERVER_LISTENING.matcher(read(log));
+        if (m.find()) {
+          return new IdServer(serverId, process, log,
+              new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))));
+        }
+        if (!process.isAlive()) {
+          throw new IllegalStateException("GrpcJavaIdServer exited with " + process.exitValue()
+              + " before listening:\n" + read(log));
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("GrpcJavaIdServer not listening after "
+              + timeout.toSeconds() + " s:\n" + read(log));
+        }
+        Thread.sleep(50);
+      }
+    } catch (RuntimeException | InterruptedException e) {
+      stop(process);
+      Files.deleteIfExists(log);
+      throw e;
     }
   }
 

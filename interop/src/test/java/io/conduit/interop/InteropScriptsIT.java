@@ -1,6 +1,7 @@
 package io.conduit.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.conduit.CallOptions;
 import io.conduit.Channel;
@@ -41,20 +42,33 @@ class InteropScriptsIT {
   void startServer() throws Exception {
     serverOut = Files.createTempFile("interop-server-", ".out");
     serverErr = Files.createTempFile("interop-server-", ".err");
-    server = new ProcessBuilder(bin.resolve("server").toString(), "--port=0", "--use_tls=false")
-        .redirectOutput(serverOut.toFile())
-        .redirectError(serverErr.toFile())
+    server = startServerScript(serverOut, serverErr, "--port=0", "--use_tls=false");
+    port = awaitPort(server, serverOut, serverErr);
+  }
+
+  private Process startServerScript(Path out, Path err, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(bin.resolve("server").toString());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
+        .redirectOutput(out.toFile())
+        .redirectError(err.toFile())
         .start();
+  }
+
+  /** The port bin/server reports on stdout once it listens. */
+  private static int awaitPort(Process server, Path out, Path err) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (port == 0) {
-      Matcher m = LISTENING.matcher(Files.readString(serverOut));
+    while (true) {
+      Matcher m = LISTENING.matcher(Files.readString(out));
       if (m.find()) {
-        port = Integer.parseInt(m.group(1));
+        return Integer.parseInt(m.group(1));
       } else if (!server.isAlive()) {
         throw new AssertionError("bin/server exited with " + server.exitValue() + ":\n"
-            + serverLog());
+            + Files.readString(out) + Files.readString(err));
       } else if (System.nanoTime() > deadline) {
-        throw new AssertionError("bin/server did not report its port:\n" + serverLog());
+        throw new AssertionError("bin/server did not report its port:\n"
+            + Files.readString(out) + Files.readString(err));
       } else {
         Thread.sleep(50);
       }
@@ -95,6 +109,42 @@ class InteropScriptsIT {
       assertThat(Files.readString(out)).contains("8 passed, 0 failed");
     } finally {
       Files.deleteIfExists(out);
+    }
+  }
+
+  /**
+   * A second server on 127.0.0.2 with --server_id, beside the first (all interfaces, default
+   * server_id conduit-HOSTNAME-PID), and bin/client's lb_spread over both with round_robin.
+   */
+  @Test
+  void bindServerIdAndLbSpreadThroughTheScripts() throws Exception {
+    Path out = Files.createTempFile("interop-server-b-", ".out");
+    Path err = Files.createTempFile("interop-server-b-", ".err");
+    Path clientOut = Files.createTempFile("interop-client-", ".out");
+    Process second = startServerScript(out, err, "--bind=127.0.0.2", "--port=0",
+        "--server_id=scripted-b");
+    try {
+      int secondPort = awaitPort(second, out, err);
+      assertThat(Files.readString(out))
+          .contains("listening on port " + secondPort + " (127.0.0.2:" + secondPort + ")")
+          .contains("as server_id scripted-b");
+      Process client = new ProcessBuilder(bin.resolve("client").toString(),
+          "--server_host=ipv4:127.0.0.1:" + port + ",127.0.0.2:" + secondPort,
+          "--lb_policy=round_robin", "--test_case=lb_spread", "--num_times=20")
+          .redirectErrorStream(true)
+          .redirectOutput(clientOut.toFile())
+          .start();
+      assertThat(client.waitFor(90, TimeUnit.SECONDS)).as("client finished in time").isTrue();
+      String output = Files.readString(clientOut);
+      assertThat(client.exitValue()).as("bin/client exit code; its output:%n%s", output).isZero();
+      String firstId = "conduit-" + Hostname.get() + "-" + server.pid();
+      assertThat(InteropTestSupport.backends(output)).as("output:%n%s", output)
+          .containsOnly(entry(firstId, 10), entry("scripted-b", 10));
+    } finally {
+      GrpcJavaPeer.stop(second);
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+      Files.deleteIfExists(clientOut);
     }
   }
 

@@ -1,0 +1,85 @@
+package io.conduit.interop.peer;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.NameResolverRegistry;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.testing.integration.Messages.SimpleRequest;
+import io.grpc.testing.integration.Messages.SimpleResponse;
+import io.grpc.testing.integration.TestServiceGrpc;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A grpc-java client that spreads unary calls over the backends of a target, as the Conduit
+ * interop client's {@code lb_spread} case does: {@code --num_times} UnaryCalls with
+ * {@code fill_server_id}, then one line {@code backend ID: N} per backend, sorted by ID. Exits 1
+ * at the first failed call (or a response without server_id), 2 for a bad command line.
+ *
+ * <pre>
+ * java -cp grpc-java-peer.jar:$(cat grpc-java.classpath) io.conduit.interop.peer.GrpcJavaLbClient \
+ *     --target=ipv4:127.0.0.1:5001,127.0.0.2:5001 --lb_policy=round_robin --num_times=300
+ * </pre>
+ *
+ * <p>Targets are grpc-java's ({@code dns:///host:port}, {@code unix:/path}) plus {@code ipv4:} and
+ * {@code ipv6:} address lists, which grpc-java lacks and this program adds.
+ */
+public final class GrpcJavaLbClient {
+  private static final String PROGRAM = "GrpcJavaLbClient";
+
+  private GrpcJavaLbClient() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    PeerFlags flags = PeerFlags.parse(PROGRAM, args,
+        Set.of("target", "lb_policy", "num_times", "timeout_ms"));
+    String target = flags.required("target");
+    String policy = flags.string("lb_policy", "pick_first");
+    int numTimes = flags.integer("num_times", 300, 1, 10_000_000);
+    int timeoutMs = flags.integer("timeout_ms", 10_000, 1, Integer.MAX_VALUE);
+
+    NameResolverRegistry.getDefaultRegistry().register(new StaticAddressResolverProvider("ipv4"));
+    NameResolverRegistry.getDefaultRegistry().register(new StaticAddressResolverProvider("ipv6"));
+    ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        .defaultLoadBalancingPolicy(policy)
+        .build();
+    int exit = 0;
+    try {
+      TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(channel);
+      SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
+      Map<String, Integer> backends = new TreeMap<>();
+      for (int i = 1; i <= numTimes; i++) {
+        SimpleResponse response;
+        try {
+          response = stub.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).unaryCall(request);
+        } catch (StatusRuntimeException e) {
+          Status status = e.getStatus();
+          System.out.println("FAIL call " + i + " of " + numTimes + " failed with "
+              + status.getCode() + ": " + status.getDescription()
+              + (status.getCause() == null ? "" : " (" + status.getCause() + ")")
+              + "; backends so far: " + backends);
+          exit = 1;
+          break;
+        }
+        if (response.getServerId().isEmpty()) {
+          System.out.println("FAIL call " + i + " of " + numTimes
+              + ": the response carries no server_id");
+          exit = 1;
+          break;
+        }
+        backends.merge(response.getServerId(), 1, Integer::sum);
+      }
+      if (exit == 0) {
+        backends.forEach((id, n) -> System.out.println("backend " + id + ": " + n));
+      }
+    } finally {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    System.out.flush();
+    System.exit(exit);
+  }
+}
