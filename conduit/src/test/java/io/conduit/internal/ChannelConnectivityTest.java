@@ -95,13 +95,14 @@ class ChannelConnectivityTest {
         long start = System.nanoTime();
         assertThatThrownBy(() -> who(channel)).isInstanceOfSatisfying(StatusException.class,
             e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE));
-        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(500));
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(3));
       }
     }
+    // Timers never fire early; late only by scheduling noise.
     long[] expected = {100, 200, 400, 400};
     for (int i = 0; i < expected.length; i++) {
       long gapMs = TimeUnit.NANOSECONDS.toMillis(attempts.get(i + 1) - attempts.get(i));
-      assertThat(gapMs).as("gap before attempt %d", i + 2).isBetween(expected[i] - 10, expected[i] + 200);
+      assertThat(gapMs).as("gap before attempt %d", i + 2).isBetween(expected[i] - 10, 2 * expected[i] + 200);
     }
   }
 
@@ -123,17 +124,17 @@ class ChannelConnectivityTest {
       acceptor.setDaemon(true);
       acceptor.start();
       try (Channel channel = Channel.forAddress("127.0.0.1", silent.getLocalPort())
-          .reconnectBackoff(Duration.ofMillis(100), 1.6, 0, Duration.ofSeconds(1), Duration.ofMillis(300))
+          .reconnectBackoff(Duration.ofMillis(100), 1.6, 0, Duration.ofSeconds(1), Duration.ofMillis(800))
           .build()) {
+        long start = System.nanoTime();
         channel.state(true);
         awaitState(channel, ConnectivityState.CONNECTING);
-        long start = System.nanoTime();
         await("connected at TCP level", Duration.ofSeconds(5), () -> accepted.size() == 1);
-        Thread.sleep(150);
+        Thread.sleep(200);
         assertThat(channel.state(false)).isEqualTo(ConnectivityState.CONNECTING);
-        // The attempt may take max(backoff, minConnectTimeout) = 300 ms, then it fails.
+        // The attempt may take max(backoff, minConnectTimeout) = 800 ms, then it fails.
         awaitState(channel, ConnectivityState.TRANSIENT_FAILURE);
-        assertThat(System.nanoTime() - start).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(250));
+        assertThat(System.nanoTime() - start).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(790));
         await("the next attempt", Duration.ofSeconds(5), () -> accepted.size() >= 2);
       } finally {
         for (Socket s : accepted) {
@@ -188,13 +189,13 @@ class ChannelConnectivityTest {
   void idleTimeoutCountsFromTheLastCall() throws Exception {
     try (Backend backend = Backend.start("a", "127.0.0.1", 0);
         Channel channel = Channel.forAddress("127.0.0.1", backend.port())
-            .idleTimeout(Duration.ofMillis(300)).build()) {
-      // A call every 100 ms for a second: never 300 ms without one, so never idle.
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            .idleTimeout(Duration.ofMillis(600)).build()) {
+      // A call every 150 ms for 1.5 s: never 600 ms without one, so never idle.
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
       while (System.nanoTime() < end) {
         assertThat(who(channel)).isEqualTo("a");
         assertThat(channel.state(false)).isEqualTo(ConnectivityState.READY);
-        Thread.sleep(100);
+        Thread.sleep(150);
       }
       assertThat(backend.clients).as("one connection all along").hasSize(1);
     }
@@ -308,14 +309,16 @@ class ChannelConnectivityTest {
   @Test
   void withoutWaitForReadyFailsFastAfterTheFirstAttempt() throws Exception {
     int port = freePort();
-    // Default backoff (1 s first delay): the call must not wait for a second attempt.
-    try (Channel channel = Channel.forAddress("127.0.0.1", port).build()) {
+    // A 10 s first backoff: the call must not wait for a second attempt.
+    try (Channel channel = Channel.forAddress("127.0.0.1", port)
+        .reconnectBackoff(Duration.ofSeconds(10), 1.6, 0.2, Duration.ofSeconds(20), Duration.ofSeconds(20))
+        .build()) {
       long start = System.nanoTime();
       Status s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
           CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "who"));
       assertThat(s.code()).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(s.description()).contains("127.0.0.1:" + port);
-      assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(900));
+      assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
     }
   }
 

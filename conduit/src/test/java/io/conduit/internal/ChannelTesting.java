@@ -84,16 +84,17 @@ final class ChannelTesting {
 
   /** Makes {@code n} calls, at most {@code concurrency} at a time, and waits for all. */
   static Tally run(CallFactory channel, int n, int concurrency) throws InterruptedException {
-    return run(channel, n, concurrency, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)));
+    return run(channel, n, concurrency, () -> CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)));
   }
 
-  static Tally run(CallFactory channel, int n, int concurrency, CallOptions options)
-      throws InterruptedException {
+  /** {@code options} per call: a timeout becomes a deadline when the options are made. */
+  static Tally run(CallFactory channel, int n, int concurrency,
+      java.util.function.Supplier<CallOptions> options) throws InterruptedException {
     Tally tally = new Tally();
     Semaphore slots = new Semaphore(concurrency);
     for (int i = 0; i < n; i++) {
       slots.acquire();
-      ClientCalls.futureUnary(channel, Backend.WHO, options, "who").whenComplete((r, e) -> {
+      ClientCalls.futureUnary(channel, Backend.WHO, options.get(), "who").whenComplete((r, e) -> {
         tally.record(r, e);
         slots.release();
       });
@@ -107,10 +108,17 @@ final class ChannelTesting {
   /** Polls {@code condition} every 5 ms until it holds or {@code timeout} passes. */
   static void await(String what, Duration timeout, BooleanSupplier condition)
       throws InterruptedException {
+    await(what, timeout, condition, () -> "");
+  }
+
+  /** Like {@link #await(String, Duration, BooleanSupplier)}; {@code details} explain a timeout. */
+  static void await(String what, Duration timeout, BooleanSupplier condition,
+      java.util.function.Supplier<String> details) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what + " "
+            + details.get());
       }
       Thread.sleep(5);
     }
@@ -122,12 +130,12 @@ final class ChannelTesting {
     private final java.util.List<Thread> threads = new java.util.ArrayList<>();
     private volatile boolean stop;
 
-    Load(CallFactory channel, int threads, CallOptions options) {
+    Load(CallFactory channel, int threads, java.util.function.Supplier<CallOptions> options) {
       for (int i = 0; i < threads; i++) {
         Thread t = new Thread(() -> {
           while (!stop) {
             try {
-              tally.record(ClientCalls.blockingUnary(channel, Backend.WHO, options, "who"), null);
+              tally.record(ClientCalls.blockingUnary(channel, Backend.WHO, options.get(), "who"), null);
             } catch (RuntimeException e) {
               tally.record(null, e);
             }
@@ -140,7 +148,7 @@ final class ChannelTesting {
     }
 
     Load(CallFactory channel, int threads) {
-      this(channel, threads, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)));
+      this(channel, threads, () -> CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)));
     }
 
     @Override

@@ -143,16 +143,16 @@ class CustomResolverAndBalancerTest {
       List<CompletableFuture<String>> slow = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         slow.add(ClientCalls.futureUnary(channel, Backend.WHO,
-            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "sleep:800"));
+            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "sleep:1000"));
       }
       await("a slow call on a", WAIT, () -> a.calls.get() > aBefore);
       resolver.push(b.address(), c.address());
       await("c connected", WAIT, () -> c.openConnections() == 1);
+      assertThat(slow.get(0).isDone() || slow.get(1).isDone()).as("slow calls still running").isFalse();
+      assertThat(a.openConnections()).as("a's connection drains").isEqualTo(1);
       ChannelTesting.Tally after = ChannelTesting.run(channel, 40, 4);
       assertThat(after.failed()).isZero();
       assertThat(after.snapshot()).containsOnlyKeys("b", "c");
-      assertThat(slow.get(0).isDone() || slow.get(1).isDone()).as("slow calls still running").isFalse();
-      assertThat(a.openConnections()).as("a's connection drains").isEqualTo(1);
       // The call in flight on a finishes; then a's connection closes.
       assertThat(List.of(slow.get(0).get(5, TimeUnit.SECONDS), slow.get(1).get(5, TimeUnit.SECONDS)))
           .containsExactlyInAnyOrder("a", "b");
@@ -249,7 +249,7 @@ class CustomResolverAndBalancerTest {
       resolver.push(a.address(), b.address());
       assertThat(who(channel)).isEqualTo("a");
       CompletableFuture<String> slow = ClientCalls.futureUnary(channel, Backend.WHO,
-          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:500");
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:1000");
       await("slow call on a", WAIT, () -> a.calls.get() == 2);
       int before = resolver.refreshes.get();
       // A graceful shutdown: GOAWAY, then the call in flight finishes.

@@ -56,18 +56,21 @@ class DnsLoadBalancingTest {
         .dnsMinRefreshInterval(Duration.ofMillis(50)).dnsRefreshPeriod(Duration.ofMillis(200))
         .build()) {
       ChannelTesting.Load load = new ChannelTesting.Load(channel, 4);
+      java.util.function.Supplier<String> details = () -> "; channel " + channel.state(false)
+          + ", calls a/b/c " + a.calls + "/" + b.calls + "/" + c.calls + ", DNS answers "
+          + dns.tryQuery(NAME) + ", " + load.tally;
       try {
-        await("a and b serve", WAIT, () -> a.calls.get() > 50 && b.calls.get() > 50);
+        await("a and b serve", WAIT, () -> a.calls.get() > 50 && b.calls.get() > 50, details);
         assertThat(c.calls.get()).isZero();
         assertThat(c.openConnections()).isZero();
 
         // a leaves, c joins.
         dns.setRecords(Map.of(NAME, List.of("127.0.0.2", "127.0.0.3")));
-        await("c serves after re-resolution", WAIT, () -> c.calls.get() > 50);
-        await("a's connection closed", WAIT, () -> a.openConnections() == 0);
+        await("c serves after re-resolution", WAIT, () -> c.calls.get() > 50, details);
+        await("a's connection closed", WAIT, () -> a.openConnections() == 0, details);
         int aCalls = a.calls.get();
         int cCalls = c.calls.get();
-        await("more calls on c", WAIT, () -> c.calls.get() > cCalls + 100);
+        await("more calls on c", WAIT, () -> c.calls.get() > cCalls + 100, details);
         assertThat(a.calls.get()).as("calls on a after its removal").isEqualTo(aCalls);
         // b stayed in the list: same connection all along.
         assertThat(b.clients).as("b's client connections").hasSize(1);
@@ -77,7 +80,7 @@ class DnsLoadBalancingTest {
         // a comes back.
         dns.setRecords(Map.of(NAME, List.of("127.0.0.1", "127.0.0.2", "127.0.0.3")));
         int aBack = a.calls.get();
-        await("a serves again", WAIT, () -> a.calls.get() > aBack + 50);
+        await("a serves again", WAIT, () -> a.calls.get() > aBack + 50, details);
       } finally {
         load.close();
       }

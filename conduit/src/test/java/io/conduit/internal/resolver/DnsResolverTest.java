@@ -119,7 +119,7 @@ class DnsResolverTest {
 
   @Test
   void refreshesAreRateLimited() throws Exception {
-    NameResolver r = start("dns://127.0.0.1:" + dns.port() + "/svc.test:80", Duration.ofMillis(400), null);
+    NameResolver r = start("dns://127.0.0.1:" + dns.port() + "/svc.test:80", Duration.ofMillis(700), null);
     next();
     long start = System.nanoTime();
     dns.setRecords(Map.of("svc.test", List.of("127.0.0.3")));
@@ -130,8 +130,8 @@ class DnsResolverTest {
     }
     assertThat(next()).isEqualTo(List.of(new InetSocketAddress("127.0.0.3", 80)));
     assertThat(System.nanoTime() - start).as("waited for the minimum interval")
-        .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(250));
-    assertThat(events.poll(600, TimeUnit.MILLISECONDS)).as("no further resolution").isNull();
+        .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(300));
+    assertThat(events.poll(800, TimeUnit.MILLISECONDS)).as("no further resolution").isNull();
     // A and AAAA, once.
     assertThat(dns.queriesFor("svc.test") - queriesBefore).isBetween(1, 2);
   }
