@@ -3,27 +3,29 @@ package io.conduit;
 import java.time.Duration;
 
 /**
- * Per-call settings: deadline, wait-for-ready, compression and message size limits. Immutable;
- * each {@code with*} method returns a copy.
+ * Per-call settings: deadline, wait-for-ready, compression, message size limits, call
+ * credentials. Immutable; each {@code with*} method returns a copy.
  */
 public final class CallOptions {
 
   /** No deadline, fail fast, no compression, channel limits. */
-  public static final CallOptions DEFAULT = new CallOptions(null, false, null, -1, -1);
+  public static final CallOptions DEFAULT = new CallOptions(null, false, null, -1, -1, null);
 
   private final Deadline deadline;
   private final boolean waitForReady;
   private final String compression;
   private final int maxInboundMessageSize;
   private final int maxOutboundMessageSize;
+  private final CallCredentials callCredentials;
 
   private CallOptions(Deadline deadline, boolean waitForReady, String compression,
-      int maxInboundMessageSize, int maxOutboundMessageSize) {
+      int maxInboundMessageSize, int maxOutboundMessageSize, CallCredentials callCredentials) {
     this.deadline = deadline;
     this.waitForReady = waitForReady;
     this.compression = compression;
     this.maxInboundMessageSize = maxInboundMessageSize;
     this.maxOutboundMessageSize = maxOutboundMessageSize;
+    this.callCredentials = callCredentials;
   }
 
   /** The deadline, or {@code null} for none. */
@@ -33,7 +35,7 @@ public final class CallOptions {
 
   public CallOptions withDeadline(Deadline newDeadline) {
     return new CallOptions(newDeadline, waitForReady, compression, maxInboundMessageSize,
-        maxOutboundMessageSize);
+        maxOutboundMessageSize, callCredentials);
   }
 
   /** A deadline {@code timeout} from now. */
@@ -48,7 +50,7 @@ public final class CallOptions {
   /** Wait for a ready connection instead of failing fast (doc/wait-for-ready.md). */
   public CallOptions withWaitForReady(boolean enabled) {
     return new CallOptions(deadline, enabled, compression, maxInboundMessageSize,
-        maxOutboundMessageSize);
+        maxOutboundMessageSize, callCredentials);
   }
 
   /** The compressor name for request messages ({@code "gzip"}...), or {@code null}. */
@@ -58,7 +60,7 @@ public final class CallOptions {
 
   public CallOptions withCompression(String compressorName) {
     return new CallOptions(deadline, waitForReady, compressorName, maxInboundMessageSize,
-        maxOutboundMessageSize);
+        maxOutboundMessageSize, callCredentials);
   }
 
   /** The largest response message accepted, or -1 for the channel's limit. */
@@ -68,7 +70,7 @@ public final class CallOptions {
 
   public CallOptions withMaxInboundMessageSize(int bytes) {
     return new CallOptions(deadline, waitForReady, compression, checkSize(bytes),
-        maxOutboundMessageSize);
+        maxOutboundMessageSize, callCredentials);
   }
 
   /** The largest request message sent, or -1 for no limit. */
@@ -78,7 +80,18 @@ public final class CallOptions {
 
   public CallOptions withMaxOutboundMessageSize(int bytes) {
     return new CallOptions(deadline, waitForReady, compression, maxInboundMessageSize,
-        checkSize(bytes));
+        checkSize(bytes), callCredentials);
+  }
+
+  /** Credentials for this call, on top of the channel's; or {@code null}. */
+  public CallCredentials callCredentials() {
+    return callCredentials;
+  }
+
+  /** Adds {@code credentials}' metadata to the call (after the channel's own credentials). */
+  public CallOptions withCallCredentials(CallCredentials credentials) {
+    return new CallOptions(deadline, waitForReady, compression, maxInboundMessageSize,
+        maxOutboundMessageSize, credentials);
   }
 
   private static int checkSize(int bytes) {
@@ -92,6 +105,7 @@ public final class CallOptions {
   public String toString() {
     return "CallOptions{deadline=" + deadline + ", waitForReady=" + waitForReady
         + ", compression=" + compression + ", maxInbound=" + maxInboundMessageSize
-        + ", maxOutbound=" + maxOutboundMessageSize + "}";
+        + ", maxOutbound=" + maxOutboundMessageSize
+        + (callCredentials == null ? "" : ", callCredentials=" + callCredentials) + "}";
   }
 }

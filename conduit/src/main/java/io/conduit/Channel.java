@@ -34,9 +34,12 @@ public final class Channel implements CallFactory, AutoCloseable {
 
   private Channel(Builder builder) {
     this.impl = new ChannelImpl(builder.config());
+    // Credentials go on last, after every interceptor, right before the call is placed.
+    CallFactory base = new io.conduit.internal.CallCredentialsApplier(impl, builder.callCredentials,
+        builder.tls != null, impl.authority(), impl.callbackExecutor(), impl.scheduler());
     this.calls = builder.interceptors.isEmpty()
-        ? impl
-        : ClientInterceptor.intercept(impl, List.copyOf(builder.interceptors));
+        ? base
+        : ClientInterceptor.intercept(base, List.copyOf(builder.interceptors));
   }
 
   /** A builder for {@code target}, e.g. {@code "localhost:50051"} or {@code "dns:///example.com:443"}. */
@@ -145,13 +148,37 @@ public final class Channel implements CallFactory, AutoCloseable {
     private Duration keepAliveTime;
     private Duration keepAliveTimeout = Duration.ofSeconds(20);
     private boolean keepAliveWithoutCalls;
+    private ChannelTls tls;
+    private CallCredentials callCredentials;
 
     private Builder(String target) {
       this.target = Objects.requireNonNull(target, "target");
     }
 
-    /** Connects without TLS (HTTP/2 with prior knowledge). */
+    /** Connects without TLS (HTTP/2 with prior knowledge); the default. */
     public Builder plaintext() {
+      this.tls = null;
+      return this;
+    }
+
+    /** Connects with TLS, trusting the JDK's default CAs. */
+    public Builder tls() {
+      return tls(ChannelTls.systemDefault());
+    }
+
+    /** Connects with TLS as {@code tls} says (trust, client certificate); see {@link ChannelTls}. */
+    public Builder tls(ChannelTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /**
+     * Adds {@code credentials}' metadata (e.g. a bearer token) to every call; see
+     * {@link CallCredentials}. Without TLS, calls fail with UNAUTHENTICATED unless the
+     * credentials allow plaintext.
+     */
+    public Builder callCredentials(CallCredentials credentials) {
+      this.callCredentials = Objects.requireNonNull(credentials, "credentials");
       return this;
     }
 
@@ -199,7 +226,10 @@ public final class Channel implements CallFactory, AutoCloseable {
       return this;
     }
 
-    /** Overrides the {@code :authority} (default: the target's host and port). */
+    /**
+     * Overrides the {@code :authority} (default: the target's host and port); over TLS its host is
+     * also the name sent in SNI and the one the server's certificate must match.
+     */
     public Builder authority(String authority) {
       this.authority = authority;
       return this;
@@ -309,7 +339,7 @@ public final class Channel implements CallFactory, AutoCloseable {
           maxInboundMessageSize, maxHeaderListSize, loadBalancingPolicy, defaultServiceConfig,
           List.copyOf(resolverProviders), List.copyOf(balancerProviders), idleTimeout, backoff,
           dnsMinRefreshInterval, dnsRefreshPeriod, keepAliveTime, keepAliveTimeout,
-          keepAliveWithoutCalls);
+          keepAliveWithoutCalls, tls == null ? null : tls.sslContext());
     }
   }
 }

@@ -38,6 +38,11 @@ public final class Server implements AutoCloseable {
     return new Builder();
   }
 
+  /** The implementation, for tests in this package. */
+  ServerImpl impl() {
+    return impl;
+  }
+
   /** Binds the port and starts serving; throws {@link java.io.UncheckedIOException} on failure. */
   public Server start() {
     impl.start();
@@ -52,6 +57,17 @@ public final class Server implements AutoCloseable {
   /** The bound address. */
   public SocketAddress localAddress() {
     return impl.localAddress();
+  }
+
+  /**
+   * Replaces the TLS settings (e.g. a renewed certificate) without a restart: new connections use
+   * {@code tls}, open ones keep theirs.
+   *
+   * @throws IllegalStateException if the server was built without TLS
+   */
+  public Server updateTls(ServerTls tls) {
+    impl.updateSslContext(tls.sslContext());
+    return this;
   }
 
   /**
@@ -127,8 +143,91 @@ public final class Server implements AutoCloseable {
     private Duration maxConnectionIdle;
     private Duration maxConnectionAge;
     private Duration maxConnectionAgeGrace;
+    private ServerTls tls;
+    private Duration handshakeTimeout = Duration.ofSeconds(20);
+    private Duration writeStallTimeout = Duration.ofSeconds(60);
+    private int maxConnections;
+    private io.conduit.internal.transport.AbuseLimits limits =
+        io.conduit.internal.transport.AbuseLimits.DEFAULT;
 
     private Builder() {}
+
+    /** Serves over TLS (HTTP/2 negotiated with ALPN); see {@link ServerTls}. Default: plaintext. */
+    public Builder tls(ServerTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /**
+     * A client must finish the TLS handshake and send the HTTP/2 preface within this time after it
+     * connects, or the connection closes (default 20 s; a guard against slowloris clients).
+     */
+    public Builder handshakeTimeout(Duration timeout) {
+      this.handshakeTimeout = positive("handshakeTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * The most connections open at once; more are closed as soon as they are accepted (default:
+     * no limit).
+     */
+    public Builder maxConnections(int connections) {
+      if (connections <= 0) {
+        throw new IllegalArgumentException("maxConnections must be > 0: " + connections);
+      }
+      this.maxConnections = connections;
+      return this;
+    }
+
+    /**
+     * Rapid-reset guard (CVE-2023-44487): a client that resets more than {@code resets} streams
+     * within {@code window} (whole seconds), or makes the server reset that many, gets GOAWAY
+     * ENHANCE_YOUR_CALM (default 200 per 10 s; 0 disables).
+     */
+    public Builder maxResetStreams(int resets, Duration window) {
+      if (resets < 0) {
+        throw new IllegalArgumentException("resets must be >= 0: " + resets);
+      }
+      long seconds = Math.max(1, (positive("window", window).toMillis() + 999) / 1000);
+      this.limits = limits.withResets(resets, (int) Math.min(Integer.MAX_VALUE, seconds));
+      return this;
+    }
+
+    /**
+     * PING and SETTINGS flood guard: a client that does not read the acknowledgements (and resets)
+     * it provokes gets GOAWAY ENHANCE_YOUR_CALM once this many are queued (default 10,000).
+     */
+    public Builder maxQueuedControlFrames(int frames) {
+      if (frames <= 0) {
+        throw new IllegalArgumentException("maxQueuedControlFrames must be > 0: " + frames);
+      }
+      this.limits = limits.withMaxQueuedControlFrames(frames);
+      return this;
+    }
+
+    /**
+     * Empty-frame and CONTINUATION flood guards: GOAWAY ENHANCE_YOUR_CALM after {@code emptyData}
+     * empty DATA frames in a row without END_STREAM (default 2), or after {@code
+     * smallContinuations} tiny CONTINUATION frames in one header block (default 16). Large
+     * header blocks are bounded by {@link #maxHeaderListSize}.
+     */
+    public Builder maxEmptyFrames(int emptyData, int smallContinuations) {
+      if (emptyData <= 0 || smallContinuations <= 0) {
+        throw new IllegalArgumentException("limits must be > 0: " + emptyData + ", " + smallContinuations);
+      }
+      this.limits = new io.conduit.internal.transport.AbuseLimits(limits.maxResetsPerWindow(),
+          limits.resetWindowSeconds(), limits.maxQueuedControlFrames(), emptyData, smallContinuations);
+      return this;
+    }
+
+    /**
+     * While a client reads nothing, the server stops reading from it (so it cannot make the server
+     * buffer answers without bound); after this long the connection closes (default 60 s).
+     */
+    public Builder writeStallTimeout(Duration timeout) {
+      this.writeStallTimeout = positive("writeStallTimeout", timeout);
+      return this;
+    }
 
     /** Listens on all interfaces at {@code port}; 0 picks a free port (see {@link #port()}). */
     public Builder port(int port) {
@@ -281,7 +380,8 @@ public final class Server implements AutoCloseable {
       return new ServerImpl.Config(address, wrapped, executor, directExecutor,
           maxInboundMessageSize, maxConcurrentStreams, maxHeaderListSize, keepAliveTime,
           keepAliveTimeout, permitKeepAliveTime, permitKeepAliveWithoutCalls, maxConnectionIdle,
-          maxConnectionAge, maxConnectionAgeGrace);
+          maxConnectionAge, maxConnectionAgeGrace, tls == null ? null : tls.sslContext(),
+          handshakeTimeout, writeStallTimeout, maxConnections, limits);
     }
 
     private static int checkPort(int port) {

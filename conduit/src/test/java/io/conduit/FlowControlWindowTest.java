@@ -1,17 +1,10 @@
-package io.conduit.internal;
+package io.conduit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.conduit.CallOptions;
-import io.conduit.Channel;
-import io.conduit.Marshaller;
-import io.conduit.MethodDescriptor;
-import io.conduit.ServiceDefinition;
 import io.conduit.stub.ClientCalls;
 import io.conduit.stub.ServerCalls;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,16 +23,13 @@ class FlowControlWindowTest {
           out.onCompleted();
         }))
         .build();
-    ServerImpl server = new ServerImpl(new ServerImpl.Config(new InetSocketAddress("127.0.0.1", 0),
-        List.of(svc), null, false, 2 * size, 100, 8192, null, Duration.ofSeconds(20), null, false,
-        null, null, null));
-    server.start();
-    try (Channel channel = Channel.forAddress("127.0.0.1",
-        ((InetSocketAddress) server.localAddress()).getPort()).plaintext().build()) {
+    Server server = Server.builder().bind("127.0.0.1", 0).maxInboundMessageSize(2 * size)
+        .service(svc).build().start();
+    try (Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext().build()) {
       byte[] reply = ClientCalls.blockingUnary(channel, SIZE,
           CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(60)), new byte[size]);
       assertThat(new String(reply, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(Integer.toString(size));
-      assertThat(server.maxReceiveWindow()).isGreaterThan(1 << 20);
+      assertThat(server.impl().maxReceiveWindow()).isGreaterThan(1 << 20);
     } finally {
       server.shutdownNow();
       server.awaitTermination(Duration.ofSeconds(5));

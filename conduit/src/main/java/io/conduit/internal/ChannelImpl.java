@@ -54,7 +54,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       List<NameResolver.Provider> resolverProviders, List<LoadBalancer.Provider> balancerProviders,
       Duration idleTimeout, ExponentialBackoff.Policy backoff, Duration dnsMinRefreshInterval,
       Duration dnsRefreshPeriod, Duration keepAliveTime, Duration keepAliveTimeout,
-      boolean keepAliveWithoutCalls) {}
+      boolean keepAliveWithoutCalls, io.netty.handler.ssl.SslContext sslContext) {}
 
   private final Config config;
   private final URI target;
@@ -501,7 +501,9 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
         .channel(EventLoops.socketChannel(remote))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos)))
-        .handler(handler);
+        .handler(io.conduit.internal.transport.TlsSupport.clientHandler(config.sslContext(),
+            io.conduit.internal.transport.TlsSupport.hostOf(authority),
+            remote instanceof InetSocketAddress inetRemote ? inetRemote.getPort() : -1, handler));
     if (remote instanceof InetSocketAddress) {
       b.option(ChannelOption.TCP_NODELAY, true);
     }
@@ -554,6 +556,11 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   @Override
   public String authority() {
     return authority;
+  }
+
+  /** Where call callbacks run (the calling thread for a direct executor). */
+  public Executor callbackExecutor() {
+    return executor == null ? Runnable::run : executor;
   }
 
   @Override

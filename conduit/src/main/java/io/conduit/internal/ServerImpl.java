@@ -1,13 +1,17 @@
 package io.conduit.internal;
 
 import io.conduit.ServiceDefinition;
+import io.conduit.internal.transport.AbuseLimits;
+import io.conduit.internal.transport.ConnectionGuard;
 import io.conduit.internal.transport.EventLoops;
 import io.conduit.internal.transport.ServerConnectionHandler;
+import io.conduit.internal.transport.TlsSupport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketAddress;
@@ -29,7 +33,9 @@ public final class ServerImpl {
       boolean directExecutor, int maxInboundMessageSize, int maxConcurrentStreams,
       int maxHeaderListSize, Duration keepAliveTime, Duration keepAliveTimeout,
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
-      Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace) {}
+      Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
+      SslContext sslContext, Duration handshakeTimeout, Duration writeStallTimeout,
+      int maxConnections, AbuseLimits limits) {}
 
   private static long nanos(Duration d) {
     return d == null ? Long.MAX_VALUE : d.toNanos();
@@ -40,6 +46,8 @@ public final class ServerImpl {
   private final ExecutorService ownedExecutor;
   private final Set<ServerConnectionHandler> connections = ConcurrentHashMap.newKeySet();
   private final Object lock = new Object();
+  /** New connections use the current one; replaced by {@link #updateSslContext}. */
+  private volatile SslContext sslContext;
   private Channel serverChannel;
   private boolean started;
   private boolean shutdown;
@@ -70,7 +78,16 @@ public final class ServerImpl {
         nanos(config.keepAliveTime()), nanos(config.keepAliveTimeout()),
         nanos(config.permitKeepAliveTime()), config.permitKeepAliveWithoutCalls(),
         nanos(config.maxConnectionIdle()), nanos(config.maxConnectionAge()),
-        nanos(config.maxConnectionAgeGrace()));
+        nanos(config.maxConnectionAgeGrace()), config.limits());
+    this.sslContext = config.sslContext();
+  }
+
+  /** New connections use {@code context}; open ones keep theirs. */
+  public void updateSslContext(SslContext context) {
+    if (sslContext == null) {
+      throw new IllegalStateException("the server was built without TLS");
+    }
+    this.sslContext = java.util.Objects.requireNonNull(context, "context");
   }
 
   public void start() {
@@ -86,14 +103,35 @@ public final class ServerImpl {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            boolean reserved;
+            synchronized (lock) {
+              reserved = !shutdown
+                  && (config.maxConnections() <= 0 || openChildren < config.maxConnections());
+              if (reserved) {
+                openChildren++;
+              }
+            }
+            if (!reserved) {
+              // Over the connection cap (or shutting down): not one byte for this client.
+              ch.close();
+              return;
+            }
             ServerConnectionHandler handler = ServerConnectionHandler.create(settings);
+            SslContext tls = sslContext;
+            if (tls != null) {
+              TlsSupport.addServerTls(ch, tls, nanos(config.handshakeTimeout()));
+            }
+            ch.pipeline().addLast(new ConnectionGuard(nanos(config.handshakeTimeout()),
+                nanos(config.writeStallTimeout()), () -> handler.decoder().prefaceReceived()));
             ch.pipeline().addLast(handler);
             boolean accept;
             synchronized (lock) {
               accept = !shutdown;
               if (accept) {
-                openChildren++;
                 connections.add(handler);
+              } else {
+                openChildren--;
+                lock.notifyAll();
               }
             }
             if (!accept) {

@@ -70,6 +70,9 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   private volatile boolean usable = true;
   private Status failure;
   private boolean closeWhenIdle;
+  /** Over TLS: requests say {@code :scheme https}. */
+  private boolean secure;
+  private static final io.netty.util.AsciiString HTTPS = io.netty.util.AsciiString.cached("https");
 
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings settings, Owner owner, KeepAlive keepAliveSettings) {
@@ -163,6 +166,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
+    this.secure = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
     super.handlerAdded(ctx);
   }
 
@@ -194,7 +198,8 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
       return;
     }
     // An I/O error ends the connection; its calls fail with the cause.
-    fail(Status.UNAVAILABLE.withDescription("connection error: " + cause).withCause(cause));
+    fail(Status.UNAVAILABLE.withDescription(cause instanceof TlsSupport.TlsFailure
+        ? cause.getMessage() : "connection error: " + cause).withCause(cause));
     ctx.close();
   }
 
@@ -299,6 +304,9 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     }
     calls.put(id, call);
     call.streamCreated(id);
+    if (secure) {
+      headers.scheme(HTTPS);
+    }
     encoder().writeHeaders(ctx, id, headers, 0, false, ctx.newPromise()).addListener(f -> {
       if (!f.isSuccess()) {
         // Never sent (e.g. buffered behind MAX_CONCURRENT_STREAMS when a GOAWAY came).

@@ -83,8 +83,8 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     this.deadline = timeoutNanos < 0 ? null : Deadline.after(timeoutNanos, TimeUnit.NANOSECONDS);
     this.callExecutor = executor == null ? Runnable::run : new SerializingExecutor(executor);
     this.context = deadline == null
-        ? Context.ROOT.withCancellation()
-        : Context.ROOT.withDeadline(deadline);
+        ? TlsSupport.callContext(connection.ctx().channel()).withCancellation()
+        : TlsSupport.callContext(connection.ctx().channel()).withDeadline(deadline);
     this.deframer = new MessageDeframer(connection.ctx().alloc(), this, maxInboundMessageSize);
     if (requestCompressor != null) {
       deframer.allowCompressed();

@@ -56,7 +56,8 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       Executor executor, int maxInboundMessageSize, int maxConcurrentStreams,
       int maxHeaderListSize, long keepAliveTimeNanos, long keepAliveTimeoutNanos,
       long permitKeepAliveTimeNanos, boolean permitKeepAliveWithoutCalls,
-      long maxConnectionIdleNanos, long maxConnectionAgeNanos, long maxConnectionAgeGraceNanos) {}
+      long maxConnectionIdleNanos, long maxConnectionAgeNanos, long maxConnectionAgeGraceNanos,
+      AbuseLimits limits) {}
 
   private final ServerSettings settings;
   private final Http2Connection.PropertyKey callKey;
@@ -107,16 +108,14 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   public static ServerConnectionHandler create(ServerSettings settings) {
     Http2Connection connection = new DefaultHttp2Connection(true);
     connection.local().flowController(new DefaultHttp2LocalFlowController(connection, 0.5f, true));
-    DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(
-        new DefaultHttp2HeadersDecoder(true, settings.maxHeaderListSize()));
-    Http2ConnectionEncoder encoder = new DefaultHttp2ConnectionEncoder(connection, new DefaultHttp2FrameWriter());
-    Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader);
     Http2Settings initial = new Http2Settings()
         .maxConcurrentStreams(settings.maxConcurrentStreams())
         .initialWindowSize(INITIAL_WINDOW)
         .maxHeaderListSize(settings.maxHeaderListSize());
-    ServerConnectionHandler handler = new ServerConnectionHandler(decoder, encoder, initial, settings);
-    decoder.frameListener(handler.new FrameListener());
+    // Netty's guards against floods (rapid reset, control frames, empty and CONTINUATION frames).
+    ServerConnectionHandler handler = settings.limits().buildServer(connection, initial, -1,
+        (decoder, encoder, s) -> new ServerConnectionHandler(decoder, encoder, s, settings));
+    handler.decoder().frameListener(handler.new FrameListener());
     return handler;
   }
 

@@ -1,0 +1,119 @@
+package io.conduit.internal.transport;
+
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+
+/**
+ * The per-connection limits that keep a hostile HTTP/2 client from exhausting the server, and the
+ * codec that enforces them. Each limit breaks the connection with GOAWAY ENHANCE_YOUR_CALM (or
+ * PROTOCOL_ERROR for oversized header blocks) when exceeded; 0 turns a limit off.
+ *
+ * @param maxResetsPerWindow RST_STREAM frames a client may send per window (rapid reset,
+ *     CVE-2023-44487); the same cap applies to the resets the client makes the server send
+ * @param resetWindowSeconds the window of {@code maxResetsPerWindow}
+ * @param maxQueuedControlFrames PING/SETTINGS acknowledgements and resets queued for a client that
+ *     does not read (PING and SETTINGS floods)
+ * @param maxConsecutiveEmptyDataFrames empty DATA frames without END_STREAM in a row
+ * @param maxSmallContinuationFrames tiny CONTINUATION frames in one header block (CONTINUATION
+ *     flood; large ones are bounded by the header list size)
+ */
+public record AbuseLimits(int maxResetsPerWindow, int resetWindowSeconds, int maxQueuedControlFrames,
+    int maxConsecutiveEmptyDataFrames, int maxSmallContinuationFrames) {
+
+  /** 200 resets per 10 s, 10,000 queued control frames, 2 empty DATA frames, 16 tiny CONTINUATIONs. */
+  public static final AbuseLimits DEFAULT = new AbuseLimits(200, 10, 10_000, 2, 16);
+
+  public AbuseLimits {
+    if (maxResetsPerWindow < 0 || resetWindowSeconds < 0 || maxQueuedControlFrames < 0
+        || maxConsecutiveEmptyDataFrames < 0 || maxSmallContinuationFrames < 0) {
+      throw new IllegalArgumentException("limits must be >= 0: " + this);
+    }
+  }
+
+  public AbuseLimits withResets(int resets, int windowSeconds) {
+    return new AbuseLimits(resets, windowSeconds, maxQueuedControlFrames,
+        maxConsecutiveEmptyDataFrames, maxSmallContinuationFrames);
+  }
+
+  public AbuseLimits withMaxQueuedControlFrames(int frames) {
+    return new AbuseLimits(maxResetsPerWindow, resetWindowSeconds, frames,
+        maxConsecutiveEmptyDataFrames, maxSmallContinuationFrames);
+  }
+
+  /** Makes a connection handler. */
+  @FunctionalInterface
+  interface HandlerFactory<T extends Http2ConnectionHandler> {
+    T create(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings);
+  }
+
+  /**
+   * A server handler whose codec enforces these limits, with {@code initial} applied at once (so
+   * MAX_CONCURRENT_STREAMS holds before the client acknowledges it). Netty's decorating decoders
+   * wrap the frame listener: set it on {@code handler.decoder()}, not on a decoder of your own.
+   */
+  <T extends Http2ConnectionHandler> T buildServer(Http2Connection connection, Http2Settings initial,
+      long gracefulShutdownTimeoutMillis, HandlerFactory<T> factory) {
+    return new Builder<>(factory)
+        .connection(connection)
+        .initialSettings(initial)
+        .gracefulShutdownTimeoutMillis(gracefulShutdownTimeoutMillis)
+        // A placeholder: the caller sets the real listener on the built handler's decoder.
+        .frameListener(new io.netty.handler.codec.http2.Http2FrameAdapter())
+        .limits(this)
+        .build();
+  }
+
+  /** Exposes the protected knobs of Netty's builder; the knobs build Netty's own guards. */
+  private static final class Builder<T extends Http2ConnectionHandler>
+      extends AbstractHttp2ConnectionHandlerBuilder<T, Builder<T>> {
+    private final HandlerFactory<T> factory;
+
+    Builder(HandlerFactory<T> factory) {
+      this.factory = factory;
+    }
+
+    Builder<T> limits(AbuseLimits l) {
+      decoderEnforceMaxRstFramesPerWindow(l.maxResetsPerWindow(), l.resetWindowSeconds());
+      encoderEnforceMaxRstFramesPerWindow(l.maxResetsPerWindow(), l.resetWindowSeconds());
+      encoderEnforceMaxQueuedControlFrames(l.maxQueuedControlFrames());
+      decoderEnforceMaxConsecutiveEmptyDataFrames(l.maxConsecutiveEmptyDataFrames());
+      decoderEnforceMaxSmallContinuationFrames(l.maxSmallContinuationFrames());
+      return this;
+    }
+
+    @Override
+    protected Builder<T> connection(Http2Connection connection) {
+      return super.connection(connection);
+    }
+
+    @Override
+    protected Builder<T> initialSettings(Http2Settings settings) {
+      return super.initialSettings(settings);
+    }
+
+    @Override
+    protected Builder<T> frameListener(io.netty.handler.codec.http2.Http2FrameListener listener) {
+      return super.frameListener(listener);
+    }
+
+    @Override
+    protected Builder<T> gracefulShutdownTimeoutMillis(long millis) {
+      return super.gracefulShutdownTimeoutMillis(millis);
+    }
+
+    @Override
+    protected T build() {
+      return super.build();
+    }
+
+    @Override
+    protected T build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+        Http2Settings initialSettings) {
+      return factory.create(decoder, encoder, initialSettings);
+    }
+  }
+}
