@@ -148,6 +148,7 @@ public final class Channel implements CallFactory, AutoCloseable {
     private Duration keepAliveTime;
     private Duration keepAliveTimeout = Duration.ofSeconds(20);
     private boolean keepAliveWithoutCalls;
+    private int maxConnectionsPerBackend = 1;
     private ChannelTls tls;
     private CallCredentials callCredentials;
 
@@ -319,6 +320,18 @@ public final class Channel implements CallFactory, AutoCloseable {
       return this;
     }
 
+    /**
+     * Opens up to this many connections to one backend when every one is at the server's
+     * MAX_CONCURRENT_STREAMS, instead of queueing calls (default 1: queue).
+     */
+    public Builder maxConnectionsPerBackend(int connections) {
+      if (connections < 1) {
+        throw new IllegalArgumentException("maxConnectionsPerBackend must be >= 1: " + connections);
+      }
+      this.maxConnectionsPerBackend = connections;
+      return this;
+    }
+
     /** Whether to send keepalive pings while there are no calls (default false). */
     public Builder keepAliveWithoutCalls(boolean enabled) {
       this.keepAliveWithoutCalls = enabled;
@@ -339,7 +352,7 @@ public final class Channel implements CallFactory, AutoCloseable {
           maxInboundMessageSize, maxHeaderListSize, loadBalancingPolicy, defaultServiceConfig,
           List.copyOf(resolverProviders), List.copyOf(balancerProviders), idleTimeout, backoff,
           dnsMinRefreshInterval, dnsRefreshPeriod, keepAliveTime, keepAliveTimeout,
-          keepAliveWithoutCalls, tls == null ? null : tls.sslContext());
+          keepAliveWithoutCalls, tls == null ? null : tls.sslContext(), maxConnectionsPerBackend);
     }
   }
 }

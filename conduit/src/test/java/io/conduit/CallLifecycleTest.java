@@ -218,6 +218,59 @@ class CallLifecycleTest {
   }
 
   @Test
+  void moreConnectionsPerBackendCarryLoadBeyondOneConnectionsStreamLimit() throws Exception {
+    for (int perBackend : new int[] {1, 4}) {
+      AtomicInteger active = new AtomicInteger();
+      AtomicInteger maxActive = new AtomicInteger();
+      java.util.Set<String> peers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+          .method(WAIT, ServerCalls.unary((req, out) -> {
+            maxActive.accumulateAndGet(active.incrementAndGet(), Math::max);
+            try {
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            active.decrementAndGet();
+            out.onNext(req);
+            out.onCompleted();
+          }))
+          .build()
+          .intercept(new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                ServerCallHandler<Q, R> next) {
+              peers.add(String.valueOf(call.remoteAddress()));
+              return next.startCall(call, headers);
+            }
+          });
+      try (Server server = Server.builder().bind("127.0.0.1", 0).maxConcurrentStreams(2)
+              .service(svc).build().start();
+          Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext()
+              .maxConnectionsPerBackend(perBackend).build()) {
+        ClientCalls.blockingUnary(channel, WAIT, CallOptions.DEFAULT, "warm");
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+          for (int i = 0; i < 8; i++) {
+            calls.add(ClientCalls.futureUnary(channel, WAIT, CallOptions.DEFAULT, "c" + i));
+          }
+          Thread.sleep(100);
+        }
+        for (CompletableFuture<String> c : calls) {
+          c.get(30, TimeUnit.SECONDS);
+        }
+        if (perBackend == 1) {
+          assertThat(peers).hasSize(1);
+          assertThat(maxActive.get()).isLessThanOrEqualTo(2);
+        } else {
+          assertThat(peers).hasSizeBetween(2, 4);
+          assertThat(maxActive.get()).isGreaterThan(2);
+        }
+      }
+    }
+  }
+
+  @Test
   void reconnectsOnTheNextCallAfterTheConnectionCloses() throws Exception {
     Server first = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition()).build().start();
     int port = first.port();

@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * place them. Resolver and balancer code runs on one synchronization context (a serial queue on
  * an event loop) and needs no locks.
  */
-public final class ChannelImpl implements CallFactory, NettyClientCall.Host, SubchannelImpl.Host {
+public final class ChannelImpl implements CallFactory, NettyClientCall.Host, SubchannelImpl.Host,
+    RetryingClientCall.AttemptFactory {
   private static final System.Logger LOG = System.getLogger(ChannelImpl.class.getName());
   private static final String VERSION = "0.1.0";
 
@@ -54,7 +55,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       List<NameResolver.Provider> resolverProviders, List<LoadBalancer.Provider> balancerProviders,
       Duration idleTimeout, ExponentialBackoff.Policy backoff, Duration dnsMinRefreshInterval,
       Duration dnsRefreshPeriod, Duration keepAliveTime, Duration keepAliveTimeout,
-      boolean keepAliveWithoutCalls, io.netty.handler.ssl.SslContext sslContext) {}
+      boolean keepAliveWithoutCalls, io.netty.handler.ssl.SslContext sslContext,
+      int maxConnectionsPerBackend) {}
 
   private final Config config;
   private final URI target;
@@ -67,6 +69,12 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private final NameResolverRegistry resolvers;
   private final LoadBalancerRegistry balancers;
   private final ServiceConfig defaultServiceConfig;
+  /** The service config in force: the resolver's last valid one, else the builder's default. */
+  private volatile ServiceConfig serviceConfig;
+  /** Request bytes all retrying calls hold for replay (gRFC A6 per-channel buffer limit). */
+  private final java.util.concurrent.atomic.AtomicLong retryBufferBytes = new java.util.concurrent.atomic.AtomicLong();
+  /** retryThrottling's token bucket for the config in force, or null. */
+  private volatile RetryingClientCall.Throttle throttle;
   /** The health service subchannels watch (gRFC A17), from the service config; null when off. */
   private volatile String healthCheckServiceName;
   /** Doubles when a server says too_many_pings (gRFC A8); Long.MAX_VALUE when disabled. */
@@ -117,6 +125,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     this.defaultServiceConfig = config.defaultServiceConfig() == null
         ? ServiceConfig.EMPTY
         : parseDefaultServiceConfig(config.defaultServiceConfig());
+    applyServiceConfig(defaultServiceConfig);
     String product = "conduit-java/" + VERSION;
     this.userAgent = AsciiString.of(config.userAgent() == null ? product : config.userAgent() + " " + product);
     if (config.directExecutor()) {
@@ -160,7 +169,57 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   @Override
   public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
     Executor callExecutor = executor == null ? Runnable::run : new SerializingExecutor(executor);
+    ServiceConfig sc = serviceConfig;
+    MethodConfig mc = sc.methodConfigs().isEmpty() ? null
+        : sc.methodConfig(method.serviceName(), method.methodName());
+    if (mc == null) {
+      return new NettyClientCall<>(this, method, options, callExecutor);
+    }
+    CallOptions effective = withMethodConfig(options, mc);
+    if (mc.retryPolicy() != null || mc.hedgingPolicy() != null) {
+      return new RetryingClientCall<>(this, method, effective, callExecutor, scheduler, mc, throttle,
+          retryBufferBytes);
+    }
+    return new NettyClientCall<>(this, method, effective, callExecutor);
+  }
+
+  @Override
+  public <Q, R> ClientCall<Q, R> newAttempt(MethodDescriptor<Q, R> method, CallOptions options,
+      Executor callExecutor) {
     return new NettyClientCall<>(this, method, options, callExecutor);
+  }
+
+  /** The call's options with the method config's defaults and limits (the stricter wins). */
+  private static CallOptions withMethodConfig(CallOptions options, MethodConfig mc) {
+    CallOptions o = options;
+    if (mc.timeout() != null) {
+      io.conduit.Deadline fromConfig = io.conduit.Deadline.after(mc.timeout());
+      o = o.withDeadline(fromConfig.minimum(o.deadline()));
+    }
+    if (Boolean.TRUE.equals(mc.waitForReady()) && !o.isWaitForReady()) {
+      o = o.withWaitForReady(true);
+    }
+    if (mc.maxRequestMessageBytes() != null) {
+      int limit = mc.maxRequestMessageBytes();
+      o = o.withMaxOutboundMessageSize(o.maxOutboundMessageSize() < 0 ? limit
+          : Math.min(limit, o.maxOutboundMessageSize()));
+    }
+    if (mc.maxResponseMessageBytes() != null) {
+      int limit = mc.maxResponseMessageBytes();
+      o = o.withMaxInboundMessageSize(o.maxInboundMessageSize() < 0 ? limit
+          : Math.min(limit, o.maxInboundMessageSize()));
+    }
+    return o;
+  }
+
+  private void applyServiceConfig(ServiceConfig sc) {
+    ServiceConfig old = serviceConfig;
+    serviceConfig = sc;
+    if (sc.retryThrottling() == null) {
+      throttle = null;
+    } else if (old == null || !sc.retryThrottling().equals(old.retryThrottling()) || throttle == null) {
+      throttle = new RetryingClientCall.Throttle(sc.retryThrottling());
+    }
   }
 
   @Override
@@ -334,9 +393,12 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       try {
         sc = ServiceConfig.parse(result.serviceConfigJson(), n -> balancers.get(n) != null);
       } catch (IllegalArgumentException e) {
+        // The previous good config stays in force.
         LOG.log(Level.WARNING, "ignoring invalid service config from the resolver: " + e.getMessage());
+        sc = serviceConfig;
       }
     }
+    applyServiceConfig(sc);
     healthCheckServiceName = sc.healthCheckServiceName();
     String policy = sc.lbPolicy() != null ? sc.lbPolicy()
         : config.loadBalancingPolicy() != null ? config.loadBalancingPolicy() : "pick_first";
@@ -549,6 +611,11 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   @Override
   public String healthCheckServiceName() {
     return healthCheckServiceName;
+  }
+
+  @Override
+  public int maxConnectionsPerBackend() {
+    return config.maxConnectionsPerBackend();
   }
 
   // ---------------------------------------------------------------- host details

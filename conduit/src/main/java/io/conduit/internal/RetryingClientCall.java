@@ -25,6 +25,8 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   static final String PUSHBACK = "grpc-retry-pushback-ms";
   /** Request bytes kept for replay; beyond this the current attempt commits (A6's per-call limit). */
   static final int BUFFER_LIMIT = 1024 * 1024;
+  /** The same for all of a channel's retrying calls together. */
+  static final long CHANNEL_BUFFER_LIMIT = 16L * 1024 * 1024;
 
   /** Creates the transport call of one attempt. */
   interface AttemptFactory {
@@ -65,6 +67,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   private final MethodConfig.HedgingPolicy hedging;
   private final Throttle throttle;
   private final int maxAttempts;
+  private final java.util.concurrent.atomic.AtomicLong channelBuffered;
 
   private final Object lock = new Object();
   private Listener<R> listener;
@@ -83,8 +86,10 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   private long nextBackoffNanos;
 
   RetryingClientCall(AttemptFactory factory, MethodDescriptor<Q, R> method, CallOptions options,
-      Executor callExecutor, ScheduledExecutorService scheduler, MethodConfig config, Throttle throttle) {
+      Executor callExecutor, ScheduledExecutorService scheduler, MethodConfig config, Throttle throttle,
+      java.util.concurrent.atomic.AtomicLong channelBuffered) {
     this.factory = factory;
+    this.channelBuffered = channelBuffered;
     this.method = method;
     this.options = options;
     this.callExecutor = callExecutor;
@@ -199,8 +204,10 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
     List<Attempt> targets;
     synchronized (lock) {
       if (committed == null && buffered != null) {
-        bufferedBytes += method.requestMarshaller().serializedSize(message);
-        if (bufferedBytes > BUFFER_LIMIT && !active.isEmpty()) {
+        int size = method.requestMarshaller().serializedSize(message);
+        bufferedBytes += size;
+        long channelTotal = channelBuffered.addAndGet(size);
+        if ((bufferedBytes > BUFFER_LIMIT || channelTotal > CHANNEL_BUFFER_LIMIT) && !active.isEmpty()) {
           // Too much to replay: the attempt in flight is the one.
           commitLocked(active.get(active.size() - 1));
         } else {
@@ -234,6 +241,9 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
       closeNow = targets.isEmpty() && !closed && listener != null;
       if (closeNow) {
         closed = true;
+        channelBuffered.addAndGet(-bufferedBytes);
+        bufferedBytes = 0;
+        buffered = null;
       }
     }
     targets.forEach(a -> a.call.cancel(message, cause));
@@ -280,6 +290,9 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
     committed = a;
     cancelTimer();
     buffered = null;
+    // The replay buffer is gone: give its bytes back to the channel's budget.
+    channelBuffered.addAndGet(-bufferedBytes);
+    bufferedBytes = 0;
     List<Attempt> losers = new ArrayList<>(active);
     losers.remove(a);
     active.clear();

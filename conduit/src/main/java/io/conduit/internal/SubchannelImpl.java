@@ -45,6 +45,9 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
 
     /** The service to health-check (gRFC A17), "" for the whole server, null for none. */
     String healthCheckServiceName();
+
+    /** How many connections to one backend when each is at MAX_CONCURRENT_STREAMS (default 1). */
+    int maxConnectionsPerBackend();
   }
 
   private final SocketAddress address;
@@ -82,10 +85,89 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
     return state;
   }
 
-  /** The READY connection, or {@code null}. Any thread. */
+  /**
+   * The READY connection, or {@code null}. Any thread. With more than one connection per backend
+   * allowed, a connection with a free stream slot is preferred, and another one is opened when
+   * all are full.
+   */
   ClientConnectionHandler transport() {
     ClientConnectionHandler t = ready;
-    return t != null && healthy && t.isUsable() ? t : null;
+    if (t == null || !healthy || !t.isUsable()) {
+      return null;
+    }
+    int max = host.maxConnectionsPerBackend();
+    if (max <= 1 || t.hasCapacity()) {
+      return t;
+    }
+    for (ClientConnectionHandler extra : extras) {
+      if (extra.isUsable() && extra.hasCapacity()) {
+        return extra;
+      }
+    }
+    if (extras.size() + 1 < max && extraRequested.compareAndSet(false, true)) {
+      host.syncContext().execute(this::connectExtra);
+    }
+    // Meanwhile the call waits for a stream slot on the primary connection.
+    return t;
+  }
+
+  // ---------------------------------------------------------------- extra connections
+
+  private final java.util.List<ClientConnectionHandler> extras = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicBoolean extraRequested = new java.util.concurrent.atomic.AtomicBoolean();
+  private ClientConnectionHandler extraConnecting;
+
+  private void connectExtra() {
+    if (state != ConnectivityState.READY || extraConnecting != null) {
+      extraRequested.set(false);
+      return;
+    }
+    extraConnecting = host.connect(address, backoff.connectTimeoutNanos(), new ClientConnectionHandler.Owner() {
+      @Override
+      public void connectionReady(ClientConnectionHandler c) {
+        host.syncContext().execute(() -> {
+          if (c == extraConnecting) {
+            extraConnecting = null;
+            extraRequested.set(false);
+            if (state == ConnectivityState.READY) {
+              extras.add(c);
+            } else {
+              c.closeWhenIdle();
+            }
+          }
+        });
+      }
+
+      @Override
+      public void connectionUnusable(ClientConnectionHandler c) {
+        extras.remove(c);
+      }
+
+      @Override
+      public void connectionClosed(ClientConnectionHandler c, Status reason) {
+        host.syncContext().execute(() -> {
+          host.transportClosed(c);
+          extras.remove(c);
+          if (c == extraConnecting) {
+            extraConnecting = null;
+            extraRequested.set(false);
+          }
+        });
+      }
+    });
+  }
+
+  /** The primary connection went away: the extras drain and close with it. */
+  private void dropExtras() {
+    for (ClientConnectionHandler extra : extras) {
+      extra.closeWhenIdle();
+    }
+    extras.clear();
+    if (extraConnecting != null) {
+      extraConnecting.closeNow();
+      extraConnecting = null;
+    }
+    extraRequested.set(false);
   }
 
   @Override
@@ -273,6 +355,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
         // GOAWAY or closing: calls on it finish, new ones need a new connection.
         ready = null;
         stopHealthWatch();
+        dropExtras();
         if (state != ConnectivityState.SHUTDOWN) {
           setState(ConnectivityState.IDLE, null);
           host.refreshNameResolution();
@@ -294,6 +377,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
       } else if (connection == ready) {
         ready = null;
         stopHealthWatch();
+        dropExtras();
         setState(ConnectivityState.IDLE, null);
         host.refreshNameResolution();
       }
@@ -308,6 +392,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
       }
       state = ConnectivityState.SHUTDOWN;
       stopHealthWatch();
+      dropExtras();
       if (reconnect != null) {
         reconnect.cancel(false);
       }

@@ -145,6 +145,16 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     return usable;
   }
 
+  /**
+   * Whether a new call would start at once rather than wait for the server's
+   * MAX_CONCURRENT_STREAMS. Read from any thread; a hint, not a promise.
+   */
+  public boolean hasCapacity() {
+    Http2Connection.Endpoint<?> local = connection().local();
+    return ((StreamBufferingEncoder) encoder()).numBufferedStreams() == 0
+        && local.numActiveStreams() < local.maxActiveStreams();
+  }
+
   WriteQueue writeQueue() {
     return writeQueue;
   }

@@ -1,0 +1,250 @@
+package io.conduit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.conduit.stub.BlockingCall;
+import io.conduit.stub.ClientCalls;
+import io.conduit.stub.ServerCalls;
+import io.conduit.stub.StreamObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Retries, hedging and throttling per gRFC A6, driven by the service config. */
+@Timeout(60)
+class RetryTest {
+  static final MethodDescriptor<String, String> FLAKY = MethodDescriptor.of(
+      MethodDescriptor.Type.UNARY, "test.Retry/Flaky", EchoService.STRING, EchoService.STRING);
+  static final MethodDescriptor<String, String> STREAM = MethodDescriptor.of(
+      MethodDescriptor.Type.BIDI_STREAMING, "test.Retry/Stream", EchoService.STRING, EchoService.STRING);
+
+  static final String RETRY_CONFIG = """
+      {"methodConfig": [{
+        "name": [{"service": "test.Retry"}],
+        "retryPolicy": {
+          "maxAttempts": 4, "initialBackoff": "0.01s", "maxBackoff": "0.05s",
+          "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]
+        }}]}""";
+
+  /** Fails the first {@code failures} attempts with {@code code}; records grpc-previous-rpc-attempts. */
+  private static Server flakyServer(AtomicInteger attempts, int failures, Status.Code code,
+      List<String> previousAttempts, String pushback) {
+    return flakyServer(attempts, new AtomicInteger(failures), code, previousAttempts, pushback);
+  }
+
+  private static Server flakyServer(AtomicInteger attempts, AtomicInteger failures, Status.Code code,
+      List<String> previousAttempts, String pushback) {
+    ServerInterceptor record = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        previousAttempts.add(String.valueOf(headers.get("grpc-previous-rpc-attempts")));
+        return next.startCall(call, headers);
+      }
+    };
+    return Server.builder().bind("127.0.0.1", 0).intercept(record)
+        .service(ServiceDefinition.builder("test.Retry")
+            .method(FLAKY, ServerCalls.unary((req, out) -> {
+              if (attempts.incrementAndGet() <= failures.get()) {
+                Metadata trailers = new Metadata();
+                if (pushback != null) {
+                  trailers.add("grpc-retry-pushback-ms", pushback);
+                }
+                throw code.toStatus().withDescription("attempt " + attempts.get()).asException(trailers);
+              }
+              out.onNext("ok after " + attempts.get());
+              out.onCompleted();
+            }))
+            .method(STREAM, ServerCalls.<String, String>bidiStreaming(out -> new StreamObserver<String>() {
+              @Override
+              public void onNext(String value) {
+                attempts.incrementAndGet();
+                out.onNext(value);
+              }
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {
+                out.onError(Status.UNAVAILABLE.withDescription("stream broke").asException());
+              }
+            }))
+            .build())
+        .build().start();
+  }
+
+  private static Channel channel(Server server, String config) {
+    return Channel.forAddress("127.0.0.1", server.port()).plaintext().defaultServiceConfig(config).build();
+  }
+
+  @Test
+  void retriesUntilTheServerSucceedsAndTellsItTheAttemptCount() {
+    AtomicInteger attempts = new AtomicInteger();
+    List<String> previous = new CopyOnWriteArrayList<>();
+    try (Server server = flakyServer(attempts, 2, Status.Code.UNAVAILABLE, previous, null);
+        Channel channel = channel(server, RETRY_CONFIG)) {
+      assertThat(ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x")).isEqualTo("ok after 3");
+      assertThat(previous).containsExactly("null", "1", "2");
+    }
+  }
+
+  @Test
+  void givesUpAfterMaxAttempts() {
+    AtomicInteger attempts = new AtomicInteger();
+    try (Server server = flakyServer(attempts, 100, Status.Code.UNAVAILABLE, new CopyOnWriteArrayList<>(), null);
+        Channel channel = channel(server, RETRY_CONFIG)) {
+      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x"))
+          .isInstanceOfSatisfying(StatusException.class,
+              e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(attempts.get()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void nonRetryableCodesFailAtOnce() {
+    AtomicInteger attempts = new AtomicInteger();
+    try (Server server = flakyServer(attempts, 1, Status.Code.INTERNAL, new CopyOnWriteArrayList<>(), null);
+        Channel channel = channel(server, RETRY_CONFIG)) {
+      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x"))
+          .isInstanceOfSatisfying(StatusException.class,
+              e -> assertThat(e.status().code()).isEqualTo(Status.Code.INTERNAL));
+      assertThat(attempts.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void pushbackDelaysAndNegativePushbackStops() {
+    AtomicInteger attempts = new AtomicInteger();
+    try (Server server = flakyServer(attempts, 1, Status.Code.UNAVAILABLE, new CopyOnWriteArrayList<>(), "300");
+        Channel channel = channel(server, RETRY_CONFIG)) {
+      long start = System.nanoTime();
+      assertThat(ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x")).isEqualTo("ok after 2");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(280));
+    }
+    AtomicInteger attempts2 = new AtomicInteger();
+    try (Server server = flakyServer(attempts2, 1, Status.Code.UNAVAILABLE, new CopyOnWriteArrayList<>(), "-1");
+        Channel channel = channel(server, RETRY_CONFIG)) {
+      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x"))
+          .isInstanceOf(StatusException.class);
+      assertThat(attempts2.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aStreamingCallStopsRetryingOnceCommitted() {
+    AtomicInteger attempts = new AtomicInteger();
+    try (Server server = flakyServer(attempts, 0, Status.Code.UNAVAILABLE, new CopyOnWriteArrayList<>(), null);
+        Channel channel = channel(server, RETRY_CONFIG);
+        BlockingCall<String, String> call = ClientCalls.blockingStreaming(channel, STREAM, CallOptions.DEFAULT)) {
+      call.send("a");
+      assertThat(call.read()).isEqualTo("a");
+      call.halfClose();
+      // The response began, so the UNAVAILABLE at the end is final: no replay of "a".
+      assertThatThrownBy(call::read).isInstanceOfSatisfying(StatusException.class,
+          e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(attempts.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void throttlingStopsRetriesUntilSuccessesRefillTheBucket() {
+    String config = RETRY_CONFIG.replace("\"methodConfig\"",
+        "\"retryThrottling\": {\"maxTokens\": 4, \"tokenRatio\": 1}, \"methodConfig\"");
+    AtomicInteger attempts = new AtomicInteger();
+    AtomicInteger failures = new AtomicInteger(1000);
+    try (Server server = flakyServer(attempts, failures, Status.Code.UNAVAILABLE, new CopyOnWriteArrayList<>(), null);
+        Channel channel = channel(server, config)) {
+      // Each failed attempt costs a token; at 2 of 4 left retries stop.
+      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x"))
+          .isInstanceOf(StatusException.class);
+      assertThat(attempts.get()).isEqualTo(2);
+      attempts.set(0);
+      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x"))
+          .isInstanceOf(StatusException.class);
+      assertThat(attempts.get()).as("throttled: no retry").isEqualTo(1);
+      // Successes refill the bucket.
+      failures.set(0);
+      for (int i = 0; i < 3; i++) {
+        ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x");
+      }
+      failures.set(1000);
+      attempts.set(0);
+      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x"))
+          .isInstanceOf(StatusException.class);
+      assertThat(attempts.get()).as("retries again").isGreaterThan(1);
+    }
+  }
+
+  @Test
+  void hedgingFinishesAtTheFastBackendsPaceAndCancelsTheSlowAttempt() throws Exception {
+    MethodDescriptor<String, String> who = MethodDescriptor.of(
+        MethodDescriptor.Type.UNARY, "test.Hedge/Who", EchoService.STRING, EchoService.STRING);
+    AtomicInteger slowCancelled = new AtomicInteger();
+    ServiceDefinition slow = ServiceDefinition.builder("test.Hedge")
+        .method(who, ServerCalls.unary((req, out) -> {
+          out.setOnCancelHandler(slowCancelled::incrementAndGet);
+          // Never answers: only a cancel ends this attempt.
+        }))
+        .build();
+    ServiceDefinition fast = ServiceDefinition.builder("test.Hedge")
+        .method(who, ServerCalls.unary((req, out) -> {
+          out.onNext("fast");
+          out.onCompleted();
+        }))
+        .build();
+    String config = """
+        {"loadBalancingConfig": [{"round_robin": {}}],
+         "methodConfig": [{"name": [{"service": "test.Hedge"}],
+           "hedgingPolicy": {"maxAttempts": 3, "hedgingDelay": "0.1s", "nonFatalStatusCodes": []}}]}""";
+    try (Server s1 = Server.builder().bind("127.0.0.1", 0).service(slow).build().start();
+        Server s2 = Server.builder().bind("127.0.0.1", 0).service(fast).build().start();
+        Channel channel = Channel.builder("ipv4:127.0.0.1:" + s1.port() + ",127.0.0.1:" + s2.port())
+            .plaintext().defaultServiceConfig(config).build()) {
+      // Warm both connections so round_robin alternates.
+      channel.state(true);
+      for (int i = 0; i < 4; i++) {
+        long start = System.nanoTime();
+        assertThat(ClientCalls.blockingUnary(channel, who,
+            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "x")).isEqualTo("fast");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (slowCancelled.get() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(slowCancelled.get()).isGreaterThan(0);
+    }
+  }
+
+  @Test
+  void invalidServiceConfigsAreRejectedClearly() {
+    for (String[] bad : new String[][] {
+        {"{\"methodConfig\": [{\"name\": [{\"service\": \"a\"}], \"retryPolicy\": {\"maxAttempts\": 1}}]}", "maxAttempts"},
+        {"{\"methodConfig\": [{\"name\": [{\"method\": \"M\"}]}]}", "no service"},
+        {"{\"methodConfig\": [{\"name\": [{\"service\": \"a\"}], \"timeout\": \"ten\"}]}", "timeout"},
+        {"{\"retryThrottling\": {\"maxTokens\": 0, \"tokenRatio\": 1}}", "maxTokens"},
+        {"{not json", "JSON"}}) {
+      assertThatThrownBy(() -> Channel.builder("localhost:1").plaintext().defaultServiceConfig(bad[0]).build())
+          .as(bad[0]).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad[1]);
+    }
+  }
+
+  @Test
+  void methodConfigTimeoutApplies() {
+    MethodDescriptor<String, String> sleepy = MethodDescriptor.of(
+        MethodDescriptor.Type.UNARY, "test.Echo/Unary", EchoService.STRING, EchoService.STRING);
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition()).build().start();
+        Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext()
+            .defaultServiceConfig("{\"methodConfig\": [{\"name\": [{\"service\": \"test.Echo\", "
+                + "\"method\": \"Unary\"}], \"timeout\": \"0.2s\"}]}").build()) {
+      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, sleepy, CallOptions.DEFAULT, "sleep:3000"))
+          .isInstanceOfSatisfying(StatusException.class,
+              e -> assertThat(e.status().code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    }
+  }
+}
