@@ -143,6 +143,19 @@ class ConnectionHealthTest {
   }
 
   @Test
+  void largeMessagesWithBdpPingsAreNotPunishedAsTooManyPings() {
+    String big = "x".repeat(1024 * 1024);
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition())
+            .build().start();
+        Channel channel = Channel.builder(target(server.port())).plaintext().build()) {
+      for (int i = 0; i < 30; i++) {
+        assertThat(ClientCalls.blockingUnary(channel, EchoService.UNARY,
+            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20)), big)).hasSize(big.length());
+      }
+    }
+  }
+
+  @Test
   void permittedPingsAreNotPunished() throws Exception {
     try (Server server = namedServer("s", 0, Server.builder()
             .permitKeepAliveTime(Duration.ofMillis(100)).permitKeepAliveWithoutCalls(true), null);

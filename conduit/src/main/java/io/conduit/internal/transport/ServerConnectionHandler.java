@@ -362,6 +362,14 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     }
 
     @Override
+    public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement) {
+      // The client is taking data we send: its pings now (BDP measurements) are expected, as
+      // after any write. Resetting only when a write is queued would strike a client that pings
+      // while one large message drains in many frames.
+      keepAliveEnforcer.onWrite();
+    }
+
+    @Override
     public void onPingRead(ChannelHandlerContext ctx, long data) {
       // Netty has already queued the ACK.
       if (!keepAliveEnforcer.pingAcceptable(connection().numActiveStreams() > 0)) {
