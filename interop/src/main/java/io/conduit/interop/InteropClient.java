@@ -24,6 +24,7 @@ import io.conduit.stub.BlockingCall;
 import io.conduit.stub.BlockingIterator;
 import io.conduit.stub.ClientCalls;
 import io.grpc.testing.integration.EmptyProtos.Empty;
+import io.grpc.testing.integration.Messages.BoolValue;
 import io.grpc.testing.integration.Messages.EchoStatus;
 import io.grpc.testing.integration.Messages.Payload;
 import io.grpc.testing.integration.Messages.ResponseParameters;
@@ -75,12 +76,26 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class InteropClient {
 
-  /** The supported test cases, named as in the descriptions. */
+  /** The supported test cases, named as in the descriptions (and as grpc-java names its own). */
   public enum TestCase {
     EMPTY_UNARY,
     LARGE_UNARY,
+    /**
+     * Probes first: an uncompressed request with {@code expect_compressed} must fail with
+     * INVALID_ARGUMENT. Needs a server that checks {@code expect_compressed} (Conduit's, grpc C++);
+     * grpc-java's does not: use the {@code _noprobe} variant there.
+     */
+    CLIENT_COMPRESSED_UNARY(Group.NEEDS_COMPRESSED_REQUEST_CHECK),
+    /** grpc-java's client_compressed_unary without the probe, for servers that do not check. */
+    CLIENT_COMPRESSED_UNARY_NOPROBE(Group.EXTRA),
+    SERVER_COMPRESSED_UNARY,
     CLIENT_STREAMING,
+    /** Probes first, as {@link #CLIENT_COMPRESSED_UNARY} does. */
+    CLIENT_COMPRESSED_STREAMING(Group.NEEDS_COMPRESSED_REQUEST_CHECK),
+    /** grpc-java's client_compressed_streaming without the probe. */
+    CLIENT_COMPRESSED_STREAMING_NOPROBE(Group.EXTRA),
     SERVER_STREAMING,
+    SERVER_COMPRESSED_STREAMING,
     PING_PONG,
     EMPTY_STREAM,
     CUSTOM_METADATA,
@@ -98,16 +113,29 @@ public final class InteropClient {
      * failed call or response without a server_id. Needs servers that fill server_id (Conduit's
      * interop server does; grpc-java's TestServiceServer does not), so "all" leaves it out.
      */
-    LB_SPREAD(false);
+    LB_SPREAD(Group.EXTRA);
 
-    private final boolean standard;
-
-    TestCase() {
-      this(true);
+    /** Which servers a case is for. */
+    private enum Group {
+      /** In the descriptions; any interop server passes it. */
+      STANDARD,
+      /**
+       * In the descriptions, but needs the server's "CompressedRequest" feature, which
+       * grpc-java's interop server lacks.
+       */
+      NEEDS_COMPRESSED_REQUEST_CHECK,
+      /** Not in "all". */
+      EXTRA
     }
 
-    TestCase(boolean standard) {
-      this.standard = standard;
+    private final Group group;
+
+    TestCase() {
+      this(Group.STANDARD);
+    }
+
+    TestCase(Group group) {
+      this.group = group;
     }
 
     /** The name on the command line, e.g. {@code empty_unary}. */
@@ -115,9 +143,17 @@ public final class InteropClient {
       return name().toLowerCase(Locale.ROOT);
     }
 
-    /** A case of doc/interop-test-descriptions.md, which any interop server passes. */
+    /** A case of doc/interop-test-descriptions.md: one that {@code all} runs. */
     public boolean isStandard() {
-      return standard;
+      return group != Group.EXTRA;
+    }
+
+    /**
+     * Whether the case needs a server that fails a request whose {@code expect_compressed} does
+     * not match how it arrived (the probes of client_compressed_*); grpc-java's does not.
+     */
+    public boolean needsCompressedRequestCheck() {
+      return group == Group.NEEDS_COMPRESSED_REQUEST_CHECK;
     }
 
     /** The standard cases: what {@code --test_case=all} runs. */
@@ -146,6 +182,11 @@ public final class InteropClient {
   static final byte[] ECHO_TRAILING_VALUE = {(byte) 0xab, (byte) 0xab, (byte) 0xab};
   static final String SPECIAL_STATUS_MESSAGE =
       "\t\ntest with whitespace\r\nand Unicode BMP \u263A and non-BMP \uD83D\uDE08\t\n";
+
+  /** The encoding of the compressed requests of client_compressed_*. */
+  static final String REQUEST_ENCODING = "gzip";
+  /** How long the probe of client_compressed_streaming waits for the server to reject it. */
+  static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
   /** lb_spread's number of calls unless {@code --num_times} says otherwise. */
   static final int DEFAULT_NUM_TIMES = 300;
@@ -343,6 +384,12 @@ public final class InteropClient {
     switch (testCase) {
       case EMPTY_UNARY -> emptyUnary();
       case LARGE_UNARY -> largeUnary();
+      case CLIENT_COMPRESSED_UNARY -> clientCompressedUnary(true);
+      case CLIENT_COMPRESSED_UNARY_NOPROBE -> clientCompressedUnary(false);
+      case SERVER_COMPRESSED_UNARY -> serverCompressedUnary();
+      case CLIENT_COMPRESSED_STREAMING -> clientCompressedStreaming(true);
+      case CLIENT_COMPRESSED_STREAMING_NOPROBE -> clientCompressedStreaming(false);
+      case SERVER_COMPRESSED_STREAMING -> serverCompressedStreaming();
       case CLIENT_STREAMING -> clientStreaming();
       case SERVER_STREAMING -> serverStreaming();
       case PING_PONG -> pingPong();
@@ -374,6 +421,135 @@ public final class InteropClient {
     SimpleResponse response = ClientCalls.blockingUnary(
         channel, UNARY_CALL, CallOptions.DEFAULT, simpleRequest(314159, 271828));
     checkPayload("UnaryCall response", response.getPayload(), 314159);
+  }
+
+  /**
+   * client_compressed_unary: with {@code probe}, an uncompressed request that says
+   * {@code expect_compressed} must fail with INVALID_ARGUMENT (the server checks the feature);
+   * then a gzip-compressed request that expects compression and an uncompressed one that does
+   * not both succeed.
+   */
+  private void clientCompressedUnary(boolean probe) {
+    SimpleRequest expectCompressed = simpleRequest(314159, 271828).toBuilder()
+        .setExpectCompressed(BoolValue.newBuilder().setValue(true))
+        .build();
+    SimpleRequest expectUncompressed = simpleRequest(314159, 271828).toBuilder()
+        .setExpectCompressed(BoolValue.newBuilder().setValue(false))
+        .build();
+    if (probe) {
+      Status status;
+      try {
+        ClientCalls.blockingUnary(channel, UNARY_CALL, CallOptions.DEFAULT, expectCompressed);
+        status = Status.OK;
+      } catch (StatusException e) {
+        status = e.status();
+      }
+      checkProbeStatus(status, "client_compressed_unary");
+    }
+    SimpleResponse compressed = ClientCalls.blockingUnary(channel, UNARY_CALL,
+        CallOptions.DEFAULT.withCompression(REQUEST_ENCODING), expectCompressed);
+    checkPayload("compressed UnaryCall's response", compressed.getPayload(), 314159);
+    SimpleResponse uncompressed = ClientCalls.blockingUnary(
+        channel, UNARY_CALL, CallOptions.DEFAULT, expectUncompressed);
+    checkPayload("uncompressed UnaryCall's response", uncompressed.getPayload(), 314159);
+  }
+
+  /**
+   * server_compressed_unary: responses asked for with and without compression. Whether a response
+   * message carried the compressed flag is not visible to a Conduit client (as to a grpc-java
+   * one), so this checks that both decode to the expected payload; the interop tests check the
+   * flag on the wire.
+   */
+  private void serverCompressedUnary() {
+    for (boolean compressed : new boolean[] {true, false}) {
+      SimpleRequest request = simpleRequest(314159, 271828).toBuilder()
+          .setResponseCompressed(BoolValue.newBuilder().setValue(compressed))
+          .build();
+      SimpleResponse response =
+          ClientCalls.blockingUnary(channel, UNARY_CALL, CallOptions.DEFAULT, request);
+      checkPayload("UnaryCall response with response_compressed=" + compressed,
+          response.getPayload(), 314159);
+    }
+  }
+
+  /**
+   * client_compressed_streaming: with {@code probe}, a StreamingInputCall whose first message,
+   * uncompressed, says {@code expect_compressed} must fail with INVALID_ARGUMENT before the client
+   * half-closes; then a gzip call sends a compressed message that expects compression and an
+   * uncompressed one that does not, and gets the sum of both.
+   */
+  private void clientCompressedStreaming(boolean probe) {
+    StreamingInputCallRequest expectCompressed = StreamingInputCallRequest.newBuilder()
+        .setExpectCompressed(BoolValue.newBuilder().setValue(true))
+        .setPayload(zeros(27182))
+        .build();
+    StreamingInputCallRequest expectUncompressed = StreamingInputCallRequest.newBuilder()
+        .setExpectCompressed(BoolValue.newBuilder().setValue(false))
+        .setPayload(zeros(45904))
+        .build();
+    if (probe) {
+      // Not half-closed: the server must reject the message itself, not the finished stream. A
+      // server without the check would keep the call open; the deadline ends the wait.
+      Recorder<StreamingInputCallResponse> probeRecorder = new Recorder<>();
+      ClientCall<StreamingInputCallRequest, StreamingInputCallResponse> probeCall =
+          channel.newCall(STREAMING_INPUT_CALL, CallOptions.DEFAULT.withTimeout(PROBE_TIMEOUT));
+      probeCall.start(probeRecorder, new Metadata());
+      probeCall.request(1);
+      probeCall.sendMessage(expectCompressed);
+      Status status = probeRecorder.awaitClose();
+      checkProbeStatus(status, "client_compressed_streaming");
+    }
+    Recorder<StreamingInputCallResponse> recorder = new Recorder<>();
+    ClientCall<StreamingInputCallRequest, StreamingInputCallResponse> call = channel.newCall(
+        STREAMING_INPUT_CALL, CallOptions.DEFAULT.withCompression(REQUEST_ENCODING));
+    call.start(recorder, new Metadata());
+    call.request(1);
+    call.setMessageCompression(true);
+    call.sendMessage(expectCompressed);
+    call.setMessageCompression(false);
+    call.sendMessage(expectUncompressed);
+    call.halfClose();
+    Status status = recorder.awaitClose();
+    check(status.isOk(), "the compressed StreamingInputCall failed with %s", status);
+    check(recorder.received() == 1, "received %s responses, expected 1", recorder.received());
+    StreamingInputCallResponse response = recorder.awaitMessage();
+    check(response.getAggregatedPayloadSize() == 73086,
+        "aggregated_payload_size is %s, expected 73086", response.getAggregatedPayloadSize());
+  }
+
+  /**
+   * server_compressed_streaming: a compressed then an uncompressed response on one call. As in
+   * {@link #serverCompressedUnary}, the compressed flag itself is not visible here.
+   */
+  private void serverCompressedStreaming() {
+    StreamingOutputCallRequest request = StreamingOutputCallRequest.newBuilder()
+        .addResponseParameters(ResponseParameters.newBuilder()
+            .setCompressed(BoolValue.newBuilder().setValue(true)).setSize(31415))
+        .addResponseParameters(ResponseParameters.newBuilder()
+            .setCompressed(BoolValue.newBuilder().setValue(false)).setSize(92653))
+        .build();
+    int[] sizes = {31415, 92653};
+    List<StreamingOutputCallResponse> responses = new ArrayList<>();
+    try (BlockingIterator<StreamingOutputCallResponse> it = ClientCalls.blockingServerStreaming(
+        channel, STREAMING_OUTPUT_CALL, CallOptions.DEFAULT, request)) {
+      while (it.hasNext()) {
+        responses.add(it.next());
+      }
+    }
+    check(responses.size() == sizes.length,
+        "received %s responses, expected %s", responses.size(), sizes.length);
+    for (int i = 0; i < sizes.length; i++) {
+      checkPayload("response " + i, responses.get(i).getPayload(), sizes[i]);
+    }
+  }
+
+  /** The probe of client_compressed_*: INVALID_ARGUMENT, or a hint at the _noprobe variant. */
+  private static void checkProbeStatus(Status status, String caseName) {
+    check(status.code() == Status.Code.INVALID_ARGUMENT,
+        "the CompressedRequest probe (an uncompressed request with expect_compressed=true) "
+            + "should fail with INVALID_ARGUMENT, got %s; a server that does not check "
+            + "expect_compressed (grpc-java's) needs %s_noprobe", status.code()
+            + (status.description() == null ? "" : " (" + status.description() + ")"), caseName);
   }
 
   private void clientStreaming() {

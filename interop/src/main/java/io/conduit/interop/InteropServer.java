@@ -1,6 +1,8 @@
 package io.conduit.interop;
 
 import io.conduit.Server;
+import io.conduit.health.HealthStatus;
+import io.conduit.health.HealthStatusManager;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -11,7 +13,8 @@ import java.util.Set;
 
 /**
  * The interop server: serves {@code grpc.testing.TestService} with the standard flags of
- * doc/interop-test-descriptions.md until SIGTERM, then shuts down gracefully.
+ * doc/interop-test-descriptions.md, and {@code grpc.health.v1.Health} (SERVING), until SIGTERM,
+ * then shuts down gracefully (health NOT_SERVING first).
  *
  * <pre>
  * interop/bin/server --port=10000 --use_tls=false
@@ -28,11 +31,31 @@ public final class InteropServer {
 
   private InteropServer() {}
 
-  /** A builder with {@code service} and the interop server's settings; the caller picks the port. */
+  /**
+   * A builder with {@code service}, a health service ({@link #newHealthService}) and the interop
+   * server's settings; the caller picks the port.
+   */
   public static Server.Builder builder(TestServiceImpl service) {
+    return builder(service, newHealthService(service));
+  }
+
+  /** A builder with {@code service}, {@code health} and the interop server's settings. */
+  public static Server.Builder builder(TestServiceImpl service, HealthStatusManager health) {
     return Server.builder()
         .service(service)
+        .service(health)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
+  }
+
+  /**
+   * The {@code grpc.health.v1.Health} service of the interop server: the server as a whole
+   * ({@code ""}) and {@code grpc.testing.TestService} SERVING. The server it is registered on turns
+   * both NOT_SERVING when it starts shutting down.
+   */
+  public static HealthStatusManager newHealthService(TestServiceImpl service) {
+    HealthStatusManager health = new HealthStatusManager();
+    health.setStatus(service.definition().name(), HealthStatus.SERVING);
+    return health;
   }
 
   /**

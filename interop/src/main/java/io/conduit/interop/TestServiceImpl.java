@@ -54,6 +54,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * no gRPCLB backend). Without those flags a response carries only what the case asked for, so that
  * clients comparing whole responses (grpc-java's large_unary) see no extra fields.
  *
+ * <p>Compression: {@code response_compressed} (UnaryCall) and {@code ResponseParameters.compressed}
+ * (the streaming methods) ask for a gzip-compressed response message; the call then announces
+ * {@code grpc-encoding: gzip} and only the messages asked for carry the compressed flag
+ * ("CompressedResponse"). {@code expect_compressed} on a request is checked by
+ * {@link CompressedRequestInterceptor} ("CompressedRequest").
+ *
  * <p>Streamed responses are paced on a scheduler of its own, so that {@code interval_us} never
  * blocks a handler thread. Close the service to stop that scheduler.
  */
@@ -61,6 +67,9 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(TestServiceImpl.class.getName());
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  /** The encoding of the responses a client asks to be compressed. */
+  static final String RESPONSE_ENCODING = "gzip";
 
   private final ScheduledExecutorService scheduler;
   private final String serverId;
@@ -108,7 +117,7 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
         .method(FULL_DUPLEX_CALL, ServerCalls.bidiStreaming(this::fullDuplexCall))
         .method(HALF_DUPLEX_CALL, ServerCalls.bidiStreaming(this::halfDuplexCall))
         .build()
-        .intercept(new EchoMetadataInterceptor());
+        .intercept(new EchoMetadataInterceptor(), new CompressedRequestInterceptor());
   }
 
   /** Stops the response scheduler; responses still waiting for their interval are dropped. */
@@ -131,6 +140,10 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
           .asException();
     }
     throwIfEchoStatus(request.hasResponseStatus(), request.getResponseStatus());
+    if (request.getResponseCompressed().getValue()) {
+      // Before the response headers, which announce the encoding.
+      responses.setCompression(RESPONSE_ENCODING);
+    }
     SimpleResponse.Builder response = SimpleResponse.newBuilder();
     if (request.getResponseSize() != 0) {
       response.setPayload(payload(request.getResponseSize()));
@@ -247,6 +260,11 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
    * before; the call completes once the input is complete and every response is sent. All state
    * is guarded by {@code this}, which also serializes the calls on the response observer between
    * the handler thread and the scheduler.
+   *
+   * <p>The call gets gzip as its encoding when parameters that ask for a compressed response
+   * arrive before the first response is sent (the headers announce the encoding); each message is
+   * then compressed or not as its parameters say. Compression asked for only after the headers
+   * went out (a later FullDuplexCall request) cannot be had: those responses go uncompressed.
    */
   private final class ResponseStream {
     private final ServerStreamObserver<StreamingOutputCallResponse> responses;
@@ -254,6 +272,8 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
     private boolean inputComplete;
     private boolean scheduled;
     private boolean done;
+    private boolean sentAny;
+    private boolean compressing;
 
     ResponseStream(ServerStreamObserver<StreamingOutputCallResponse> responses) {
       this.responses = responses;
@@ -270,6 +290,11 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
               "negative size or interval_us in response_parameters: " + p));
           return;
         }
+      }
+      if (!sentAny && !compressing
+          && parameters.stream().anyMatch(p -> p.getCompressed().getValue())) {
+        responses.setCompression(RESPONSE_ENCODING);
+        compressing = true;
       }
       pending.addAll(parameters);
       scheduleNext();
@@ -321,6 +346,10 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
       }
       ResponseParameters parameters = pending.poll();
       try {
+        if (compressing) {
+          responses.setMessageCompression(parameters.getCompressed().getValue());
+        }
+        sentAny = true;
         responses.onNext(StreamingOutputCallResponse.newBuilder()
             .setPayload(payload(parameters.getSize()))
             .build());

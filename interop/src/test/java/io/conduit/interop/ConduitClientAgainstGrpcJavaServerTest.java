@@ -18,7 +18,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The Conduit interop client against grpc-java's interop server, in a JVM of its own. */
+/**
+ * The Conduit interop client against grpc-java's interop server, in a JVM of its own: the standard
+ * cases, with the {@code _noprobe} variants of client_compressed_* (grpc-java's server does not
+ * check expect_compressed).
+ */
 class ConduitClientAgainstGrpcJavaServerTest {
   private static Process server;
   private static Path log;
@@ -42,7 +46,7 @@ class ConduitClientAgainstGrpcJavaServerTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("io.conduit.interop.InteropTestSupport#standardCases")
+  @MethodSource("io.conduit.interop.InteropTestSupport#grpcJavaServerCases")
   @Timeout(90)
   void passes(InteropClient.TestCase testCase) {
     InteropTestSupport.ClientResult result = InteropTestSupport.runConduitClient(port, testCase);
@@ -52,6 +56,22 @@ class ConduitClientAgainstGrpcJavaServerTest {
             GrpcJavaPeer.read(log))
         .isZero();
     assertThat(result.output()).contains("PASS " + testCase.caseName());
+  }
+
+  /**
+   * grpc-java's TestServiceServer does not check expect_compressed: the probe of
+   * client_compressed_unary must fail and point at the _noprobe variant.
+   */
+  @Test
+  @Timeout(60)
+  void compressedRequestProbeFailsClearlyAgainstAServerWithoutTheCheck() {
+    InteropTestSupport.ClientResult result =
+        InteropTestSupport.runConduitClient(port, InteropClient.TestCase.CLIENT_COMPRESSED_UNARY);
+    assertThat(result.exitCode()).as("output:%n%s", result.output()).isEqualTo(1);
+    assertThat(result.output())
+        .contains("FAIL client_compressed_unary: the CompressedRequest probe")
+        .contains("should fail with INVALID_ARGUMENT, got OK")
+        .contains("needs client_compressed_unary_noprobe");
   }
 
   /** grpc-java's TestServiceServer fills no server_id: lb_spread must say so, not count "". */

@@ -9,7 +9,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** grpc-java's official interop client, in a JVM of its own, against the Conduit interop server. */
+/**
+ * grpc-java's official interop client, in a JVM of its own, against the Conduit interop server:
+ * the standard cases, the probing client_compressed_* included, and the {@code _noprobe} variants.
+ */
 class GrpcJavaClientAgainstConduitServerTest {
   private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
@@ -33,7 +36,7 @@ class GrpcJavaClientAgainstConduitServerTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("io.conduit.interop.InteropTestSupport#standardCases")
+  @MethodSource("io.conduit.interop.InteropTestSupport#grpcJavaClientCases")
   void passes(InteropClient.TestCase testCase) throws Exception {
     GrpcJavaPeer.Result result =
         GrpcJavaPeer.runClient(server.port(), testCase.caseName(), CLIENT_TIMEOUT);

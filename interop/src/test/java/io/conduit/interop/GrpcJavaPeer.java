@@ -30,6 +30,10 @@ final class GrpcJavaPeer {
   static final String LB_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaLbClient";
   /** The peer module's server that fills server_id. */
   static final String ID_SERVER_CLASS = "io.conduit.interop.peer.GrpcJavaIdServer";
+  /** The peer module's grpc.health.v1 client: Check and Watch. */
+  static final String HEALTH_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaHealthClient";
+  /** The peer module's client that sends keepalive pings every second. */
+  static final String KEEPALIVE_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaKeepAliveClient";
 
   private GrpcJavaPeer() {}
 

@@ -93,10 +93,17 @@ class InteropFlagsTest {
   @Test
   void allRunsTheStandardCasesOnly() {
     assertThat(InteropClient.TestCase.standardCases())
-        .doesNotContain(InteropClient.TestCase.LB_SPREAD)
-        .hasSize(InteropClient.TestCase.values().length - 1);
+        .doesNotContain(InteropClient.TestCase.LB_SPREAD,
+            InteropClient.TestCase.CLIENT_COMPRESSED_UNARY_NOPROBE,
+            InteropClient.TestCase.CLIENT_COMPRESSED_STREAMING_NOPROBE)
+        .contains(InteropClient.TestCase.CLIENT_COMPRESSED_UNARY,
+            InteropClient.TestCase.SERVER_COMPRESSED_UNARY,
+            InteropClient.TestCase.CLIENT_COMPRESSED_STREAMING,
+            InteropClient.TestCase.SERVER_COMPRESSED_STREAMING)
+        .hasSize(InteropClient.TestCase.values().length - 3);
     assertThat(InteropTestSupport.runConduitClient("--help").output())
-        .contains("lb_spread (not in \"all\")");
+        .contains("lb_spread (not in \"all\")")
+        .contains("client_compressed_unary_noprobe (not in \"all\")");
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.conduit.Server;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,6 +37,27 @@ final class InteropTestSupport {
   /** The cases of doc/interop-test-descriptions.md, for parameterized tests against any peer. */
   static List<InteropClient.TestCase> standardCases() {
     return InteropClient.TestCase.standardCases();
+  }
+
+  /**
+   * What grpc-java's interop client runs against the Conduit server: every case both name (the
+   * standard ones and the {@code _noprobe} variants), not Conduit's own lb_spread.
+   */
+  static List<InteropClient.TestCase> grpcJavaClientCases() {
+    return Arrays.stream(InteropClient.TestCase.values())
+        .filter(c -> c != InteropClient.TestCase.LB_SPREAD)
+        .toList();
+  }
+
+  /**
+   * What the Conduit client runs against grpc-java's interop server: the standard cases but the
+   * probing client_compressed_* (grpc-java's server does not check {@code expect_compressed}),
+   * and their {@code _noprobe} variants instead.
+   */
+  static List<InteropClient.TestCase> grpcJavaServerCases() {
+    return Arrays.stream(InteropClient.TestCase.values())
+        .filter(c -> c != InteropClient.TestCase.LB_SPREAD && !c.needsCompressedRequestCheck())
+        .toList();
   }
 
   private static final Pattern BACKEND_LINE = Pattern.compile("(?m)^backend (.+): (\\d+)$");
