@@ -150,9 +150,9 @@ class InteropScriptsIT {
 
   @Test
   void clientScriptFailsOnAFailingCase() throws Exception {
-    // --use_tls=true is refused: the script must pass the exit code through.
+    // A bad flag value is refused: the script must pass the exit code through.
     Process client = new ProcessBuilder(bin.resolve("client").toString(),
-        "--server_port=" + port, "--use_tls=true")
+        "--server_port=" + port, "--use_tls=yes")
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start();
