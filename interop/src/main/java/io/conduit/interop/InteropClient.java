@@ -235,12 +235,8 @@ public final class InteropClient {
         usage(out);
         return 0;
       }
-      if (flags.bool("use_tls", false)) {
-        throw new Flags.UsageException(
-            "--use_tls=true is not supported yet: Conduit's interop client speaks plaintext "
-                + "HTTP/2 only; run it with --use_tls=false");
-      }
-      flags.bool("use_test_ca", false);
+      boolean useTls = flags.bool("use_tls", false);
+      boolean useTestCa = flags.bool("use_test_ca", false);
       host = flags.string("server_host", "localhost");
       port = flags.port("server_port", 8080);
       numTimes = flags.positiveInt("num_times", DEFAULT_NUM_TIMES);
@@ -259,7 +255,8 @@ public final class InteropClient {
         cases.add(c);
       }
       channel = newChannel(host, port, authority, flags.string("lb_policy", null),
-          flags.string("service_config_json", null));
+          flags.string("service_config_json", null),
+          useTls ? InteropTls.channelTls(useTestCa) : null);
     } catch (Flags.UsageException e) {
       err.println("interop client: " + e.getMessage());
       usage(err);
@@ -306,12 +303,16 @@ public final class InteropClient {
    * with {@code port} as its default port.
    */
   static Channel newChannel(String host, int port, String authority, String lbPolicy,
-      String serviceConfigJson) throws Flags.UsageException {
+      String serviceConfigJson, io.conduit.ChannelTls tls) throws Flags.UsageException {
     boolean uri = Targets.isUri(host);
     Channel.Builder builder = uri
         ? Channel.builder(Targets.withDefaultPort(host, port))
         : Channel.forAddress(host, port);
-    builder.plaintext();
+    if (tls == null) {
+      builder.plaintext();
+    } else {
+      builder.tls(tls);
+    }
     if (authority != null) {
       builder.authority(authority);
     }
@@ -828,7 +829,7 @@ public final class InteropClient {
       }
     }
     out.println("""
-        Usage: interop/bin/client [--server_host=HOST|TARGET] [--server_port=PORT] [--use_tls=false]
+        Usage: interop/bin/client [--server_host=HOST|TARGET] [--server_port=PORT] [--use_tls=BOOL]
                                   [--server_host_override=HOST] [--test_case=NAME[,NAME...]]
                                   [--lb_policy=POLICY] [--service_config_json=JSON]
                                   [--num_times=N]
@@ -839,9 +840,10 @@ public final class InteropClient {
                                          unix:/path/to/socket
           --server_port=PORT           server port (default 8080); with a target URI, the port
                                        of every address that names none
-          --server_host_override=HOST  the host claimed in :authority (default: from the target)
-          --use_tls=false              plaintext HTTP/2 (the only mode supported so far)
-          --use_test_ca=BOOL           accepted for compatibility; only meaningful with TLS
+          --server_host_override=HOST  the host claimed in :authority, sent in TLS SNI and
+                                       verified in the server's certificate (default: the target)
+          --use_tls=BOOL               TLS (default false: plaintext HTTP/2)
+          --use_test_ca=BOOL           with TLS, trust the interop test CA instead of the JDK's
           --lb_policy=POLICY           pick_first (default) or round_robin, unless the service
                                        config names a policy
           --service_config_json=JSON   the default service config, e.g.

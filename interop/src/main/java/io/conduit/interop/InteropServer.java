@@ -62,7 +62,11 @@ public final class InteropServer {
    * What the command line asks for: where to listen, and the server_id to report (null: the
    * service's default).
    */
-  record Options(SocketAddress address, String serverId) {}
+  record Options(SocketAddress address, String serverId, boolean useTls) {
+    Options(SocketAddress address, String serverId) {
+      this(address, serverId, false);
+    }
+  }
 
   public static void main(String[] args) throws InterruptedException {
     if (Flags.hasHelp(args)) {
@@ -82,7 +86,11 @@ public final class InteropServer {
     TestServiceImpl service = new TestServiceImpl(options.serverId());
     Server server;
     try {
-      server = builder(service).address(options.address()).build().start();
+      Server.Builder b = builder(service).address(options.address());
+      if (options.useTls()) {
+        b.tls(InteropTls.serverTls());
+      }
+      server = b.build().start();
     } catch (UncheckedIOException e) {
       // Address in use, not an address of this machine...: say so, without a stack trace.
       System.err.println("interop server: " + e.getMessage());
@@ -112,20 +120,16 @@ public final class InteropServer {
     return String.valueOf(bound);
   }
 
-  /** Parses the flags; throws for bad ones, including {@code --use_tls=true}. */
+  /** Parses the flags; throws for bad ones. */
   static Options parse(String[] args) throws Flags.UsageException {
     Flags flags = Flags.parse(args, FLAGS);
-    if (flags.bool("use_tls", false)) {
-      throw new Flags.UsageException(
-          "--use_tls=true is not supported yet: Conduit's interop server speaks plaintext "
-              + "HTTP/2 only; run it with --use_tls=false");
-    }
+    boolean useTls = flags.bool("use_tls", false);
     int port = flags.port("port", 8080);
     String serverId = flags.string("server_id", null);
     if (serverId != null && serverId.isEmpty()) {
       throw new Flags.UsageException("--server_id must not be empty");
     }
-    return new Options(bindAddress(flags.string("bind", null), port), serverId);
+    return new Options(bindAddress(flags.string("bind", null), port), serverId, useTls);
   }
 
   /**
@@ -179,7 +183,7 @@ public final class InteropServer {
 
   private static void usage(PrintStream out) {
     out.println("""
-        Usage: interop/bin/server [--port=PORT] [--bind=ADDRESS] [--server_id=ID] [--use_tls=false]
+        Usage: interop/bin/server [--port=PORT] [--bind=ADDRESS] [--server_id=ID] [--use_tls=BOOL]
 
           --port=PORT       port to listen on (default 8080; 0 picks a free one)
           --bind=ADDRESS    address to listen on: a host name or IP address (e.g. 127.0.0.2,
@@ -187,7 +191,8 @@ public final class InteropServer {
                             interfaces)
           --server_id=ID    the server_id UnaryCall reports when asked (fill_server_id);
                             default conduit-HOSTNAME-PID
-          --use_tls=false   plaintext HTTP/2 (the only mode supported so far; default false)
+          --use_tls=BOOL    TLS with the standard interop test certificate (server1, for
+                            *.test.google.fr); default false: plaintext HTTP/2
         """);
   }
 }

@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Test;
 class InteropFlagsTest {
 
   @Test
-  void clientRejectsTls() {
+  void clientRejectsABadTlsFlag() {
     InteropTestSupport.ClientResult result = InteropTestSupport.runConduitClient(
-        "--server_port=1", "--use_tls=true", "--test_case=empty_unary");
+        "--server_port=1", "--use_tls=yes", "--test_case=empty_unary");
     assertThat(result.exitCode()).isEqualTo(2);
-    assertThat(result.output()).contains("--use_tls=true is not supported");
+    assertThat(result.output()).contains("--use_tls must be true or false");
   }
 
   @Test
@@ -124,8 +124,9 @@ class InteropFlagsTest {
         .isEqualTo(new InteropServer.Options(new InetSocketAddress(10000), null));
     assertThat(InteropServer.parse(new String[0]).address())
         .isEqualTo(new InetSocketAddress(8080));
-    assertThatThrownBy(() -> InteropServer.parse(new String[] {"--port=1", "--use_tls=true"}))
-        .hasMessageContaining("--use_tls=true is not supported");
+    assertThat(InteropServer.parse(new String[] {"--port=1", "--use_tls=true"}).useTls()).isTrue();
+    assertThatThrownBy(() -> InteropServer.parse(new String[] {"--port=1", "--use_tls=yes"}))
+        .hasMessageContaining("--use_tls must be true or false");
     assertThatThrownBy(() -> InteropServer.parse(new String[] {"--port=70000"}))
         .hasMessageContaining("--port must be a port number");
     assertThatThrownBy(() -> InteropServer.parse(new String[] {"--tls"}))
