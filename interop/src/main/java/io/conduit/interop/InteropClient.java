@@ -1,12 +1,11 @@
 package io.conduit.interop;
 
-import static io.conduit.interop.TestServiceDescriptors.EMPTY_CALL;
-import static io.conduit.interop.TestServiceDescriptors.FULL_DUPLEX_CALL;
-import static io.conduit.interop.TestServiceDescriptors.STREAMING_INPUT_CALL;
-import static io.conduit.interop.TestServiceDescriptors.STREAMING_OUTPUT_CALL;
-import static io.conduit.interop.TestServiceDescriptors.UNARY_CALL;
-import static io.conduit.interop.TestServiceDescriptors.UNIMPLEMENTED_CALL;
-import static io.conduit.interop.TestServiceDescriptors.UNIMPLEMENTED_SERVICE_CALL;
+import static io.grpc.testing.integration.TestServiceRpc.EMPTY_CALL;
+import static io.grpc.testing.integration.TestServiceRpc.FULL_DUPLEX_CALL;
+import static io.grpc.testing.integration.TestServiceRpc.STREAMING_INPUT_CALL;
+import static io.grpc.testing.integration.TestServiceRpc.STREAMING_OUTPUT_CALL;
+import static io.grpc.testing.integration.TestServiceRpc.UNARY_CALL;
+import static io.grpc.testing.integration.TestServiceRpc.UNIMPLEMENTED_CALL;
 
 import com.google.protobuf.ByteString;
 import io.conduit.CallFactory;
@@ -24,6 +23,7 @@ import io.conduit.stub.BlockingCall;
 import io.conduit.stub.BlockingIterator;
 import io.conduit.stub.ClientCalls;
 import io.grpc.testing.integration.EmptyProtos.Empty;
+import io.grpc.testing.integration.UnimplementedServiceRpc;
 import io.grpc.testing.integration.Messages.BoolValue;
 import io.grpc.testing.integration.Messages.EchoStatus;
 import io.grpc.testing.integration.Messages.Payload;
@@ -399,7 +399,7 @@ public final class InteropClient {
       case STATUS_CODE_AND_MESSAGE -> statusCodeAndMessage();
       case SPECIAL_STATUS_MESSAGE -> specialStatusMessage();
       case UNIMPLEMENTED_METHOD -> unimplemented(UNIMPLEMENTED_CALL);
-      case UNIMPLEMENTED_SERVICE -> unimplemented(UNIMPLEMENTED_SERVICE_CALL);
+      case UNIMPLEMENTED_SERVICE -> unimplemented(UnimplementedServiceRpc.UNIMPLEMENTED_CALL);
       case CANCEL_AFTER_BEGIN -> cancelAfterBegin();
       case CANCEL_AFTER_FIRST_RESPONSE -> cancelAfterFirstResponse();
       case TIMEOUT_ON_SLEEPING_SERVER -> timeoutOnSleepingServer();

@@ -1,21 +1,11 @@
 package io.conduit.interop;
 
-import static io.conduit.interop.TestServiceDescriptors.CACHEABLE_UNARY_CALL;
-import static io.conduit.interop.TestServiceDescriptors.EMPTY_CALL;
-import static io.conduit.interop.TestServiceDescriptors.FULL_DUPLEX_CALL;
-import static io.conduit.interop.TestServiceDescriptors.HALF_DUPLEX_CALL;
-import static io.conduit.interop.TestServiceDescriptors.STREAMING_INPUT_CALL;
-import static io.conduit.interop.TestServiceDescriptors.STREAMING_OUTPUT_CALL;
-import static io.conduit.interop.TestServiceDescriptors.TEST_SERVICE;
-import static io.conduit.interop.TestServiceDescriptors.UNARY_CALL;
 
 import com.google.protobuf.ByteString;
 import io.conduit.Metadata;
-import io.conduit.RpcService;
 import io.conduit.ServiceDefinition;
 import io.conduit.Status;
 import io.conduit.StatusException;
-import io.conduit.stub.ServerCalls;
 import io.conduit.stub.ServerStreamObserver;
 import io.conduit.stub.StreamObserver;
 import io.grpc.testing.integration.EmptyProtos.Empty;
@@ -29,6 +19,7 @@ import io.grpc.testing.integration.Messages.StreamingInputCallRequest;
 import io.grpc.testing.integration.Messages.StreamingInputCallResponse;
 import io.grpc.testing.integration.Messages.StreamingOutputCallRequest;
 import io.grpc.testing.integration.Messages.StreamingOutputCallResponse;
+import io.grpc.testing.integration.TestServiceRpc;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -63,7 +54,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Streamed responses are paced on a scheduler of its own, so that {@code interval_us} never
  * blocks a handler thread. Close the service to stop that scheduler.
  */
-public final class TestServiceImpl implements RpcService, AutoCloseable {
+public final class TestServiceImpl extends TestServiceRpc.Service implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(TestServiceImpl.class.getName());
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -106,17 +97,13 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
     return serverId;
   }
 
+  /**
+   * The generated service definition, with the metadata echo and the compressed-request check of
+   * the interop spec.
+   */
   @Override
   public ServiceDefinition definition() {
-    return ServiceDefinition.builder(TEST_SERVICE)
-        .method(EMPTY_CALL, ServerCalls.unary(this::emptyCall))
-        .method(UNARY_CALL, ServerCalls.unary(this::unaryCall))
-        .method(CACHEABLE_UNARY_CALL, ServerCalls.unary(this::cacheableUnaryCall))
-        .method(STREAMING_OUTPUT_CALL, ServerCalls.serverStreaming(this::streamingOutputCall))
-        .method(STREAMING_INPUT_CALL, ServerCalls.clientStreaming(this::streamingInputCall))
-        .method(FULL_DUPLEX_CALL, ServerCalls.bidiStreaming(this::fullDuplexCall))
-        .method(HALF_DUPLEX_CALL, ServerCalls.bidiStreaming(this::halfDuplexCall))
-        .build()
+    return super.definition()
         .intercept(new EchoMetadataInterceptor(), new CompressedRequestInterceptor());
   }
 
@@ -128,12 +115,14 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
 
   // ------------------------------------------------------------------------------ unary methods
 
-  private void emptyCall(Empty request, ServerStreamObserver<Empty> responses) {
+  @Override
+  public void emptyCall(Empty request, ServerStreamObserver<Empty> responses) {
     responses.onNext(Empty.getDefaultInstance());
     responses.onCompleted();
   }
 
-  private void unaryCall(SimpleRequest request, ServerStreamObserver<SimpleResponse> responses) {
+  @Override
+  public void unaryCall(SimpleRequest request, ServerStreamObserver<SimpleResponse> responses) {
     if (request.getResponseTypeValue() != PayloadType.COMPRESSABLE_VALUE) {
       throw Status.INVALID_ARGUMENT
           .withDescription("response_type " + request.getResponseTypeValue() + " is not supported")
@@ -157,7 +146,8 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
     responses.onCompleted();
   }
 
-  private void cacheableUnaryCall(
+  @Override
+  public void cacheableUnaryCall(
       SimpleRequest request, ServerStreamObserver<SimpleResponse> responses) {
     // A body that differs on every call, and headers that let a caching proxy keep the response.
     responses.sendHeaders(new Metadata().add("cache-control", "max-age=60, public"));
@@ -170,7 +160,8 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
 
   // ------------------------------------------------------------------------------ streaming
 
-  private void streamingOutputCall(StreamingOutputCallRequest request,
+  @Override
+  public void streamingOutputCall(StreamingOutputCallRequest request,
       ServerStreamObserver<StreamingOutputCallResponse> responses) {
     throwIfEchoStatus(request.hasResponseStatus(), request.getResponseStatus());
     ResponseStream stream = new ResponseStream(responses);
@@ -178,7 +169,8 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
     stream.completeInput();
   }
 
-  private StreamObserver<StreamingInputCallRequest> streamingInputCall(
+  @Override
+  public StreamObserver<StreamingInputCallRequest> streamingInputCall(
       ServerStreamObserver<StreamingInputCallResponse> responses) {
     return new StreamObserver<>() {
       private int aggregatedSize;
@@ -203,7 +195,8 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
     };
   }
 
-  private StreamObserver<StreamingOutputCallRequest> fullDuplexCall(
+  @Override
+  public StreamObserver<StreamingOutputCallRequest> fullDuplexCall(
       ServerStreamObserver<StreamingOutputCallResponse> responses) {
     ResponseStream stream = new ResponseStream(responses);
     return new StreamObserver<>() {
@@ -228,7 +221,8 @@ public final class TestServiceImpl implements RpcService, AutoCloseable {
     };
   }
 
-  private StreamObserver<StreamingOutputCallRequest> halfDuplexCall(
+  @Override
+  public StreamObserver<StreamingOutputCallRequest> halfDuplexCall(
       ServerStreamObserver<StreamingOutputCallResponse> responses) {
     ResponseStream stream = new ResponseStream(responses);
     List<ResponseParameters> all = new ArrayList<>();

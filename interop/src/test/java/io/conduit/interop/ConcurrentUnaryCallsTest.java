@@ -1,5 +1,6 @@
 package io.conduit.interop;
 
+import io.grpc.testing.integration.TestServiceRpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -54,7 +55,7 @@ class ConcurrentUnaryCallsTest {
             .setPayload(Payload.newBuilder().setBody(ByteString.copyFrom(new byte[i % 1024])))
             .build();
         calls.add(ClientCalls.futureUnary(
-            channel, TestServiceDescriptors.UNARY_CALL, CallOptions.DEFAULT, request));
+            channel, TestServiceRpc.UNARY_CALL, CallOptions.DEFAULT, request));
       }
       CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
       for (int i = 0; i < CALLS; i++) {

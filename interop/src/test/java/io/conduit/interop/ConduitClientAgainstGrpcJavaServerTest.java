@@ -1,5 +1,6 @@
 package io.conduit.interop;
 
+import io.grpc.testing.integration.TestServiceRpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conduit.CallOptions;
@@ -98,7 +99,7 @@ class ConduitClientAgainstGrpcJavaServerTest {
     try (Channel channel = Channel.forAddress("127.0.0.1", port).plaintext()
         .maxInboundMessageSize(16 * 1024 * 1024)
         .build()) {
-      SimpleResponse response = ClientCalls.blockingUnary(channel, TestServiceDescriptors.UNARY_CALL,
+      SimpleResponse response = ClientCalls.blockingUnary(channel, TestServiceRpc.UNARY_CALL,
           CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20)),
           SimpleRequest.newBuilder().setResponseSize(size).build());
       assertThat(response.getPayload().getBody().size()).isEqualTo(size);

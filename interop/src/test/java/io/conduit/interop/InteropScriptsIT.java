@@ -1,5 +1,6 @@
 package io.conduit.interop;
 
+import io.grpc.testing.integration.TestServiceRpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
@@ -171,7 +172,7 @@ class InteropScriptsIT {
     List<StreamingOutputCallResponse> received = new ArrayList<>();
     try (Channel channel = Channel.forAddress("127.0.0.1", port).plaintext().build();
         BlockingIterator<StreamingOutputCallResponse> responses =
-            ClientCalls.blockingServerStreaming(channel, TestServiceDescriptors.STREAMING_OUTPUT_CALL,
+            ClientCalls.blockingServerStreaming(channel, TestServiceRpc.STREAMING_OUTPUT_CALL,
                 CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)), request.build())) {
       assertThat(responses.hasNext()).isTrue();
       received.add(responses.next());
