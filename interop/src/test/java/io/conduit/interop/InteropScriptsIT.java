@@ -2,7 +2,6 @@ package io.conduit.interop;
 
 import io.grpc.testing.integration.TestServiceRpc;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.entry;
 
 import io.conduit.CallOptions;
 import io.conduit.Channel;
@@ -139,8 +138,12 @@ class InteropScriptsIT {
       String output = Files.readString(clientOut);
       assertThat(client.exitValue()).as("bin/client exit code; its output:%n%s", output).isZero();
       String firstId = "conduit-" + Hostname.get() + "-" + server.pid();
-      assertThat(InteropTestSupport.backends(output)).as("output:%n%s", output)
-          .containsOnly(entry(firstId, 10), entry("scripted-b", 10));
+      // round_robin publishes a picker as soon as one backend is READY, so the first call or two
+      // may land before the other connects: an even split within a call or two, not exactly.
+      java.util.Map<String, Integer> spread = InteropTestSupport.backends(output);
+      assertThat(spread).as("output:%n%s", output).containsOnlyKeys(firstId, "scripted-b");
+      assertThat(spread.values()).as("output:%n%s", output).allSatisfy(n -> assertThat(n).isBetween(8, 12));
+      assertThat(spread.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(20);
     } finally {
       GrpcJavaPeer.stop(second);
       Files.deleteIfExists(out);
