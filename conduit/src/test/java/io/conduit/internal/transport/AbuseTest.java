@@ -175,10 +175,10 @@ class AbuseTest {
     Server s = start(Server.builder());
     RawConnection c = attacker(s);
     try {
-      // Enough to strike out several times over, few enough that the client stops writing
-      // before the server closes: writes after the close would draw a TCP reset that can
-      // discard the GOAWAY before this client reads it.
-      for (int i = 0; i < 20 && !c.isRefused(); i++) {
+      // The first ping is fine, the next three are strikes and the third strike is out. No more
+      // than that: writes after the server closes would draw a TCP reset that can discard the
+      // GOAWAY before this client reads it.
+      for (int i = 0; i < 1 + KeepAliveEnforcer.MAX_STRIKES + 1 && !c.isRefused(); i++) {
         c.frame(PING, 0, 0, new byte[8]);
       }
     } catch (IOException closedByServer) {
