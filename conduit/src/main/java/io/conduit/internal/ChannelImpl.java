@@ -128,16 +128,10 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     applyServiceConfig(defaultServiceConfig);
     String product = "conduit-java/" + VERSION;
     this.userAgent = AsciiString.of(config.userAgent() == null ? product : config.userAgent() + " " + product);
-    if (config.directExecutor()) {
-      ownedExecutor = null;
-      executor = null;
-    } else if (config.executor() != null) {
-      ownedExecutor = null;
-      executor = config.executor();
-    } else {
-      ownedExecutor = DefaultExecutors.newHandlerExecutor("conduit-callback");
-      executor = ownedExecutor;
-    }
+    DefaultExecutors.Choice callbacks =
+        DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-callback");
+    executor = callbacks.executor();
+    ownedExecutor = callbacks.owned();
   }
 
   private ServiceConfig parseDefaultServiceConfig(String json) {

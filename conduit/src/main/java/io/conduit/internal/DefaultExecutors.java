@@ -2,6 +2,7 @@ package io.conduit.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -12,6 +13,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** The default handler executor: virtual threads on JDK 21+, a bounded pool otherwise. */
 public final class DefaultExecutors {
   private DefaultExecutors() {}
+
+  /**
+   * The executor a channel or server runs callbacks on: none ({@code null}) for direct execution,
+   * the user's, or a default one that the caller owns ({@code owned}) and shuts down.
+   */
+  public record Choice(Executor executor, ExecutorService owned) {
+    public static Choice of(boolean direct, Executor given, String threadName) {
+      if (direct) {
+        return new Choice(null, null);
+      }
+      if (given != null) {
+        return new Choice(given, null);
+      }
+      ExecutorService owned = newHandlerExecutor(threadName);
+      return new Choice(owned, owned);
+    }
+  }
 
   /** Whether this JVM runs handlers on virtual threads. */
   public static boolean virtualThreads() {

@@ -62,17 +62,10 @@ public final class ServerImpl {
         methods.put(m.descriptor().fullMethodName(), m);
       }
     }
-    Executor executor;
-    if (config.directExecutor()) {
-      ownedExecutor = null;
-      executor = null;
-    } else if (config.executor() != null) {
-      ownedExecutor = null;
-      executor = config.executor();
-    } else {
-      ownedExecutor = DefaultExecutors.newHandlerExecutor("conduit-handler");
-      executor = ownedExecutor;
-    }
+    DefaultExecutors.Choice handlers =
+        DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-handler");
+    Executor executor = handlers.executor();
+    ownedExecutor = handlers.owned();
     this.settings = new ServerConnectionHandler.ServerSettings(Map.copyOf(methods), executor,
         config.maxInboundMessageSize(), config.maxConcurrentStreams(), config.maxHeaderListSize(),
         nanos(config.keepAliveTime()), nanos(config.keepAliveTimeout()),

@@ -183,10 +183,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     super.channelActive(ctx);
-    Http2Stream connectionStream = connection().connectionStream();
-    decoder().flowController().incrementWindowSize(connectionStream,
-        ServerConnectionHandler.INITIAL_WINDOW
-            - connection().local().flowController().initialWindowSize(connectionStream));
+    FlowWindows.growConnectionWindow(this, ServerConnectionHandler.INITIAL_WINDOW);
     flush(ctx);
     if (keepAlive != null) {
       keepAlive.start(ctx);
@@ -347,15 +344,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   }
 
   void consumeBytes(int streamId, int bytes) {
-    Http2Stream stream = connection().stream(streamId);
-    if (stream == null) {
-      return;
-    }
-    try {
-      decoder().flowController().consumeBytes(stream, bytes);
-    } catch (Http2Exception e) {
-      onError(ctx, false, e);
-    }
+    FlowWindows.consumeBytes(this, ctx, streamId, bytes);
   }
 
   /** The call is over: forget it, and close the connection if it was waiting for that. */

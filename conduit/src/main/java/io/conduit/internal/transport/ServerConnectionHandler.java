@@ -125,10 +125,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     this.writeQueue = new WriteQueue(ctx.executor(), () -> flush(ctx));
     writeQueue.open();
     super.handlerAdded(ctx);
-    // The connection window grows with the stream windows, so one stream can use its whole window.
-    Http2Stream connectionStream = connection().connectionStream();
-    decoder().flowController().incrementWindowSize(connectionStream,
-        INITIAL_WINDOW - connection().local().flowController().initialWindowSize(connectionStream));
+    FlowWindows.growConnectionWindow(this, INITIAL_WINDOW);
     if (settings.keepAliveTimeNanos() != NONE) {
       keepAlive = new KeepAliveManager(settings.keepAliveTimeNanos(),
           settings.keepAliveTimeoutNanos(), true, () -> connection().numActiveStreams() > 0,
@@ -301,15 +298,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   }
 
   void consumeBytes(int streamId, int bytes) {
-    Http2Stream stream = connection().stream(streamId);
-    if (stream == null) {
-      return;
-    }
-    try {
-      decoder().flowController().consumeBytes(stream, bytes);
-    } catch (Http2Exception e) {
-      onError(ctx, false, e);
-    }
+    FlowWindows.consumeBytes(this, ctx, streamId, bytes);
   }
 
   void detach(int streamId) {

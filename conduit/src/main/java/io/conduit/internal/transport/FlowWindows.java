@@ -1,0 +1,35 @@
+package io.conduit.internal.transport;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Stream;
+
+/** Receive-window bookkeeping both connection handlers share. Event loop only. */
+final class FlowWindows {
+  private FlowWindows() {}
+
+  /**
+   * Grows the connection window to {@code window}, so one stream can use its whole stream
+   * window (HTTP/2 starts the connection window at 64 KiB whatever the settings say).
+   */
+  static void growConnectionWindow(Http2ConnectionHandler handler, int window) throws Http2Exception {
+    Http2Stream connectionStream = handler.connection().connectionStream();
+    handler.decoder().flowController().incrementWindowSize(connectionStream,
+        window - handler.connection().local().flowController().initialWindowSize(connectionStream));
+  }
+
+  /** Returns {@code bytes} of {@code streamId} to its window (a closed stream is ignored). */
+  static void consumeBytes(Http2ConnectionHandler handler, ChannelHandlerContext ctx, int streamId,
+      int bytes) {
+    Http2Stream stream = handler.connection().stream(streamId);
+    if (stream == null) {
+      return;
+    }
+    try {
+      handler.decoder().flowController().consumeBytes(stream, bytes);
+    } catch (Http2Exception e) {
+      handler.onError(ctx, false, e);
+    }
+  }
+}
