@@ -1,6 +1,7 @@
 package io.conduit;
 
 import io.conduit.internal.ServerImpl;
+import io.conduit.internal.transport.EventLoops;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -239,9 +240,26 @@ public final class Server implements AutoCloseable {
       return address(new InetSocketAddress(host, checkPort(port)));
     }
 
+    /**
+     * Listens on {@code address}: an {@link InetSocketAddress}, or a
+     * {@link java.net.UnixDomainSocketAddress} for a Unix socket file.
+     */
     public Builder address(SocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
       return this;
+    }
+
+    /**
+     * Listens on the abstract Unix socket {@code name} (Linux only; clients reach it as
+     * {@code unix-abstract:name}). Abstract sockets have no file and no permission checks: any
+     * process on the host can connect.
+     *
+     * @throws IllegalArgumentException when the platform has no abstract sockets (not Linux, or
+     *     the epoll transport cannot load)
+     */
+    public Builder abstractUnixSocket(String name) {
+      return address(EventLoops.abstractUnixAddress(
+          Objects.requireNonNull(name, "name")));
     }
 
     public Builder service(RpcService service) {

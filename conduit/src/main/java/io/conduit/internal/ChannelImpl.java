@@ -548,8 +548,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     synchronized (lock) {
       transports.add(handler);
     }
-    SocketAddress remote = address;
-    if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
+    SocketAddress remote = EventLoops.toNetty(address);
+    if (remote instanceof InetSocketAddress inet && inet.isUnresolved()) {
       remote = new InetSocketAddress(inet.getHostString(), inet.getPort());
     }
     Bootstrap b = new Bootstrap()

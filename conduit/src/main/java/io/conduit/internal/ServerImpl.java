@@ -90,9 +90,10 @@ public final class ServerImpl {
       }
       started = true;
     }
+    SocketAddress bindAddress = EventLoops.toNetty(config.address());
     ServerBootstrap b = new ServerBootstrap()
         .group(EventLoops.group())
-        .channel(EventLoops.serverSocketChannel(config.address()))
+        .channel(EventLoops.serverSocketChannel(bindAddress))
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -143,7 +144,7 @@ public final class ServerImpl {
     if (config.address() instanceof java.net.InetSocketAddress) {
       b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
     }
-    ChannelFuture bind = b.bind(config.address()).awaitUninterruptibly();
+    ChannelFuture bind = b.bind(bindAddress).awaitUninterruptibly();
     if (!bind.isSuccess()) {
       synchronized (lock) {
         shutdown = true;
@@ -151,8 +152,8 @@ public final class ServerImpl {
       }
       shutdownExecutor();
       Throwable cause = bind.cause();
-      throw new UncheckedIOException("failed to bind " + config.address() + ": " + cause.getMessage(),
-          cause instanceof IOException io ? io : new IOException(cause));
+      throw new UncheckedIOException("failed to bind " + EventLoops.describe(config.address())
+          + ": " + cause.getMessage(), cause instanceof IOException io ? io : new IOException(cause));
     }
     serverChannel = bind.channel();
     serverChannel.closeFuture().addListener(f -> {
@@ -167,7 +168,7 @@ public final class ServerImpl {
     if (serverChannel == null) {
       throw new IllegalStateException("server not started");
     }
-    return serverChannel.localAddress();
+    return EventLoops.fromNetty(serverChannel.localAddress());
   }
 
   public void shutdown() {
@@ -243,6 +244,6 @@ public final class ServerImpl {
 
   @Override
   public String toString() {
-    return serverChannel == null ? config.address().toString() : serverChannel.localAddress().toString();
+    return EventLoops.describe(serverChannel == null ? config.address() : localAddress());
   }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.conduit.Channel;
+import io.conduit.Server;
+import io.conduit.internal.transport.EventLoops;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -40,6 +42,46 @@ class ChannelTargetTest {
       }
     }
     assertThat(Files.exists(socket)).as("socket file removed on shutdown").isFalse();
+  }
+
+  @Test
+  void abstractUnixSocketTargets() throws Exception {
+    assumeTrue(EventLoops.EPOLL, "abstract Unix sockets need Linux and the epoll transport");
+    // Unique per run: the abstract namespace is host-wide (per network namespace), not per dir.
+    String name = "conduit-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    try (Backend backend = Backend.start("abstract", EventLoops.abstractUnixAddress(name))) {
+      assertThat(backend.server().toString()).contains("unix-abstract:" + name);
+      try (Channel channel = Channel.builder("unix-abstract:" + name).build()) {
+        assertThat(who(channel)).isEqualTo("abstract");
+        assertThat(channel.authority()).isEqualTo("localhost");
+      }
+      // Percent-encoding decodes (doc/naming.md).
+      try (Channel channel = Channel.builder("unix-abstract:" + name.replace("-", "%2D")).build()) {
+        assertThat(who(channel)).isEqualTo("abstract");
+      }
+      try (Channel channel = Channel.builder("unix-abstract:" + name + "-other")
+          .build()) {
+        assertThatThrownBy(() -> who(channel)).hasMessageContaining("UNAVAILABLE");
+      }
+    }
+    // A leading slash is part of the name, not a path.
+    try (Backend backend = Backend.start("slash", EventLoops.abstractUnixAddress("/" + name));
+        Channel channel = Channel.builder("unix-abstract:/" + name).build()) {
+      assertThat(who(channel)).isEqualTo(backend.id);
+    }
+  }
+
+  @Test
+  void serverListensOnAbstractUnixSocket() throws Exception {
+    assumeTrue(EventLoops.EPOLL, "abstract Unix sockets need Linux and the epoll transport");
+    String name = "conduit-builder-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    try (Server server = Server.builder().abstractUnixSocket(name)
+        .service(io.conduit.ServiceDefinition.builder("test.Empty").build()).build().start()) {
+      assertThat(server.port()).isEqualTo(-1);
+      assertThat(server.toString()).contains("unix-abstract:" + name);
+    }
+    assertThatThrownBy(() -> Server.builder().abstractUnixSocket(""))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -103,7 +145,7 @@ class ChannelTargetTest {
     assertBuildFails("dns:///foo:0", "port out of range");
     assertBuildFails("unix:", "unix");
     assertBuildFails("unix://host/tmp/sock", "authority");
-    assertBuildFails("unix-abstract:name", "unix-abstract");
+    assertBuildFails("unix-abstract:", "unix-abstract");
     assertBuildFails("localhost:-1", "port");
   }
 

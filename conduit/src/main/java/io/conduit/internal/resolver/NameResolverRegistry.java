@@ -1,5 +1,6 @@
 package io.conduit.internal.resolver;
 
+import io.conduit.internal.transport.EventLoops;
 import io.conduit.resolver.NameResolver;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -94,11 +95,22 @@ public final class NameResolverRegistry {
       case "ipv4" -> new StaticResolver(ipList(target, args.defaultPort(), 4));
       case "ipv6" -> new StaticResolver(ipList(target, args.defaultPort(), 16));
       case "unix" -> new StaticResolver(List.of(unixAddress(target)));
-      case "unix-abstract" -> throw new IllegalArgumentException(
-          "unix-abstract targets are not supported: the JDK cannot use abstract sockets (" + target + ")");
+      case "unix-abstract" -> new StaticResolver(List.of(abstractAddress(target)));
       default -> throw new IllegalArgumentException("no resolver for scheme '" + target.getScheme()
           + "' in target " + target);
     };
+  }
+
+  /**
+   * {@code unix-abstract:name}: everything after the colon (percent-decoded) is the name in Linux's
+   * abstract socket namespace, a leading slash included (doc/naming.md).
+   */
+  private static SocketAddress abstractAddress(URI target) {
+    String name = target.getSchemeSpecificPart();
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("unix-abstract target without a name: " + target);
+    }
+    return EventLoops.abstractUnixAddress(name);
   }
 
   /** {@code unix:path}, {@code unix:/abs/path} or {@code unix:///abs/path} (doc/naming.md). */

@@ -420,7 +420,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
 
   @Override
   public SocketAddress remoteAddress() {
-    return connection.ctx().channel().remoteAddress();
+    return EventLoops.fromNetty(connection.ctx().channel().remoteAddress());
   }
 
   @Override

@@ -182,7 +182,8 @@ public final class TlsSupport {
     if (c == null) {
       SslHandler ssl = ch.pipeline().get(SslHandler.class);
       c = Context.ROOT.withValue(Peer.KEY,
-          new Peer(ch.remoteAddress(), ssl == null ? null : ssl.engine().getSession()));
+          new Peer(EventLoops.fromNetty(ch.remoteAddress()),
+              ssl == null ? null : ssl.engine().getSession()));
       ch.attr(CALL_CONTEXT).set(c);
     }
     return c;
