@@ -26,6 +26,27 @@ public interface Marshaller<T> {
    */
   T parse(ByteBuffer source);
 
+  /**
+   * Parses a whole message from the remaining bytes of {@code sources}, in order: a large message
+   * arrives in many network reads, and this lets it be parsed where it lies. The default joins
+   * the pieces into one buffer for {@link #parse(ByteBuffer)}; override it to save that copy. The
+   * buffers are valid only during the call.
+   */
+  default T parse(ByteBuffer[] sources) {
+    if (sources.length == 1) {
+      return parse(sources[0]);
+    }
+    int size = 0;
+    for (ByteBuffer b : sources) {
+      size += b.remaining();
+    }
+    ByteBuffer joined = ByteBuffer.allocate(size);
+    for (ByteBuffer b : sources) {
+      joined.put(b);
+    }
+    return parse(joined.flip());
+  }
+
   /** A marshaller from byte-array functions; simple, at the cost of one copy each way. */
   static <T> Marshaller<T> ofBytes(Function<T, byte[]> encoder, Function<byte[], T> decoder) {
     Objects.requireNonNull(encoder, "encoder");
@@ -45,6 +66,22 @@ public interface Marshaller<T> {
       public T parse(ByteBuffer source) {
         byte[] bytes = new byte[source.remaining()];
         source.get(bytes);
+        return decoder.apply(bytes);
+      }
+
+      @Override
+      public T parse(ByteBuffer[] sources) {
+        int size = 0;
+        for (ByteBuffer b : sources) {
+          size += b.remaining();
+        }
+        byte[] bytes = new byte[size];
+        int at = 0;
+        for (ByteBuffer b : sources) {
+          int n = b.remaining();
+          b.get(bytes, at, n);
+          at += n;
+        }
         return decoder.apply(bytes);
       }
     };

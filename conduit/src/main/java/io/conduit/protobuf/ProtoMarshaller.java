@@ -11,6 +11,7 @@ import io.conduit.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Marshals protobuf messages straight to and from the transport's buffers, with no intermediate
@@ -56,11 +57,23 @@ public final class ProtoMarshaller<T extends MessageLite> implements Marshaller<
 
   @Override
   public T parse(ByteBuffer source) {
+    if (!source.hasRemaining()) {
+      return defaultInstance;
+    }
+    return parse(CodedInputStream.newInstance(source));
+  }
+
+  /** Parses a message spread over several buffers where it lies, without joining them first. */
+  @Override
+  public T parse(ByteBuffer[] sources) {
+    if (sources.length == 1) {
+      return parse(sources[0]);
+    }
+    return parse(CodedInputStream.newInstance(Arrays.asList(sources)));
+  }
+
+  private T parse(CodedInputStream in) {
     try {
-      if (!source.hasRemaining()) {
-        return defaultInstance;
-      }
-      CodedInputStream in = CodedInputStream.newInstance(source);
       // Messages may be as large as the inbound limit; that limit, not protobuf's, applies.
       in.setSizeLimit(Integer.MAX_VALUE);
       T message = parser.parseFrom(in, ExtensionRegistryLite.getEmptyRegistry());

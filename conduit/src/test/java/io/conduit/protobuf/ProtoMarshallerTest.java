@@ -129,6 +129,63 @@ class ProtoMarshallerTest {
     assertThat(((StatusException) t).status().description()).containsIgnoringCase("protobuf");
   }
 
+  @ParameterizedTest(name = "direct={0}")
+  @ValueSource(booleans = {false, true})
+  void parsesAMessageSplitAcrossBuffers(boolean direct) {
+    Struct message = Struct.newBuilder()
+        .putFields("text", Value.newBuilder().setStringValue("y".repeat(50_000)).build())
+        .putFields("n", Value.newBuilder().setNumberValue(7).build())
+        .build();
+    byte[] bytes = message.toByteArray();
+    // Cuts inside tags, lengths and the string: the pieces a network read would leave.
+    int[] cuts = {0, 1, 3, 4, 1000, 16384, 16385, bytes.length - 2, bytes.length};
+    ByteBuffer[] pieces = new ByteBuffer[cuts.length - 1];
+    for (int i = 0; i < pieces.length; i++) {
+      byte[] piece = java.util.Arrays.copyOfRange(bytes, cuts[i], cuts[i + 1]);
+      pieces[i] = direct ? direct(piece) : ByteBuffer.wrap(piece);
+    }
+    assertThat(STRUCTS.parse(pieces)).isEqualTo(message);
+  }
+
+  @Test
+  void garbageSplitAcrossBuffersIsInternal() {
+    ByteBuffer[] pieces = {direct(parseHex("0a 05")), direct(parseHex("61"))};
+    Throwable t = catchThrowable(() -> STRINGS.parse(pieces));
+    assertThat(t).isInstanceOf(StatusException.class);
+    assertThat(((StatusException) t).status().code()).isSameAs(Status.Code.INTERNAL);
+  }
+
+  @Test
+  void byteArrayMarshallersJoinPieces() {
+    io.conduit.Marshaller<byte[]> bytes = io.conduit.Marshaller.bytes();
+    ByteBuffer[] pieces = {ByteBuffer.wrap(new byte[] {1, 2}), direct(new byte[] {3}),
+        ByteBuffer.wrap(new byte[0]), ByteBuffer.wrap(new byte[] {4, 5})};
+    assertThat(bytes.parse(pieces)).containsExactly(1, 2, 3, 4, 5);
+  }
+
+  @Test
+  void theDefaultMultiBufferParseJoinsThePieces() {
+    io.conduit.Marshaller<String> hex = new io.conduit.Marshaller<>() {
+      @Override
+      public int serializedSize(String value) {
+        return value.length();
+      }
+
+      @Override
+      public void write(String value, ByteBuffer target) {
+        target.put(value.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
+
+      @Override
+      public String parse(ByteBuffer source) {
+        return java.nio.charset.StandardCharsets.US_ASCII.decode(source).toString();
+      }
+    };
+    ByteBuffer[] pieces = {ByteBuffer.wrap("ab".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+        direct("cde".getBytes(java.nio.charset.StandardCharsets.US_ASCII))};
+    assertThat(hex.parse(pieces)).isEqualTo("abcde");
+  }
+
   private static ByteBuffer direct(byte[] bytes) {
     ByteBuffer b = ByteBuffer.allocateDirect(bytes.length);
     b.put(bytes).flip();

@@ -93,6 +93,12 @@ final class MessageFramer {
     }
   }
 
+  /** Parses a message payload where it lies: one buffer, or the pieces it arrived in. */
+  static <T> T parse(Marshaller<T> marshaller, ByteBuf payload) {
+    return payload.nioBufferCount() == 1
+        ? marshaller.parse(payload.nioBuffer()) : marshaller.parse(payload.nioBuffers());
+  }
+
   private static <T> ByteBuf plainFrame(ByteBufAllocator alloc, Marshaller<T> marshaller, T message,
       int maxSize) {
     int size = marshaller.serializedSize(message);

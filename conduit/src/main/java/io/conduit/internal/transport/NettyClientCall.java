@@ -679,7 +679,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
           inflated = MessageFramer.decompress(ByteBufAllocator.DEFAULT, decompressor, payload,
               maxInboundMessageSize());
         }
-        message = method.responseMarshaller().parse((inflated != null ? inflated : payload).nioBuffer());
+        message = MessageFramer.parse(method.responseMarshaller(), inflated != null ? inflated : payload);
       } catch (Throwable t) {
         Status status = t instanceof StatusException se ? se.status()
             : Status.INTERNAL.withDescription("failed to parse the response message: " + t).withCause(t);

@@ -146,7 +146,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
           inflated = MessageFramer.decompress(connection.ctx().alloc(), requestCompressor, payload,
               maxInboundMessageSize);
         }
-        message = method.requestMarshaller().parse((inflated != null ? inflated : payload).nioBuffer());
+        message = MessageFramer.parse(method.requestMarshaller(), inflated != null ? inflated : payload);
       } catch (Throwable t) {
         Status status = t instanceof StatusException se ? se.status()
             : Status.INTERNAL.withDescription("failed to parse the request message: " + t).withCause(t);
