@@ -35,11 +35,9 @@ public final class Status {
     private static final Code[] BY_VALUE = values();
 
     private final int value;
-    private final Status status;
 
     Code(int value) {
       this.value = value;
-      this.status = new Status(this, null, null);
     }
 
     /** The number sent in {@code grpc-status}. */
@@ -49,13 +47,26 @@ public final class Status {
 
     /** The status with this code and no description. */
     public Status toStatus() {
-      return status;
+      return CANONICAL[ordinal()];
     }
 
     /** The code for a wire value; {@link #UNKNOWN} for values outside 0..16. */
     public static Code of(int value) {
       return value >= 0 && value < BY_VALUE.length ? BY_VALUE[value] : UNKNOWN;
     }
+  }
+
+  // Built here, not in Code's constructor: Code must initialize without Status, or touching
+  // Status.Code first would see Status half-built.
+  private static final Status[] CANONICAL = canonical();
+
+  private static Status[] canonical() {
+    Code[] codes = Code.values();
+    Status[] all = new Status[codes.length];
+    for (Code c : codes) {
+      all[c.ordinal()] = new Status(c, null, null);
+    }
+    return all;
   }
 
   public static final Status OK = Code.OK.toStatus();

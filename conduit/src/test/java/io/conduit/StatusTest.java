@@ -195,4 +195,21 @@ class StatusTest {
     assertThat(text).contains("UNAVAILABLE").contains("down").contains("refused");
     assertThat(Status.OK.toString()).contains("OK").doesNotContain("description");
   }
+
+  /** Touching {@code Status.Code} before {@code Status} (a switch on codes, say) must work. */
+  @Test
+  void codeCanInitializeBeforeStatus() throws Exception {
+    java.net.URL classes = Status.class.getProtectionDomain().getCodeSource().getLocation();
+    // A loader of its own, so both classes start uninitialized whatever ran before.
+    try (java.net.URLClassLoader fresh = new java.net.URLClassLoader(new java.net.URL[] {classes},
+        ClassLoader.getPlatformClassLoader())) {
+      Class<?> code = Class.forName("io.conduit.Status$Code", true, fresh);
+      Object ok = code.getMethod("valueOf", String.class).invoke(null, "OK");
+      Object status = code.getMethod("toStatus").invoke(ok);
+      assertThat(status).isNotNull();
+      assertThat(status.getClass().getMethod("code").invoke(status)).isSameAs(ok);
+      Class<?> statusClass = Class.forName("io.conduit.Status", true, fresh);
+      assertThat(statusClass.getField("OK").get(null)).isSameAs(status);
+    }
+  }
 }
