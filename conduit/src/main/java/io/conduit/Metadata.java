@@ -49,15 +49,23 @@ public final class Metadata {
     }
   }
 
-  private final List<Entry> entries;
+  // Most calls carry no metadata: the list is made on the first add.
+  private List<Entry> entries = List.of();
 
-  public Metadata() {
-    this.entries = new ArrayList<>(4);
-  }
+  public Metadata() {}
 
   /** A copy of {@code other}. */
   public Metadata(Metadata other) {
-    this.entries = new ArrayList<>(other.entries);
+    if (!other.entries.isEmpty()) {
+      this.entries = new ArrayList<>(other.entries);
+    }
+  }
+
+  private List<Entry> mutableEntries() {
+    if (!(entries instanceof ArrayList)) {
+      entries = new ArrayList<>(4);
+    }
+    return entries;
   }
 
   /** Adds an ASCII value; {@code key} must not end in {@code -bin}. */
@@ -66,7 +74,7 @@ public final class Metadata {
     if (isBinaryKey(k)) {
       throw new IllegalArgumentException("binary key '" + k + "' needs a byte[] value");
     }
-    entries.add(new Entry(k, checkAsciiValue(k, value)));
+    mutableEntries().add(new Entry(k, checkAsciiValue(k, value)));
     return this;
   }
 
@@ -76,7 +84,7 @@ public final class Metadata {
     if (!isBinaryKey(k)) {
       throw new IllegalArgumentException("key '" + k + "' of a binary value must end in -bin");
     }
-    entries.add(new Entry(k, Objects.requireNonNull(value, "value").clone()));
+    mutableEntries().add(new Entry(k, Objects.requireNonNull(value, "value").clone()));
     return this;
   }
 
@@ -89,10 +97,10 @@ public final class Metadata {
     if (isBinaryKey(k)) {
       // A peer may join several binary values into one header, separated by commas.
       for (String part : wireValue.split(",", -1)) {
-        entries.add(new Entry(k, decodeBase64(k, part)));
+        mutableEntries().add(new Entry(k, decodeBase64(k, part)));
       }
     } else {
-      entries.add(new Entry(k, checkAsciiValue(k, wireValue)));
+      mutableEntries().add(new Entry(k, checkAsciiValue(k, wireValue)));
     }
     return this;
   }
@@ -158,12 +166,14 @@ public final class Metadata {
   /** Removes every value of {@code key}; returns whether there was one. */
   public boolean remove(String key) {
     String k = normalize(key);
-    return entries.removeIf(e -> e.key.equals(k));
+    return !entries.isEmpty() && entries.removeIf(e -> e.key.equals(k));
   }
 
   /** Adds every entry of {@code other}, after this one's. */
   public Metadata merge(Metadata other) {
-    entries.addAll(other.entries);
+    if (!other.entries.isEmpty()) {
+      mutableEntries().addAll(other.entries);
+    }
     return this;
   }
 
@@ -178,7 +188,7 @@ public final class Metadata {
 
   /** The entries in order, as an unmodifiable view. */
   public List<Entry> entries() {
-    return Collections.unmodifiableList(entries);
+    return entries.isEmpty() ? List.of() : Collections.unmodifiableList(entries);
   }
 
   public int size() {

@@ -5,13 +5,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
 import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
-import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -72,7 +70,6 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   private boolean closeWhenIdle;
   /** Over TLS: requests say {@code :scheme https}. */
   private boolean secure;
-  private static final io.netty.util.AsciiString HTTPS = io.netty.util.AsciiString.cached("https");
 
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings settings, Owner owner, KeepAlive keepAliveSettings) {
@@ -121,8 +118,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   /** A handler for a connection that will be registered on {@code eventLoop}. */
   public static ClientConnectionHandler create(io.netty.channel.EventLoop eventLoop,
       int maxHeaderListSize, KeepAlive keepAlive, Owner owner) {
-    Http2Connection connection = new DefaultHttp2Connection(false);
-    connection.local().flowController(new DefaultHttp2LocalFlowController(connection, 0.5f, true));
+    Http2Connection connection = FlowWindows.newConnection(false);
     DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(
         new DefaultHttp2HeadersDecoder(true, maxHeaderListSize));
     Http2ConnectionEncoder encoder = new StreamBufferingEncoder(
@@ -311,9 +307,6 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     }
     calls.put(id, call);
     call.streamCreated(id);
-    if (secure) {
-      headers.scheme(HTTPS);
-    }
     encoder().writeHeaders(ctx, id, headers, 0, false, ctx.newPromise()).addListener(f -> {
       if (!f.isSuccess()) {
         // Never sent (e.g. buffered behind MAX_CONCURRENT_STREAMS when a GOAWAY came).
@@ -321,6 +314,11 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
             + f.cause().getMessage()).withCause(f.cause()), attempt);
       }
     });
+  }
+
+  /** Whether the connection runs over TLS (requests then say {@code :scheme https}). */
+  boolean isSecure() {
+    return secure;
   }
 
   ChannelFuture writeData(int streamId, ByteBuf data, boolean endStream) {

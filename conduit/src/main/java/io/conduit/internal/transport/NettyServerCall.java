@@ -233,14 +233,23 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
   }
 
   private void writeStatus(Status status, Metadata trailers, boolean trailersOnly) {
-    Http2Headers h = new DefaultHttp2Headers(false);
-    if (trailersOnly) {
-      h.status(GrpcHeaders.STATUS_OK).set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+    Http2Headers h;
+    if (!trailersOnly && status.code() == Status.Code.OK && status.description() == null
+        && (trailers == null || trailers.isEmpty())) {
+      h = GrpcHeaders.OK_TRAILERS;
+    } else {
+      h = new DefaultHttp2Headers(false);
+      if (trailersOnly) {
+        h.status(GrpcHeaders.STATUS_OK).set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+      }
+      GrpcHeaders.addStatus(h, status);
+      GrpcHeaders.addMetadata(h, trailers);
     }
-    GrpcHeaders.addStatus(h, status);
-    GrpcHeaders.addMetadata(h, trailers);
     headersSentOnLoop = true;
-    connection.writeHeaders(streamId, h, true, f -> connection.resetIfRemoteOpen(streamId));
+    // A client still sending is told to stop once the trailers are out (not before: a reset
+    // would drop them if they wait behind flow-controlled data).
+    connection.writeHeaders(streamId, h, true, connection.isRemoteOpen(streamId)
+        ? f -> connection.resetIfRemoteOpen(streamId) : null);
   }
 
   private void deliver(java.util.function.Consumer<Listener<Q>> event) {
@@ -294,15 +303,20 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
       throw new IllegalStateException("call already closed");
     }
     headersSent = true;
-    Http2Headers h = new DefaultHttp2Headers(false)
-        .status(GrpcHeaders.STATUS_OK)
-        .set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC)
-        .set(GrpcHeaders.GRPC_ACCEPT_ENCODING, Compressors.acceptEncoding());
     Compressor c = responseCompressor;
-    if (c != null) {
-      h.set(GrpcHeaders.GRPC_ENCODING, c.name());
+    Http2Headers h;
+    if (c == null && (headers == null || headers.isEmpty())) {
+      h = GrpcHeaders.RESPONSE_HEADERS;
+    } else {
+      h = new DefaultHttp2Headers(false)
+          .status(GrpcHeaders.STATUS_OK)
+          .set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC)
+          .set(GrpcHeaders.GRPC_ACCEPT_ENCODING, Compressors.acceptEncoding());
+      if (c != null) {
+        h.set(GrpcHeaders.GRPC_ENCODING, c.name());
+      }
+      GrpcHeaders.addMetadata(h, headers);
     }
-    GrpcHeaders.addMetadata(h, headers);
     connection.writeQueue().enqueue(() -> {
       if (!completed) {
         headersSentOnLoop = true;

@@ -8,14 +8,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
 import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
-import io.netty.handler.codec.http2.DefaultHttp2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -106,8 +104,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   }
 
   public static ServerConnectionHandler create(ServerSettings settings) {
-    Http2Connection connection = new DefaultHttp2Connection(true);
-    connection.local().flowController(new DefaultHttp2LocalFlowController(connection, 0.5f, true));
+    Http2Connection connection = FlowWindows.newConnection(true);
     Http2Settings initial = new Http2Settings()
         .maxConcurrentStreams(settings.maxConcurrentStreams())
         .initialWindowSize(INITIAL_WINDOW)
@@ -287,6 +284,12 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     if (stream != null) {
       resetStream(ctx, streamId, error.code(), ctx.newPromise());
     }
+  }
+
+  /** Whether the client may still send on {@code streamId}. */
+  boolean isRemoteOpen(int streamId) {
+    Http2Stream stream = connection().stream(streamId);
+    return stream != null && stream.state().remoteSideOpen();
   }
 
   /** After a complete response, tells a client still sending to stop (RFC 9113 section 8.1). */
