@@ -34,6 +34,11 @@ public final class EventLoops {
     return NioSocketChannel.class;
   }
 
+  /** A TCP client channel type, for APIs that want a {@code SocketChannel} class. */
+  public static Class<? extends io.netty.channel.socket.SocketChannel> tcpSocketChannel() {
+    return NioSocketChannel.class;
+  }
+
   public static Class<? extends ServerChannel> serverSocketChannel() {
     return NioServerSocketChannel.class;
   }
