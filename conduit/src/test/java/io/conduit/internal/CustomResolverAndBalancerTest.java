@@ -263,6 +263,19 @@ class CustomResolverAndBalancerTest {
   }
 
   @Test
+  void callsWaitingForTheFirstResultFailWhenTheChannelShutsDown() throws Exception {
+    Channel channel = builder().build();
+    CompletableFuture<String> waiting = ClientCalls.futureUnary(channel, Backend.WHO,
+        CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "x");
+    provider.started();
+    channel.shutdownNow();
+    Status s = statusOf(waiting);
+    assertThat(s.code()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(s.description()).contains("shut down");
+    assertThat(channel.awaitTermination(Duration.ofSeconds(5))).isTrue();
+  }
+
+  @Test
   void invalidConfigFromTheResolverKeepsThePreviousOne() throws Exception {
     try (CapturedLog log = CapturedLog.of(ChannelImpl.class);
         Channel channel = builder().loadBalancingPolicy("round_robin").build()) {

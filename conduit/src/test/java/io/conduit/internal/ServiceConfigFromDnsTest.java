@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conduit.CallOptions;
 import io.conduit.Channel;
+import io.conduit.MethodDescriptor;
+import io.conduit.Server;
+import io.conduit.ServiceDefinition;
 import io.conduit.Status;
 import io.conduit.balancer.ConnectivityState;
 import io.conduit.stub.ClientCalls;
+import io.conduit.stub.ServerCalls;
 import io.conduit.testing.CapturedLog;
 import io.conduit.testing.Dnsmasq;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,22 +34,41 @@ class ServiceConfigFromDnsTest {
   static final String TIMEOUT = "{\"methodConfig\":[{\"name\":[{\"service\":\"test.Backend\"}],"
       + "\"timeout\":\"0.3s\"}]}";
 
+  /** Retries test.Flaky calls that fail UNAVAILABLE. */
+  static final String RETRY = "{\"methodConfig\":[{\"name\":[{\"service\":\"test.Flaky\"}],"
+      + "\"retryPolicy\":{\"maxAttempts\":3,\"initialBackoff\":\"0.01s\",\"maxBackoff\":\"0.05s\","
+      + "\"backoffMultiplier\":2,\"retryableStatusCodes\":[\"UNAVAILABLE\"]}}]}";
+  static final MethodDescriptor<String, String> FLAKY = MethodDescriptor.of(
+      MethodDescriptor.Type.UNARY, "test.Flaky/Call", Backend.STRING, Backend.STRING);
+
   static Backend backend;
+  static Server flaky;
+  /** How many of the next test.Flaky calls fail. */
+  static final AtomicInteger flakyFailures = new AtomicInteger();
   static Dnsmasq dns;
 
   @BeforeAll
   static void start() throws Exception {
     backend = Backend.start("a", "127.0.0.1", 0);
+    flaky = Server.builder().bind("127.0.0.1", 0).service(ServiceDefinition.builder("test.Flaky")
+        .method(FLAKY, ServerCalls.unary((req, out) -> {
+          if (flakyFailures.getAndDecrement() > 0) {
+            throw Status.UNAVAILABLE.withDescription("flaky").asException();
+          }
+          out.onNext("ok");
+          out.onCompleted();
+        })).build()).build().start();
     List<String> local = List.of("127.0.0.1");
     dns = Dnsmasq.start(
         Map.of("timeout.test", local, "empty.test", local, "languages.test", local,
-            "long.test", local, "invalid.test", local),
+            "long.test", local, "invalid.test", local, "retry.test", local),
         Map.of("_grpc_config.timeout.test", txt("[{\"serviceConfig\":" + TIMEOUT + "}]"),
             "_grpc_config.empty.test", txt("[{\"serviceConfig\":{}}]"),
             "_grpc_config.languages.test", txt("[{\"clientLanguage\":[\"go\"],\"serviceConfig\":{}},"
                 + "{\"clientLanguage\":[\"c++\",\"JAVA\"],\"serviceConfig\":" + TIMEOUT + "}]"),
             "_grpc_config.long.test", txt("[{\"serviceConfig\":" + longTimeoutConfig() + "}]"),
-            "_grpc_config.invalid.test", txt("[{\"serviceConfig\":{},\"canary\":true}]")));
+            "_grpc_config.invalid.test", txt("[{\"serviceConfig\":{},\"canary\":true}]"),
+            "_grpc_config.retry.test", txt("[{\"serviceConfig\":" + RETRY + "}]")));
   }
 
   @AfterAll
@@ -54,6 +78,9 @@ class ServiceConfigFromDnsTest {
     }
     if (backend != null) {
       backend.close();
+    }
+    if (flaky != null) {
+      flaky.close();
     }
   }
 
@@ -92,6 +119,23 @@ class ServiceConfigFromDnsTest {
     }
     try (Channel on = channel("timeout.test").lookUpServiceConfigInDns(true).build()) {
       assertThat(slowCall(on)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    }
+  }
+
+  @Test
+  void retryPolicyFromTxtMakesTheFirstCallSucceedDespiteOneFailure() {
+    String target = "dns://127.0.0.1:" + dns.port() + "/retry.test:" + flaky.port();
+    try (Channel off = Channel.builder(target).build()) {
+      flakyFailures.set(1);
+      assertThat(statusOf(ClientCalls.futureUnary(off, FLAKY, CallOptions.DEFAULT, "x")).code())
+          .isEqualTo(Status.Code.UNAVAILABLE);
+    }
+    try (Channel on = Channel.builder(target).lookUpServiceConfigInDns(true).build()) {
+      flakyFailures.set(1);
+      // The first call on a new channel: made before DNS answered, it waits for the config.
+      assertThat(ClientCalls.blockingUnary(on, FLAKY,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "x")).isEqualTo("ok");
+      assertThat(flakyFailures.get()).as("the failure was used up").isNegative();
     }
   }
 

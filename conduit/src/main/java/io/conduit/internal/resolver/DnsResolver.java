@@ -144,18 +144,20 @@ final class DnsResolver extends NameResolver {
           }
           @SuppressWarnings("unchecked")
           List<DnsRecord> records = (List<DnsRecord>) f.getNow();
-          List<String> out = new ArrayList<>();
           try {
+            List<String> out = new ArrayList<>();
             for (DnsRecord r : records) {
               if (r instanceof DnsRawRecord raw && r.type() == DnsRecordType.TXT) {
                 out.add(DnsServiceConfig.txtText(raw.content()));
               }
             }
+            texts.setSuccess(out);
+          } catch (RuntimeException e) {
+            texts.setFailure(e); // the addresses still come
           } finally {
             // Netty hands out retained records: release them here, whatever happens next.
             records.forEach(ReferenceCountUtil::release);
           }
-          texts.setSuccess(out);
         });
     return texts;
   }
