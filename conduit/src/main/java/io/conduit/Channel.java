@@ -149,6 +149,8 @@ public final class Channel implements CallFactory, AutoCloseable {
     private Duration keepAliveTimeout = Duration.ofSeconds(20);
     private boolean keepAliveWithoutCalls;
     private int maxConnectionsPerBackend = 1;
+    private boolean lookUpServiceConfigInDns;
+    private boolean serviceConfigLookUp = true;
     private ChannelTls tls;
     private CallCredentials callCredentials;
 
@@ -245,10 +247,31 @@ public final class Channel implements CallFactory, AutoCloseable {
     /**
      * The service config (JSON, doc/service_config.md) used unless the resolver supplies one,
      * e.g. {@code {"loadBalancingConfig": [{"round_robin": {}}]}}. Invalid JSON fails
-     * {@link #build()}.
+     * {@link #build()}. It is also the fallback when the resolver's first config is invalid;
+     * without one, calls then fail (UNAVAILABLE) until the resolver provides a valid config.
      */
     public Builder defaultServiceConfig(String json) {
       this.defaultServiceConfig = Objects.requireNonNull(json, "json");
+      return this;
+    }
+
+    /**
+     * Whether {@code dns:} targets also read the service config from the
+     * {@code _grpc_config.<host>} TXT record (gRFC A2): one more DNS query per resolution
+     * (default false, as in grpc-java). A valid config found there overrides
+     * {@link #defaultServiceConfig}; an invalid one is logged and the config in force stays.
+     */
+    public Builder lookUpServiceConfigInDns(boolean enabled) {
+      this.lookUpServiceConfigInDns = enabled;
+      return this;
+    }
+
+    /**
+     * Ignores service configs from every name resolver (DNS TXT records, custom resolvers): only
+     * {@link #defaultServiceConfig}, if any, applies.
+     */
+    public Builder disableServiceConfigLookUp() {
+      this.serviceConfigLookUp = false;
       return this;
     }
 
@@ -278,7 +301,8 @@ public final class Channel implements CallFactory, AutoCloseable {
 
     /**
      * Reconnect backoff (doc/connection-backoff.md); defaults: 1 s initial, multiplier 1.6,
-     * jitter 0.2, 120 s max, 20 s minimum connect timeout.
+     * jitter 0.2, 120 s max, 20 s minimum connect timeout. The same delays (not the connect
+     * timeout) pace the retries after a failed name resolution.
      */
     public Builder reconnectBackoff(Duration initial, double multiplier, double jitter,
         Duration max, Duration minConnectTimeout) {
@@ -286,7 +310,10 @@ public final class Channel implements CallFactory, AutoCloseable {
       return this;
     }
 
-    /** DNS re-resolution happens at most this often (default 30 s). */
+    /**
+     * DNS re-resolution happens at most this often when connections fail or go away (default
+     * 30 s). Retries after a failed resolution are paced by {@link #reconnectBackoff} instead.
+     */
     public Builder dnsMinRefreshInterval(Duration interval) {
       this.dnsMinRefreshInterval = Objects.requireNonNull(interval, "interval");
       return this;
@@ -352,7 +379,8 @@ public final class Channel implements CallFactory, AutoCloseable {
           maxInboundMessageSize, maxHeaderListSize, loadBalancingPolicy, defaultServiceConfig,
           List.copyOf(resolverProviders), List.copyOf(balancerProviders), idleTimeout, backoff,
           dnsMinRefreshInterval, dnsRefreshPeriod, keepAliveTime, keepAliveTimeout,
-          keepAliveWithoutCalls, tls == null ? null : tls.sslContext(), maxConnectionsPerBackend);
+          keepAliveWithoutCalls, tls == null ? null : tls.sslContext(), maxConnectionsPerBackend,
+          lookUpServiceConfigInDns, serviceConfigLookUp);
     }
   }
 }

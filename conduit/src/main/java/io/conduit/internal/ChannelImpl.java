@@ -56,7 +56,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       Duration idleTimeout, ExponentialBackoff.Policy backoff, Duration dnsMinRefreshInterval,
       Duration dnsRefreshPeriod, Duration keepAliveTime, Duration keepAliveTimeout,
       boolean keepAliveWithoutCalls, io.netty.handler.ssl.SslContext sslContext,
-      int maxConnectionsPerBackend) {}
+      int maxConnectionsPerBackend, boolean lookUpServiceConfigInDns, boolean serviceConfigLookUp) {}
 
   private final Config config;
   private final URI target;
@@ -71,6 +71,13 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private final ServiceConfig defaultServiceConfig;
   /** The service config in force: the resolver's last valid one, else the builder's default. */
   private volatile ServiceConfig serviceConfig;
+  /**
+   * Whether a resolver result's config, or its lack of one, has been put in force: gRFC A21's
+   * "previous config" that an invalid one leaves in place. Synchronization context.
+   */
+  private boolean resolverConfigSelected;
+  /** The invalid-config complaint logged last, so that each resolution does not log it again. */
+  private String loggedConfigProblem;
   /** Request bytes all retrying calls hold for replay (gRFC A6 per-channel buffer limit). */
   private final java.util.concurrent.atomic.AtomicLong retryBufferBytes = new java.util.concurrent.atomic.AtomicLong();
   /** retryThrottling's token bucket for the config in force, or null. */
@@ -85,6 +92,14 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private final Set<NettyClientCall<?, ?>> pending = new LinkedHashSet<>();
   private final Set<ClientConnectionHandler> transports = new HashSet<>();
   private final List<Runnable> stateWatchers = new ArrayList<>();
+  /** Calls made before the first resolution, waiting to learn their method config. */
+  private final List<Runnable> configWaiters = new ArrayList<>();
+  /**
+   * Whether the service config is known: the first resolution has ended (or the resolver's
+   * configs are ignored). Until then calls wait, so that the resolver's config applies to them
+   * too. Written under lock.
+   */
+  private volatile boolean configKnown;
   private LoadBalancer.Picker picker;
   private long pickerVersion;
   private ConnectivityState state = ConnectivityState.IDLE;
@@ -100,6 +115,10 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private LoadBalancer balancer;
   private String balancerPolicy;
   private ScheduledFuture<?> idleTimer;
+  /** Paces retries after failed resolutions (the reconnect backoff policy, as grpc-java does). */
+  private final ExponentialBackoff resolutionBackoff;
+  /** The scheduled retry after a failed resolution; refresh hints wait for it meanwhile. */
+  private ScheduledFuture<?> resolutionRetry;
   private final List<SubchannelImpl> subchannels = new ArrayList<>();
 
   public ChannelImpl(Config config) {
@@ -108,6 +127,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       checkNotNegative(config.dnsRefreshPeriod(), "dnsRefreshPeriod");
     }
     this.config = config;
+    this.resolutionBackoff = new ExponentialBackoff(config.backoff());
     this.scheduler = EventLoops.group().next();
     this.syncContext = new SerializingExecutor(scheduler);
     this.keepAliveTimeNanos = config.keepAliveTime() == null ? Long.MAX_VALUE : config.keepAliveTime().toNanos();
@@ -126,6 +146,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
         ? ServiceConfig.EMPTY
         : parseDefaultServiceConfig(config.defaultServiceConfig());
     applyServiceConfig(defaultServiceConfig);
+    this.configKnown = !config.serviceConfigLookUp();
     String product = "conduit-java/" + VERSION;
     this.userAgent = AsciiString.of(config.userAgent() == null ? product : config.userAgent() + " " + product);
     DefaultExecutors.Choice callbacks =
@@ -155,13 +176,21 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
 
   private NameResolver.Args resolverArgs() {
     return new NameResolver.Args(443, syncContext, scheduler, config.dnsMinRefreshInterval(),
-        config.dnsRefreshPeriod());
+        config.dnsRefreshPeriod(), config.lookUpServiceConfigInDns() && config.serviceConfigLookUp());
   }
 
   // ---------------------------------------------------------------- calls
 
   @Override
   public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
+    if (!configKnown) {
+      return new AwaitingConfigCall<>(method, options);
+    }
+    return configuredCall(method, options);
+  }
+
+  /** A call per the service config in force (method config: timeout, retries...). */
+  private <Q, R> ClientCall<Q, R> configuredCall(MethodDescriptor<Q, R> method, CallOptions options) {
     Executor callExecutor = executor == null ? Runnable::run : new SerializingExecutor(executor);
     ServiceConfig sc = serviceConfig;
     MethodConfig mc = sc.methodConfigs().isEmpty() ? null
@@ -175,6 +204,54 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
           retryBufferBytes);
     }
     return new NettyClientCall<>(this, method, effective, callExecutor);
+  }
+
+  /** A call made before the first resolution: it starts for real once the config is known. */
+  private final class AwaitingConfigCall<Q, R> extends DelayedClientCall<Q, R> {
+    private final MethodDescriptor<Q, R> method;
+    private final CallOptions options;
+
+    AwaitingConfigCall(MethodDescriptor<Q, R> method, CallOptions options) {
+      super(options, callbackExecutor(), scheduler, "the name resolver's first result");
+      this.method = method;
+      this.options = options;
+    }
+
+    @Override
+    protected void onStart(io.conduit.Metadata headers, io.conduit.Context context) {
+      whenConfigKnown(() -> begin(configuredCall(method, options), headers, context));
+    }
+  }
+
+  /** Runs {@code r} once the service config is known (at once if it is, or on shutdown). */
+  private void whenConfigKnown(Runnable r) {
+    boolean wait;
+    synchronized (lock) {
+      wait = !configKnown && !shutdown;
+      if (wait) {
+        configWaiters.add(r);
+      }
+    }
+    if (wait) {
+      // The resolver runs only while the channel is out of idle.
+      state(true);
+    } else {
+      r.run();
+    }
+  }
+
+  /** The first resolution has ended: waiting calls go ahead with the config now in force. */
+  private void configBecameKnown() {
+    List<Runnable> waiters;
+    synchronized (lock) {
+      if (configKnown) {
+        return;
+      }
+      configKnown = true;
+      waiters = new ArrayList<>(configWaiters);
+      configWaiters.clear();
+    }
+    waiters.forEach(this::runCallback);
   }
 
   @Override
@@ -382,17 +459,14 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   private void handleResolved(NameResolver.Result result) {
-    ServiceConfig sc = defaultServiceConfig;
-    if (result.serviceConfigJson() != null) {
-      try {
-        sc = ServiceConfig.parse(result.serviceConfigJson(), n -> balancers.get(n) != null);
-      } catch (IllegalArgumentException e) {
-        // The previous good config stays in force.
-        LOG.log(Level.WARNING, "ignoring invalid service config from the resolver: " + e.getMessage());
-        sc = serviceConfig;
-      }
+    ServiceConfig sc = selectServiceConfig(result);
+    if (sc == null) {
+      return;
     }
+    cancelResolutionRetry();
+    resolutionBackoff.reset();
     applyServiceConfig(sc);
+    configBecameKnown();
     healthCheckServiceName = sc.healthCheckServiceName();
     String policy = sc.lbPolicy() != null ? sc.lbPolicy()
         : config.loadBalancingPolicy() != null ? config.loadBalancingPolicy() : "pick_first";
@@ -407,14 +481,90 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     balancer.acceptResolvedAddresses(result.addresses(), lbConfig);
   }
 
+  /**
+   * The service config a resolver result puts in force, per gRFC A21: a valid config from the
+   * resolver; the builder's default when the resolver has none (or configs are ignored); for an
+   * invalid one, the config already in force, else the default. Null when there is neither: the
+   * result then counts as a failed resolution.
+   */
+  private ServiceConfig selectServiceConfig(NameResolver.Result result) {
+    if (!config.serviceConfigLookUp()) {
+      return defaultServiceConfig;
+    }
+    String problem;
+    if (result.serviceConfigError() != null) {
+      problem = result.serviceConfigError().description();
+    } else if (result.serviceConfigJson() == null) {
+      return selected(defaultServiceConfig);
+    } else {
+      try {
+        return selected(ServiceConfig.parse(result.serviceConfigJson(), n -> balancers.get(n) != null));
+      } catch (IllegalArgumentException e) {
+        problem = e.getMessage();
+      }
+    }
+    String what = "invalid service config from the name resolver for " + target + ": " + problem;
+    if (resolverConfigSelected) {
+      logConfigProblem(Level.WARNING, what + "; the previous config stays in force");
+      return serviceConfig;
+    }
+    if (config.defaultServiceConfig() != null) {
+      logConfigProblem(Level.WARNING, what + "; using the default service config");
+      return defaultServiceConfig;
+    }
+    // No config to fall back on: fail until the resolver has a valid one (or none).
+    logConfigProblem(Level.ERROR, what + "; no previous or default config to fall back on, so "
+        + "calls fail until the resolver provides a valid one");
+    handleResolutionError(Status.UNAVAILABLE.withDescription(what));
+    return null;
+  }
+
+  private ServiceConfig selected(ServiceConfig sc) {
+    resolverConfigSelected = true;
+    loggedConfigProblem = null;
+    return sc;
+  }
+
+  private void logConfigProblem(Level level, String message) {
+    if (!message.equals(loggedConfigProblem)) {
+      loggedConfigProblem = message;
+      LOG.log(level, message);
+    }
+  }
+
   private void handleResolutionError(Status error) {
     if (balancer != null) {
       balancer.handleResolutionError(error);
     } else {
       updatePicker(ConnectivityState.TRANSIENT_FAILURE, args -> LoadBalancer.PickResult.withError(error));
     }
-    // Try again after a while; the resolver rate-limits refreshes itself.
-    scheduler.schedule(() -> syncContext.execute(this::refreshNameResolution), 1, TimeUnit.SECONDS);
+    // Calls waiting for a config go ahead with the default one, and wait for addresses or fail.
+    configBecameKnown();
+    scheduleResolutionRetry();
+  }
+
+  /**
+   * Resolves again after the backoff delay, which grows with each failure until a resolution
+   * succeeds. The resolver's own minimum refresh interval is for refresh hints after successes;
+   * it must not hold back these retries (see {@link NameResolver#refresh()}).
+   */
+  private void scheduleResolutionRetry() {
+    if (resolutionRetry != null || resolver == null || isShutdown()) {
+      return;
+    }
+    resolutionRetry = scheduler.schedule(() -> syncContext.execute(() -> {
+      resolutionRetry = null;
+      if (resolver != null) {
+        resolver.refresh();
+      }
+    }), resolutionBackoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelResolutionRetry() {
+    if (resolutionRetry != null) {
+      resolutionRetry.cancel(false);
+      resolutionRetry = null;
+    }
   }
 
   private void scheduleIdleTimer() {
@@ -437,8 +587,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     idleTimer = null;
     long remaining;
     synchronized (lock) {
-      if (activeCalls > 0 || shutdown || idle) {
-        // Calls are running: the last one to end schedules the timer again.
+      if (activeCalls > 0 || shutdown || idle || !configWaiters.isEmpty()) {
+        // Calls are running or about to: the last one to end schedules the timer again.
         return;
       }
       remaining = lastUseNanos + config.idleTimeout().toNanos() - System.nanoTime();
@@ -458,6 +608,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   private void shutdownResolverAndBalancer() {
+    cancelResolutionRetry();
+    resolutionBackoff.reset();
     if (resolver != null) {
       resolver.shutdown();
       resolver = null;
@@ -472,7 +624,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   @Override
   public void refreshNameResolution() {
     syncContext.execute(() -> {
-      if (resolver != null) {
+      // After a failed resolution the backoff retry comes soon enough: no extra queries.
+      if (resolver != null && resolutionRetry == null) {
         resolver.refresh();
       }
     });
@@ -710,13 +863,18 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private void shutdown(boolean now) {
     List<NettyClientCall<?, ?>> waiting;
     List<Runnable> watchers;
+    List<Runnable> configWaiting;
     synchronized (lock) {
       shutdown = true;
       waiting = new ArrayList<>(pending);
       pending.clear();
       watchers = new ArrayList<>(stateWatchers);
       stateWatchers.clear();
+      configWaiting = new ArrayList<>(configWaiters);
+      configWaiters.clear();
     }
+    // Calls still waiting for a config start now, and fail: the channel is shut down.
+    configWaiting.forEach(this::runCallback);
     for (NettyClientCall<?, ?> call : waiting) {
       call.failEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
     }

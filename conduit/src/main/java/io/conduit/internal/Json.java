@@ -46,6 +46,86 @@ public final class Json {
     return (Map<String, Object>) v;
   }
 
+  /**
+   * Writes a value of the kinds {@link #parse} returns (maps, lists, strings, numbers, booleans,
+   * null) back as JSON text; {@code parse(write(v))} equals {@code v}.
+   */
+  public static String write(Object value) {
+    StringBuilder sb = new StringBuilder();
+    write(value, sb);
+    return sb.toString();
+  }
+
+  private static void write(Object value, StringBuilder sb) {
+    if (value == null || value instanceof Boolean) {
+      sb.append(value);
+    } else if (value instanceof String s) {
+      writeString(s, sb);
+    } else if (value instanceof Number n) {
+      writeNumber(n.doubleValue(), sb);
+    } else if (value instanceof Map<?, ?> m) {
+      sb.append('{');
+      String sep = "";
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        sb.append(sep);
+        writeString(String.valueOf(e.getKey()), sb);
+        sb.append(':');
+        write(e.getValue(), sb);
+        sep = ",";
+      }
+      sb.append('}');
+    } else if (value instanceof List<?> l) {
+      sb.append('[');
+      String sep = "";
+      for (Object v : l) {
+        sb.append(sep);
+        write(v, sb);
+        sep = ",";
+      }
+      sb.append(']');
+    } else {
+      throw new IllegalArgumentException("not a JSON value: " + value.getClass().getName());
+    }
+  }
+
+  private static void writeNumber(double d, StringBuilder sb) {
+    if (Double.isNaN(d)) {
+      throw new IllegalArgumentException("NaN is not a JSON number");
+    }
+    if (Double.isInfinite(d)) {
+      // What an overlong literal such as 1e999 parsed to: write one that parses back the same.
+      sb.append(d < 0 ? "-1e999" : "1e999");
+    } else if (d == Math.rint(d) && Math.abs(d) < 1e15
+        && Double.doubleToRawLongBits(d) != Double.doubleToRawLongBits(-0.0)) {
+      sb.append((long) d);
+    } else {
+      // Double.toString's "1.0E-5" form is valid JSON and parses back to the same double.
+      sb.append(d);
+    }
+  }
+
+  private static void writeString(String s, StringBuilder sb) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    sb.append('"');
+  }
+
   private Object value() {
     if (pos >= text.length()) {
       throw error("unexpected end");

@@ -27,7 +27,10 @@ public abstract class NameResolver {
   /** Starts resolving; results and errors go to {@code listener}. */
   public abstract void start(Listener listener);
 
-  /** Asks for a new resolution (a hint: resolvers may rate-limit it). */
+  /**
+   * Asks for a new resolution. A hint: resolvers may rate-limit it, but should not hold back the
+   * channel's retries after they reported {@link Listener#onError} (those come with backoff).
+   */
   public void refresh() {}
 
   /** Stops resolving; no more results after this. */
@@ -38,30 +41,59 @@ public abstract class NameResolver {
     /** A new set of addresses (the whole set, not a change). */
     void onResult(Result result);
 
-    /** Resolution failed; the channel keeps the last good addresses, if any. */
+    /**
+     * Resolution failed; the channel keeps the last good addresses, if any, and calls
+     * {@link #refresh()} again after an exponential backoff until a result comes.
+     */
     void onError(Status error);
   }
 
   /**
-   * The outcome of a resolution: backend addresses, and optionally a service config (JSON) that
-   * came with them.
+   * The outcome of a resolution: backend addresses, and optionally the service config (JSON,
+   * doc/service_config.md) that came with them, or why the config that came could not be read.
+   * The channel applies a valid config, keeps its previous one when {@code serviceConfigError} is
+   * set or the config is invalid (gRFC A21), and uses its default config when neither is set.
    */
-  public record Result(List<SocketAddress> addresses, String serviceConfigJson) {
+  public record Result(List<SocketAddress> addresses, String serviceConfigJson,
+      Status serviceConfigError) {
     public Result {
       addresses = List.copyOf(addresses);
+      if (serviceConfigJson != null && serviceConfigError != null) {
+        throw new IllegalArgumentException("a service config and a service config error");
+      }
+    }
+
+    public Result(List<SocketAddress> addresses, String serviceConfigJson) {
+      this(addresses, serviceConfigJson, null);
     }
 
     public static Result of(List<? extends SocketAddress> addresses) {
-      return new Result(List.copyOf(addresses), null);
+      return new Result(List.copyOf(addresses), null, null);
+    }
+
+    /** Addresses with a service config that could not be read (bad syntax, a bad choice...). */
+    public static Result withServiceConfigError(List<? extends SocketAddress> addresses,
+        Status error) {
+      return new Result(List.copyOf(addresses), null, Objects.requireNonNull(error, "error"));
     }
   }
 
-  /** What a resolver is given to work with. */
+  /**
+   * What a resolver is given to work with. {@code minRefreshInterval} and {@code refreshPeriod}
+   * pace re-resolution; {@code lookUpServiceConfigInDns} asks the DNS resolver to fetch the service
+   * config from the {@code _grpc_config.<host>} TXT record (gRFC A2), an extra query per resolution.
+   */
   public record Args(int defaultPort, Executor syncContext, ScheduledExecutorService scheduler,
-      Duration minRefreshInterval, Duration refreshPeriod) {
+      Duration minRefreshInterval, Duration refreshPeriod, boolean lookUpServiceConfigInDns) {
     public Args {
       Objects.requireNonNull(syncContext, "syncContext");
       Objects.requireNonNull(scheduler, "scheduler");
+    }
+
+    /** Without DNS service config lookups. */
+    public Args(int defaultPort, Executor syncContext, ScheduledExecutorService scheduler,
+        Duration minRefreshInterval, Duration refreshPeriod) {
+      this(defaultPort, syncContext, scheduler, minRefreshInterval, refreshPeriod, false);
     }
   }
 

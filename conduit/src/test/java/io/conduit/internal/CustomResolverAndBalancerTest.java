@@ -13,6 +13,7 @@ import io.conduit.balancer.LoadBalancer;
 import io.conduit.balancer.Subchannel;
 import io.conduit.resolver.NameResolver;
 import io.conduit.stub.ClientCalls;
+import io.conduit.testing.CapturedLog;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -226,6 +228,130 @@ class CustomResolverAndBalancerTest {
           () -> a.openConnections() + b.openConnections() + c.openConnections() == 1);
       assertThat(ChannelTesting.run(channel, 30, 3).snapshot()).hasSize(1);
     }
+  }
+
+  /** Gives test.Backend calls a 300 ms timeout. */
+  static final String TIMEOUT_CONFIG = "{\"methodConfig\":[{\"name\":[{\"service\":"
+      + "\"test.Backend\"}],\"timeout\":\"0.3s\"}]}";
+
+  /** How an 800 ms call ends: OK, or DEADLINE_EXCEEDED under {@link #TIMEOUT_CONFIG}. */
+  static Status.Code slowCall(Channel channel) {
+    return statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
+        CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:800")).code();
+  }
+
+  @Test
+  void callsMadeBeforeTheFirstResultGetItsConfig() throws Exception {
+    try (Channel channel = builder().build()) {
+      CompletableFuture<String> early = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:800");
+      TestResolver resolver = provider.started();
+      Thread.sleep(100);
+      resolver.push(new NameResolver.Result(List.of(a.address()), TIMEOUT_CONFIG));
+      assertThat(statusOf(early).code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    }
+  }
+
+  @Test
+  void callsWaitingForTheFirstResultKeepTheirDeadline() throws Exception {
+    try (Channel channel = builder().build()) {
+      Status s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withTimeout(Duration.ofMillis(200)), "x"));
+      assertThat(s.code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertThat(s.description()).contains("name resolver");
+    }
+  }
+
+  @Test
+  void callsWaitingForTheFirstResultFailWhenTheChannelShutsDown() throws Exception {
+    Channel channel = builder().build();
+    CompletableFuture<String> waiting = ClientCalls.futureUnary(channel, Backend.WHO,
+        CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "x");
+    provider.started();
+    channel.shutdownNow();
+    Status s = statusOf(waiting);
+    assertThat(s.code()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(s.description()).contains("shut down");
+    assertThat(channel.awaitTermination(Duration.ofSeconds(5))).isTrue();
+  }
+
+  @Test
+  void invalidConfigFromTheResolverKeepsThePreviousOne() throws Exception {
+    try (CapturedLog log = CapturedLog.of(ChannelImpl.class);
+        Channel channel = builder().loadBalancingPolicy("round_robin").build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      resolver.push(new NameResolver.Result(List.of(a.address()), TIMEOUT_CONFIG));
+      assertThat(slowCall(channel)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+
+      // The addresses of a result with an invalid config count; the config does not.
+      resolver.push(new NameResolver.Result(List.of(a.address(), b.address()), "{\"methodConfig\":"));
+      await("b connected", WAIT, () -> b.openConnections() == 1);
+      assertThat(slowCall(channel)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      resolver.push(NameResolver.Result.withServiceConfigError(
+          List.of(a.address(), b.address(), c.address()),
+          Status.UNAVAILABLE.withDescription("unreadable TXT record")));
+      await("c connected", WAIT, () -> c.openConnections() == 1);
+      assertThat(slowCall(channel)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertThat(log.messages(Level.WARNING)).anySatisfy(m -> assertThat(m)
+          .contains("invalid service config").contains("previous config stays"));
+      assertThat(log.messages(Level.WARNING))
+          .anySatisfy(m -> assertThat(m).contains("unreadable TXT record"));
+
+      // No config at all: the default (none here) applies.
+      resolver.push(NameResolver.Result.of(List.of(a.address())));
+      await("the timeout gone", WAIT, () -> slowCall(channel) == Status.Code.OK);
+    }
+  }
+
+  @Test
+  void invalidFirstConfigWithoutDefaultFailsCallsUntilAValidOne() throws Exception {
+    try (Channel channel = builder().build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      resolver.push(new NameResolver.Result(List.of(a.address()),
+          "{\"loadBalancingConfig\":[{\"no_such_policy\":{}}]}"));
+      Status s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO, CallOptions.DEFAULT, "x"));
+      assertThat(s.code()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(s.description()).contains("invalid service config").contains("no_such_policy");
+      assertThat(channel.state(false)).isEqualTo(ConnectivityState.TRANSIENT_FAILURE);
+      assertThat(a.calls.get()).isZero();
+      CompletableFuture<String> waiting = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(10)), "x");
+      // Treated as a failed resolution: the channel asks again.
+      await("retry after the invalid config", WAIT, () -> resolver.refreshes.get() > 0);
+      resolver.push(new NameResolver.Result(List.of(a.address()), "{}"));
+      assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo("a");
+    }
+  }
+
+  @Test
+  void failedResolutionsAreRetriedWithGrowingBackoffThatResetsOnSuccess() throws Exception {
+    try (Channel channel = builder().reconnectBackoff(Duration.ofMillis(150), 3, 0,
+        Duration.ofSeconds(30), Duration.ofSeconds(20)).build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      long[] delays = new long[3];
+      for (int i = 0; i < delays.length; i++) {
+        delays[i] = millisToRetry(resolver);
+      }
+      // 150 ms, 450 ms, 1350 ms (no jitter): the retries are the channel's, not the resolver's.
+      assertThat(delays[0]).isGreaterThanOrEqualTo(145);
+      assertThat(delays[1]).isGreaterThanOrEqualTo(445);
+      assertThat(delays[2]).isGreaterThanOrEqualTo(1345);
+      resolver.push(a.address());
+      // Reset: 150 ms again, not 4050.
+      assertThat(millisToRetry(resolver)).isBetween(145L, 2000L);
+    }
+  }
+
+  /** Fails a resolution and measures how long the channel takes to ask the resolver again. */
+  static long millisToRetry(TestResolver resolver) throws InterruptedException {
+    int before = resolver.refreshes.get();
+    long failedAt = System.nanoTime();
+    resolver.fail(Status.UNAVAILABLE.withDescription("registry down"));
+    await("a retry", WAIT, () -> resolver.refreshes.get() > before);
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt);
   }
 
   @Test

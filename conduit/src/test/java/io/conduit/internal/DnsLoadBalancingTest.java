@@ -4,11 +4,16 @@ import static io.conduit.internal.ChannelTesting.await;
 import static io.conduit.internal.ChannelTesting.who;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.conduit.CallOptions;
 import io.conduit.Channel;
+import io.conduit.balancer.ConnectivityState;
+import io.conduit.stub.ClientCalls;
 import io.conduit.testing.Dnsmasq;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Issue 4, check 2: a channel on a {@code dns://} target follows the records of a real DNS
- * server (dnsmasq) while calls flow.
+ * server (dnsmasq) while calls flow, and retries a failed resolution with backoff.
  */
 @Timeout(60)
 class DnsLoadBalancingTest {
@@ -111,6 +116,29 @@ class DnsLoadBalancingTest {
         }
       });
       assertThat(dns.queriesFor(NAME)).isGreaterThan(queries);
+    }
+  }
+
+  @Test
+  void failedResolutionIsRetriedWithBackoffNotAfterTheRefreshInterval() throws Exception {
+    String late = "late.test";
+    // The default 30 s minimum refresh interval; a short resolution backoff.
+    try (Channel channel = Channel.builder("dns://127.0.0.1:" + dns.port() + "/" + late + ":" + a.port())
+        .reconnectBackoff(Duration.ofMillis(100), 1.6, 0.2, Duration.ofMillis(500), Duration.ofSeconds(1))
+        .build()) {
+      long start = System.nanoTime();
+      CompletableFuture<String> call = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(5)), "who");
+      await("the name fails to resolve", WAIT,
+          () -> channel.state(false) == ConnectivityState.TRANSIENT_FAILURE);
+      int queries = dns.queriesFor(late);
+      Thread.sleep(400);
+      assertThat(dns.queriesFor(late)).as("queries retried while the name is unknown")
+          .isGreaterThan(queries);
+      assertThat(call).as("a wait-for-ready call waits").isNotDone();
+      dns.setRecords(Map.of(NAME, List.of("127.0.0.1", "127.0.0.2"), late, List.of("127.0.0.1")));
+      assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("a");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
   }
 }

@@ -56,4 +56,15 @@ class JsonTest {
     assertThatThrownBy(() -> Json.parseObject("[1]")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("object");
   }
+
+  @Test
+  void writeGivesTextThatParsesBackTheSame() {
+    String text = "{\"s\":\"q\\\"b\\\\n\\n\\u0001\u00e9\",\"n\":[0,-0.0,1,-2.5,1e-5,3e20,1e999,"
+        + "12345678901234567],\"b\":[true,false,null],\"o\":{},\"l\":[]}";
+    Object parsed = Json.parse(text);
+    String written = Json.write(parsed);
+    assertThat(Json.parse(written)).isEqualTo(parsed);
+    assertThat(Json.write(Json.parse("{\"a\":[1,\"x\"],\"b\":{\"c\":null}}")))
+        .isEqualTo("{\"a\":[1,\"x\"],\"b\":{\"c\":null}}");
+  }
 }

@@ -25,12 +25,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real DNS server for tests: Debian's {@code dnsmasq}, run as a child process on 127.0.0.1 and
  * a free high port, answering A records from a hosts file that {@link #setRecords} rewrites
- * (dnsmasq re-reads it on SIGHUP). Every query is logged, so tests can count them.
+ * (dnsmasq re-reads it on SIGHUP), and fixed TXT records given at start. Every query is logged,
+ * so tests can count them.
  *
  * <p>There is no fallback: without dnsmasq the test fails and says how to install it ({@code
  * .ci/run} does).
  */
 public final class Dnsmasq implements AutoCloseable {
+  /** The longest {@code txt-record=} line dnsmasq takes (it silently fails on longer ones). */
+  public static final int MAX_CONFIG_LINE = 1000;
+
   private final Path dir;
   private final Path hosts;
   private final Path log;
@@ -47,17 +51,30 @@ public final class Dnsmasq implements AutoCloseable {
 
   /** Starts dnsmasq serving {@code records} (name to IPv4 addresses); waits until it answers. */
   public static Dnsmasq start(Map<String, List<String>> records) throws IOException, InterruptedException {
+    return start(records, Map.of());
+  }
+
+  /**
+   * Starts dnsmasq serving A {@code records} and {@code txtRecords}: name to the character
+   * strings of its one TXT record (dnsmasq splits a string longer than 255 bytes into several,
+   * as DNS requires). TXT records stay as given: dnsmasq reads them only at start. A record's
+   * strings, quoted, must fit in {@link #MAX_CONFIG_LINE}.
+   */
+  public static Dnsmasq start(Map<String, List<String>> records, Map<String, List<String>> txtRecords)
+      throws IOException, InterruptedException {
     String binary = findBinary();
     Path dir = Files.createTempDirectory("dnsmasq");
     Path hosts = dir.resolve("hosts");
     Files.writeString(hosts, hostsFile(records));
+    Path conf = dir.resolve("dnsmasq.conf");
+    Files.writeString(conf, txtConfig(txtRecords));
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       int port = freePort();
       Path log = dir.resolve("dnsmasq-" + attempt + ".log");
       List<String> command = List.of(binary, "--port=" + port, "--listen-address=127.0.0.1",
           "--bind-interfaces", "--no-resolv", "--no-hosts", "--addn-hosts=" + hosts,
-          "--conf-file=/dev/null", "--keep-in-foreground", "--user=" + System.getProperty("user.name"),
+          "--conf-file=" + conf, "--keep-in-foreground", "--user=" + System.getProperty("user.name"),
           "--pid-file=" + dir.resolve("pid"), "--log-queries", "--log-facility=-",
           "--local-ttl=0", "--no-negcache", "--cache-size=0");
       Process p = new ProcessBuilder(command).redirectErrorStream(true)
@@ -71,9 +88,14 @@ public final class Dnsmasq implements AutoCloseable {
         Thread.sleep(10);
       }
       String output = Files.exists(log) ? Files.readString(log) : "";
-      d.close();
-      last = new IOException("dnsmasq did not start on port " + port + ": " + output);
+      d.stopProcess();
+      IOException failure = new IOException("dnsmasq did not start on port " + port + ": " + output);
+      if (last != null) {
+        failure.addSuppressed(last);
+      }
+      last = failure;
     }
+    deleteDir(dir);
     throw last;
   }
 
@@ -218,6 +240,24 @@ public final class Dnsmasq implements AutoCloseable {
     }
   }
 
+  /** {@code txt-record=name,"s1","s2"}: quoted, so commas and {@code #} stay in the strings. */
+  private static String txtConfig(Map<String, List<String>> txtRecords) {
+    StringBuilder sb = new StringBuilder();
+    txtRecords.forEach((name, strings) -> {
+      StringBuilder line = new StringBuilder("txt-record=").append(name);
+      for (String s : strings) {
+        line.append(",\"").append(s.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+      }
+      // dnsmasq reads config lines into a 1024-byte buffer and cannot continue them.
+      if (line.length() > MAX_CONFIG_LINE) {
+        throw new IllegalArgumentException("TXT record of " + name + " too long for dnsmasq: "
+            + line.length() + " > " + MAX_CONFIG_LINE + " characters once quoted");
+      }
+      sb.append(line).append('\n');
+    });
+    return sb.toString();
+  }
+
   private static String hostsFile(Map<String, List<String>> records) {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<String, List<String>> e : new LinkedHashMap<>(records).entrySet()) {
@@ -230,6 +270,11 @@ public final class Dnsmasq implements AutoCloseable {
 
   @Override
   public void close() {
+    stopProcess();
+    deleteDir(dir);
+  }
+
+  private void stopProcess() {
     process.destroy();
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -238,6 +283,9 @@ public final class Dnsmasq implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static void deleteDir(Path dir) {
     try (var files = Files.list(dir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         Files.deleteIfExists(f);

@@ -14,6 +14,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
@@ -79,6 +80,11 @@ public final class EventLoops {
     }
     return address instanceof UnixDomainSocketAddress
         ? NioServerDomainSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  /** The TCP client channel type, for APIs that want a {@code SocketChannel} class. */
+  public static Class<? extends SocketChannel> tcpSocketChannel() {
+    return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
   }
 
   public static Class<? extends DatagramChannel> datagramChannel() {

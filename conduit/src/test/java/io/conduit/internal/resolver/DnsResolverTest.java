@@ -3,6 +3,7 @@ package io.conduit.internal.resolver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conduit.Status;
+import io.conduit.internal.Json;
 import io.conduit.internal.SerializingExecutor;
 import io.conduit.resolver.NameResolver;
 import io.conduit.testing.Dnsmasq;
@@ -24,15 +25,37 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The dns resolver against a real DNS server (dnsmasq): records, errors, refresh limits. */
+/**
+ * The dns resolver against a real DNS server (dnsmasq): records, errors, refresh limits, service
+ * configs in TXT records.
+ */
 @Timeout(30)
 class DnsResolverTest {
   static Dnsmasq dns;
   static ScheduledExecutorService scheduler;
 
+  static final String ROUND_ROBIN = "{\"loadBalancingConfig\":[{\"round_robin\":{}}]}";
+  /** Several times the 255 bytes of one TXT string (and as long as dnsmasq takes). */
+  static final String LONG_CONFIG = longConfig(16);
+
+  static String longConfig(int services) {
+    StringBuilder names = new StringBuilder();
+    for (int i = 0; i < services; i++) {
+      names.append(i == 0 ? "" : ",").append("{\"service\":\"conduit.test.LongServiceName").append(i)
+          .append("\"}");
+    }
+    return "{\"methodConfig\":[{\"name\":[" + names + "],\"timeout\":\"1.5s\"}]}";
+  }
+
   @BeforeAll
   static void startDns() throws Exception {
-    dns = Dnsmasq.start(Map.of("svc.test", List.of("127.0.0.1", "127.0.0.2")));
+    dns = Dnsmasq.start(
+        Map.of("svc.test", List.of("127.0.0.1", "127.0.0.2"), "cfg.test", List.of("127.0.0.3"),
+            "long.test", List.of("127.0.0.4"), "bad.test", List.of("127.0.0.5")),
+        Map.of("_grpc_config.cfg.test", List.of("grpc_config=[{\"clientLanguage\":[\"go\"],"
+                + "\"serviceConfig\":{}},{\"serviceConfig\":" + ROUND_ROBIN + "}]"),
+            "_grpc_config.long.test", List.of("grpc_config=[{\"serviceConfig\":" + LONG_CONFIG + "}]"),
+            "_grpc_config.bad.test", List.of("grpc_config=[{\"serviceConfig\":{},\"canary\":1}]")));
     scheduler = Executors.newSingleThreadScheduledExecutor();
   }
 
@@ -47,12 +70,14 @@ class DnsResolverTest {
   }
 
   final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+  final BlockingQueue<NameResolver.Result> results = new LinkedBlockingQueue<>();
   final SerializingExecutor syncContext = new SerializingExecutor(r -> scheduler.execute(r));
   NameResolver resolver;
 
   @BeforeEach
   void resetRecords() throws Exception {
-    dns.setRecords(Map.of("svc.test", List.of("127.0.0.1", "127.0.0.2")));
+    dns.setRecords(Map.of("svc.test", List.of("127.0.0.1", "127.0.0.2"), "cfg.test",
+        List.of("127.0.0.3"), "long.test", List.of("127.0.0.4"), "bad.test", List.of("127.0.0.5")));
   }
 
   @AfterEach
@@ -63,13 +88,19 @@ class DnsResolverTest {
   }
 
   NameResolver start(String target, Duration minRefresh, Duration period) {
+    return start(target, minRefresh, period, false);
+  }
+
+  NameResolver start(String target, Duration minRefresh, Duration period, boolean txtConfig) {
     NameResolverRegistry registry = new NameResolverRegistry(List.of());
-    NameResolver.Args args = new NameResolver.Args(443, syncContext, scheduler, minRefresh, period);
+    NameResolver.Args args =
+        new NameResolver.Args(443, syncContext, scheduler, minRefresh, period, txtConfig);
     resolver = registry.newResolver(registry.normalize(target), args);
     NameResolver r = resolver;
     syncContext.execute(() -> r.start(new NameResolver.Listener() {
       @Override
       public void onResult(NameResolver.Result result) {
+        results.add(result);
         events.add(result.addresses());
       }
 
@@ -157,5 +188,75 @@ class DnsResolverTest {
     Thread.sleep(50);
     events.clear();
     assertThat(events.poll(300, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  NameResolver.Result nextResult() throws InterruptedException {
+    NameResolver.Result r = results.poll(5, TimeUnit.SECONDS);
+    assertThat(r).as("resolver result").isNotNull();
+    return r;
+  }
+
+  String target(String name) {
+    return "dns://127.0.0.1:" + dns.port() + "/" + name + ":80";
+  }
+
+  @Test
+  void txtConfigIsLookedUpOnlyWhenAskedFor() throws Exception {
+    start(target("cfg.test"), Duration.ofSeconds(30), null);
+    NameResolver.Result r = nextResult();
+    assertThat(r.addresses()).containsExactly(new InetSocketAddress("127.0.0.3", 80));
+    assertThat(r.serviceConfigJson()).isNull();
+    assertThat(dns.queriesFor("_grpc_config.cfg.test")).as("TXT queries").isZero();
+    syncContext.execute(resolver::shutdown);
+
+    start(target("cfg.test"), Duration.ofSeconds(30), null, true);
+    r = nextResult();
+    assertThat(r.addresses()).containsExactly(new InetSocketAddress("127.0.0.3", 80));
+    // The go choice is skipped.
+    assertThat(Json.parse(r.serviceConfigJson())).isEqualTo(Json.parse(ROUND_ROBIN));
+    assertThat(r.serviceConfigError()).isNull();
+    assertThat(dns.queriesFor("_grpc_config.cfg.test")).as("TXT queries").isPositive();
+  }
+
+  @Test
+  void longTxtConfigSplitIntoManyStringsIsJoined() throws Exception {
+    assertThat(LONG_CONFIG.length()).as("three strings or more").isGreaterThan(2 * 255);
+    start(target("long.test"), Duration.ofSeconds(30), null, true);
+    NameResolver.Result r = nextResult();
+    assertThat(r.addresses()).containsExactly(new InetSocketAddress("127.0.0.4", 80));
+    assertThat(r.serviceConfigJson()).isNotNull();
+    assertThat(Json.parse(r.serviceConfigJson())).isEqualTo(Json.parse(LONG_CONFIG));
+  }
+
+  @Test
+  void noTxtRecordMeansNoConfigAndTheAddressesStillCome() throws Exception {
+    start(target("svc.test"), Duration.ofSeconds(30), null, true);
+    NameResolver.Result r = nextResult();
+    assertThat(r.addresses()).hasSize(2);
+    assertThat(r.serviceConfigJson()).isNull();
+    assertThat(r.serviceConfigError()).isNull();
+  }
+
+  @Test
+  void invalidTxtConfigIsReportedWithTheAddresses() throws Exception {
+    start(target("bad.test"), Duration.ofSeconds(30), null, true);
+    NameResolver.Result r = nextResult();
+    assertThat(r.addresses()).containsExactly(new InetSocketAddress("127.0.0.5", 80));
+    assertThat(r.serviceConfigJson()).isNull();
+    assertThat(r.serviceConfigError()).isNotNull();
+    assertThat(r.serviceConfigError().description()).contains("_grpc_config.bad.test")
+        .contains("unknown field 'canary'");
+  }
+
+  @Test
+  void refreshAfterAFailureIsNotHeldBackByTheInterval() throws Exception {
+    NameResolver r = start(target("later.test"), Duration.ofSeconds(30), null);
+    assertThat(next()).isInstanceOf(Status.class);
+    dns.setRecords(Map.of("later.test", List.of("127.0.0.9")));
+    syncContext.execute(r::refresh);
+    assertThat(nextAddresses()).containsExactly(new InetSocketAddress("127.0.0.9", 80));
+    // After a success the interval applies again.
+    syncContext.execute(r::refresh);
+    assertThat(events.poll(500, TimeUnit.MILLISECONDS)).isNull();
   }
 }

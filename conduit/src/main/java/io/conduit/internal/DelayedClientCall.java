@@ -1,0 +1,159 @@
+package io.conduit.internal;
+
+import io.conduit.CallOptions;
+import io.conduit.ClientCall;
+import io.conduit.Context;
+import io.conduit.Deadline;
+import io.conduit.Metadata;
+import io.conduit.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A call whose real call comes later: once its call credentials' metadata is there, or once the
+ * channel knows its service config. What the application does meanwhile is queued and replayed in
+ * order; the deadline counts from {@link #start}, the wait included.
+ */
+abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
+  private final CallOptions options;
+  private final Executor callbackExecutor;
+  private final ScheduledExecutorService scheduler;
+  private final String waitingFor;
+  private final Object lock = new Object();
+  // Guarded by lock.
+  private List<Consumer<ClientCall<Q, R>>> pending = new ArrayList<>();
+  private ClientCall<Q, R> delegate;
+  private boolean done;
+  private ScheduledFuture<?> deadlineTimer;
+  private Listener<R> listener;
+
+  /** {@code waitingFor} ends the DEADLINE_EXCEEDED description of a call that waited too long. */
+  DelayedClientCall(CallOptions options, Executor callbackExecutor,
+      ScheduledExecutorService scheduler, String waitingFor) {
+    this.options = options;
+    this.callbackExecutor = callbackExecutor;
+    this.scheduler = scheduler;
+    this.waitingFor = waitingFor;
+  }
+
+  @Override
+  public final void start(Listener<R> listener, Metadata headers) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+    Context context = Context.current();
+    Deadline deadline = options.deadline() == null
+        ? context.deadline() : options.deadline().minimum(context.deadline());
+    if (deadline != null) {
+      ScheduledFuture<?> timer = scheduler.schedule(
+          () -> fail(Status.DEADLINE_EXCEEDED.withDescription(
+              "deadline exceeded while waiting for " + waitingFor)),
+          Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+      synchronized (lock) {
+        deadlineTimer = timer;
+      }
+    }
+    onStart(headers, context);
+  }
+
+  /** Starts waiting; the wait ends with {@link #begin} or {@link #fail}, on any thread. */
+  protected abstract void onStart(Metadata headers, Context context);
+
+  /** Starts {@code call} (in {@code context}) and hands it what was queued; then passes through. */
+  protected final void begin(ClientCall<Q, R> call, Metadata headers, Context context) {
+    synchronized (lock) {
+      if (done) {
+        return;
+      }
+      done = true;
+      if (deadlineTimer != null) {
+        deadlineTimer.cancel(false);
+      }
+      // Under the lock: commands the application sends meanwhile wait and keep their order.
+      context.run(() -> call.start(listener, headers));
+      // By index: a callback on this thread may queue more while they run.
+      for (int j = 0; j < pending.size(); j++) {
+        pending.get(j).accept(call);
+      }
+      pending = null;
+      delegate = call;
+    }
+  }
+
+  /** Ends the call with {@code status} without starting a real one. */
+  protected final void fail(Status status) {
+    synchronized (lock) {
+      if (done) {
+        return;
+      }
+      done = true;
+      pending = null;
+      if (deadlineTimer != null) {
+        deadlineTimer.cancel(false);
+      }
+    }
+    callbackExecutor.execute(() -> listener.onClose(status, new Metadata()));
+  }
+
+  private void run(Consumer<ClientCall<Q, R>> command) {
+    ClientCall<Q, R> call;
+    synchronized (lock) {
+      call = delegate;
+      if (call == null) {
+        if (pending != null) {
+          pending.add(command);
+        }
+        return;
+      }
+    }
+    command.accept(call);
+  }
+
+  @Override
+  public void request(int numMessages) {
+    run(c -> c.request(numMessages));
+  }
+
+  @Override
+  public void cancel(String message, Throwable cause) {
+    if (listener == null) {
+      return;
+    }
+    synchronized (lock) {
+      if (delegate == null && !done) {
+        // Still waiting: the call ends here.
+        fail(Status.CANCELLED.withDescription(message).withCause(cause));
+        return;
+      }
+    }
+    run(c -> c.cancel(message, cause));
+  }
+
+  @Override
+  public void halfClose() {
+    run(ClientCall::halfClose);
+  }
+
+  @Override
+  public void sendMessage(Q message) {
+    run(c -> c.sendMessage(message));
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    run(c -> c.setMessageCompression(enabled));
+  }
+
+  @Override
+  public boolean isReady() {
+    ClientCall<Q, R> call;
+    synchronized (lock) {
+      call = delegate;
+    }
+    return call != null && call.isReady();
+  }
+}
