@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.util.AsciiString;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,10 +57,11 @@ public final class ServerImpl {
 
   public ServerImpl(Config config) {
     this.config = config;
-    Map<String, ServiceDefinition.Method<?, ?>> methods = new HashMap<>();
+    // Keyed by the :path as it arrives, so finding a method allocates nothing.
+    Map<AsciiString, ServiceDefinition.Method<?, ?>> methods = new HashMap<>();
     for (ServiceDefinition service : config.services()) {
       for (ServiceDefinition.Method<?, ?> m : service.methods()) {
-        methods.put(m.descriptor().fullMethodName(), m);
+        methods.put(new AsciiString("/" + m.descriptor().fullMethodName()), m);
       }
     }
     DefaultExecutors.Choice handlers =

@@ -15,6 +15,8 @@ import io.conduit.internal.HttpStatusMapping;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -248,28 +250,115 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
    * retry before it runs, {@code discard} runs instead (to release what it holds).
    */
   private void enqueue(Runnable command, Runnable discard) {
-    ClientConnectionHandler conn;
-    Runnable guarded;
+    AttemptCommand c;
     synchronized (lock) {
-      int attempt = epoch;
-      guarded = () -> {
-        if (attempt == epoch) {
+      c = new AttemptCommand() {
+        @Override
+        void execute() {
           command.run();
-        } else {
+        }
+
+        @Override
+        void discard() {
           discard.run();
         }
       };
+    }
+    enqueue(c);
+  }
+
+  /** Queues a command (made under the lock, so it belongs to the current attempt). */
+  private void enqueue(AttemptCommand command) {
+    ClientConnectionHandler conn;
+    synchronized (lock) {
       if (pendingCommands != null) {
-        pendingCommands.add(guarded);
+        pendingCommands.add(command);
         return;
       }
       conn = connection;
     }
     if (conn == null) {
       // Failed before it had a connection: the command runs against a closed call.
-      guarded.run();
+      command.run();
     } else {
-      conn.writeQueue().enqueue(guarded);
+      conn.writeQueue().enqueue(command);
+    }
+  }
+
+  /**
+   * A command for the attempt that was current when it was made (under the lock): once a
+   * transparent retry has replaced that attempt, it is discarded instead of run. One object per
+   * command, since messages and half-closes come on every call.
+   */
+  private abstract class AttemptCommand implements Runnable {
+    private final int attempt = epoch;
+
+    @Override
+    public final void run() {
+      if (attempt == epoch) {
+        execute();
+      } else {
+        discard();
+      }
+    }
+
+    abstract void execute();
+
+    void discard() {}
+  }
+
+  /** Writes one framed message, and is told when it has left (for isReady). */
+  private final class SendMessage extends AttemptCommand implements ChannelFutureListener {
+    private final ByteBuf frame;
+    private final int size;
+
+    SendMessage(ByteBuf frame, int size) {
+      this.frame = frame;
+      this.size = size;
+    }
+
+    @Override
+    void execute() {
+      if (closed) {
+        discard();
+        return;
+      }
+      connection.writeData(streamId, frame, false, this);
+    }
+
+    @Override
+    void discard() {
+      frame.release();
+      onWritten(size);
+    }
+
+    @Override
+    public void operationComplete(ChannelFuture future) {
+      onWritten(size);
+    }
+  }
+
+  private final class HalfClose extends AttemptCommand {
+    @Override
+    void execute() {
+      if (!closed) {
+        connection.writeData(streamId, Unpooled.EMPTY_BUFFER, true);
+      }
+    }
+  }
+
+  private final class Request extends AttemptCommand {
+    private final int messages;
+
+    Request(int messages) {
+      this.messages = messages;
+    }
+
+    @Override
+    void execute() {
+      if (!closed && deframer != null) {
+        deframer.request(messages);
+      }
     }
   }
 
@@ -325,11 +414,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     checkStarted();
     synchronized (lock) {
       requestedTotal = (int) Math.min(Integer.MAX_VALUE, (long) requestedTotal + numMessages);
-      enqueue(() -> {
-        if (!closed && deframer != null) {
-          deframer.request(numMessages);
-        }
-      });
+      enqueue(new Request(numMessages));
     }
   }
 
@@ -356,11 +441,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     }
     synchronized (lock) {
       halfClosed = true;
-      enqueue(() -> {
-        if (!closed) {
-          connection.writeData(streamId, Unpooled.EMPTY_BUFFER, true);
-        }
-      });
+      enqueue(new HalfClose());
     }
   }
 
@@ -396,17 +477,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
           replayBytes += size;
         }
       }
-      enqueue(() -> {
-        if (closed) {
-          frame.release();
-          onWritten(size);
-          return;
-        }
-        connection.writeData(streamId, frame, false, f -> onWritten(size));
-      }, () -> {
-        frame.release();
-        onWritten(size);
-      });
+      enqueue(new SendMessage(frame, size));
     }
   }
 

@@ -13,6 +13,8 @@ import io.conduit.StatusException;
 import io.conduit.internal.Compressors;
 import io.conduit.internal.SerializingExecutor;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -338,15 +340,33 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     }
     ByteBuf frame = MessageFramer.frame(connection.ctx().alloc(), method.responseMarshaller(), message,
         -1, messageCompression ? responseCompressor : null);
-    int size = frame.readableBytes();
-    pendingBytes.addAndGet(size);
-    connection.writeQueue().enqueue(() -> {
+    pendingBytes.addAndGet(frame.readableBytes());
+    connection.writeQueue().enqueue(new SendMessage(frame));
+  }
+
+  /** Writes one framed message on the event loop, and is told when it has left (for isReady). */
+  private final class SendMessage implements Runnable, ChannelFutureListener {
+    private final ByteBuf frame;
+    private final int size;
+
+    SendMessage(ByteBuf frame) {
+      this.frame = frame;
+      this.size = frame.readableBytes();
+    }
+
+    @Override
+    public void run() {
       if (completed) {
         frame.release();
         return;
       }
-      connection.writeData(streamId, frame, f -> onWritten(size));
-    });
+      connection.writeData(streamId, frame, this);
+    }
+
+    @Override
+    public void operationComplete(ChannelFuture future) {
+      onWritten(size);
+    }
   }
 
   private void onWritten(int size) {

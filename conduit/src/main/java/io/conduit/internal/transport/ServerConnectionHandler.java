@@ -50,7 +50,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
    * What a connection needs to know about its server; a null executor means direct execution.
    * Durations are nanoseconds, {@code Long.MAX_VALUE} for "never".
    */
-  public record ServerSettings(Map<String, ServiceDefinition.Method<?, ?>> methods,
+  public record ServerSettings(Map<AsciiString, ServiceDefinition.Method<?, ?>> methods,
       Executor executor, int maxInboundMessageSize, int maxConcurrentStreams,
       int maxHeaderListSize, long keepAliveTimeNanos, long keepAliveTimeoutNanos,
       long permitKeepAliveTimeNanos, boolean permitKeepAliveWithoutCalls,
@@ -416,10 +416,11 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       respondStatus(streamId, Status.UNIMPLEMENTED.withDescription("malformed :path '" + path + "'"));
       return;
     }
-    String fullMethodName = path.toString().substring(1);
-    ServiceDefinition.Method<?, ?> method = settings.methods().get(fullMethodName);
+    ServiceDefinition.Method<?, ?> method = settings.methods().get(
+        path instanceof AsciiString ascii ? ascii : new AsciiString(path));
     if (method == null) {
-      respondStatus(streamId, Status.UNIMPLEMENTED.withDescription("Method not found: " + fullMethodName));
+      respondStatus(streamId, Status.UNIMPLEMENTED.withDescription("Method not found: "
+          + path.subSequence(1, path.length())));
       return;
     }
     long timeoutNanos = -1;
