@@ -28,6 +28,9 @@ import java.util.concurrent.Executor;
  * are spread by the load-balancing policy: {@code pick_first} (default) or {@code round_robin}.
  */
 public final class Channel implements CallFactory, AutoCloseable {
+  static {
+    io.conduit.internal.NettyDefaults.apply();
+  }
 
   private final ChannelImpl impl;
   private final CallFactory calls;

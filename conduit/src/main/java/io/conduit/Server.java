@@ -26,6 +26,9 @@ import java.util.concurrent.Executor;
  * {@link Builder#executor} and {@link Builder#directExecutor}.
  */
 public final class Server implements AutoCloseable {
+  static {
+    io.conduit.internal.NettyDefaults.apply();
+  }
 
   private final ServerImpl impl;
   private final List<io.conduit.health.HealthStatusManager> healthManagers;
