@@ -157,6 +157,16 @@ public final class NameResolverRegistry {
         throw new IllegalArgumentException("unknown DNS server '" + target.getAuthority() + "' in " + target);
       }
     }
+    byte[] ip = io.netty.util.NetUtil.createByteArrayFromIpAddressString(hp.getHostString());
+    if (ip != null) {
+      // An IP literal needs no lookup (nor a TXT record): no DNS client to start.
+      try {
+        return new StaticResolver(List.of(
+            new InetSocketAddress(java.net.InetAddress.getByAddress(ip), hp.getPort())));
+      } catch (java.net.UnknownHostException e) {
+        throw new AssertionError("a 4- or 16-byte address", e);
+      }
+    }
     return new DnsResolver(hp.getHostString(), hp.getPort(), nameServer, args);
   }
 

@@ -259,4 +259,15 @@ class DnsResolverTest {
     syncContext.execute(r::refresh);
     assertThat(events.poll(500, TimeUnit.MILLISECONDS)).isNull();
   }
+
+  @Test
+  void ipLiteralsNeedNoDnsClient() throws Exception {
+    NameResolver r = start("dns:///127.0.0.1:8080", Duration.ofSeconds(30), null, true);
+    assertThat(r).isNotInstanceOf(DnsResolver.class);
+    assertThat(nextAddresses()).containsExactly(new InetSocketAddress("127.0.0.1", 8080));
+    r = start("[::1]:9090", Duration.ofSeconds(30), null, true);
+    assertThat(r).isNotInstanceOf(DnsResolver.class);
+    assertThat(nextAddresses()).containsExactly(new InetSocketAddress("::1", 9090));
+    assertThat(results).allMatch(res -> res.serviceConfigJson() == null);
+  }
 }
