@@ -54,7 +54,10 @@ public abstract class LoadBalancer {
     ScheduledExecutorService scheduler();
   }
 
-  /** What a picker knows about the call it picks for. */
+  /**
+   * What a picker knows about the call it picks for: its method, options and request metadata
+   * (as the application and its interceptors set it; pickers read it, they must not change it).
+   */
   public record PickArgs(MethodDescriptor<?, ?> method, CallOptions options, Metadata headers) {}
 
   /** Chooses a subchannel for a call; must be fast and thread-safe. */

@@ -350,7 +350,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private boolean tryPick(NettyClientCall<?, ?> call, LoadBalancer.Picker p) {
     LoadBalancer.PickResult r;
     try {
-      r = p.pick(new LoadBalancer.PickArgs(call.method(), call.options(), null));
+      r = p.pick(new LoadBalancer.PickArgs(call.method(), call.options(), call.requestHeaders()));
     } catch (RuntimeException e) {
       call.failEarly(Status.INTERNAL.withDescription("picker failed: " + e).withCause(e));
       return true;

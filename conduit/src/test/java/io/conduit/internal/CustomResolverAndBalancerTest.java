@@ -560,6 +560,22 @@ class CustomResolverAndBalancerTest {
   }
 
   @Test
+  void pickersSeeTheRequestHeaders() throws Exception {
+    LoadBalancer.Picker byTenant = args -> LoadBalancer.PickResult.withError(
+        Status.FAILED_PRECONDITION.withDescription("tenant=" + args.headers().get("tenant")
+            + " method=" + args.method().fullMethodName()));
+    try (Channel channel = Channel.builder("ipv4:" + a.hostPort())
+        .loadBalancer(brokenPolicy(byTenant)).loadBalancingPolicy("test_broken").build()) {
+      io.conduit.CallFactory blue = io.conduit.ClientInterceptor.intercept(channel, List.of(
+          io.conduit.ClientInterceptor.attachHeaders(new io.conduit.Metadata().add("tenant", "blue"))));
+      Status s = statusOf(ClientCalls.futureUnary(blue, Backend.WHO, CallOptions.DEFAULT, "x"));
+      assertThat(s.description()).isEqualTo("tenant=blue method=test.Backend/Who");
+      s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO, CallOptions.DEFAULT, "x"));
+      assertThat(s.description()).isEqualTo("tenant=null method=test.Backend/Who");
+    }
+  }
+
+  @Test
   void pickerDropsAndErrors() throws Exception {
     LoadBalancer.Provider dropper = new LoadBalancer.Provider() {
       @Override

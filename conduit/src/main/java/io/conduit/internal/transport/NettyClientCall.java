@@ -127,6 +127,11 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     return options;
   }
 
+  /** The metadata the call was started with, for pickers. */
+  public Metadata requestHeaders() {
+    return requestMetadata;
+  }
+
   // ---------------------------------------------------------------- application side
 
   @Override
@@ -136,7 +141,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
     }
     started = true;
     this.listener = java.util.Objects.requireNonNull(listener, "listener");
-    this.requestMetadata = headers;
+    this.requestMetadata = headers == null ? new Metadata() : headers;
     context = Context.current();
     deadline = options.deadline() == null
         ? context.deadline()
