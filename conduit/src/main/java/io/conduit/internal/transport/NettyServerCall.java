@@ -151,7 +151,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
         Status status = t instanceof StatusException se ? se.status()
             : Status.INTERNAL.withDescription("failed to parse the request message: " + t).withCause(t);
         failed = true;
-        closeInternally(status);
+        closeInternally(status, true);
         return;
       } finally {
         payload.release();
@@ -173,7 +173,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
 
   @Override
   public void deframeFailed(Status status) {
-    closeInternally(status);
+    closeInternally(status, true);
   }
 
   /** The call ended without a status from the application: reset, closed connection, deadline. */
@@ -212,13 +212,17 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     }
   }
 
-  /** Ends the call with a status the transport chose (bad input), as if the application had. */
-  private void closeInternally(Status status) {
+  /**
+   * Ends the call with a status the transport chose, as if the application had. {@code
+   * badInput}: the client sent something the call cannot take (too large, malformed), and a reset
+   * this makes necessary counts against its reset budget.
+   */
+  private void closeInternally(Status status, boolean badInput) {
     connection.writeQueue().enqueue(() -> {
       if (completed) {
         return;
       }
-      writeStatus(status, new Metadata(), !headersSentOnLoop);
+      writeStatus(status, new Metadata(), !headersSentOnLoop, badInput);
       completed = true;
       cancelled = true;
       cleanUp();
@@ -232,7 +236,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     });
   }
 
-  private void writeStatus(Status status, Metadata trailers, boolean trailersOnly) {
+  private void writeStatus(Status status, Metadata trailers, boolean trailersOnly, boolean badInput) {
     Http2Headers h = new DefaultHttp2Headers(false);
     if (trailersOnly) {
       h.status(GrpcHeaders.STATUS_OK).set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
@@ -240,7 +244,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     GrpcHeaders.addStatus(h, status);
     GrpcHeaders.addMetadata(h, trailers);
     headersSentOnLoop = true;
-    connection.writeHeaders(streamId, h, true, f -> connection.resetIfRemoteOpen(streamId));
+    connection.writeHeaders(streamId, h, true, f -> connection.resetIfRemoteOpen(streamId, badInput));
   }
 
   private void deliver(java.util.function.Consumer<Listener<Q>> event) {
@@ -268,7 +272,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     if (!(t instanceof StatusException)) {
       LOG.log(Level.WARNING, "call handler threw for " + method.fullMethodName(), t);
     }
-    closeInternally(status);
+    closeInternally(status, false);
   }
 
   // ---------------------------------------------------------------- application side
@@ -354,7 +358,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
         return;
       }
       completed = true;
-      writeStatus(status, t, !headersSentOnLoop);
+      writeStatus(status, t, !headersSentOnLoop, false);
       cleanUp();
       callExecutor.execute(() -> {
         if (listener != null && !failed) {
