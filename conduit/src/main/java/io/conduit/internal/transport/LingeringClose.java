@@ -40,7 +40,7 @@ public final class LingeringClose extends ChannelOutboundHandlerAdapter {
    * @param linger asked at each close: whether this close should linger (an error GOAWAY was sent
    *     and nobody asked for an immediate close); false also cuts a linger short
    * @param flushTimeoutNanos how long to wait for the GOAWAY to be written to a client that does
-   *     not read; {@code Long.MAX_VALUE} waits as long as the connection guard lets it
+   *     not read (the server passes its write-stall timeout); {@code Long.MAX_VALUE} for no limit
    */
   public LingeringClose(BooleanSupplier linger, long flushTimeoutNanos) {
     this.linger = linger;
