@@ -184,9 +184,15 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Rapid-reset guard (CVE-2023-44487): a client that resets more than {@code resets} streams
-     * within {@code window} (whole seconds), or makes the server reset that many, gets GOAWAY
-     * ENHANCE_YOUR_CALM (default 200 per 10 s; 0 disables).
+     * Reset guard: a client gets GOAWAY ENHANCE_YOUR_CALM once it is to blame for more than {@code
+     * resets} stream resets within {@code window} (whole seconds; default 200 per 10 s; 0
+     * disables). One budget counts both the RST_STREAM frames it sends (rapid reset,
+     * CVE-2023-44487) and the resets it makes the server send (MadeYouReset, CVE-2025-8671):
+     * stream errors, and requests the server rejects while the client is still sending (no
+     * content-type or a wrong one, malformed {@code :path} or {@code grpc-timeout}, a message
+     * over the size limit...). Not counted: the RST_STREAM(NO_ERROR) that ends a complete
+     * response to a client still sending, the server's own cancellations (deadlines), and calls
+     * to methods the server does not have.
      */
     public Builder maxResetStreams(int resets, Duration window) {
       if (resets < 0) {
@@ -199,7 +205,14 @@ public final class Server implements AutoCloseable {
 
     /**
      * PING and SETTINGS flood guard: a client that does not read the acknowledgements (and resets)
-     * it provokes gets GOAWAY ENHANCE_YOUR_CALM once this many are queued (default 10,000).
+     * it provokes gets GOAWAY ENHANCE_YOUR_CALM once this many are queued (default 256). Keep it
+     * under some 500: at 64 KiB of unsent output the server stops reading from the client (see
+     * {@link #writeStallTimeout}), and a flood stalls there instead of reaching a higher limit.
+     *
+     * <p>After a GOAWAY for abuse (this or any other guard) the connection lingers briefly so the
+     * client can read it: the server waits until the GOAWAY is written (at most the write-stall
+     * timeout), shuts down its sending side, and discards what the client still sends for up to
+     * 2 s or until the client closes.
      */
     public Builder maxQueuedControlFrames(int frames) {
       if (frames <= 0) {
@@ -226,7 +239,8 @@ public final class Server implements AutoCloseable {
 
     /**
      * While a client reads nothing, the server stops reading from it (so it cannot make the server
-     * buffer answers without bound); after this long the connection closes (default 60 s).
+     * buffer answers without bound); after this long the connection closes (default 60 s). Also
+     * how long a GOAWAY for abuse may wait behind output the client does not read.
      */
     public Builder writeStallTimeout(Duration timeout) {
       this.writeStallTimeout = positive("writeStallTimeout", timeout);

@@ -4,6 +4,7 @@ import io.conduit.ServiceDefinition;
 import io.conduit.internal.transport.AbuseLimits;
 import io.conduit.internal.transport.ConnectionGuard;
 import io.conduit.internal.transport.EventLoops;
+import io.conduit.internal.transport.LingeringClose;
 import io.conduit.internal.transport.ServerConnectionHandler;
 import io.conduit.internal.transport.TlsSupport;
 import io.netty.bootstrap.ServerBootstrap;
@@ -119,6 +120,9 @@ public final class ServerImpl {
             }
             ch.pipeline().addLast(new ConnectionGuard(nanos(config.handshakeTimeout()),
                 nanos(config.writeStallTimeout()), () -> handler.decoder().prefaceReceived()));
+            // After the guard, so that the guard's own closes stay immediate.
+            ch.pipeline().addLast(new LingeringClose(handler::lingersOnClose,
+                nanos(config.writeStallTimeout())));
             ch.pipeline().addLast(handler);
             boolean accept;
             synchronized (lock) {

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2Headers;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -15,6 +16,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,6 +72,8 @@ public final class RawConnection implements AutoCloseable {
   private final AtomicLong acks = new AtomicLong();
   private final AtomicLong dataBytes = new AtomicLong();
   private final AtomicLong resets = new AtomicLong();
+  /** Released once the server's first SETTINGS are acknowledged, or the connection is closed. */
+  private final CountDownLatch settingsAcked = new CountDownLatch(1);
   private volatile boolean eof;
   private volatile boolean goAway;
   private Thread reader;
@@ -94,11 +98,21 @@ public final class RawConnection implements AutoCloseable {
     return new RawConnection(s);
   }
 
-  /** Connects, sends the preface and empty SETTINGS, and starts reading. */
+  /**
+   * Connects, sends the preface and empty SETTINGS, starts reading, and waits (up to 10 s) until
+   * the reader has acknowledged the server's SETTINGS: an acknowledgement written later could land
+   * inside a header block the test is sending frame by frame.
+   */
   public static RawConnection open(int port) throws IOException {
     RawConnection c = connect(port, 0);
     c.preface();
     c.startReading();
+    try {
+      c.settingsAcked.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
     return c;
   }
 
@@ -187,7 +201,8 @@ public final class RawConnection implements AutoCloseable {
   private void readLoop() {
     DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false, 1 << 20);
     try {
-      DataInputStream in = new DataInputStream(socket.getInputStream());
+      // Buffered: a flood of acknowledgements is read in large chunks, not two calls per frame.
+      DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
       byte[] header = new byte[9];
       while (true) {
         in.readFully(header);
@@ -202,6 +217,7 @@ public final class RawConnection implements AutoCloseable {
           case SETTINGS -> {
             if ((flags & ACK) == 0) {
               frame(SETTINGS, ACK, 0, new byte[0]);
+              settingsAcked.countDown();
             } else {
               acks.incrementAndGet();
             }
@@ -235,6 +251,7 @@ public final class RawConnection implements AutoCloseable {
     } catch (IOException e) {
       // Reset or closed by us.
     } finally {
+      settingsAcked.countDown();
       eof = true;
       frames.add(new Frame(-1, 0, 0, new byte[0], null));
     }

@@ -12,11 +12,17 @@ import io.netty.handler.codec.http2.Http2Settings;
  * codec that enforces them. Each limit breaks the connection with GOAWAY ENHANCE_YOUR_CALM (or
  * PROTOCOL_ERROR for oversized header blocks) when exceeded; 0 turns a limit off.
  *
- * @param maxResetsPerWindow RST_STREAM frames a client may send per window (rapid reset,
- *     CVE-2023-44487); the same cap applies to the resets the client makes the server send
+ * @param maxResetsPerWindow stream resets per window that a client may be to blame for, in one
+ *     budget ({@link ResetBudget}): the RST_STREAM frames it sends (rapid reset, CVE-2023-44487)
+ *     plus the resets it makes the server send, for requests the server rejects while the client
+ *     is still sending and for stream errors (MadeYouReset, CVE-2025-8671). Resets that end a
+ *     complete response early (NO_ERROR) and cancellations by the server (CANCEL) do not count
  * @param resetWindowSeconds the window of {@code maxResetsPerWindow}
  * @param maxQueuedControlFrames PING/SETTINGS acknowledgements and resets queued for a client that
- *     does not read (PING and SETTINGS floods)
+ *     does not read (PING and SETTINGS floods). Keep it well under what fills the outbound
+ *     buffer's high-water mark (64 KiB, some 580 such frames with Netty's per-write overhead):
+ *     there {@link ConnectionGuard} stops reading from the client, the flood stalls instead of
+ *     reaching the limit, and only the write-stall timeout ends it, without a GOAWAY
  * @param maxConsecutiveEmptyDataFrames empty DATA frames without END_STREAM in a row
  * @param maxSmallContinuationFrames tiny CONTINUATION frames in one header block (CONTINUATION
  *     flood; large ones are bounded by the header list size)
@@ -24,8 +30,8 @@ import io.netty.handler.codec.http2.Http2Settings;
 public record AbuseLimits(int maxResetsPerWindow, int resetWindowSeconds, int maxQueuedControlFrames,
     int maxConsecutiveEmptyDataFrames, int maxSmallContinuationFrames) {
 
-  /** 200 resets per 10 s, 10,000 queued control frames, 2 empty DATA frames, 16 tiny CONTINUATIONs. */
-  public static final AbuseLimits DEFAULT = new AbuseLimits(200, 10, 10_000, 2, 16);
+  /** 200 resets per 10 s, 256 queued control frames, 2 empty DATA frames, 16 tiny CONTINUATIONs. */
+  public static final AbuseLimits DEFAULT = new AbuseLimits(200, 10, 256, 2, 16);
 
   public AbuseLimits {
     if (maxResetsPerWindow < 0 || resetWindowSeconds < 0 || maxQueuedControlFrames < 0
@@ -42,6 +48,11 @@ public record AbuseLimits(int maxResetsPerWindow, int resetWindowSeconds, int ma
   public AbuseLimits withMaxQueuedControlFrames(int frames) {
     return new AbuseLimits(maxResetsPerWindow, resetWindowSeconds, frames,
         maxConsecutiveEmptyDataFrames, maxSmallContinuationFrames);
+  }
+
+  /** A fresh reset budget for one connection. */
+  ResetBudget newResetBudget() {
+    return new ResetBudget(maxResetsPerWindow, resetWindowSeconds);
   }
 
   /** Makes a connection handler. */
@@ -77,8 +88,10 @@ public record AbuseLimits(int maxResetsPerWindow, int resetWindowSeconds, int ma
     }
 
     Builder<T> limits(AbuseLimits l) {
-      decoderEnforceMaxRstFramesPerWindow(l.maxResetsPerWindow(), l.resetWindowSeconds());
-      encoderEnforceMaxRstFramesPerWindow(l.maxResetsPerWindow(), l.resetWindowSeconds());
+      // Netty counts received and sent resets in two budgets, and leaves out the NO_ERROR resets
+      // that end rejected requests: the handler's ResetBudget does both jobs instead.
+      decoderEnforceMaxRstFramesPerWindow(0, 0);
+      encoderEnforceMaxRstFramesPerWindow(0, 0);
       encoderEnforceMaxQueuedControlFrames(l.maxQueuedControlFrames());
       decoderEnforceMaxConsecutiveEmptyDataFrames(l.maxConsecutiveEmptyDataFrames());
       decoderEnforceMaxSmallContinuationFrames(l.maxSmallContinuationFrames());

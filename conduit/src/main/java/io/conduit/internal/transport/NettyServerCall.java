@@ -153,7 +153,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
         Status status = t instanceof StatusException se ? se.status()
             : Status.INTERNAL.withDescription("failed to parse the request message: " + t).withCause(t);
         failed = true;
-        closeInternally(status);
+        closeInternally(status, true);
         return;
       } finally {
         payload.release();
@@ -175,7 +175,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
 
   @Override
   public void deframeFailed(Status status) {
-    closeInternally(status);
+    closeInternally(status, true);
   }
 
   /** The call ended without a status from the application: reset, closed connection, deadline. */
@@ -214,13 +214,17 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     }
   }
 
-  /** Ends the call with a status the transport chose (bad input), as if the application had. */
-  private void closeInternally(Status status) {
+  /**
+   * Ends the call with a status the transport chose, as if the application had. {@code
+   * badInput}: the client sent something the call cannot take (too large, malformed), and a reset
+   * this makes necessary counts against its reset budget.
+   */
+  private void closeInternally(Status status, boolean badInput) {
     connection.writeQueue().enqueue(() -> {
       if (completed) {
         return;
       }
-      writeStatus(status, new Metadata(), !headersSentOnLoop);
+      writeStatus(status, new Metadata(), !headersSentOnLoop, badInput);
       completed = true;
       cancelled = true;
       cleanUp();
@@ -234,7 +238,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     });
   }
 
-  private void writeStatus(Status status, Metadata trailers, boolean trailersOnly) {
+  private void writeStatus(Status status, Metadata trailers, boolean trailersOnly, boolean badInput) {
     Http2Headers h;
     if (!trailersOnly && status.code() == Status.Code.OK && status.description() == null
         && (trailers == null || trailers.isEmpty())) {
@@ -251,7 +255,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     // A client still sending is told to stop once the trailers are out (not before: a reset
     // would drop them if they wait behind flow-controlled data).
     connection.writeHeaders(streamId, h, true, connection.isRemoteOpen(streamId)
-        ? f -> connection.resetIfRemoteOpen(streamId) : null);
+        ? f -> connection.resetIfRemoteOpen(streamId, badInput) : null);
   }
 
   private void deliver(java.util.function.Consumer<Listener<Q>> event) {
@@ -279,7 +283,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     if (!(t instanceof StatusException)) {
       LOG.log(Level.WARNING, "call handler threw for " + method.fullMethodName(), t);
     }
-    closeInternally(status);
+    closeInternally(status, false);
   }
 
   // ---------------------------------------------------------------- application side
@@ -388,7 +392,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
         return;
       }
       completed = true;
-      writeStatus(status, t, !headersSentOnLoop);
+      writeStatus(status, t, !headersSentOnLoop, false);
       cleanUp();
       callExecutor.execute(() -> {
         if (listener != null && !failed) {

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
@@ -61,6 +62,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   private final Http2Connection.PropertyKey callKey;
   private final KeepAliveEnforcer keepAliveEnforcer;
   private final FlowControlPinger flowControlPinger;
+  private final ResetBudget resetBudget;
   private KeepAliveManager keepAlive;
   private ChannelHandlerContext ctx;
   private WriteQueue writeQueue;
@@ -69,6 +71,10 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   private ScheduledFuture<?> ageTimer;
   private ScheduledFuture<?> secondGoAwayTimer;
   private boolean draining;
+  /** A GOAWAY for an error went out: the connection is done for, and its close lingers. */
+  private boolean closingOnError;
+  /** Someone asked for an immediate close ({@link #shutdown} now): no lingering. */
+  private boolean closingNow;
   private long graceNanos = NONE;
 
   private ServerConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
@@ -79,6 +85,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     this.keepAliveEnforcer = new KeepAliveEnforcer(settings.permitKeepAliveTimeNanos(),
         settings.permitKeepAliveWithoutCalls());
     this.flowControlPinger = new FlowControlPinger(this, INITIAL_WINDOW);
+    this.resetBudget = settings.limits().newResetBudget();
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamActive(Http2Stream stream) {
@@ -186,7 +193,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
    * {@code graceNanos}.
    */
   void gracefulShutdown(String reason, long graceNanos) {
-    if (draining || !ctx.channel().isActive()) {
+    if (draining || closingOnError || !ctx.channel().isActive()) {
       return;
     }
     draining = true;
@@ -242,6 +249,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   public void shutdown(boolean now) {
     ctx.executor().execute(() -> {
       if (now) {
+        closingNow = true;
         gracefulShutdownTimeoutMillis(0);
         // From the channel, not ctx: the close must pass through this handler's close().
         ctx.channel().close();
@@ -249,6 +257,91 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
         gracefulShutdown("server_shutdown", NONE);
       }
     });
+  }
+
+  /**
+   * Whether a close now should linger ({@link LingeringClose}): after a GOAWAY for an error, so
+   * that the client gets to read it, unless an immediate close was asked for.
+   */
+  public boolean lingersOnClose() {
+    return closingOnError && !closingNow;
+  }
+
+  @Override
+  protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+      Http2Exception http2Ex) {
+    closingOnError = true;
+    super.onConnectionError(ctx, outbound, cause, http2Ex);
+    abandonStreams(ctx);
+  }
+
+  /**
+   * Ends the connection for abuse this handler detects itself, as the codec does for its own
+   * (GOAWAY, then a lingering close), except that the GOAWAY names the last stream taken: the
+   * codec cannot always know it and names them all, but streams after it were never seen and a
+   * client may retry them elsewhere.
+   */
+  private void goAwayForAbuse(ChannelHandlerContext ctx, String debug) {
+    if (closingOnError) {
+      return;
+    }
+    closingOnError = true;
+    ByteBuf data = io.netty.buffer.Unpooled.copiedBuffer(debug, java.nio.charset.StandardCharsets.US_ASCII);
+    ChannelFuture written = goAway(ctx, connection().remote().lastStreamCreated(),
+        Http2Error.ENHANCE_YOUR_CALM.code(), data, ctx.newPromise());
+    // The GOAWAY is no flow-controlled write: a plain flush, safe from wherever this is called.
+    ctx.flush();
+    // Through ctx, not the channel: this handler's own close would wait for the streams.
+    written.addListener(f -> ctx.close());
+    abandonStreams(ctx);
+  }
+
+  /**
+   * The connection is done for: cancel its calls now rather than when the lingering close ends
+   * (and a close that waits for active streams would wait for them). Later, not from within the
+   * codec's frame handling.
+   */
+  private void abandonStreams(ChannelHandlerContext ctx) {
+    ctx.executor().execute(this::closeStreams);
+  }
+
+  private void closeStreams() {
+    try {
+      connection().forEachActiveStream(stream -> {
+        stream.close();
+        return true;
+      });
+    } catch (Http2Exception e) {
+      // Closing throws nothing; the visitor's signature just allows it.
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Every RST_STREAM the server sends passes here: Netty's stream errors (through the encoder)
+   * and this handler's own. One with an error code other than NO_ERROR or CANCEL is the client's
+   * doing (a WINDOW_UPDATE of 0, DATA on a closed stream, one stream too many...) and is charged
+   * to its reset budget.
+   */
+  @Override
+  public ChannelFuture resetStream(ChannelHandlerContext ctx, int streamId, long errorCode,
+      ChannelPromise promise) {
+    Http2Stream stream = connection().stream(streamId);
+    boolean first = stream == null || !stream.isResetSent();
+    ChannelFuture f = super.resetStream(ctx, streamId, errorCode, promise);
+    if (first && errorCode != Http2Error.NO_ERROR.code() && errorCode != Http2Error.CANCEL.code()) {
+      chargeReset(ctx);
+    }
+    return f;
+  }
+
+  /** Charges one reset the client is to blame for; over budget, GOAWAY ENHANCE_YOUR_CALM. */
+  private void chargeReset(ChannelHandlerContext ctx) {
+    if (resetBudget.charge()) {
+      LOG.log(Level.DEBUG, () -> "too many stream resets; GOAWAY to " + ctx.channel());
+      goAwayForAbuse(ctx, "too many stream resets: more than " + resetBudget.max() + " in "
+          + resetBudget.windowSeconds() + " s");
+    }
   }
 
   /** The current receive window (grows with the measured bandwidth-delay product). */
@@ -292,11 +385,22 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     return stream != null && stream.state().remoteSideOpen();
   }
 
-  /** After a complete response, tells a client still sending to stop (RFC 9113 section 8.1). */
-  void resetIfRemoteOpen(int streamId) {
+  /**
+   * After a complete response, tells a client still sending to stop (RFC 9113 section 8.1), so the
+   * stream does not linger. {@code rejected}: the response refused a bad request, and the reset
+   * is charged to the client's reset budget; otherwise a flood of bad requests would make the
+   * server reset streams without limit (MadeYouReset).
+   */
+  void resetIfRemoteOpen(int streamId, boolean rejected) {
     Http2Stream stream = connection().stream(streamId);
-    if (stream != null && stream.state().remoteSideOpen()) {
+    if (stream != null && stream.state().remoteSideOpen() && !stream.isResetSent()) {
       resetStream(ctx, streamId, Http2Error.NO_ERROR.code(), ctx.newPromise());
+      // This runs when the response is written, often within a flush: flush again, or the reset
+      // waits for whatever is written next.
+      ctx.flush();
+      if (rejected) {
+        chargeReset(ctx);
+      }
     }
   }
 
@@ -330,7 +434,9 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
         existing.inboundEnd();
         return;
       }
-      if (stream == null) {
+      if (stream == null || closingOnError) {
+        // After an error GOAWAY (sent for the last stream id Netty can vouch for: all of them)
+        // the rest of the client's batch still arrives; no new calls from it.
         return;
       }
       startCall(stream, headers, endStream);
@@ -364,14 +470,9 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     @Override
     public void onPingRead(ChannelHandlerContext ctx, long data) {
       // Netty has already queued the ACK.
-      if (!keepAliveEnforcer.pingAcceptable(connection().numActiveStreams() > 0)) {
+      if (!closingOnError && !keepAliveEnforcer.pingAcceptable(connection().numActiveStreams() > 0)) {
         LOG.log(Level.DEBUG, "client pings too often; GOAWAY too_many_pings to " + ctx.channel());
-        ByteBuf debug = io.netty.buffer.Unpooled.copiedBuffer("too_many_pings",
-            java.nio.charset.StandardCharsets.US_ASCII);
-        goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.ENHANCE_YOUR_CALM.code(),
-            debug, ctx.newPromise());
-        flush(ctx);
-        ctx.channel().close();
+        goAwayForAbuse(ctx, "too_many_pings");
       }
     }
 
@@ -388,6 +489,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
 
     @Override
     public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+      chargeReset(ctx);
       Http2Stream stream = connection().stream(streamId);
       NettyServerCall<?, ?> call = stream == null ? null : stream.getProperty(callKey);
       if (call != null) {
@@ -413,14 +515,17 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     }
     CharSequence path = headers.path();
     if (path == null || path.length() < 2 || path.charAt(0) != '/') {
-      respondStatus(streamId, Status.UNIMPLEMENTED.withDescription("malformed :path '" + path + "'"));
+      respondStatus(streamId, Status.UNIMPLEMENTED.withDescription("malformed :path '" + path + "'"),
+          true);
       return;
     }
     ServiceDefinition.Method<?, ?> method = settings.methods().get(
         path instanceof AsciiString ascii ? ascii : new AsciiString(path));
     if (method == null) {
+      // A valid request for a method this server lacks: not abuse, however often (a client may
+      // call a method the server dropped at full rate).
       respondStatus(streamId, Status.UNIMPLEMENTED.withDescription("Method not found: "
-          + path.subSequence(1, path.length())));
+          + path.subSequence(1, path.length())), false);
       return;
     }
     long timeoutNanos = -1;
@@ -429,7 +534,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       try {
         timeoutNanos = GrpcTimeout.parse(timeout);
       } catch (IllegalArgumentException e) {
-        respondStatus(streamId, Status.INTERNAL.withDescription(e.getMessage()));
+        respondStatus(streamId, Status.INTERNAL.withDescription(e.getMessage()), true);
         return;
       }
     }
@@ -440,7 +545,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       if (requestCompressor == null) {
         respondStatus(streamId, Status.UNIMPLEMENTED.withDescription("message encoding '" + encoding
             + "' is not supported; supported: identity,"
-            + io.conduit.internal.Compressors.acceptEncoding()));
+            + io.conduit.internal.Compressors.acceptEncoding()), false);
         return;
       }
     }
@@ -456,25 +561,28 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     }
   }
 
-  /** A Trailers-Only response carrying {@code status}. */
-  private void respondStatus(int streamId, Status status) {
+  /**
+   * A Trailers-Only response carrying {@code status}; {@code rejected}: for a bad request, which
+   * counts against the client's reset budget if the stream must be reset.
+   */
+  private void respondStatus(int streamId, Status status, boolean rejected) {
     Http2Headers h = new DefaultHttp2Headers(false)
         .status(GrpcHeaders.STATUS_OK)
         .set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC)
         .set(GrpcHeaders.GRPC_ACCEPT_ENCODING, io.conduit.internal.Compressors.acceptEncoding());
     GrpcHeaders.addStatus(h, status);
-    writeHeaders(streamId, h, true, f -> resetIfRemoteOpen(streamId));
+    writeHeaders(streamId, h, true, f -> resetIfRemoteOpen(streamId, rejected));
     flush(ctx);
   }
 
-  /** A non-gRPC HTTP error, for requests that are not gRPC at all. */
+  /** A non-gRPC HTTP error, for requests that are not gRPC at all (a rejection). */
   private void respondHttpError(int streamId, int httpStatus, Status status) {
     Http2Headers h = new DefaultHttp2Headers(false)
         .status(AsciiString.of(Integer.toString(httpStatus)))
         .set(GrpcHeaders.CONTENT_TYPE, AsciiString.cached("text/plain; charset=utf-8"));
     GrpcHeaders.addStatus(h, status);
     LOG.log(Level.DEBUG, "rejecting stream " + streamId + ": " + status);
-    writeHeaders(streamId, h, true, f -> resetIfRemoteOpen(streamId));
+    writeHeaders(streamId, h, true, f -> resetIfRemoteOpen(streamId, true));
     flush(ctx);
   }
 }

@@ -55,6 +55,9 @@ class AbuseTest {
       MethodDescriptor.Type.SERVER_STREAMING, "test.Abuse/Stream", STRING, STRING);
   static final MethodDescriptor<String, String> HANG = MethodDescriptor.of(
       MethodDescriptor.Type.CLIENT_STREAMING, "test.Abuse/Hang", STRING, STRING);
+  static final MethodDescriptor<String, String> FIRST = MethodDescriptor.of(
+      MethodDescriptor.Type.BIDI_STREAMING, "test.Abuse/First", STRING, STRING);
+  static final long NO_ERROR = Http2Error.NO_ERROR.code();
   static final long ENHANCE_YOUR_CALM = Http2Error.ENHANCE_YOUR_CALM.code();
   /** Generous: the attacks below would take hundreds of MiB or more if unbounded. */
   static final long MEMORY_BOUND = 64L << 20;
@@ -87,6 +90,26 @@ class AbuseTest {
         .method(HANG, ServerCalls.clientStreaming(out -> new io.conduit.stub.StreamObserver<>() {
           @Override
           public void onNext(String value) {}
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {}
+        }))
+        // Answers the first message and completes while the client may still be sending: the
+        // server then ends the stream with RST_STREAM(NO_ERROR).
+        .method(FIRST, ServerCalls.<String, String>bidiStreaming(out -> new io.conduit.stub.StreamObserver<>() {
+          private boolean answered;
+
+          @Override
+          public void onNext(String value) {
+            if (!answered) {
+              answered = true;
+              out.onNext(value);
+              out.onCompleted();
+            }
+          }
 
           @Override
           public void onError(Throwable t) {}
@@ -170,19 +193,152 @@ class AbuseTest {
     wellBehavedClientIsServed(s);
   }
 
+  /**
+   * One request the server must reject while the client is still sending (no END_STREAM): HTTP
+   * 405 or 415, a malformed :path or grpc-timeout, a message over the size limit.
+   */
+  static byte[] invalidRequest(RawConnection c, int id, int kind) {
+    io.netty.handler.codec.http2.Http2Headers h = RawHttp2Client.grpcHeaders("/test.Abuse/Hang");
+    switch (kind % 6) {
+      case 0 -> h.remove("content-type");
+      case 1 -> h.set("content-type", "application/json");
+      case 2 -> h.method("GET");
+      case 3 -> h.path("nope");
+      case 4 -> h.set("grpc-timeout", "bogus");
+      default -> {
+        // A valid start, then a message prefix claiming 64 MiB: the call fails in the deframer.
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(RawConnection.frameBytes(HEADERS, END_HEADERS, id, c.encode(h)));
+        b.writeBytes(RawConnection.frameBytes(DATA, 0, id, new byte[] {0, 4, 0, 0, 0}));
+        return b.toByteArray();
+      }
+    }
+    return RawConnection.frameBytes(HEADERS, END_HEADERS, id, c.encode(h));
+  }
+
+  @Test
+  void invalidRequestFloodGetsGoAwayEnhanceYourCalm() throws Exception {
+    // MadeYouReset (CVE-2025-8671): every request is one the server must refuse and reset itself.
+    Server s = start(Server.builder().maxResetStreams(100, Duration.ofSeconds(10)));
+    long before = memoryInUse();
+    RawConnection c = attacker(s);
+    int first = c.newStreamId();
+    c.write(invalidRequest(c, first, 0));
+    // The rejection ends the stream on the wire: the HTTP error, then RST_STREAM(NO_ERROR).
+    RawConnection.Frame answer = c.awaitStream(first, Duration.ofSeconds(10));
+    assertThat(answer).isNotNull();
+    assertThat(answer.type()).as(answer.toString()).isEqualTo(HEADERS);
+    assertThat(answer.headers().status().toString()).isEqualTo("415");
+    RawConnection.Frame reset = c.awaitStream(first, Duration.ofSeconds(10));
+    assertThat(reset).isNotNull();
+    assertThat(reset.type()).as(reset.toString()).isEqualTo(RST_STREAM);
+    assertThat(reset.errorCode()).isEqualTo(NO_ERROR);
+    try {
+      // Ten times the budget, every kind of rejection, without stopping at the GOAWAY.
+      for (int i = 1; i < 1000; i++) {
+        c.write(invalidRequest(c, c.newStreamId(), i));
+      }
+    } catch (IOException closedByServer) {
+      // The server may be gone by now; the GOAWAY must still be there to read.
+    }
+    RawConnection.Frame f = goAway(c);
+    assertThat(f.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+    assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
+    assertThat(c.resets()).isBetween(100L, 200L);
+    wellBehavedClientIsServed(s);
+    assertThat(memoryInUse() - before).isLessThan(MEMORY_BOUND);
+  }
+
+  @Test
+  void clientAndServerResetsShareOneBudget() throws Exception {
+    // 40 of each kind, 120 in all: each kind alone stays under the budget of 100.
+    Server s = start(Server.builder().maxResetStreams(100, Duration.ofSeconds(10)));
+    RawConnection c = attacker(s);
+    try {
+      for (int i = 0; i < 40; i++) {
+        // The client resets a stream (rapid reset)...
+        int cancelled = c.request("/test.Abuse/Hang", false);
+        c.frame(RST_STREAM, 0, cancelled, RawConnection.rstPayload(Http2Error.CANCEL.code()));
+        // ...has the server reject one...
+        c.write(invalidRequest(c, c.newStreamId(), i));
+        // ...and makes it reset one for a stream error: a WINDOW_UPDATE of 0.
+        int broken = c.request("/test.Abuse/Hang", false);
+        c.frame(WINDOW_UPDATE, 0, broken, new byte[4]);
+      }
+    } catch (IOException closedByServer) {
+      // The server may be gone by now; the GOAWAY must still be there to read.
+    }
+    assertThat(goAway(c).errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+    assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
+    wellBehavedClientIsServed(s);
+  }
+
+  @Test
+  void resetsThatAreNotTheClientsFaultAreFree() throws Exception {
+    Server s = start(Server.builder().maxResetStreams(20, Duration.ofSeconds(10)));
+    RawConnection c = attacker(s);
+    byte[] hello = RawConnection.grpcMessage("hi".getBytes(StandardCharsets.UTF_8));
+    // 200 calls answered while the client still sends: each ends with RST_STREAM(NO_ERROR).
+    for (int batch = 1; batch <= 10; batch++) {
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      for (int i = 0; i < 20; i++) {
+        int id = c.newStreamId();
+        b.writeBytes(RawConnection.frameBytes(HEADERS, END_HEADERS, id,
+            c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/First"))));
+        b.writeBytes(RawConnection.frameBytes(DATA, 0, id, hello));
+      }
+      c.write(b.toByteArray());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (c.resets() < 20L * batch && System.nanoTime() < deadline && !c.isRefused()) {
+        Thread.sleep(5);
+      }
+      assertThat(c.isRefused()).as("GOAWAY after batch " + batch).isFalse();
+      assertThat(c.resets()).isEqualTo(20L * batch);
+    }
+    // 30 calls to a method the server does not have, still sending: answered, reset, not abuse.
+    for (int i = 0; i < 30; i++) {
+      c.request("/test.Abuse/NoSuchMethod", false);
+    }
+    // 30 calls whose deadline expires: the server cancels them (RST_STREAM CANCEL).
+    for (int i = 0; i < 30; i++) {
+      int id = c.newStreamId();
+      c.frame(HEADERS, END_HEADERS, id, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Hang")
+          .set("grpc-timeout", "10m")));
+    }
+    // Cancellations by the client at a moderate rate: 15, under the budget of 20.
+    for (int i = 0; i < 15; i++) {
+      int id = c.request("/test.Abuse/Hang", false);
+      c.frame(RST_STREAM, 0, id, RawConnection.rstPayload(Http2Error.CANCEL.code()));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (c.resets() < 200 + 30 + 30 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(c.resets()).isEqualTo(200 + 30 + 30);
+    // The same connection is still good.
+    int ok = c.newStreamId();
+    c.frame(HEADERS, END_HEADERS, ok, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Unary")));
+    c.frame(DATA, END_STREAM, ok, hello);
+    RawConnection.Frame answer = c.awaitStream(ok, Duration.ofSeconds(10));
+    assertThat(answer).isNotNull();
+    assertThat(answer.type()).as(answer.toString()).isEqualTo(HEADERS);
+    assertThat(c.isRefused()).isFalse();
+    wellBehavedClientIsServed(s);
+  }
+
   @Test
   void pingFloodGetsTooManyPings() throws Exception {
     Server s = start(Server.builder());
     RawConnection c = attacker(s);
     try {
-      // The first ping is fine, the next three are strikes and the third strike is out. No more
-      // than that: writes after the server closes would draw a TCP reset that can discard the
-      // GOAWAY before this client reads it.
-      for (int i = 0; i < 1 + KeepAliveEnforcer.MAX_STRIKES + 1 && !c.isRefused(); i++) {
+      // The first ping is fine, the next three are strikes and the third strike is out; the
+      // client pings on to twice that. The server drains what follows its GOAWAY instead of
+      // closing on it (which would answer with a TCP reset that can discard the GOAWAY).
+      for (int i = 0; i < 2 * (1 + KeepAliveEnforcer.MAX_STRIKES + 1); i++) {
         c.frame(PING, 0, 0, new byte[8]);
       }
     } catch (IOException closedByServer) {
-      // Expected once the server has had enough.
+      // The server may be gone by now; the GOAWAY must still be there to read.
     }
     RawConnection.Frame f = goAway(c);
     assertThat(f.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
@@ -190,11 +346,45 @@ class AbuseTest {
     wellBehavedClientIsServed(s);
   }
 
+  @Test
+  void goAwayReachesAClientThatSendsOnAndReadsLate() throws Exception {
+    Server s = start(Server.builder());
+    RawConnection c = RawConnection.connect(s.port(), 4096);
+    toClose.add(c);
+    c.preface();
+    // An answer larger than the client's small receive buffer: what the server sends next (the
+    // GOAWAY) waits in the server's kernel until the client reads.
+    int id = c.newStreamId();
+    c.frame(HEADERS, END_HEADERS, id, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Stream")));
+    c.frame(DATA, END_STREAM, id, RawConnection.grpcMessage("8:1024".getBytes(StandardCharsets.UTF_8)));
+    Thread.sleep(300);
+    try {
+      // Twice the pings that earn a GOAWAY; then more, after the server has decided. Had the
+      // server closed its socket, these would draw a TCP reset, and the reset would throw away the
+      // GOAWAY still waiting in the server's kernel.
+      for (int i = 0; i < 2 * (1 + KeepAliveEnforcer.MAX_STRIKES + 1); i++) {
+        c.frame(PING, 0, 0, new byte[8]);
+      }
+      for (int i = 0; i < 10; i++) {
+        Thread.sleep(50);
+        c.frame(PING, 0, 0, new byte[8]);
+      }
+    } catch (IOException reset) {
+      // What the fix prevents; the assertions below tell.
+    }
+    c.startReading();
+    RawConnection.Frame f = goAway(c);
+    assertThat(f.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+    assertThat(f.debug()).isEqualTo("too_many_pings");
+    assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
+    wellBehavedClientIsServed(s);
+  }
+
   /** A client that floods control frames and reads nothing: the acknowledgements are capped. */
   void controlFloodWithoutReading(int frameType) throws Exception {
-    // Pings are allowed at any rate here, so that only the queue limit can stop this client.
-    // The write-stall timeout is far away, so only the queue limit can stop this client.
-    Server s = start(Server.builder().maxQueuedControlFrames(1000)
+    // Pings are allowed at any rate and the write-stall timeout is far away, so that only the
+    // queue limit (the default) can stop this client.
+    Server s = start(Server.builder()
         .permitKeepAliveTime(Duration.ZERO).permitKeepAliveWithoutCalls(true)
         .writeStallTimeout(Duration.ofMinutes(5)));
     long before = memoryInUse();
@@ -206,7 +396,7 @@ class AbuseTest {
     for (int i = 0; i < 1000; i++) {
       System.arraycopy(frame, 0, batch, i * frame.length, frame.length);
     }
-    // The server stops reading once it has had enough: write from another thread, time-bounded.
+    // The flood goes at the pace the server takes it: write from another thread.
     Thread flooder = new Thread(() -> {
       try {
         // 3 million frames: more acknowledgements than the kernel's socket buffers hold.
@@ -219,26 +409,30 @@ class AbuseTest {
     });
     flooder.setDaemon(true);
     flooder.start();
-    flooder.join(20_000);
+    // The server's kernel takes MiBs of acknowledgements first (the send buffer grows up to
+    // tcp_wmem's maximum); only then do they queue in the server, and the limit trips. From then
+    // on the server discards what the flooder sends, and the flooder soon finishes.
+    flooder.join(90_000);
+    assertThat(flooder.isAlive()).as("the server stopped taking the flood").isFalse();
     wellBehavedClientIsServed(s);
     assertThat(memoryInUse() - before).isLessThan(MEMORY_BOUND);
-    // Now read: the acknowledgements that made it out, then the close (Netty's limit closes at
-    // once; a GOAWAY ENHANCE_YOUR_CALM is attempted but queued behind what we did not read).
+    // Now read: the acknowledgements that made it out, the GOAWAY queued behind them (the server
+    // has waited for us to take it), then the server's end of the connection.
     c.startReading();
+    RawConnection.Frame f = goAway(c);
+    assertThat(f.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
     assertThat(c.awaitClosed(Duration.ofSeconds(20))).isTrue();
-    RawConnection.Frame f = c.await(GOAWAY, Duration.ofMillis(1));
-    if (f != null) {
-      assertThat(f.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
-    }
     assertThat(c.acks()).isLessThan(3_000_000);
   }
 
   @Test
+  @Timeout(150)
   void settingsFloodWithoutReadingIsCapped() throws Exception {
     controlFloodWithoutReading(SETTINGS);
   }
 
   @Test
+  @Timeout(150)
   void pingFloodWithoutReadingIsCapped() throws Exception {
     controlFloodWithoutReading(PING);
   }
@@ -290,17 +484,19 @@ class AbuseTest {
     // Literal headers without indexing, 1000 bytes per CONTINUATION, never END_HEADERS.
     byte[] chunk = literalHeader("x-pad", "p".repeat(990));
     try {
-      // 12 KB of header block: past the 8 KiB limit and Netty's 10 KiB GOAWAY threshold, and all of
-      // it read by the server before it decides; the client then stops writing so that
-      // no TCP reset races the GOAWAY (see pingFloodGetsTooManyPings).
-      for (int i = 0; i < 12 && !c.isRefused(); i++) {
+      // 24 KB of header block: twice past the 8 KiB limit and Netty's 10 KiB GOAWAY threshold;
+      // the client goes on sending after the server has decided (see pingFloodGetsTooManyPings).
+      for (int i = 0; i < 24; i++) {
         c.frame(CONTINUATION, 0, id, chunk);
       }
     } catch (IOException closedByServer) {
-      // Expected once the server has had enough.
+      // The server may be gone by now; the GOAWAY must still be there to read.
     }
     RawConnection.Frame f = goAway(c);
-    assertThat(f.errorCode()).isIn(Http2Error.PROTOCOL_ERROR.code(), ENHANCE_YOUR_CALM);
+    // Netty's verdict on a header block past its GOAWAY threshold ("Header size exceeded max
+    // allowed size"); the tiny-CONTINUATION flood below gets ENHANCE_YOUR_CALM.
+    assertThat(f.errorCode()).as(f.toString()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+    assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
     wellBehavedClientIsServed(s);
     assertThat(memoryInUse() - before).isLessThan(MEMORY_BOUND);
   }
@@ -312,17 +508,15 @@ class AbuseTest {
     int id = c.newStreamId();
     c.frame(HEADERS, 0, id, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Unary")));
     try {
-      // Just past the limit of 16, in one write: the server reads all of it before it closes
-      // (unread bytes would make its close a reset, which can swallow the GOAWAY).
-      ByteArrayOutputStream flood = new ByteArrayOutputStream();
-      for (int i = 0; i < 20; i++) {
-        flood.writeBytes(RawConnection.frameBytes(CONTINUATION, 0, id, new byte[0]));
+      // Twice the limit of 16, one frame at a time: the client goes on past the GOAWAY.
+      for (int i = 0; i < 32; i++) {
+        c.frame(CONTINUATION, 0, id, new byte[0]);
       }
-      c.write(flood.toByteArray());
     } catch (IOException closedByServer) {
-      // Expected once the server has had enough.
+      // The server may be gone by now; the GOAWAY must still be there to read.
     }
     assertThat(goAway(c).errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+    assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
     wellBehavedClientIsServed(s);
   }
 
@@ -474,7 +668,10 @@ class AbuseTest {
     int id = a.request("/test.Abuse/Unary", false);
     a.frame(DATA, END_STREAM, id, RawConnection.grpcMessage("a".getBytes(StandardCharsets.UTF_8)));
     assertThat(a.awaitStream(id, Duration.ofSeconds(10))).isNotNull();
-    RawConnection third = attacker(s);
+    // Closed as soon as accepted: no preface (a write could already fail), just the close.
+    RawConnection third = RawConnection.connect(s.port(), 0);
+    toClose.add(third);
+    third.startReading();
     assertThat(third.awaitClosed(Duration.ofSeconds(5))).isTrue();
     assertThat(b.isClosedByServer()).isFalse();
     b.close();
