@@ -175,6 +175,13 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    // What handlers answered during this read goes out with the flush that ends it.
+    writeQueue.runQueued();
+    super.channelReadComplete(ctx);
+  }
+
+  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
     if (io.netty.handler.codec.http2.Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
       super.exceptionCaught(ctx, cause);

@@ -10,6 +10,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * one flush per batch: many sends cost one wake-up and one system call.
  */
 final class WriteQueue {
+  /**
+   * Commands between flushes in a long batch. A unary call takes about four (request, headers,
+   * message, trailers), so a read of 64 pipelined calls still leaves in one write.
+   */
+  private static final int FLUSH_EVERY = 512;
+
   private final Executor eventLoop;
   private final Runnable flusher;
   private final Queue<Runnable> commands = PlatformDependent.newMpscQueue();
@@ -42,6 +48,25 @@ final class WriteQueue {
     }
   }
 
+  /**
+   * Runs the queued commands now, without flushing; event loop only. The connection calls it
+   * just before the flush that ends a read, so responses that handlers wrote while the read was
+   * processed leave in that same write instead of one of their own.
+   */
+  void runQueued() {
+    if (!open) {
+      return;
+    }
+    Runnable command;
+    int n = 0;
+    while ((command = commands.poll()) != null) {
+      command.run();
+      if (++n % FLUSH_EVERY == 0) {
+        flusher.run();
+      }
+    }
+  }
+
   private void drain() {
     try {
       Runnable command;
@@ -49,7 +74,7 @@ final class WriteQueue {
       while ((command = commands.poll()) != null) {
         command.run();
         // Flush now and then so a long batch does not hold every byte back.
-        if (++n % 128 == 0) {
+        if (++n % FLUSH_EVERY == 0) {
           flusher.run();
         }
       }
