@@ -59,12 +59,19 @@ public final class RawHttp2Client implements AutoCloseable {
   private final Channel channel;
   private final Handler handler;
   private final Map<Integer, Response> responses;
+  private final Holder holder;
   private int nextStreamId = 1;
 
   private RawHttp2Client(Channel channel, Holder holder) {
     this.channel = channel;
     this.handler = holder.handler;
     this.responses = holder.responses;
+    this.holder = holder;
+  }
+
+  /** The server's first SETTINGS frame, as received. */
+  public Http2Settings serverSettings() {
+    return holder.serverSettings;
   }
 
   public static RawHttp2Client connect(String host, int port) throws Exception {
@@ -136,6 +143,7 @@ public final class RawHttp2Client implements AutoCloseable {
   private static final class Holder {
     final Map<Integer, Response> responses = new ConcurrentHashMap<>();
     final CompletableFuture<Void> settings = new CompletableFuture<>();
+    volatile Http2Settings serverSettings;
     Handler handler;
   }
 
@@ -153,6 +161,9 @@ public final class RawHttp2Client implements AutoCloseable {
       frameListener(new Http2FrameAdapter() {
         @Override
         public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings s) {
+          if (holder.serverSettings == null) {
+            holder.serverSettings = s;
+          }
           holder.settings.complete(null);
         }
 

@@ -127,6 +127,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     Http2Settings settings = new Http2Settings()
         .pushEnabled(false)
         .initialWindowSize(ServerConnectionHandler.INITIAL_WINDOW)
+        .maxFrameSize(ServerConnectionHandler.MAX_FRAME_SIZE)
         .maxHeaderListSize(maxHeaderListSize);
     ClientConnectionHandler handler = new ClientConnectionHandler(decoder, encoder, settings, owner,
         keepAlive);

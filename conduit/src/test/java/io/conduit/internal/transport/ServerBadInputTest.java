@@ -75,6 +75,16 @@ class ServerBadInputTest {
   }
 
   @Test
+  void serverAdvertisesItsLimits() {
+    io.netty.handler.codec.http2.Http2Settings settings = client.serverSettings();
+    assertThat(settings.maxConcurrentStreams()).isEqualTo(100L);
+    assertThat(settings.initialWindowSize()).isEqualTo(1 << 20);
+    assertThat(settings.maxHeaderListSize()).isEqualTo(8192L);
+    // Larger DATA frames than HTTP/2's 16 KiB default: fewer frames for large messages.
+    assertThat(settings.maxFrameSize()).isEqualTo(64 * 1024);
+  }
+
+  @Test
   void missingContentTypeIs415() throws Exception {
     Http2Headers h = RawHttp2Client.grpcHeaders(PATH);
     h.remove("content-type");
