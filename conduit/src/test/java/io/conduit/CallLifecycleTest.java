@@ -158,6 +158,9 @@ class CallLifecycleTest {
       assertThat(responseHeaders.get().get("x-echo")).isEqualTo("hello world");
       assertThat(responseTrailers.get().getBinary("x-echo-bin")).isEqualTo(binary);
       assertThat(responseTrailers.get().containsKey("grpc-status")).isFalse();
+      // Only application metadata: none of the headers the transport owns.
+      assertThat(responseHeaders.get().keys()).containsExactly("x-echo");
+      assertThat(responseTrailers.get().keys()).containsExactly("x-echo-bin");
     }
   }
 
@@ -183,6 +186,7 @@ class CallLifecycleTest {
       assertThat(seen.get().get("x-api-key")).isEqualTo("secret");
       assertThat(seen.get().containsKey("x-later")).isFalse();
       assertThat(seen.get().get("user-agent")).isNull();
+      assertThat(seen.get().keys()).containsExactly("x-api-key");
     }
   }
 
