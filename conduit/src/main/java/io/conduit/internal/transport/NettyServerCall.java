@@ -317,7 +317,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
       h = new DefaultHttp2Headers(false)
           .status(GrpcHeaders.STATUS_OK)
           .set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC)
-          .set(GrpcHeaders.GRPC_ACCEPT_ENCODING, Compressors.acceptEncoding());
+          .set(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
       if (c != null) {
         h.set(GrpcHeaders.GRPC_ENCODING, c.name());
       }

@@ -54,35 +54,31 @@ final class WriteQueue {
    * processed leave in that same write instead of one of their own.
    */
   void runQueued() {
-    if (!open) {
-      return;
+    if (open) {
+      runCommands();
     }
+  }
+
+  private void drain() {
+    try {
+      runCommands();
+      flusher.run();
+    } finally {
+      scheduled.set(false);
+      if (!commands.isEmpty()) {
+        schedule();
+      }
+    }
+  }
+
+  /** Runs every queued command, flushing now and then so a long batch holds no byte back long. */
+  private void runCommands() {
     Runnable command;
     int n = 0;
     while ((command = commands.poll()) != null) {
       command.run();
       if (++n % FLUSH_EVERY == 0) {
         flusher.run();
-      }
-    }
-  }
-
-  private void drain() {
-    try {
-      Runnable command;
-      int n = 0;
-      while ((command = commands.poll()) != null) {
-        command.run();
-        // Flush now and then so a long batch does not hold every byte back.
-        if (++n % FLUSH_EVERY == 0) {
-          flusher.run();
-        }
-      }
-      flusher.run();
-    } finally {
-      scheduled.set(false);
-      if (!commands.isEmpty()) {
-        schedule();
       }
     }
   }
