@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * An HTTP/2 client made of a plain socket and hand-built frames, for sending what no real client
@@ -259,28 +260,16 @@ public final class RawConnection implements AutoCloseable {
 
   /** The next recorded frame of {@code type} (skipping others), or null on close or timeout. */
   public Frame await(int type, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return null;
-      }
-      Frame f = frames.poll(left, TimeUnit.NANOSECONDS);
-      if (f == null) {
-        return null;
-      }
-      if (f.type() == -1) {
-        frames.add(f);
-        return null;
-      }
-      if (f.type() == type) {
-        return f;
-      }
-    }
+    return awaitFrame(f -> f.type() == type, timeout);
   }
 
   /** The next HEADERS, RST_STREAM or GOAWAY for {@code streamId} (GOAWAY for any), or null. */
   public Frame awaitStream(int streamId, Duration timeout) throws InterruptedException {
+    return awaitFrame(f -> f.streamId() == streamId || f.type() == GOAWAY, timeout);
+  }
+
+  /** The next recorded frame that {@code wanted} accepts (skipping others), or null. */
+  private Frame awaitFrame(Predicate<Frame> wanted, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
@@ -292,10 +281,11 @@ public final class RawConnection implements AutoCloseable {
         return null;
       }
       if (f.type() == -1) {
+        // The end marker stays for whoever waits next.
         frames.add(f);
         return null;
       }
-      if (f.streamId() == streamId || f.type() == GOAWAY) {
+      if (wanted.test(f)) {
         return f;
       }
     }
