@@ -1,7 +1,7 @@
 package io.conduit;
 
 import io.conduit.internal.ServerImpl;
-import io.conduit.internal.transport.EventLoops;
+import io.conduit.internal.netty.EventLoops;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -151,8 +151,8 @@ public final class Server implements AutoCloseable {
     private Duration handshakeTimeout = Duration.ofSeconds(20);
     private Duration writeStallTimeout = Duration.ofSeconds(60);
     private int maxConnections;
-    private io.conduit.internal.transport.AbuseLimits limits =
-        io.conduit.internal.transport.AbuseLimits.DEFAULT;
+    private io.conduit.internal.netty.AbuseLimits limits =
+        io.conduit.internal.netty.AbuseLimits.DEFAULT;
 
     private Builder() {}
 
@@ -232,7 +232,7 @@ public final class Server implements AutoCloseable {
       if (emptyData <= 0 || smallContinuations <= 0) {
         throw new IllegalArgumentException("limits must be > 0: " + emptyData + ", " + smallContinuations);
       }
-      this.limits = new io.conduit.internal.transport.AbuseLimits(limits.maxResetsPerWindow(),
+      this.limits = new io.conduit.internal.netty.AbuseLimits(limits.maxResetsPerWindow(),
           limits.resetWindowSeconds(), limits.maxQueuedControlFrames(), emptyData, smallContinuations);
       return this;
     }

@@ -1,6 +1,6 @@
 package io.conduit;
 
-import io.conduit.internal.transport.TlsSupport;
+import io.conduit.internal.netty.TlsSupport;
 import io.netty.handler.ssl.SslContext;
 import java.nio.file.Path;
 import java.security.KeyStore;

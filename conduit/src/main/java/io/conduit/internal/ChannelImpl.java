@@ -10,9 +10,9 @@ import io.conduit.balancer.LoadBalancer;
 import io.conduit.balancer.Subchannel;
 import io.conduit.internal.balancer.LoadBalancerRegistry;
 import io.conduit.internal.resolver.NameResolverRegistry;
-import io.conduit.internal.transport.ClientConnectionHandler;
-import io.conduit.internal.transport.EventLoops;
-import io.conduit.internal.transport.NettyClientCall;
+import io.conduit.internal.netty.ClientConnectionHandler;
+import io.conduit.internal.netty.EventLoops;
+import io.conduit.internal.netty.NettyClientCall;
 import io.conduit.resolver.NameResolver;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -710,8 +710,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
         .channel(EventLoops.socketChannel(remote))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos)))
-        .handler(io.conduit.internal.transport.TlsSupport.clientHandler(config.sslContext(),
-            io.conduit.internal.transport.TlsSupport.hostOf(authority),
+        .handler(io.conduit.internal.netty.TlsSupport.clientHandler(config.sslContext(),
+            io.conduit.internal.netty.TlsSupport.hostOf(authority),
             remote instanceof InetSocketAddress inetRemote ? inetRemote.getPort() : -1, handler));
     if (remote instanceof InetSocketAddress) {
       b.option(ChannelOption.TCP_NODELAY, true);

@@ -1,12 +1,12 @@
 package io.conduit.internal;
 
 import io.conduit.ServiceDefinition;
-import io.conduit.internal.transport.AbuseLimits;
-import io.conduit.internal.transport.ConnectionGuard;
-import io.conduit.internal.transport.EventLoops;
-import io.conduit.internal.transport.LingeringClose;
-import io.conduit.internal.transport.ServerConnectionHandler;
-import io.conduit.internal.transport.TlsSupport;
+import io.conduit.internal.netty.AbuseLimits;
+import io.conduit.internal.netty.ConnectionGuard;
+import io.conduit.internal.netty.EventLoops;
+import io.conduit.internal.netty.LingeringClose;
+import io.conduit.internal.netty.ServerConnectionHandler;
+import io.conduit.internal.netty.TlsSupport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

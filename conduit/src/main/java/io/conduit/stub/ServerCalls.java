@@ -242,7 +242,7 @@ public final class ServerCalls {
      * this handler writes), instead of queueing without bound. Never waits on an I/O thread.
      */
     private void awaitReady() {
-      if (call.isReady() || io.conduit.internal.transport.EventLoops.isIoThread()) {
+      if (call.isReady() || io.conduit.internal.netty.EventLoops.isIoThread()) {
         return;
       }
       long park = 20_000;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.conduit.Channel;
 import io.conduit.Server;
-import io.conduit.internal.transport.EventLoops;
+import io.conduit.internal.netty.EventLoops;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;

@@ -1,7 +1,7 @@
 package io.conduit.internal.resolver;
 
 import io.conduit.Status;
-import io.conduit.internal.transport.EventLoops;
+import io.conduit.internal.netty.EventLoops;
 import io.conduit.resolver.NameResolver;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;

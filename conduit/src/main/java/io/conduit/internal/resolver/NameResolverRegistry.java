@@ -1,6 +1,6 @@
 package io.conduit.internal.resolver;
 
-import io.conduit.internal.transport.EventLoops;
+import io.conduit.internal.netty.EventLoops;
 import io.conduit.resolver.NameResolver;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

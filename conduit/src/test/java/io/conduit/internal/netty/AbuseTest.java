@@ -1,4 +1,4 @@
-package io.conduit.internal.transport;
+package io.conduit.internal.netty;
 
 import static io.conduit.testing.RawConnection.CONTINUATION;
 import static io.conduit.testing.RawConnection.DATA;

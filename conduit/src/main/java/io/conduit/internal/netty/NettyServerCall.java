@@ -1,4 +1,4 @@
-package io.conduit.internal.transport;
+package io.conduit.internal.netty;
 
 import io.conduit.Compressor;
 import io.conduit.Context;

@@ -1,4 +1,4 @@
-package io.conduit.internal.transport;
+package io.conduit.internal.netty;
 
 import io.netty.util.internal.PlatformDependent;
 import java.util.Queue;

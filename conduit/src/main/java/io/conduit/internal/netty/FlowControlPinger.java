@@ -1,4 +1,4 @@
-package io.conduit.internal.transport;
+package io.conduit.internal.netty;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;

@@ -1,4 +1,4 @@
-package io.conduit.internal.transport;
+package io.conduit.internal.netty;
 
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2Connection;

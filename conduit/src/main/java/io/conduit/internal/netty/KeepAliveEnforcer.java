@@ -1,4 +1,4 @@
-package io.conduit.internal.transport;
+package io.conduit.internal.netty;
 
 /**
  * The server's guard against clients that ping too often (gRFC A9): a PING sooner than
