@@ -24,7 +24,8 @@ import java.util.concurrent.Executor;
  * <p>Targets follow doc/naming.md: {@code host:port} and {@code dns:///host:port} (resolved by DNS,
  * again whenever a connection fails), {@code dns://NAMESERVER/host:port},
  * {@code ipv4:10.0.0.1:50051,10.0.0.2:50051}, {@code ipv6:[::1]:50051},
- * {@code unix:/path/to/socket}, {@code unix-abstract:name} (Linux), or any scheme of a registered
+ * {@code unix:/path/to/socket}, {@code unix-abstract:name} (Linux), {@code inprocess:name} (a server in this JVM, see
+ * {@code Server.Builder.inProcess}), or any scheme of a registered
  * {@link NameResolver.Provider}. Calls are spread by the load-balancing policy: {@code pick_first}
  * (default) or {@code round_robin}.
  */

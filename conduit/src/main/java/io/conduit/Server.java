@@ -279,6 +279,20 @@ public final class Server implements AutoCloseable {
           Objects.requireNonNull(name, "name")));
     }
 
+    /**
+     * Serves in this JVM only, under {@code name}: channels built for {@code inprocess:name}
+     * reach it without sockets or HTTP/2, with the same call semantics (deadlines, cancellation,
+     * metadata, flow control, size limits, shutdown). Messages are always serialized, so a
+     * marshaller bug shows in tests; there is no zero-copy mode. For tests, and for in-JVM
+     * composition of services.
+     */
+    public Builder inProcess(String name) {
+      if (Objects.requireNonNull(name, "name").isEmpty()) {
+        throw new IllegalArgumentException("empty in-process name");
+      }
+      return address(new io.conduit.internal.inprocess.InProcessSocketAddress(name));
+    }
+
     public Builder service(RpcService service) {
       if (service instanceof io.conduit.health.HealthStatusManager health) {
         healthManagers.add(health);

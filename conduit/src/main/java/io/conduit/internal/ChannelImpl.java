@@ -10,17 +10,12 @@ import io.conduit.balancer.LoadBalancer;
 import io.conduit.balancer.Subchannel;
 import io.conduit.internal.balancer.LoadBalancerRegistry;
 import io.conduit.internal.resolver.NameResolverRegistry;
-import io.conduit.internal.netty.ClientConnectionHandler;
-import io.conduit.internal.netty.EventLoops;
-import io.conduit.internal.netty.NettyClientCall;
+import io.conduit.internal.inprocess.InProcessTransportFactory;
+import io.conduit.internal.netty.NettyClientTransportFactory;
+import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.ClientTransportFactory;
 import io.conduit.resolver.NameResolver;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
-import io.netty.util.AsciiString;
 import java.lang.System.Logger.Level;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -43,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * place them. Resolver and balancer code runs on one synchronization context (a serial queue on
  * an event loop) and needs no locks.
  */
-public final class ChannelImpl implements CallFactory, NettyClientCall.Host, SubchannelImpl.Host,
+public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, SubchannelImpl.Host,
     RetryingClientCall.AttemptFactory {
   private static final System.Logger LOG = System.getLogger(ChannelImpl.class.getName());
   private static final String VERSION = "0.1.0";
@@ -61,10 +56,11 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private final Config config;
   private final URI target;
   private final String authority;
-  private final AsciiString userAgent;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
-  private final EventLoop scheduler;
+  private final NettyClientTransportFactory netty;
+  private final ClientTransportFactory inProcess = new InProcessTransportFactory();
+  private final ScheduledExecutorService scheduler;
   private final SerializingExecutor syncContext;
   private final NameResolverRegistry resolvers;
   private final LoadBalancerRegistry balancers;
@@ -84,13 +80,11 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private volatile RetryingClientCall.Throttle throttle;
   /** The health service subchannels watch (gRFC A17), from the service config; null when off. */
   private volatile String healthCheckServiceName;
-  /** Doubles when a server says too_many_pings (gRFC A8); Long.MAX_VALUE when disabled. */
-  private volatile long keepAliveTimeNanos;
 
   private final Object lock = new Object();
   // Guarded by lock.
-  private final Set<NettyClientCall<?, ?>> pending = new LinkedHashSet<>();
-  private final Set<ClientConnectionHandler> transports = new HashSet<>();
+  private final Set<ClientCallImpl<?, ?>> pending = new LinkedHashSet<>();
+  private final Set<ClientTransport> transports = new HashSet<>();
   private final List<Runnable> stateWatchers = new ArrayList<>();
   /** Calls made before the first resolution, waiting to learn their method config. */
   private final List<Runnable> configWaiters = new ArrayList<>();
@@ -128,9 +122,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     }
     this.config = config;
     this.resolutionBackoff = new ExponentialBackoff(config.backoff());
-    this.scheduler = EventLoops.group().next();
+    this.scheduler = NettyClientTransportFactory.sharedScheduler();
     this.syncContext = new SerializingExecutor(scheduler);
-    this.keepAliveTimeNanos = config.keepAliveTime() == null ? Long.MAX_VALUE : config.keepAliveTime().toNanos();
     this.resolvers = new NameResolverRegistry(config.resolverProviders());
     this.balancers = new LoadBalancerRegistry(config.balancerProviders());
     this.target = resolvers.normalize(config.target());
@@ -148,7 +141,11 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     applyServiceConfig(defaultServiceConfig);
     this.configKnown = !config.serviceConfigLookUp();
     String product = "conduit-java/" + VERSION;
-    this.userAgent = AsciiString.of(config.userAgent() == null ? product : config.userAgent() + " " + product);
+    this.netty = new NettyClientTransportFactory(new NettyClientTransportFactory.Settings(
+        config.target(), authority,
+        config.userAgent() == null ? product : config.userAgent() + " " + product,
+        config.maxHeaderListSize(), config.keepAliveTime(), config.keepAliveTimeout(),
+        config.keepAliveWithoutCalls(), config.sslContext()));
     DefaultExecutors.Choice callbacks =
         DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-callback");
     executor = callbacks.executor();
@@ -196,14 +193,14 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     MethodConfig mc = sc.methodConfigs().isEmpty() ? null
         : sc.methodConfig(method.serviceName(), method.methodName());
     if (mc == null) {
-      return new NettyClientCall<>(this, method, options, callExecutor);
+      return new ClientCallImpl<>(this, method, options, callExecutor, true);
     }
     CallOptions effective = withMethodConfig(options, mc);
     if (mc.retryPolicy() != null || mc.hedgingPolicy() != null) {
       return new RetryingClientCall<>(this, method, effective, callExecutor, scheduler, mc, throttle,
           retryBufferBytes);
     }
-    return new NettyClientCall<>(this, method, effective, callExecutor);
+    return new ClientCallImpl<>(this, method, effective, callExecutor, true);
   }
 
   /** A call made before the first resolution: it starts for real once the config is known. */
@@ -257,7 +254,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   @Override
   public <Q, R> ClientCall<Q, R> newAttempt(MethodDescriptor<Q, R> method, CallOptions options,
       Executor callExecutor) {
-    return new NettyClientCall<>(this, method, options, callExecutor);
+    return new ClientCallImpl<>(this, method, options, callExecutor, true);
   }
 
   /** The call's options with the method config's defaults and limits (the stricter wins). */
@@ -294,14 +291,13 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   @Override
-  public void startCall(NettyClientCall<?, ?> call) {
+  public void startCall(ClientCallImpl<?, ?> call) {
     boolean exitIdle;
     synchronized (lock) {
-      if (shutdown) {
-        exitIdle = false;
-      } else {
-        activeCalls++;
-        exitIdle = idle;
+      // Counted even when it fails at once: callClosed uncounts it.
+      activeCalls++;
+      exitIdle = !shutdown && idle;
+      if (!shutdown) {
         idle = false;
       }
     }
@@ -316,7 +312,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   @Override
-  public void retryCall(NettyClientCall<?, ?> call) {
+  public void retryCall(ClientCallImpl<?, ?> call) {
     if (isShutdown()) {
       call.failEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
       return;
@@ -325,7 +321,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   /** Attaches, fails or queues the call per the current picker. */
-  private void place(NettyClientCall<?, ?> call) {
+  private void place(ClientCallImpl<?, ?> call) {
     while (true) {
       LoadBalancer.Picker p;
       long version;
@@ -347,7 +343,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   /** Places the call per the picker; false when it must wait. */
-  private boolean tryPick(NettyClientCall<?, ?> call, LoadBalancer.Picker p) {
+  private boolean tryPick(ClientCallImpl<?, ?> call, LoadBalancer.Picker p) {
     LoadBalancer.PickResult r;
     try {
       r = p.pick(new LoadBalancer.PickArgs(call.method(), call.options(), call.requestHeaders()));
@@ -366,7 +362,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
             + "Helper.createSubchannel did not create: " + r.subchannel()));
         return true;
       }
-      ClientConnectionHandler t = sc.transport();
+      ClientTransport t = sc.transport();
       if (t == null) {
         // Not READY any more: the balancer will publish a new picker.
         return false;
@@ -382,7 +378,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   @Override
-  public void callClosed(NettyClientCall<?, ?> call) {
+  public void callClosed(ClientCallImpl<?, ?> call) {
     boolean nowIdle;
     synchronized (lock) {
       pending.remove(call);
@@ -396,7 +392,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   private void updatePicker(ConnectivityState newState, LoadBalancer.Picker newPicker) {
-    List<NettyClientCall<?, ?>> waiting;
+    List<ClientCallImpl<?, ?>> waiting;
     List<Runnable> watchers;
     synchronized (lock) {
       picker = newPicker;
@@ -408,7 +404,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       state = newState;
       waiting = new ArrayList<>(pending);
     }
-    for (NettyClientCall<?, ?> call : waiting) {
+    for (ClientCallImpl<?, ?> call : waiting) {
       if (newPicker != null && tryPick(call, newPicker)) {
         synchronized (lock) {
           pending.remove(call);
@@ -666,68 +662,18 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   // ---------------------------------------------------------------- transports
 
   @Override
-  public ClientConnectionHandler connect(SocketAddress address, long connectTimeoutNanos,
-      ClientConnectionHandler.Owner owner) {
-    EventLoop loop = EventLoops.group().next();
-    ClientConnectionHandler.KeepAlive keepAlive = new ClientConnectionHandler.KeepAlive(
-        keepAliveTimeNanos, config.keepAliveTimeout().toNanos(), config.keepAliveWithoutCalls());
-    ClientConnectionHandler handler = ClientConnectionHandler.create(loop, config.maxHeaderListSize(),
-        keepAlive, new ClientConnectionHandler.Owner() {
-          @Override
-          public void connectionReady(ClientConnectionHandler c) {
-            owner.connectionReady(c);
-          }
-
-          @Override
-          public void connectionUnusable(ClientConnectionHandler c) {
-            owner.connectionUnusable(c);
-          }
-
-          @Override
-          public void connectionClosed(ClientConnectionHandler c, Status reason) {
-            owner.connectionClosed(c, reason);
-          }
-
-          @Override
-          public void tooManyPings() {
-            long current = keepAliveTimeNanos;
-            if (current != Long.MAX_VALUE) {
-              keepAliveTimeNanos = current > Long.MAX_VALUE / 2 ? Long.MAX_VALUE - 1 : current * 2;
-              LOG.log(Level.WARNING, "server " + address + " says too_many_pings; keepalive time for "
-                  + target + " is now " + Duration.ofNanos(keepAliveTimeNanos));
-            }
-          }
-        });
+  public ClientTransport connect(SocketAddress address, long connectTimeoutNanos,
+      ClientTransport.Listener listener) {
+    ClientTransportFactory factory = inProcess.supports(address) ? inProcess : netty;
+    ClientTransport transport = factory.connect(address, connectTimeoutNanos, listener);
     synchronized (lock) {
-      transports.add(handler);
+      transports.add(transport);
     }
-    SocketAddress remote = EventLoops.toNetty(address);
-    if (remote instanceof InetSocketAddress inet && inet.isUnresolved()) {
-      remote = new InetSocketAddress(inet.getHostString(), inet.getPort());
-    }
-    Bootstrap b = new Bootstrap()
-        .group(loop)
-        .channel(EventLoops.socketChannel(remote))
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-            (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos)))
-        .handler(io.conduit.internal.netty.TlsSupport.clientHandler(config.sslContext(),
-            io.conduit.internal.netty.TlsSupport.hostOf(authority),
-            remote instanceof InetSocketAddress inetRemote ? inetRemote.getPort() : -1, handler));
-    if (remote instanceof InetSocketAddress) {
-      b.option(ChannelOption.TCP_NODELAY, true);
-    }
-    ChannelFuture f = b.connect(remote);
-    handler.channel(f.channel());
-    f.addListener(done -> {
-      if (!done.isSuccess()) {
-        handler.connectFailed(done.cause());
-      }
-    });
-    return handler;
+    return transport;
   }
 
   @Override
-  public void transportClosed(ClientConnectionHandler transport) {
+  public void transportClosed(ClientTransport transport) {
     synchronized (lock) {
       transports.remove(transport);
       maybeTerminate();
@@ -767,19 +713,18 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
 
   // ---------------------------------------------------------------- host details
 
-  @Override
   public String authority() {
     return authority;
+  }
+
+  @Override
+  public io.conduit.Clock clock() {
+    return io.conduit.Clock.SYSTEM;
   }
 
   /** Where call callbacks run (the calling thread for a direct executor). */
   public Executor callbackExecutor() {
     return executor == null ? Runnable::run : executor;
-  }
-
-  @Override
-  public AsciiString userAgent() {
-    return userAgent;
   }
 
   @Override
@@ -789,13 +734,12 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
 
   // ---------------------------------------------------------------- state and lifecycle
 
-  /** The channel's aggregate state; leaves IDLE when {@code requestConnection}. */
   /** The keepalive time new connections use, after any too_many_pings doubling. */
   public Duration keepAliveTime() {
-    long t = keepAliveTimeNanos;
-    return t == Long.MAX_VALUE ? null : Duration.ofNanos(t);
+    return netty.keepAliveTime();
   }
 
+  /** The channel's aggregate state; leaves IDLE when {@code requestConnection}. */
   public ConnectivityState state(boolean requestConnection) {
     boolean exit = false;
     boolean connect = false;
@@ -861,7 +805,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   private void shutdown(boolean now) {
-    List<NettyClientCall<?, ?>> waiting;
+    List<ClientCallImpl<?, ?>> waiting;
     List<Runnable> watchers;
     List<Runnable> configWaiting;
     synchronized (lock) {
@@ -875,7 +819,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     }
     // Calls still waiting for a config start now, and fail: the channel is shut down.
     configWaiting.forEach(this::runCallback);
-    for (NettyClientCall<?, ?> call : waiting) {
+    for (ClientCallImpl<?, ?> call : waiting) {
       call.failEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
     }
     watchers.forEach(this::runCallback);
@@ -890,11 +834,11 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
         }
       }
       if (now) {
-        List<ClientConnectionHandler> open;
+        List<ClientTransport> open;
         synchronized (lock) {
           open = new ArrayList<>(transports);
         }
-        open.forEach(ClientConnectionHandler::closeNow);
+        open.forEach(ClientTransport::shutdownNow);
       }
       synchronized (lock) {
         maybeTerminate();

@@ -1,34 +1,28 @@
 package io.conduit.internal;
 
+import io.conduit.Clock;
+import io.conduit.Metadata;
 import io.conduit.ServiceDefinition;
+import io.conduit.Status;
+import io.conduit.internal.inprocess.InProcessServerTransport;
+import io.conduit.internal.inprocess.InProcessSocketAddress;
 import io.conduit.internal.netty.AbuseLimits;
-import io.conduit.internal.netty.ConnectionGuard;
-import io.conduit.internal.netty.EventLoops;
-import io.conduit.internal.netty.LingeringClose;
-import io.conduit.internal.netty.ServerConnectionHandler;
-import io.conduit.internal.netty.TlsSupport;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.util.AsciiString;
-import io.netty.handler.ssl.SslContext;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.conduit.internal.netty.NettyServerTransport;
+import io.conduit.internal.transport.ServerStream;
+import io.conduit.internal.transport.ServerTransport;
+import io.conduit.internal.transport.ServerTransportListener;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** The machinery behind {@link io.conduit.Server}: listener, connections, lifecycle. */
-public final class ServerImpl {
+/**
+ * The machinery behind {@link io.conduit.Server}: its transport hands it each new stream, and it
+ * finds the method, starts the call on the handler executor, and keeps the server's lifecycle.
+ */
+public final class ServerImpl implements ServerTransportListener {
 
   /** Everything the builder configured. */
   public record Config(SocketAddress address, List<ServiceDefinition> services, Executor executor,
@@ -36,54 +30,65 @@ public final class ServerImpl {
       int maxHeaderListSize, Duration keepAliveTime, Duration keepAliveTimeout,
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
-      SslContext sslContext, Duration handshakeTimeout, Duration writeStallTimeout,
+      io.netty.handler.ssl.SslContext sslContext, Duration handshakeTimeout, Duration writeStallTimeout,
       int maxConnections, AbuseLimits limits) {}
 
-  private static long nanos(Duration d) {
-    return d == null ? Long.MAX_VALUE : d.toNanos();
-  }
-
-  private final Config config;
-  private final ServerConnectionHandler.ServerSettings settings;
+  private final MethodRegistry methods;
+  private final Executor executor;
   private final ExecutorService ownedExecutor;
-  private final Set<ServerConnectionHandler> connections = ConcurrentHashMap.newKeySet();
+  private final Clock clock = Clock.SYSTEM;
+  private final ServerTransport transport;
   private final Object lock = new Object();
-  /** New connections use the current one; replaced by {@link #updateSslContext}. */
-  private volatile SslContext sslContext;
-  private Channel serverChannel;
   private boolean started;
   private boolean shutdown;
-  private boolean listenerClosed;
-  private int openChildren;
+  private boolean terminated;
 
   public ServerImpl(Config config) {
-    this.config = config;
-    // Keyed by the :path as it arrives, so finding a method allocates nothing.
-    Map<AsciiString, ServiceDefinition.Method<?, ?>> methods = new HashMap<>();
-    for (ServiceDefinition service : config.services()) {
-      for (ServiceDefinition.Method<?, ?> m : service.methods()) {
-        methods.put(new AsciiString("/" + m.descriptor().fullMethodName()), m);
-      }
-    }
+    this.methods = new MethodRegistry(config.services());
     DefaultExecutors.Choice handlers =
         DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-handler");
-    Executor executor = handlers.executor();
-    ownedExecutor = handlers.owned();
-    this.settings = new ServerConnectionHandler.ServerSettings(Map.copyOf(methods), executor,
-        config.maxInboundMessageSize(), config.maxConcurrentStreams(), config.maxHeaderListSize(),
-        nanos(config.keepAliveTime()), nanos(config.keepAliveTimeout()),
-        nanos(config.permitKeepAliveTime()), config.permitKeepAliveWithoutCalls(),
-        nanos(config.maxConnectionIdle()), nanos(config.maxConnectionAge()),
-        nanos(config.maxConnectionAgeGrace()), config.limits());
-    this.sslContext = config.sslContext();
+    this.executor = handlers.executor();
+    this.ownedExecutor = handlers.owned();
+    this.transport = config.address() instanceof InProcessSocketAddress inProcess
+        ? new InProcessServerTransport(inProcess, config.maxInboundMessageSize())
+        : new NettyServerTransport(new NettyServerTransport.Settings(config.address(),
+            config.maxInboundMessageSize(), config.maxConcurrentStreams(), config.maxHeaderListSize(),
+            config.keepAliveTime(), config.keepAliveTimeout(), config.permitKeepAliveTime(),
+            config.permitKeepAliveWithoutCalls(), config.maxConnectionIdle(), config.maxConnectionAge(),
+            config.maxConnectionAgeGrace(), config.sslContext(), config.handshakeTimeout(),
+            config.writeStallTimeout(), config.maxConnections(), config.limits()));
   }
 
-  /** New connections use {@code context}; open ones keep theirs. */
-  public void updateSslContext(SslContext context) {
-    if (sslContext == null) {
+  // ---------------------------------------------------------------- streams (transport thread)
+
+  @Override
+  public void streamCreated(ServerStream stream, CharSequence path, Metadata headers) {
+    ServiceDefinition.Method<?, ?> method = methods.lookup(path);
+    if (method == null) {
+      // A valid request for a method this server lacks: not abuse, however often (a client may
+      // call a method the server dropped at full rate).
+      stream.close(Status.UNIMPLEMENTED.withDescription("Method not found: "
+          + path.subSequence(1, path.length())), new Metadata());
+      return;
+    }
+    startCall(stream, method, headers);
+  }
+
+  private <Q, R> void startCall(ServerStream stream, ServiceDefinition.Method<Q, R> method,
+      Metadata headers) {
+    ServerCallImpl<Q, R> call = new ServerCallImpl<>(stream, method, executor, clock);
+    stream.setListener(call);
+    call.start(headers);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** New TLS connections use {@code context}; open ones keep theirs. */
+  public void updateSslContext(io.netty.handler.ssl.SslContext context) {
+    if (!(transport instanceof NettyServerTransport netty)) {
       throw new IllegalStateException("the server was built without TLS");
     }
-    this.sslContext = java.util.Objects.requireNonNull(context, "context");
+    netty.updateSslContext(context);
   }
 
   public void start() {
@@ -93,88 +98,33 @@ public final class ServerImpl {
       }
       started = true;
     }
-    SocketAddress bindAddress = EventLoops.toNetty(config.address());
-    ServerBootstrap b = new ServerBootstrap()
-        .group(EventLoops.group())
-        .channel(EventLoops.serverSocketChannel(bindAddress))
-        .childHandler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            boolean reserved;
-            synchronized (lock) {
-              reserved = !shutdown
-                  && (config.maxConnections() <= 0 || openChildren < config.maxConnections());
-              if (reserved) {
-                openChildren++;
-              }
-            }
-            if (!reserved) {
-              // Over the connection cap (or shutting down): not one byte for this client.
-              ch.close();
-              return;
-            }
-            ServerConnectionHandler handler = ServerConnectionHandler.create(settings);
-            SslContext tls = sslContext;
-            if (tls != null) {
-              TlsSupport.addServerTls(ch, tls, nanos(config.handshakeTimeout()));
-            }
-            ch.pipeline().addLast(new ConnectionGuard(nanos(config.handshakeTimeout()),
-                nanos(config.writeStallTimeout()), () -> handler.decoder().prefaceReceived()));
-            // After the guard, so that the guard's own closes stay immediate.
-            ch.pipeline().addLast(new LingeringClose(handler::lingersOnClose,
-                nanos(config.writeStallTimeout())));
-            ch.pipeline().addLast(handler);
-            boolean accept;
-            synchronized (lock) {
-              accept = !shutdown;
-              if (accept) {
-                connections.add(handler);
-              } else {
-                openChildren--;
-                lock.notifyAll();
-              }
-            }
-            if (!accept) {
-              ch.close();
-              return;
-            }
-            handler.onClosed(() -> {
-              synchronized (lock) {
-                connections.remove(handler);
-                openChildren--;
-                lock.notifyAll();
-              }
-            });
-          }
-        });
-    if (config.address() instanceof java.net.InetSocketAddress) {
-      b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
-    }
-    ChannelFuture bind = b.bind(bindAddress).awaitUninterruptibly();
-    if (!bind.isSuccess()) {
+    try {
+      transport.start(this);
+    } catch (RuntimeException e) {
       synchronized (lock) {
         shutdown = true;
-        listenerClosed = true;
+        terminated = true;
       }
       shutdownExecutor();
-      Throwable cause = bind.cause();
-      throw new UncheckedIOException("failed to bind " + EventLoops.describe(config.address())
-          + ": " + cause.getMessage(), cause instanceof IOException io ? io : new IOException(cause));
+      throw e;
     }
-    serverChannel = bind.channel();
-    serverChannel.closeFuture().addListener(f -> {
-      synchronized (lock) {
-        listenerClosed = true;
-        lock.notifyAll();
-      }
-    });
+    transport.whenTerminated(this::transportTerminated);
+  }
+
+  private void transportTerminated() {
+    synchronized (lock) {
+      terminated = true;
+      lock.notifyAll();
+    }
   }
 
   public SocketAddress localAddress() {
-    if (serverChannel == null) {
-      throw new IllegalStateException("server not started");
+    synchronized (lock) {
+      if (!started) {
+        throw new IllegalStateException("server not started");
+      }
     }
-    return EventLoops.fromNetty(serverChannel.localAddress());
+    return transport.localAddress();
   }
 
   public void shutdown() {
@@ -186,21 +136,20 @@ public final class ServerImpl {
   }
 
   private void close(boolean now) {
+    boolean wasStarted;
     synchronized (lock) {
       shutdown = true;
+      wasStarted = started;
       if (!started) {
-        listenerClosed = true;
+        terminated = true;
       }
     }
-    if (serverChannel != null) {
-      serverChannel.close();
-    }
-    List<ServerConnectionHandler> open;
-    synchronized (lock) {
-      open = List.copyOf(connections);
-    }
-    for (ServerConnectionHandler c : open) {
-      c.shutdown(now);
+    if (wasStarted) {
+      if (now) {
+        transport.shutdownNow();
+      } else {
+        transport.shutdown();
+      }
     }
     if (isTerminated()) {
       shutdownExecutor();
@@ -215,15 +164,15 @@ public final class ServerImpl {
 
   public boolean isTerminated() {
     synchronized (lock) {
-      return shutdown && listenerClosed && openChildren == 0;
+      return shutdown && terminated;
     }
   }
 
-  /** Waits for termination; a null timeout waits for ever. */
+  /** Waits for termination; a null timeout waits for ever. Real time: it waits for threads. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
-      while (!(shutdown && listenerClosed && openChildren == 0)) {
+      while (!(shutdown && terminated)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
@@ -243,13 +192,11 @@ public final class ServerImpl {
 
   /** The largest receive window among open connections (BDP flow control grows them). */
   public int maxReceiveWindow() {
-    synchronized (lock) {
-      return connections.stream().mapToInt(ServerConnectionHandler::receiveWindow).max().orElse(0);
-    }
+    return transport instanceof NettyServerTransport netty ? netty.maxReceiveWindow() : 0;
   }
 
   @Override
   public String toString() {
-    return EventLoops.describe(serverChannel == null ? config.address() : localAddress());
+    return transport.toString();
   }
 }

@@ -8,9 +8,7 @@ import io.conduit.ClientCall;
 import io.conduit.Metadata;
 import io.conduit.health.Health;
 import io.conduit.health.HealthStatus;
-import io.conduit.internal.netty.ClientConnectionHandler;
-import io.conduit.internal.netty.NettyClientCall;
-import io.netty.util.AsciiString;
+import io.conduit.internal.transport.ClientTransport;
 import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,14 +21,14 @@ import java.util.concurrent.TimeUnit;
  * (then IDLE again); TRANSIENT_FAILURE after a failed attempt, reconnecting by itself once its
  * backoff has passed. State changes run on the channel's synchronization context.
  */
-final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner {
+final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
 
   /** What a subchannel needs from its channel (which also hosts its health-check calls). */
-  interface Host extends NettyClientCall.Host {
-    ClientConnectionHandler connect(SocketAddress address, long connectTimeoutNanos,
-        ClientConnectionHandler.Owner owner);
+  interface Host extends ClientCallImpl.Host {
+    ClientTransport connect(SocketAddress address, long connectTimeoutNanos,
+        ClientTransport.Listener listener);
 
-    void transportClosed(ClientConnectionHandler transport);
+    void transportClosed(ClientTransport transport);
 
     void refreshNameResolution();
 
@@ -55,11 +53,11 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
   private final ExponentialBackoff backoff;
   private StateListener listener;
   private ConnectivityState state = ConnectivityState.IDLE;
-  private ClientConnectionHandler connecting;
-  private volatile ClientConnectionHandler ready;
+  private ClientTransport connecting;
+  private volatile ClientTransport ready;
   /** False while a health check has not said SERVING: the connection is then not picked. */
   private volatile boolean healthy = true;
-  private NettyClientCall<Health.Request, Health.Response> healthCall;
+  private ClientCallImpl<Health.Request, Health.Response> healthCall;
   private ScheduledFuture<?> reconnect;
   /** Ends an attempt that has not reached READY within its connect timeout. */
   private ScheduledFuture<?> connectDeadline;
@@ -90,8 +88,8 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
    * allowed, a connection with a free stream slot is preferred, and another one is opened when
    * all are full.
    */
-  ClientConnectionHandler transport() {
-    ClientConnectionHandler t = ready;
+  ClientTransport transport() {
+    ClientTransport t = ready;
     if (t == null || !healthy || !t.isUsable()) {
       return null;
     }
@@ -99,7 +97,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
     if (max <= 1 || t.hasCapacity()) {
       return t;
     }
-    for (ClientConnectionHandler extra : extras) {
+    for (ClientTransport extra : extras) {
       if (extra.isUsable() && extra.hasCapacity()) {
         return extra;
       }
@@ -113,18 +111,18 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
 
   // ---------------------------------------------------------------- extra connections
 
-  private final java.util.List<ClientConnectionHandler> extras = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<ClientTransport> extras = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicBoolean extraRequested = new java.util.concurrent.atomic.AtomicBoolean();
-  private ClientConnectionHandler extraConnecting;
+  private ClientTransport extraConnecting;
 
   private void connectExtra() {
     if (state != ConnectivityState.READY || extraConnecting != null) {
       extraRequested.set(false);
       return;
     }
-    extraConnecting = host.connect(address, backoff.connectTimeoutNanos(), new ClientConnectionHandler.Owner() {
+    extraConnecting = host.connect(address, backoff.connectTimeoutNanos(), new ClientTransport.Listener() {
       @Override
-      public void connectionReady(ClientConnectionHandler c) {
+      public void transportReady(ClientTransport c) {
         host.syncContext().execute(() -> {
           if (c == extraConnecting) {
             extraConnecting = null;
@@ -132,19 +130,19 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
             if (state == ConnectivityState.READY) {
               extras.add(c);
             } else {
-              c.closeWhenIdle();
+              c.shutdown();
             }
           }
         });
       }
 
       @Override
-      public void connectionUnusable(ClientConnectionHandler c) {
+      public void transportUnusable(ClientTransport c) {
         extras.remove(c);
       }
 
       @Override
-      public void connectionClosed(ClientConnectionHandler c, Status reason) {
+      public void transportClosed(ClientTransport c, Status reason) {
         host.syncContext().execute(() -> {
           host.transportClosed(c);
           extras.remove(c);
@@ -159,12 +157,12 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
 
   /** The primary connection went away: the extras drain and close with it. */
   private void dropExtras() {
-    for (ClientConnectionHandler extra : extras) {
-      extra.closeWhenIdle();
+    for (ClientTransport extra : extras) {
+      extra.shutdown();
     }
     extras.clear();
     if (extraConnecting != null) {
-      extraConnecting.closeNow();
+      extraConnecting.shutdownNow();
       extraConnecting = null;
     }
     extraRequested.set(false);
@@ -183,12 +181,12 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
     reconnect = null;
     setState(ConnectivityState.CONNECTING, null);
     long timeoutNanos = backoff.connectTimeoutNanos();
-    ClientConnectionHandler attempt = host.connect(address, timeoutNanos, this);
+    ClientTransport attempt = host.connect(address, timeoutNanos, this);
     connecting = attempt;
     // The TCP connect has its own timeout; this one also covers the HTTP/2 handshake.
     connectDeadline = host.scheduler().schedule(() -> host.syncContext().execute(() -> {
       if (connecting == attempt && state == ConnectivityState.CONNECTING) {
-        attempt.closeNow();
+        attempt.shutdownNow();
         attemptFailed(Status.UNAVAILABLE.withDescription("connecting to " + address
             + " timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
       }
@@ -228,7 +226,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
   // ---------------------------------------------------------------- transport events
 
   @Override
-  public void connectionReady(ClientConnectionHandler connection) {
+  public void transportReady(ClientTransport connection) {
     host.syncContext().execute(() -> {
       if (connection != connecting || state == ConnectivityState.SHUTDOWN) {
         return;
@@ -251,9 +249,9 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
 
   // ---------------------------------------------------------------- client-side health checks
 
-  private void startHealthWatch(ClientConnectionHandler connection, String service) {
-    NettyClientCall<Health.Request, Health.Response> call = new NettyClientCall<>(
-        new DirectHost(connection), Health.WATCH, CallOptions.DEFAULT, host.syncContext());
+  private void startHealthWatch(ClientTransport connection, String service) {
+    ClientCallImpl<Health.Request, Health.Response> call = new ClientCallImpl<>(
+        new DirectHost(connection), Health.WATCH, CallOptions.DEFAULT, host.syncContext(), false);
     healthCall = call;
     call.start(new ClientCall.Listener<>() {
       @Override
@@ -307,35 +305,25 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
   }
 
   /** Hosts a health-check call on one given connection, outside the channel's balancing. */
-  private final class DirectHost implements NettyClientCall.Host {
-    private final ClientConnectionHandler connection;
+  private final class DirectHost implements ClientCallImpl.Host {
+    private final ClientTransport connection;
 
-    DirectHost(ClientConnectionHandler connection) {
+    DirectHost(ClientTransport connection) {
       this.connection = connection;
     }
 
     @Override
-    public void startCall(NettyClientCall<?, ?> call) {
+    public void startCall(ClientCallImpl<?, ?> call) {
       call.attach(connection);
     }
 
     @Override
-    public void retryCall(NettyClientCall<?, ?> call) {
+    public void retryCall(ClientCallImpl<?, ?> call) {
       call.failEarly(io.conduit.Status.UNAVAILABLE.withDescription("health check connection went away"));
     }
 
     @Override
-    public void callClosed(NettyClientCall<?, ?> call) {}
-
-    @Override
-    public String authority() {
-      return host.authority();
-    }
-
-    @Override
-    public AsciiString userAgent() {
-      return host.userAgent();
-    }
+    public void callClosed(ClientCallImpl<?, ?> call) {}
 
     @Override
     public int maxInboundMessageSize() {
@@ -346,10 +334,15 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
     public ScheduledExecutorService scheduler() {
       return host.scheduler();
     }
+
+    @Override
+    public io.conduit.Clock clock() {
+      return host.clock();
+    }
   }
 
   @Override
-  public void connectionUnusable(ClientConnectionHandler connection) {
+  public void transportUnusable(ClientTransport connection) {
     host.syncContext().execute(() -> {
       if (connection == ready) {
         // GOAWAY or closing: calls on it finish, new ones need a new connection.
@@ -365,7 +358,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
   }
 
   @Override
-  public void connectionClosed(ClientConnectionHandler connection, Status reason) {
+  public void transportClosed(ClientTransport connection, Status reason) {
     host.syncContext().execute(() -> {
       host.transportClosed(connection);
       if (state == ConnectivityState.SHUTDOWN) {
@@ -398,11 +391,11 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
       }
       cancelConnectDeadline();
       if (ready != null) {
-        ready.closeWhenIdle();
+        ready.shutdown();
         ready = null;
       }
       if (connecting != null) {
-        connecting.closeNow();
+        connecting.shutdownNow();
         connecting = null;
       }
       host.subchannelShutdown(this);
@@ -415,10 +408,10 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
   /** Closes its connection at once (channel shutdownNow). */
   void shutdownNow() {
     host.syncContext().execute(() -> {
-      ClientConnectionHandler r = ready;
+      ClientTransport r = ready;
       shutdown();
       if (r != null) {
-        r.closeNow();
+        r.shutdownNow();
       }
     });
   }

@@ -22,6 +22,10 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.StreamBufferingEncoder;
+import io.conduit.internal.transport.ClientStream;
+import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.StreamRequest;
+import io.netty.util.AsciiString;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.util.ArrayList;
@@ -34,31 +38,15 @@ import java.util.Map;
  * {@link StreamBufferingEncoder} until a slot frees. Everything here runs on the event loop,
  * except {@link #isUsable()} and {@link #writeQueue()}.
  */
-public final class ClientConnectionHandler extends Http2ConnectionHandler {
-
-  /**
-   * Told (on the event loop) when the connection is ready for calls, when it can take no more
-   * new calls (GOAWAY, or closing), and when it has closed.
-   */
-  public interface Owner {
-    void connectionReady(ClientConnectionHandler connection);
-
-    void connectionUnusable(ClientConnectionHandler connection);
-
-    /** {@code reason} says why, e.g. the connect error. */
-    void connectionClosed(ClientConnectionHandler connection, Status reason);
-
-    /** The server said GOAWAY ENHANCE_YOUR_CALM "too_many_pings": ping less often. */
-    default void tooManyPings() {}
-  }
+final class ClientConnectionHandler extends Http2ConnectionHandler implements ClientTransport {
 
   /** Client keepalive settings (gRFC A8); a {@code timeNanos} of Long.MAX_VALUE disables it. */
-  public record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls) {
-    public static final KeepAlive DISABLED = new KeepAlive(Long.MAX_VALUE, 0, false);
-  }
+  record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls) {}
 
-  private final Owner owner;
-  private final IntObjectMap<NettyClientCall<?, ?>> calls = new IntObjectHashMap<>();
+  private final ClientTransport.Listener owner;
+  private final AsciiString authority;
+  private final AsciiString userAgent;
+  private final IntObjectMap<NettyClientStream> calls = new IntObjectHashMap<>();
   private WriteQueue writeQueue;
   private io.netty.channel.EventLoop eventLoop;
   private volatile io.netty.channel.Channel channel;
@@ -72,9 +60,12 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   private boolean secure;
 
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
-      Http2Settings settings, Owner owner, KeepAlive keepAliveSettings) {
+      Http2Settings settings, ClientTransport.Listener owner, KeepAlive keepAliveSettings,
+      AsciiString authority, AsciiString userAgent) {
     super(decoder, encoder, settings);
     this.owner = owner;
+    this.authority = authority;
+    this.userAgent = userAgent;
     this.flowControlPinger = new FlowControlPinger(this, ServerConnectionHandler.INITIAL_WINDOW);
     this.keepAlive = keepAliveSettings.timeNanos() == Long.MAX_VALUE ? null : new KeepAliveManager(
         keepAliveSettings.timeNanos(), keepAliveSettings.timeoutNanos(),
@@ -91,12 +82,12 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamClosed(Http2Stream stream) {
-        NettyClientCall<?, ?> call = calls.get(stream.id());
+        NettyClientStream call = calls.get(stream.id());
         if (call != null) {
           if (connection().goAwayReceived()
               && stream.id() > connection().local().lastStreamKnownByPeer()) {
             // Beyond the GOAWAY's last stream: the server never processed it.
-            call.refused(Status.UNAVAILABLE.withDescription("stream refused by GOAWAY"), call.epoch());
+            call.refused(Status.UNAVAILABLE.withDescription("stream refused by GOAWAY"));
           } else {
             call.streamClosed();
           }
@@ -116,8 +107,9 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   }
 
   /** A handler for a connection that will be registered on {@code eventLoop}. */
-  public static ClientConnectionHandler create(io.netty.channel.EventLoop eventLoop,
-      int maxHeaderListSize, KeepAlive keepAlive, Owner owner) {
+  static ClientConnectionHandler create(io.netty.channel.EventLoop eventLoop,
+      int maxHeaderListSize, KeepAlive keepAlive, ClientTransport.Listener owner,
+      AsciiString authority, AsciiString userAgent) {
     Http2Connection connection = FlowWindows.newConnection(false);
     DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(
         new DefaultHttp2HeadersDecoder(true, maxHeaderListSize));
@@ -130,14 +122,38 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
         .maxFrameSize(ServerConnectionHandler.MAX_FRAME_SIZE)
         .maxHeaderListSize(maxHeaderListSize);
     ClientConnectionHandler handler = new ClientConnectionHandler(decoder, encoder, settings, owner,
-        keepAlive);
+        keepAlive, authority, userAgent);
     decoder.frameListener(handler.new FrameListener());
     handler.eventLoop = eventLoop;
     handler.writeQueue = new WriteQueue(eventLoop, handler::flushIfActive);
     return handler;
   }
 
+  @Override
+  public ClientStream newStream(StreamRequest request) {
+    return new NettyClientStream(this, request);
+  }
+
+  @Override
+  public void shutdown() {
+    closeWhenIdle();
+  }
+
+  @Override
+  public void shutdownNow() {
+    closeNow();
+  }
+
+  AsciiString authority() {
+    return authority;
+  }
+
+  AsciiString userAgent() {
+    return userAgent;
+  }
+
   /** Whether new calls may use this connection. */
+  @Override
   public boolean isUsable() {
     return usable;
   }
@@ -146,6 +162,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
    * Whether a new call would start at once rather than wait for the server's
    * MAX_CONCURRENT_STREAMS. Read from any thread; a hint, not a promise.
    */
+  @Override
   public boolean hasCapacity() {
     Http2Connection.Endpoint<?> local = connection().local();
     return ((StreamBufferingEncoder) encoder()).numBufferedStreams() == 0
@@ -226,13 +243,13 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     }
     fail(Status.UNAVAILABLE.withDescription("connection closed"));
     super.channelInactive(ctx);
-    owner.connectionClosed(this, failure);
+    owner.transportClosed(this, failure);
   }
 
   /** The connection attempt failed: calls queued for it fail with UNAVAILABLE. */
-  public void connectFailed(Throwable cause) {
+  void connectFailed(Throwable cause) {
     fail(Status.UNAVAILABLE.withDescription("failed to connect: " + cause.getMessage()).withCause(cause));
-    owner.connectionClosed(this, failure);
+    owner.transportClosed(this, failure);
   }
 
   private void fail(Status status) {
@@ -240,15 +257,15 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
       failure = status;
     }
     markUnusable();
-    List<Map.Entry<Integer, NettyClientCall<?, ?>>> open = new ArrayList<>();
-    for (IntObjectMap.PrimitiveEntry<NettyClientCall<?, ?>> e : calls.entries()) {
+    List<Map.Entry<Integer, NettyClientStream>> open = new ArrayList<>();
+    for (IntObjectMap.PrimitiveEntry<NettyClientStream> e : calls.entries()) {
       open.add(Map.entry(e.key(), e.value()));
     }
     calls.clear();
-    for (Map.Entry<Integer, NettyClientCall<?, ?>> e : open) {
+    for (Map.Entry<Integer, NettyClientStream> e : open) {
       if (connection().stream(e.getKey()) == null) {
         // Still waiting in the stream buffer: it never left this client.
-        e.getValue().refused(status, e.getValue().epoch());
+        e.getValue().refused(status);
       } else {
         e.getValue().transportClosed(status);
       }
@@ -260,13 +277,13 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   private void markUnusable() {
     if (usable) {
       usable = false;
-      owner.connectionUnusable(this);
+      owner.transportUnusable(this);
     }
     maybeCloseIdle();
   }
 
   /** Closes the connection once its last call completes (channel shutdown). */
-  public void closeWhenIdle() {
+  private void closeWhenIdle() {
     eventLoop.execute(() -> {
       closeWhenIdle = true;
       markUnusable();
@@ -274,12 +291,12 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
   }
 
   /** The Netty channel this handler serves, known as soon as the connect starts. */
-  public void channel(io.netty.channel.Channel channel) {
+  void channel(io.netty.channel.Channel channel) {
     this.channel = channel;
   }
 
   /** Closes now (or abandons the connect); open calls fail with UNAVAILABLE. */
-  public void closeNow() {
+  private void closeNow() {
     io.netty.channel.Channel ch = channel;
     if (ch != null) {
       ch.close();
@@ -297,20 +314,20 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
 
   // ---------------------------------------------------------------- used by calls
 
-  /** Opens a stream for attempt {@code attempt} of {@code call}; runs from the write queue. */
-  void newStream(NettyClientCall<?, ?> call, Http2Headers headers, int attempt) {
+  /** Opens the HTTP/2 stream of {@code call}; runs from the write queue. */
+  void newStream(NettyClientStream call, Http2Headers headers) {
     if (failure != null) {
-      call.refused(failure, attempt);
+      call.refused(failure);
       return;
     }
     if (connection().goAwayReceived()) {
-      call.refused(Status.UNAVAILABLE.withDescription("connection is going away"), attempt);
+      call.refused(Status.UNAVAILABLE.withDescription("connection is going away"));
       return;
     }
     int id = connection().local().incrementAndGetNextStreamId();
     if (id < 0) {
       markUnusable();
-      call.refused(Status.UNAVAILABLE.withDescription("stream ids exhausted; reconnecting"), attempt);
+      call.refused(Status.UNAVAILABLE.withDescription("stream ids exhausted; reconnecting"));
       return;
     }
     calls.put(id, call);
@@ -319,7 +336,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
       if (!f.isSuccess()) {
         // Never sent (e.g. buffered behind MAX_CONCURRENT_STREAMS when a GOAWAY came).
         call.refused(Status.UNAVAILABLE.withDescription("failed to start the call: "
-            + f.cause().getMessage()).withCause(f.cause()), attempt);
+            + f.cause().getMessage()).withCause(f.cause()));
       }
     });
   }
@@ -361,14 +378,6 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     }
   }
 
-  boolean failed() {
-    return failure != null;
-  }
-
-  Status failure() {
-    return failure;
-  }
-
   // ---------------------------------------------------------------- inbound frames
 
   private final class FrameListener extends Http2FrameAdapter {
@@ -381,7 +390,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
         // Only now do we know the server's stream limit: let queued calls start.
         writeQueue.open();
         if (usable) {
-          owner.connectionReady(ClientConnectionHandler.this);
+          owner.transportReady(ClientConnectionHandler.this);
         }
       }
     }
@@ -395,7 +404,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     @Override
     public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers,
         int padding, boolean endStream) {
-      NettyClientCall<?, ?> call = calls.get(streamId);
+      NettyClientStream call = calls.get(streamId);
       if (call != null) {
         call.inboundHeaders(headers, endStream);
       }
@@ -405,7 +414,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
         boolean endOfStream) {
       flowControlPinger.onDataRead(ctx, data.readableBytes() + padding);
-      NettyClientCall<?, ?> call = calls.get(streamId);
+      NettyClientStream call = calls.get(streamId);
       if (call == null) {
         return data.readableBytes() + padding;
       }
@@ -424,7 +433,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
 
     @Override
     public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
-      NettyClientCall<?, ?> call = calls.get(streamId);
+      NettyClientStream call = calls.get(streamId);
       if (call != null) {
         call.inboundReset(errorCode);
       }

@@ -60,11 +60,6 @@ final class GrpcHeaders {
       ReadOnlyHttp2Headers.trailers(false, GRPC_STATUS, STATUS_CODES[Status.Code.OK.value()]);
 
   /** Headers the transport owns: never taken from, nor handed to, application metadata. */
-  private static final Set<String> RESERVED = Set.of(
-      "content-type", "te", "user-agent", "host", "connection", "keep-alive", "transfer-encoding",
-      "upgrade", "proxy-connection", "grpc-timeout", "grpc-status", "grpc-message",
-      "grpc-encoding", "grpc-accept-encoding", "content-length");
-
   private GrpcHeaders() {}
 
   /** Whether {@code contentType} is a gRPC one: {@code application/grpc} or {@code application/grpc+...;...}. */
@@ -104,7 +99,7 @@ final class GrpcHeaders {
       return at;
     }
     for (Metadata.Entry e : metadata.entries()) {
-      if (!RESERVED.contains(e.key())) {
+      if (!io.conduit.internal.ReservedHeaders.isReserved(e.key())) {
         headers[at++] = AsciiString.of(e.key());
         headers[at++] = AsciiString.of(e.wireValue());
       }
@@ -118,7 +113,7 @@ final class GrpcHeaders {
       return;
     }
     for (Metadata.Entry e : metadata.entries()) {
-      if (!RESERVED.contains(e.key())) {
+      if (!io.conduit.internal.ReservedHeaders.isReserved(e.key())) {
         headers.add(AsciiString.of(e.key()), e.wireValue());
       }
     }
@@ -133,7 +128,7 @@ final class GrpcHeaders {
         continue;
       }
       String key = name.toString();
-      if (RESERVED.contains(key)) {
+      if (io.conduit.internal.ReservedHeaders.isReserved(key)) {
         continue;
       }
       try {

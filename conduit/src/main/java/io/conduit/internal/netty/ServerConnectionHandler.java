@@ -1,9 +1,9 @@
 package io.conduit.internal.netty;
 
 import io.conduit.Metadata;
-import io.conduit.ServiceDefinition;
 import io.conduit.Status;
 import io.conduit.internal.GrpcTimeout;
+import io.conduit.internal.transport.ServerTransportListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -28,8 +28,6 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 import java.lang.System.Logger.Level;
-import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -55,11 +53,10 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   private static final long NONE = Long.MAX_VALUE;
 
   /**
-   * What a connection needs to know about its server; a null executor means direct execution.
+   * What a connection needs to know about its server: where its streams go, and its limits.
    * Durations are nanoseconds, {@code Long.MAX_VALUE} for "never".
    */
-  public record ServerSettings(Map<AsciiString, ServiceDefinition.Method<?, ?>> methods,
-      Executor executor, int maxInboundMessageSize, int maxConcurrentStreams,
+  public record ServerSettings(ServerTransportListener streams, int maxInboundMessageSize, int maxConcurrentStreams,
       int maxHeaderListSize, long keepAliveTimeNanos, long keepAliveTimeoutNanos,
       long permitKeepAliveTimeNanos, boolean permitKeepAliveWithoutCalls,
       long maxConnectionIdleNanos, long maxConnectionAgeNanos, long maxConnectionAgeGraceNanos,
@@ -104,9 +101,9 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
 
       @Override
       public void onStreamClosed(Http2Stream stream) {
-        NettyServerCall<?, ?> call = stream.getProperty(callKey);
+        NettyServerStream call = stream.getProperty(callKey);
         if (call != null) {
-          call.transportCancelled(Status.CANCELLED.withDescription("stream closed"), false);
+          call.transportCancelled(Status.CANCELLED.withDescription("stream closed"));
         }
         if (connection().numActiveStreams() == 0) {
           scheduleIdleTimer();
@@ -443,7 +440,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers,
         int padding, boolean endStream) {
       Http2Stream stream = connection().stream(streamId);
-      NettyServerCall<?, ?> existing = stream == null ? null : stream.getProperty(callKey);
+      NettyServerStream existing = stream == null ? null : stream.getProperty(callKey);
       if (existing != null) {
         // Trailers from the client: they end the request stream.
         existing.inboundEnd();
@@ -462,7 +459,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
         boolean endOfStream) {
       Http2Stream stream = connection().stream(streamId);
       flowControlPinger.onDataRead(ctx, data.readableBytes() + padding);
-      NettyServerCall<?, ?> call = stream == null ? null : stream.getProperty(callKey);
+      NettyServerStream call = stream == null ? null : stream.getProperty(callKey);
       if (call == null) {
         return data.readableBytes() + padding;
       }
@@ -506,10 +503,10 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
       chargeReset(ctx);
       Http2Stream stream = connection().stream(streamId);
-      NettyServerCall<?, ?> call = stream == null ? null : stream.getProperty(callKey);
+      NettyServerStream call = stream == null ? null : stream.getProperty(callKey);
       if (call != null) {
         call.transportCancelled(Status.CANCELLED.withDescription("cancelled by client (RST_STREAM "
-            + errorCode + ")"), false);
+            + errorCode + ")"));
       }
     }
   }
@@ -534,15 +531,6 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
           true);
       return;
     }
-    ServiceDefinition.Method<?, ?> method = settings.methods().get(
-        path instanceof AsciiString ascii ? ascii : new AsciiString(path));
-    if (method == null) {
-      // A valid request for a method this server lacks: not abuse, however often (a client may
-      // call a method the server dropped at full rate).
-      respondStatus(streamId, Status.UNIMPLEMENTED.withDescription("Method not found: "
-          + path.subSequence(1, path.length())), false);
-      return;
-    }
     long timeoutNanos = -1;
     CharSequence timeout = headers.get(GrpcHeaders.GRPC_TIMEOUT);
     if (timeout != null) {
@@ -565,12 +553,12 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       }
     }
     Metadata metadata = GrpcHeaders.toMetadata(headers);
-    NettyServerCall<?, ?> call = NettyServerCall.create(this, streamId, method,
+    NettyServerStream call = new NettyServerStream(this, streamId,
         headers.authority() == null ? null : headers.authority().toString(), timeoutNanos,
-        settings.executor(), settings.maxInboundMessageSize(), requestCompressor,
+        settings.maxInboundMessageSize(), requestCompressor,
         headers.get(GrpcHeaders.GRPC_ACCEPT_ENCODING));
     stream.setProperty(callKey, call);
-    call.start(metadata);
+    settings.streams().streamCreated(call, path, metadata);
     if (endStream) {
       call.inboundEnd();
     }

@@ -26,7 +26,8 @@ public final class NameResolverRegistry {
     extra.forEach(p -> providers.put(p.scheme(), p));
   }
 
-  private static final List<String> BUILT_IN = List.of("dns", "ipv4", "ipv6", "unix", "unix-abstract");
+  private static final List<String> BUILT_IN = List.of("dns", "ipv4", "ipv6", "unix", "unix-abstract",
+      "inprocess");
   private static final java.util.regex.Pattern SCHEME =
       java.util.regex.Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*):(.*)", java.util.regex.Pattern.DOTALL);
 
@@ -96,6 +97,7 @@ public final class NameResolverRegistry {
       case "ipv6" -> new StaticResolver(ipList(target, args.defaultPort(), 16));
       case "unix" -> new StaticResolver(List.of(unixAddress(target)));
       case "unix-abstract" -> new StaticResolver(List.of(abstractAddress(target)));
+      case "inprocess" -> new StaticResolver(List.of(inProcessAddress(target)));
       default -> throw new IllegalArgumentException("no resolver for scheme '" + target.getScheme()
           + "' in target " + target);
     };
@@ -111,6 +113,15 @@ public final class NameResolverRegistry {
       throw new IllegalArgumentException("unix-abstract target without a name: " + target);
     }
     return EventLoops.abstractUnixAddress(name);
+  }
+
+  /** {@code inprocess:name}: the name a server registered with {@code Server.Builder.inProcess}. */
+  private static io.conduit.internal.inprocess.InProcessSocketAddress inProcessAddress(URI target) {
+    String name = target.getSchemeSpecificPart();
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("inprocess target without a name: " + target);
+    }
+    return new io.conduit.internal.inprocess.InProcessSocketAddress(name);
   }
 
   /** {@code unix:path}, {@code unix:/abs/path} or {@code unix:///abs/path} (doc/naming.md). */

@@ -1,0 +1,498 @@
+package io.conduit.internal;
+
+import io.conduit.CallOptions;
+import io.conduit.ClientCall;
+import io.conduit.Clock;
+import io.conduit.Compressor;
+import io.conduit.Context;
+import io.conduit.Deadline;
+import io.conduit.Metadata;
+import io.conduit.MethodDescriptor;
+import io.conduit.Status;
+import io.conduit.StatusException;
+import io.conduit.internal.transport.ClientStream;
+import io.conduit.internal.transport.ClientStreamListener;
+import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.InboundMessage;
+import io.conduit.internal.transport.StreamRequest;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The application's side of one call on a channel: its state, deadline, context and listener.
+ * Until the balancer gives it a transport the call waits and queues what the application does;
+ * then it runs on one {@link ClientStream}. A stream the server never saw (refused, or cut off by
+ * a GOAWAY) is replayed on a new pick, transparently, while the request still fits the replay
+ * buffer and no response has begun. Listener callbacks run on the call's serializing executor.
+ */
+public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements ClientStreamListener {
+  private static final System.Logger LOG = System.getLogger(ClientCallImpl.class.getName());
+
+  /** A call that sent more than this before its response began cannot be replayed. */
+  static final int REPLAY_LIMIT = 1024 * 1024;
+  private static final int MAX_TRANSPARENT_RETRIES = 5;
+
+  /** What a call needs from its channel. */
+  public interface Host {
+    /** Finds the call a transport ({@link #attach}), queues it, or fails it ({@link #failEarly}). */
+    void startCall(ClientCallImpl<?, ?> call);
+
+    /** Places a call again after a transparent retry (its stream was refused unseen). */
+    void retryCall(ClientCallImpl<?, ?> call);
+
+    /** The call is over, whether it reached a transport or not. */
+    void callClosed(ClientCallImpl<?, ?> call);
+
+    int maxInboundMessageSize();
+
+    /** For the call's deadline timer. */
+    ScheduledExecutorService scheduler();
+
+    Clock clock();
+  }
+
+  private final Host host;
+  private final MethodDescriptor<Q, R> method;
+  private final CallOptions options;
+  private final Executor callExecutor;
+  /** Whether this call replays refused streams itself (false when a retry layer above does). */
+  private final boolean transparentRetry;
+  private final Object lock = new Object();
+
+  // Application side.
+  private Listener<R> listener;
+  private Metadata requestMetadata;
+  private Deadline deadline;
+  private Context context;
+  private volatile Runnable contextListener;
+  private boolean started;
+  private boolean halfClosed;
+  private volatile boolean closedForApp;
+  /** Set on the call executor when a response cannot be parsed; overrides the server's status. */
+  private Status localFailure;
+  private Compressor requestCompressor;
+  private StreamRequest streamRequest;
+  private ScheduledFuture<?> deadlineTimer;
+
+  // Guarded by lock: what waits for a stream (then null), the stream, the replay buffer.
+  private List<Consumer<ClientStream>> waiting = new ArrayList<>();
+  private volatile ClientStream stream;
+  private boolean failedEarly;
+  /** Whether the host knows the call (startCall ran), so that it must hear callClosed. */
+  private boolean placed;
+  /** Whether {@link #finish} has run: the call's timer and context listener must not outlive it. */
+  private boolean finished;
+  private boolean messageCompression = true;
+  /** Request messages sent so far, while a refused stream can still be replayed; else null. */
+  private List<Q> replay = new ArrayList<>();
+  private long replayBytes;
+  private int requestedTotal;
+  private int transparentRetries;
+
+  public ClientCallImpl(Host host, MethodDescriptor<Q, R> method, CallOptions options,
+      Executor callExecutor, boolean transparentRetry) {
+    this.host = host;
+    this.method = method;
+    this.options = options;
+    this.callExecutor = callExecutor;
+    this.transparentRetry = transparentRetry;
+    if (!transparentRetry) {
+      replay = null;
+    }
+  }
+
+  public MethodDescriptor<Q, R> method() {
+    return method;
+  }
+
+  public CallOptions options() {
+    return options;
+  }
+
+  /** The metadata the call was started with, for pickers. */
+  public Metadata requestHeaders() {
+    return requestMetadata;
+  }
+
+  /** Whether the call waits for a READY backend instead of failing fast. */
+  public boolean isWaitForReady() {
+    return options.isWaitForReady();
+  }
+
+  // ---------------------------------------------------------------- application side
+
+  @Override
+  public void start(Listener<R> listener, Metadata headers) {
+    if (started) {
+      throw new IllegalStateException("call already started");
+    }
+    started = true;
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.requestMetadata = headers == null ? new Metadata() : headers;
+    context = Context.current();
+    deadline = options.deadline() == null
+        ? context.deadline()
+        : options.deadline().minimum(context.deadline());
+    String encoding = options.compression();
+    if (encoding != null && !"identity".equals(encoding)) {
+      requestCompressor = Compressors.get(encoding);
+      if (requestCompressor == null) {
+        failEarly(Status.INTERNAL.withDescription("unknown compressor '" + encoding + "'; known: "
+            + Compressors.acceptEncoding()));
+        return;
+      }
+    }
+    if (context.isCancelled()) {
+      failEarly(Status.CANCELLED.withDescription("context cancelled before the call started")
+          .withCause(context.cancellationCause()));
+      return;
+    }
+    int maxInbound = options.maxInboundMessageSize() >= 0
+        ? options.maxInboundMessageSize() : host.maxInboundMessageSize();
+    streamRequest = new StreamRequest(method, requestMetadata, deadline, requestCompressor,
+        maxInbound, options.maxOutboundMessageSize());
+    long nanos = deadline == null ? 0 : deadline.remainingNanos();
+    if (deadline != null && nanos <= 0) {
+      failEarly(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call started"));
+      return;
+    }
+    synchronized (lock) {
+      placed = true;
+    }
+    host.startCall(this);
+    // After the host knows the call, so that an early expiry or cancellation is counted as its end.
+    if (deadline != null) {
+      ScheduledFuture<?> timer = host.clock().schedule(host.scheduler(),
+          () -> cancelWith(Status.DEADLINE_EXCEEDED.withDescription(
+              "deadline exceeded after " + String.format("%.3fs", nanos / 1e9))),
+          nanos, TimeUnit.NANOSECONDS);
+      boolean ended;
+      synchronized (lock) {
+        ended = finished;
+        if (!ended) {
+          deadlineTimer = timer;
+        }
+      }
+      if (ended) {
+        timer.cancel(false);
+      }
+    }
+    if (context != Context.ROOT) {
+      Runnable l = () -> cancel("context cancelled", context.cancellationCause());
+      contextListener = l;
+      context.addListener(l);
+      boolean ended;
+      synchronized (lock) {
+        ended = finished;
+      }
+      if (ended) {
+        context.removeListener(l);
+      }
+    }
+  }
+
+  /**
+   * Gives the call its transport: the stream opens and what the application did meanwhile
+   * follows. Returns false when the call ended before.
+   */
+  public boolean attach(ClientTransport transport) {
+    synchronized (lock) {
+      if (failedEarly || stream != null) {
+        return false;
+      }
+      ClientStream s = transport.newStream(streamRequest);
+      stream = s;
+      List<Consumer<ClientStream>> queued = waiting;
+      waiting = null;
+      // All under the lock, so that a concurrent command cannot overtake them.
+      s.start(this);
+      if (!messageCompression) {
+        s.setMessageCompression(false);
+      }
+      for (Consumer<ClientStream> command : queued) {
+        command.accept(s);
+      }
+    }
+    if (isReady()) {
+      callExecutor.execute(() -> {
+        if (!closedForApp) {
+          listener.onReady();
+        }
+      });
+    }
+    return true;
+  }
+
+  /** Ends a call that has no stream; returns false if it has one (or ended). */
+  public boolean failEarly(Status status) {
+    synchronized (lock) {
+      if (failedEarly || stream != null) {
+        return false;
+      }
+      failedEarly = true;
+      waiting = null;
+      replay = null;
+    }
+    finish(status, new Metadata());
+    return true;
+  }
+
+  /** Runs {@code command} on the stream, or queues it until there is one. */
+  private void onStream(Consumer<ClientStream> command) {
+    ClientStream s;
+    synchronized (lock) {
+      if (waiting != null) {
+        waiting.add(command);
+        return;
+      }
+      s = stream;
+    }
+    if (s != null) {
+      command.accept(s);
+    }
+  }
+
+  @Override
+  public void request(int numMessages) {
+    if (numMessages <= 0) {
+      throw new IllegalArgumentException("numMessages must be > 0: " + numMessages);
+    }
+    checkStarted();
+    synchronized (lock) {
+      requestedTotal = (int) Math.min(Integer.MAX_VALUE, (long) requestedTotal + numMessages);
+    }
+    onStream(s -> s.request(numMessages));
+  }
+
+  @Override
+  public void cancel(String message, Throwable cause) {
+    if (!started) {
+      return;
+    }
+    cancelWith(Status.CANCELLED.withDescription(message).withCause(cause));
+  }
+
+  private void cancelWith(Status status) {
+    if (!failEarly(status)) {
+      ClientStream s = stream;
+      if (s != null) {
+        s.cancel(status);
+      }
+    }
+  }
+
+  @Override
+  public void halfClose() {
+    checkStarted();
+    if (halfClosed) {
+      throw new IllegalStateException("call already half-closed");
+    }
+    synchronized (lock) {
+      halfClosed = true;
+    }
+    onStream(ClientStream::halfClose);
+  }
+
+  @Override
+  public void sendMessage(Q message) {
+    checkStarted();
+    if (halfClosed) {
+      throw new IllegalStateException("call already half-closed");
+    }
+    if (closedForApp) {
+      return;
+    }
+    ClientStream s;
+    synchronized (lock) {
+      if (replay != null) {
+        long size = method.requestMarshaller().serializedSize(message);
+        if (replayBytes + size > REPLAY_LIMIT) {
+          // Too much to keep: this call can no longer be retried transparently.
+          replay = null;
+        } else {
+          replay.add(message);
+          replayBytes += size;
+        }
+      }
+      if (waiting != null) {
+        waiting.add(st -> write(st, message));
+        return;
+      }
+      s = stream;
+    }
+    if (s != null) {
+      write(s, message);
+    }
+  }
+
+  private void write(ClientStream s, Q message) {
+    try {
+      s.writeMessage(message);
+    } catch (StatusException e) {
+      cancelWith(e.status());
+    } catch (RuntimeException e) {
+      cancelWith(Status.INTERNAL.withDescription("failed to serialize the request: " + e).withCause(e));
+    }
+  }
+
+  @Override
+  public boolean isReady() {
+    ClientStream s = stream;
+    return !closedForApp && s != null && s.isReady();
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    synchronized (lock) {
+      messageCompression = enabled;
+    }
+    onStream(s -> s.setMessageCompression(enabled));
+  }
+
+  private void checkStarted() {
+    if (!started) {
+      throw new IllegalStateException("call not started");
+    }
+  }
+
+  // ---------------------------------------------------------------- stream events (transport thread)
+
+  @Override
+  public void headersRead(Metadata headers) {
+    synchronized (lock) {
+      // The response has begun: this call will not be replayed any more.
+      replay = null;
+    }
+    deliver(() -> listener.onHeaders(headers));
+  }
+
+  @Override
+  public void messageRead(InboundMessage message) {
+    callExecutor.execute(() -> {
+      if (closedForApp || localFailure != null) {
+        message.discard();
+        return;
+      }
+      R parsed;
+      try {
+        parsed = message.parse(method.responseMarshaller());
+      } catch (Throwable t) {
+        Status status = t instanceof StatusException se ? se.status()
+            : Status.INTERNAL.withDescription("failed to parse the response message: " + t).withCause(t);
+        // The trailers may already be on their way to this executor; the close must report this.
+        localFailure = status;
+        cancelWith(status);
+        return;
+      }
+      try {
+        listener.onMessage(parsed);
+      } catch (Throwable t) {
+        LOG.log(Level.WARNING, "onMessage threw; cancelling the call", t);
+        localFailure = Status.CANCELLED.withDescription("listener threw: " + t).withCause(t);
+        cancelWith(localFailure);
+      }
+    });
+  }
+
+  @Override
+  public void onReady() {
+    callExecutor.execute(() -> {
+      if (!closedForApp) {
+        listener.onReady();
+      }
+    });
+  }
+
+  @Override
+  public void closed(Status status, Metadata trailers, boolean refused) {
+    if (refused && replayOnNewStream()) {
+      return;
+    }
+    synchronized (lock) {
+      replay = null;
+    }
+    finish(status, trailers);
+  }
+
+  /**
+   * The stream never reached the server's application: queue the request again for a new pick
+   * (gRFC A6 transparent retry) if it can be replayed.
+   */
+  private boolean replayOnNewStream() {
+    synchronized (lock) {
+      if (!transparentRetry || replay == null || failedEarly || closedForApp
+          || transparentRetries >= MAX_TRANSPARENT_RETRIES) {
+        return false;
+      }
+      transparentRetries++;
+      stream = null;
+      List<Consumer<ClientStream>> commands = new ArrayList<>();
+      for (Q m : replay) {
+        commands.add(s -> write(s, m));
+      }
+      int credits = requestedTotal;
+      if (credits > 0) {
+        commands.add(s -> s.request(credits));
+      }
+      if (halfClosed) {
+        commands.add(ClientStream::halfClose);
+      }
+      waiting = commands;
+    }
+    host.retryCall(this);
+    return true;
+  }
+
+  private void finish(Status status, Metadata trailers) {
+    ScheduledFuture<?> timer;
+    boolean known;
+    synchronized (lock) {
+      timer = deadlineTimer;
+      deadlineTimer = null;
+      known = placed;
+      finished = true;
+    }
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    if (known) {
+      host.callClosed(this);
+    }
+    Runnable contextL = contextListener;
+    callExecutor.execute(() -> {
+      if (closedForApp) {
+        return;
+      }
+      closedForApp = true;
+      if (contextL != null) {
+        context.removeListener(contextL);
+      }
+      try {
+        listener.onClose(localFailure != null ? localFailure : status, trailers);
+      } catch (Throwable t) {
+        LOG.log(Level.WARNING, "onClose threw", t);
+      }
+    });
+  }
+
+  private void deliver(Runnable event) {
+    callExecutor.execute(() -> {
+      if (closedForApp) {
+        return;
+      }
+      try {
+        event.run();
+      } catch (Throwable t) {
+        LOG.log(Level.WARNING, "listener threw; cancelling the call", t);
+        cancelWith(Status.CANCELLED.withDescription("listener threw: " + t).withCause(t));
+      }
+    });
+  }
+}

@@ -1,0 +1,33 @@
+package io.conduit.internal.inprocess;
+
+import java.net.SocketAddress;
+
+/** The address of an in-process server: its name ({@code inprocess:name} targets). */
+public final class InProcessSocketAddress extends SocketAddress {
+  private static final long serialVersionUID = 1L;
+
+  private final String name;
+
+  public InProcessSocketAddress(String name) {
+    this.name = java.util.Objects.requireNonNull(name, "name");
+  }
+
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof InProcessSocketAddress other && other.name.equals(name);
+  }
+
+  @Override
+  public int hashCode() {
+    return name.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "inprocess:" + name;
+  }
+}

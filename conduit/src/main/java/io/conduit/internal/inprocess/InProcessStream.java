@@ -1,0 +1,414 @@
+package io.conduit.internal.inprocess;
+
+import io.conduit.Compressor;
+import io.conduit.Context;
+import io.conduit.Marshaller;
+import io.conduit.Metadata;
+import io.conduit.Peer;
+import io.conduit.Status;
+import io.conduit.internal.ReservedHeaders;
+import io.conduit.internal.SerializingExecutor;
+import io.conduit.internal.transport.ClientStream;
+import io.conduit.internal.transport.ClientStreamListener;
+import io.conduit.internal.transport.ServerStream;
+import io.conduit.internal.transport.ServerStreamListener;
+import io.conduit.internal.transport.StreamRequest;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Both ends of one in-process call. Messages travel serialized through two queues, one per
+ * direction, delivered only as the receiver requests them; a sender is ready while less than
+ * {@link #READY_THRESHOLD} bytes wait for its peer, as on the network. Each end's events run
+ * one at a time, in order, on whichever thread caused them (never under the stream's lock).
+ */
+final class InProcessStream {
+  /** Bytes a sender may have waiting for its peer before it stops being ready. */
+  static final int READY_THRESHOLD = 32 * 1024;
+
+  private final InProcessConnection connection;
+  private final StreamRequest request;
+  private final int serverMaxInbound;
+  private final Object lock = new Object();
+  private final SerializingExecutor clientEvents = new SerializingExecutor(Runnable::run);
+  private final SerializingExecutor serverEvents = new SerializingExecutor(Runnable::run);
+  final Client client = new Client();
+  final Server server = new Server();
+
+  // Guarded by lock.
+  private final Direction toServer = new Direction();
+  private final Direction toClient = new Direction();
+  private ClientStreamListener clientListener;
+  private ServerStreamListener serverListener;
+  private boolean clientClosed;
+  private boolean serverClosed;
+  private boolean headersSent;
+  /** The server's final status and trailers, delivered once the client has read what precedes. */
+  private Status finalStatus;
+  private Metadata finalTrailers;
+  private long timeoutNanos = -1;
+
+  /** One direction's messages, the receiver's credits, and the sender's end of stream. */
+  private static final class Direction {
+    final ArrayDeque<InProcessMessage> queue = new ArrayDeque<>();
+    int credits;
+    long queuedBytes;
+    boolean ended;
+    boolean endDelivered;
+  }
+
+  InProcessStream(InProcessConnection connection, StreamRequest request, int serverMaxInbound) {
+    this.connection = connection;
+    this.request = request;
+    this.serverMaxInbound = serverMaxInbound;
+  }
+
+  // ---------------------------------------------------------------- client end
+
+  final class Client implements ClientStream {
+    @Override
+    public void start(ClientStreamListener listener) {
+      synchronized (lock) {
+        clientListener = listener;
+        if (request.deadline() != null) {
+          timeoutNanos = Math.max(1, request.deadline().remainingNanos());
+        }
+      }
+      if (!connection.open(InProcessStream.this)) {
+        closeClient(Status.UNAVAILABLE.withDescription("in-process server "
+            + connection.address().name() + " is not accepting calls"), new Metadata(), true);
+        return;
+      }
+      connection.server().streamCreated(server, request.method().path() == null
+          ? "/" + request.method().fullMethodName() : request.method().path(),
+          ReservedHeaders.applicationCopy(request.headers()));
+    }
+
+    @Override
+    public int writeMessage(Object message) {
+      @SuppressWarnings("unchecked")
+      Marshaller<Object> m = (Marshaller<Object>) request.method().requestMarshaller();
+      InProcessMessage bytes = InProcessMessage.serialize(m, message, request.maxOutboundMessageSize());
+      if (serverMaxInbound >= 0 && bytes.size() > serverMaxInbound) {
+        Status tooLarge = Status.RESOURCE_EXHAUSTED.withDescription("message of " + bytes.size()
+            + " bytes exceeds the server's inbound limit of " + serverMaxInbound);
+        server.abort(tooLarge, true);
+        return bytes.size();
+      }
+      synchronized (lock) {
+        if (clientClosed) {
+          return bytes.size();
+        }
+        toServer.queue.add(bytes);
+        toServer.queuedBytes += bytes.size();
+      }
+      drainToServer();
+      return bytes.size();
+    }
+
+    @Override
+    public void request(int numMessages) {
+      synchronized (lock) {
+        toClient.credits = (int) Math.min(Integer.MAX_VALUE, (long) toClient.credits + numMessages);
+      }
+      drainToClient();
+    }
+
+    @Override
+    public void halfClose() {
+      synchronized (lock) {
+        toServer.ended = true;
+      }
+      drainToServer();
+    }
+
+    @Override
+    public void cancel(Status status) {
+      closeClient(status, new Metadata(), false);
+      cancelServer(Status.CANCELLED.withDescription("cancelled by the client: " + status.description()));
+    }
+
+    @Override
+    public boolean isReady() {
+      synchronized (lock) {
+        return !clientClosed && toServer.queuedBytes < READY_THRESHOLD;
+      }
+    }
+
+    @Override
+    public void setMessageCompression(boolean enabled) {
+      // Nothing to compress in memory.
+    }
+  }
+
+  // ---------------------------------------------------------------- server end
+
+  final class Server implements ServerStream {
+    @Override
+    public void setListener(ServerStreamListener listener) {
+      synchronized (lock) {
+        serverListener = listener;
+      }
+    }
+
+    @Override
+    public void request(int numMessages) {
+      synchronized (lock) {
+        toServer.credits = (int) Math.min(Integer.MAX_VALUE, (long) toServer.credits + numMessages);
+      }
+      drainToServer();
+    }
+
+    @Override
+    public void writeHeaders(Metadata headers) {
+      Metadata copy = ReservedHeaders.applicationCopy(headers);
+      ClientStreamListener l;
+      synchronized (lock) {
+        if (serverClosed || headersSent) {
+          return;
+        }
+        headersSent = true;
+        l = clientListener;
+      }
+      clientEvents.execute(() -> l.headersRead(copy));
+    }
+
+    @Override
+    public <T> int writeMessage(Marshaller<T> marshaller, T message) {
+      InProcessMessage bytes = InProcessMessage.serialize(marshaller, message, -1);
+      int clientMax = request.maxInboundMessageSize();
+      if (clientMax >= 0 && bytes.size() > clientMax) {
+        Status tooLarge = Status.RESOURCE_EXHAUSTED.withDescription("message of " + bytes.size()
+            + " bytes exceeds the client's inbound limit of " + clientMax);
+        closeClient(tooLarge, new Metadata(), false);
+        cancelServer(Status.CANCELLED.withDescription("client refused a response: " + tooLarge.description()));
+        return bytes.size();
+      }
+      synchronized (lock) {
+        if (serverClosed) {
+          return bytes.size();
+        }
+        toClient.queue.add(bytes);
+        toClient.queuedBytes += bytes.size();
+      }
+      drainToClient();
+      return bytes.size();
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      finish(status, trailers, false);
+    }
+
+    @Override
+    public void abort(Status status, boolean badInput) {
+      finish(status, new Metadata(), true);
+    }
+
+    @Override
+    public void cancel(Status reason) {
+      closeClient(reason, new Metadata(), false);
+      cancelServer(reason);
+    }
+
+    @Override
+    public boolean isReady() {
+      synchronized (lock) {
+        return !serverClosed && toClient.queuedBytes < READY_THRESHOLD;
+      }
+    }
+
+    @Override
+    public void setCompressor(Compressor compressor) {
+      // Nothing to compress in memory.
+    }
+
+    @Override
+    public void setMessageCompression(boolean enabled) {}
+
+    @Override
+    public CharSequence acceptEncoding() {
+      return null;
+    }
+
+    @Override
+    public long timeoutNanos() {
+      synchronized (lock) {
+        return timeoutNanos;
+      }
+    }
+
+    @Override
+    public String authority() {
+      return connection.authority();
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+      return connection.address();
+    }
+
+    @Override
+    public Context transportContext() {
+      return connection.transportContext();
+    }
+
+    @Override
+    public ScheduledExecutorService scheduler() {
+      return InProcessScheduler.get();
+    }
+  }
+
+  /** Peer for handlers: the in-process address, no TLS. */
+  static Context peerContext(SocketAddress address) {
+    return Context.ROOT.withValue(Peer.KEY, new Peer(address, null));
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  /**
+   * The server's status: an OK one waits until the client has read the messages before it (a
+   * failed call need not wait, as with HTTP/2 trailers); {@code aborted} tells the server's
+   * listener it was cancelled instead of completed.
+   */
+  private void finish(Status status, Metadata trailers, boolean aborted) {
+    ServerStreamListener sl;
+    synchronized (lock) {
+      if (serverClosed) {
+        return;
+      }
+      serverClosed = true;
+      sl = serverListener;
+      finalStatus = status;
+      finalTrailers = ReservedHeaders.applicationCopy(trailers);
+      toClient.ended = true;
+      if (!status.isOk()) {
+        toClient.queue.clear();
+        toClient.queuedBytes = 0;
+      }
+    }
+    if (sl != null) {
+      serverEvents.execute(aborted ? () -> sl.cancelled(status) : sl::completed);
+    }
+    drainToClient();
+  }
+
+  private void drainToServer() {
+    while (true) {
+      InProcessMessage next = null;
+      boolean endNow = false;
+      boolean senderReady = false;
+      ServerStreamListener sl;
+      ClientStreamListener cl;
+      synchronized (lock) {
+        sl = serverListener;
+        cl = clientListener;
+        if (serverClosed || sl == null) {
+          return;
+        }
+        if (toServer.credits > 0 && !toServer.queue.isEmpty()) {
+          next = toServer.queue.poll();
+          toServer.credits--;
+          long before = toServer.queuedBytes;
+          toServer.queuedBytes -= next.size();
+          senderReady = before >= READY_THRESHOLD && toServer.queuedBytes < READY_THRESHOLD;
+        } else if (toServer.queue.isEmpty() && toServer.ended && !toServer.endDelivered) {
+          toServer.endDelivered = true;
+          endNow = true;
+        } else {
+          return;
+        }
+      }
+      if (next != null) {
+        InProcessMessage m = next;
+        serverEvents.execute(() -> sl.messageRead(m));
+        if (senderReady && cl != null) {
+          clientEvents.execute(cl::onReady);
+        }
+      } else if (endNow) {
+        serverEvents.execute(sl::halfClosed);
+      }
+    }
+  }
+
+  private void drainToClient() {
+    while (true) {
+      InProcessMessage next = null;
+      boolean senderReady = false;
+      Status status = null;
+      Metadata trailers = null;
+      ServerStreamListener sl;
+      ClientStreamListener cl;
+      synchronized (lock) {
+        sl = serverListener;
+        cl = clientListener;
+        if (clientClosed || cl == null) {
+          return;
+        }
+        if (toClient.credits > 0 && !toClient.queue.isEmpty()) {
+          next = toClient.queue.poll();
+          toClient.credits--;
+          long before = toClient.queuedBytes;
+          toClient.queuedBytes -= next.size();
+          senderReady = before >= READY_THRESHOLD && toClient.queuedBytes < READY_THRESHOLD;
+        } else if (toClient.queue.isEmpty() && toClient.ended && !toClient.endDelivered) {
+          toClient.endDelivered = true;
+          clientClosed = true;
+          status = finalStatus;
+          trailers = finalTrailers;
+        } else {
+          return;
+        }
+      }
+      if (next != null) {
+        InProcessMessage m = next;
+        clientEvents.execute(() -> cl.messageRead(m));
+        if (senderReady && sl != null) {
+          serverEvents.execute(sl::onReady);
+        }
+      } else {
+        Status s = status;
+        Metadata t = trailers;
+        clientEvents.execute(() -> cl.closed(s, t, false));
+        connection.streamDone(this);
+        return;
+      }
+    }
+  }
+
+  /** Ends the client's side now with {@code status} (unless it has ended). */
+  void closeClient(Status status, Metadata trailers, boolean refused) {
+    ClientStreamListener cl;
+    synchronized (lock) {
+      if (clientClosed) {
+        return;
+      }
+      clientClosed = true;
+      toClient.queue.clear();
+      toClient.queuedBytes = 0;
+      cl = clientListener;
+    }
+    if (cl != null) {
+      clientEvents.execute(() -> cl.closed(status, trailers, refused));
+    }
+    connection.streamDone(this);
+  }
+
+  /** Ends the server's side now: its listener hears {@code cancelled} (unless it has ended). */
+  void cancelServer(Status reason) {
+    ServerStreamListener sl;
+    synchronized (lock) {
+      if (serverClosed) {
+        return;
+      }
+      serverClosed = true;
+      toServer.queue.clear();
+      toServer.queuedBytes = 0;
+      sl = serverListener;
+    }
+    if (sl != null) {
+      serverEvents.execute(() -> sl.cancelled(reason));
+    }
+  }
+}

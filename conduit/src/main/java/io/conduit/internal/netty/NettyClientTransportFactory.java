@@ -1,0 +1,127 @@
+package io.conduit.internal.netty;
+
+import io.conduit.Status;
+import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.ClientTransportFactory;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AsciiString;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/2 connections over TCP (plaintext or TLS) and Unix sockets, for one channel. Keeps the
+ * channel's keepalive time, which doubles each time a server says too_many_pings (gRFC A8).
+ */
+public final class NettyClientTransportFactory implements ClientTransportFactory {
+  private static final System.Logger LOG = System.getLogger(NettyClientTransportFactory.class.getName());
+
+  /** What the channel's builder configured for its connections. */
+  public record Settings(String target, String authority, String userAgent, int maxHeaderListSize,
+      Duration keepAliveTime, Duration keepAliveTimeout, boolean keepAliveWithoutCalls,
+      SslContext sslContext) {}
+
+  private final Settings settings;
+  private final AsciiString authority;
+  private final AsciiString userAgent;
+  /** Long.MAX_VALUE when keepalive is off. */
+  private volatile long keepAliveTimeNanos;
+
+  public NettyClientTransportFactory(Settings settings) {
+    this.settings = settings;
+    this.authority = GrpcHeaders.cachedAscii(settings.authority());
+    this.userAgent = AsciiString.of(settings.userAgent());
+    this.keepAliveTimeNanos = settings.keepAliveTime() == null
+        ? Long.MAX_VALUE : settings.keepAliveTime().toNanos();
+  }
+
+  @Override
+  public boolean supports(SocketAddress address) {
+    return !(address instanceof io.conduit.internal.inprocess.InProcessSocketAddress);
+  }
+
+  @Override
+  public ScheduledExecutorService scheduler() {
+    return sharedScheduler();
+  }
+
+  /** One of the shared event loops, for timers that belong to no connection. */
+  public static ScheduledExecutorService sharedScheduler() {
+    return EventLoops.group().next();
+  }
+
+  /** The keepalive time new connections use, after any too_many_pings doubling; null when off. */
+  public Duration keepAliveTime() {
+    long t = keepAliveTimeNanos;
+    return t == Long.MAX_VALUE ? null : Duration.ofNanos(t);
+  }
+
+  private void tooManyPings(SocketAddress address) {
+    long current = keepAliveTimeNanos;
+    if (current != Long.MAX_VALUE) {
+      keepAliveTimeNanos = current > Long.MAX_VALUE / 2 ? Long.MAX_VALUE - 1 : current * 2;
+      LOG.log(Level.WARNING, "server " + address + " says too_many_pings; keepalive time for "
+          + settings.target() + " is now " + Duration.ofNanos(keepAliveTimeNanos));
+    }
+  }
+
+  @Override
+  public ClientTransport connect(SocketAddress address, long connectTimeoutNanos,
+      ClientTransport.Listener listener) {
+    EventLoop loop = EventLoops.group().next();
+    ClientConnectionHandler.KeepAlive keepAlive = new ClientConnectionHandler.KeepAlive(
+        keepAliveTimeNanos, settings.keepAliveTimeout().toNanos(), settings.keepAliveWithoutCalls());
+    ClientConnectionHandler handler = ClientConnectionHandler.create(loop, settings.maxHeaderListSize(),
+        keepAlive, new ClientTransport.Listener() {
+          @Override
+          public void transportReady(ClientTransport t) {
+            listener.transportReady(t);
+          }
+
+          @Override
+          public void transportUnusable(ClientTransport t) {
+            listener.transportUnusable(t);
+          }
+
+          @Override
+          public void transportClosed(ClientTransport t, Status reason) {
+            listener.transportClosed(t, reason);
+          }
+
+          @Override
+          public void tooManyPings() {
+            NettyClientTransportFactory.this.tooManyPings(address);
+            listener.tooManyPings();
+          }
+        }, authority, userAgent);
+    SocketAddress remote = EventLoops.toNetty(address);
+    if (remote instanceof InetSocketAddress inet && inet.isUnresolved()) {
+      remote = new InetSocketAddress(inet.getHostString(), inet.getPort());
+    }
+    Bootstrap b = new Bootstrap()
+        .group(loop)
+        .channel(EventLoops.socketChannel(remote))
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos)))
+        .handler(TlsSupport.clientHandler(settings.sslContext(), TlsSupport.hostOf(settings.authority()),
+            remote instanceof InetSocketAddress inetRemote ? inetRemote.getPort() : -1, handler));
+    if (remote instanceof InetSocketAddress) {
+      b.option(ChannelOption.TCP_NODELAY, true);
+    }
+    ChannelFuture f = b.connect(remote);
+    handler.channel(f.channel());
+    f.addListener(done -> {
+      if (!done.isSuccess()) {
+        handler.connectFailed(done.cause());
+      }
+    });
+    return handler;
+  }
+}

@@ -1,0 +1,53 @@
+package io.conduit.internal.netty;
+
+import io.conduit.Compressor;
+import io.conduit.Marshaller;
+import io.conduit.Status;
+import io.conduit.StatusException;
+import io.conduit.internal.transport.InboundMessage;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+/** A received payload in a pooled buffer, parsed (and inflated) where the call runs. */
+final class NettyInboundMessage implements InboundMessage {
+  private final ByteBuf payload;
+  private final Compressor decompressor;
+  private final int maxSize;
+
+  /** {@code decompressor} is null for a message that arrived uncompressed. */
+  NettyInboundMessage(ByteBuf payload, Compressor decompressor, int maxSize) {
+    this.payload = payload;
+    this.decompressor = decompressor;
+    this.maxSize = maxSize;
+  }
+
+  @Override
+  public <T> T parse(Marshaller<T> marshaller) {
+    ByteBuf inflated = null;
+    try {
+      if (decompressor != null) {
+        inflated = MessageFramer.decompress(ByteBufAllocator.DEFAULT, decompressor, payload, maxSize);
+      }
+      return MessageFramer.parse(marshaller, inflated != null ? inflated : payload);
+    } catch (StatusException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw Status.INTERNAL.withDescription("failed to parse the message: " + e).withCause(e).asException();
+    } finally {
+      payload.release();
+      if (inflated != null) {
+        inflated.release();
+      }
+    }
+  }
+
+  @Override
+  public void discard() {
+    payload.release();
+  }
+
+  @Override
+  public boolean compressed() {
+    return decompressor != null;
+  }
+}

@@ -1,0 +1,225 @@
+package io.conduit.internal.netty;
+
+import io.conduit.internal.transport.ServerTransport;
+import io.conduit.internal.transport.ServerTransportListener;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A listening socket (TCP, with or without TLS, or Unix) and the HTTP/2 connections accepted on
+ * it: the guards every connection gets (handshake and write-stall timeouts, the connection cap,
+ * lingering close after an abuse GOAWAY) and their shutdown.
+ */
+public final class NettyServerTransport implements ServerTransport {
+
+  /** What the server's builder configured for its connections; durations null for "never". */
+  public record Settings(SocketAddress address, int maxInboundMessageSize, int maxConcurrentStreams,
+      int maxHeaderListSize, Duration keepAliveTime, Duration keepAliveTimeout,
+      Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
+      Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
+      SslContext sslContext, Duration handshakeTimeout, Duration writeStallTimeout,
+      int maxConnections, AbuseLimits limits) {}
+
+  private static long nanos(Duration d) {
+    return d == null ? Long.MAX_VALUE : d.toNanos();
+  }
+
+  private final Settings config;
+  private final Set<ServerConnectionHandler> connections = ConcurrentHashMap.newKeySet();
+  private final Object lock = new Object();
+  private final List<Runnable> terminationTasks = new ArrayList<>();
+  /** New connections use the current one; replaced by {@link #updateSslContext}. */
+  private volatile SslContext sslContext;
+  private ServerConnectionHandler.ServerSettings settings;
+  private Channel serverChannel;
+  private boolean shutdown;
+  private boolean listenerClosed;
+  private int openChildren;
+
+  public NettyServerTransport(Settings config) {
+    this.config = config;
+    this.sslContext = config.sslContext();
+  }
+
+  /** New connections use {@code context}; open ones keep theirs. */
+  public void updateSslContext(SslContext context) {
+    if (sslContext == null) {
+      throw new IllegalStateException("the server was built without TLS");
+    }
+    this.sslContext = java.util.Objects.requireNonNull(context, "context");
+  }
+
+  @Override
+  public void start(ServerTransportListener streams) {
+    settings = new ServerConnectionHandler.ServerSettings(streams,
+        config.maxInboundMessageSize(), config.maxConcurrentStreams(), config.maxHeaderListSize(),
+        nanos(config.keepAliveTime()), nanos(config.keepAliveTimeout()),
+        nanos(config.permitKeepAliveTime()), config.permitKeepAliveWithoutCalls(),
+        nanos(config.maxConnectionIdle()), nanos(config.maxConnectionAge()),
+        nanos(config.maxConnectionAgeGrace()), config.limits());
+    SocketAddress bindAddress = EventLoops.toNetty(config.address());
+    ServerBootstrap b = new ServerBootstrap()
+        .group(EventLoops.group())
+        .channel(EventLoops.serverSocketChannel(bindAddress))
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            accept(ch);
+          }
+        });
+    if (config.address() instanceof java.net.InetSocketAddress) {
+      b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
+    }
+    ChannelFuture bind = b.bind(bindAddress).awaitUninterruptibly();
+    if (!bind.isSuccess()) {
+      synchronized (lock) {
+        shutdown = true;
+        listenerClosed = true;
+      }
+      Throwable cause = bind.cause();
+      throw new UncheckedIOException("failed to bind " + EventLoops.describe(config.address())
+          + ": " + cause.getMessage(), cause instanceof IOException io ? io : new IOException(cause));
+    }
+    serverChannel = bind.channel();
+    serverChannel.closeFuture().addListener(f -> {
+      synchronized (lock) {
+        listenerClosed = true;
+      }
+      maybeTerminated();
+    });
+  }
+
+  private void accept(Channel ch) {
+    boolean reserved;
+    synchronized (lock) {
+      reserved = !shutdown
+          && (config.maxConnections() <= 0 || openChildren < config.maxConnections());
+      if (reserved) {
+        openChildren++;
+      }
+    }
+    if (!reserved) {
+      // Over the connection cap (or shutting down): not one byte for this client.
+      ch.close();
+      return;
+    }
+    ServerConnectionHandler handler = ServerConnectionHandler.create(settings);
+    SslContext tls = sslContext;
+    if (tls != null) {
+      TlsSupport.addServerTls(ch, tls, nanos(config.handshakeTimeout()));
+    }
+    ch.pipeline().addLast(new ConnectionGuard(nanos(config.handshakeTimeout()),
+        nanos(config.writeStallTimeout()), () -> handler.decoder().prefaceReceived()));
+    // After the guard, so that the guard's own closes stay immediate.
+    ch.pipeline().addLast(new LingeringClose(handler::lingersOnClose,
+        nanos(config.writeStallTimeout())));
+    ch.pipeline().addLast(handler);
+    boolean accepted;
+    synchronized (lock) {
+      accepted = !shutdown;
+      if (accepted) {
+        connections.add(handler);
+      } else {
+        openChildren--;
+      }
+    }
+    if (!accepted) {
+      ch.close();
+      maybeTerminated();
+      return;
+    }
+    handler.onClosed(() -> {
+      synchronized (lock) {
+        connections.remove(handler);
+        openChildren--;
+      }
+      maybeTerminated();
+    });
+  }
+
+  @Override
+  public SocketAddress localAddress() {
+    if (serverChannel == null) {
+      throw new IllegalStateException("server not started");
+    }
+    return EventLoops.fromNetty(serverChannel.localAddress());
+  }
+
+  @Override
+  public void shutdown() {
+    close(false);
+  }
+
+  @Override
+  public void shutdownNow() {
+    close(true);
+  }
+
+  private void close(boolean now) {
+    synchronized (lock) {
+      shutdown = true;
+      if (serverChannel == null) {
+        listenerClosed = true;
+      }
+    }
+    if (serverChannel != null) {
+      serverChannel.close();
+    }
+    for (ServerConnectionHandler c : List.copyOf(connections)) {
+      c.shutdown(now);
+    }
+    maybeTerminated();
+  }
+
+  @Override
+  public void whenTerminated(Runnable task) {
+    boolean now;
+    synchronized (lock) {
+      now = isTerminatedLocked();
+      if (!now) {
+        terminationTasks.add(task);
+      }
+    }
+    if (now) {
+      task.run();
+    }
+  }
+
+  private boolean isTerminatedLocked() {
+    return shutdown && listenerClosed && openChildren == 0;
+  }
+
+  private void maybeTerminated() {
+    List<Runnable> tasks;
+    synchronized (lock) {
+      if (!isTerminatedLocked() || terminationTasks.isEmpty()) {
+        return;
+      }
+      tasks = List.copyOf(terminationTasks);
+      terminationTasks.clear();
+    }
+    tasks.forEach(Runnable::run);
+  }
+
+  /** The largest receive window among open connections (BDP flow control grows them). */
+  public int maxReceiveWindow() {
+    return connections.stream().mapToInt(ServerConnectionHandler::receiveWindow).max().orElse(0);
+  }
+
+  @Override
+  public String toString() {
+    return EventLoops.describe(serverChannel == null ? config.address() : localAddress());
+  }
+}

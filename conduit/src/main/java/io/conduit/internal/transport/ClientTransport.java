@@ -1,0 +1,39 @@
+package io.conduit.internal.transport;
+
+import io.conduit.Status;
+
+/**
+ * One connection to a server, carrying streams. Created by a {@link ClientTransportFactory};
+ * reports its life to a {@link Listener}.
+ */
+public interface ClientTransport {
+
+  /** Told when the transport is ready for streams, can take no more, and has closed. */
+  interface Listener {
+    void transportReady(ClientTransport transport);
+
+    /** No new streams (GOAWAY, closing); open ones may finish. */
+    void transportUnusable(ClientTransport transport);
+
+    /** {@code reason} says why, e.g. the connect error. */
+    void transportClosed(ClientTransport transport, Status reason);
+
+    /** The server said its keepalive pings come too often (gRFC A8 too_many_pings). */
+    default void tooManyPings() {}
+  }
+
+  /** A new stream for {@code request}, not started. Any thread. */
+  ClientStream newStream(StreamRequest request);
+
+  /** Whether new streams may use this transport. Any thread. */
+  boolean isUsable();
+
+  /** Whether a new stream would start at once rather than wait for a stream slot; a hint. */
+  boolean hasCapacity();
+
+  /** Closes once its last stream is done; takes no new ones. */
+  void shutdown();
+
+  /** Closes now (or abandons the connect); open streams fail with UNAVAILABLE. */
+  void shutdownNow();
+}

@@ -1,0 +1,24 @@
+package io.conduit.internal.transport;
+
+import io.conduit.Marshaller;
+
+/**
+ * One received message, not yet parsed: the transport hands it over on its own thread and the
+ * call parses it on the application's executor, so parsing and decompression stay off I/O
+ * threads. Exactly one of {@link #parse} or {@link #discard} must be called.
+ */
+public interface InboundMessage {
+  /**
+   * Parses the message (decompressing it first if needed) and releases what it held.
+   *
+   * @throws io.conduit.StatusException INTERNAL for a message that does not parse,
+   *     RESOURCE_EXHAUSTED for one that inflates past the inbound limit
+   */
+  <T> T parse(Marshaller<T> marshaller);
+
+  /** Releases the message unread (the call ended meanwhile). */
+  void discard();
+
+  /** Whether it arrived compressed. */
+  boolean compressed();
+}
