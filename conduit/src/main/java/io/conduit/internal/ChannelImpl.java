@@ -3,44 +3,39 @@ package io.conduit.internal;
 import io.conduit.CallFactory;
 import io.conduit.CallOptions;
 import io.conduit.ClientCall;
+import io.conduit.Clock;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
 import io.conduit.balancer.ConnectivityState;
 import io.conduit.balancer.LoadBalancer;
-import io.conduit.balancer.Subchannel;
 import io.conduit.internal.balancer.LoadBalancerRegistry;
 import io.conduit.internal.resolver.NameResolverRegistry;
-import io.conduit.internal.inprocess.InProcessTransportFactory;
-import io.conduit.internal.netty.NettyClientTransportFactory;
 import io.conduit.internal.transport.ClientTransport;
-import io.conduit.internal.transport.ClientTransportFactory;
 import io.conduit.resolver.NameResolver;
-import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The machinery behind {@link io.conduit.Channel}: a name resolver feeds a load balancer, the
- * balancer's subchannels hold the connections, and each call is given a connection by the
- * balancer's current picker, inline on the calling thread; calls wait only while no picker can
- * place them. Resolver and balancer code runs on one synchronization context (a serial queue on
- * an event loop) and needs no locks.
+ * The machinery behind {@link io.conduit.Channel}, in named parts: the {@link ServiceConfigState},
+ * the {@link PickerQueue} that places calls inline on their own threads (no channel-wide lock
+ * once a picker is in force), the {@link ControlPlane} (resolver, balancer, subchannels) on the
+ * synchronization context, and the {@link TransportFactories} that make connections. This class
+ * makes the calls and keeps the channel's state, idleness and lifecycle.
  */
 public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, SubchannelImpl.Host,
-    RetryingClientCall.AttemptFactory {
-  private static final System.Logger LOG = System.getLogger(ChannelImpl.class.getName());
+    RetryingClientCall.AttemptFactory, ControlPlane.Channel {
   private static final String VERSION = "0.1.0";
 
   /** Everything the builder configured. */
@@ -56,64 +51,36 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   private final Config config;
   private final URI target;
   private final String authority;
+  private final Clock clock = Clock.SYSTEM;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
-  private final NettyClientTransportFactory netty;
-  private final ClientTransportFactory inProcess = new InProcessTransportFactory();
+  private final TransportFactories transports;
   private final ScheduledExecutorService scheduler;
   private final SerializingExecutor syncContext;
-  private final NameResolverRegistry resolvers;
-  private final LoadBalancerRegistry balancers;
-  private final ServiceConfig defaultServiceConfig;
-  /** The service config in force: the resolver's last valid one, else the builder's default. */
-  private volatile ServiceConfig serviceConfig;
-  /**
-   * Whether a resolver result's config, or its lack of one, has been put in force: gRFC A21's
-   * "previous config" that an invalid one leaves in place. Synchronization context.
-   */
-  private boolean resolverConfigSelected;
-  /** The invalid-config complaint logged last, so that each resolution does not log it again. */
-  private String loggedConfigProblem;
+  private final ServiceConfigState serviceConfig;
+  private final PickerQueue pickers = new PickerQueue();
+  private final ControlPlane controlPlane;
   /** Request bytes all retrying calls hold for replay (gRFC A6 per-channel buffer limit). */
   private final java.util.concurrent.atomic.AtomicLong retryBufferBytes = new java.util.concurrent.atomic.AtomicLong();
-  /** retryThrottling's token bucket for the config in force, or null. */
-  private volatile RetryingClientCall.Throttle throttle;
-  /** The health service subchannels watch (gRFC A17), from the service config; null when off. */
-  private volatile String healthCheckServiceName;
+
+  // Read on every call without a lock.
+  private final AtomicInteger activeCalls = new AtomicInteger();
+  /** When the last call ended (or the channel was asked to connect): the idle timeout counts from here. */
+  private volatile long lastUseNanos;
+  private volatile boolean idle = true;
+  private volatile boolean shutdown;
+  /** Whether an idle timer is pending, so that calls ending need not schedule one each. */
+  private final AtomicBoolean idleTimerArmed = new AtomicBoolean();
 
   private final Object lock = new Object();
   // Guarded by lock.
-  private final Set<ClientCallImpl<?, ?>> pending = new LinkedHashSet<>();
-  private final Set<ClientTransport> transports = new HashSet<>();
+  private final Set<ClientTransport> connections = new HashSet<>();
   private final List<Runnable> stateWatchers = new ArrayList<>();
-  /** Calls made before the first resolution, waiting to learn their method config. */
-  private final List<Runnable> configWaiters = new ArrayList<>();
-  /**
-   * Whether the service config is known: the first resolution has ended (or the resolver's
-   * configs are ignored). Until then calls wait, so that the resolver's config applies to them
-   * too. Written under lock.
-   */
-  private volatile boolean configKnown;
-  private LoadBalancer.Picker picker;
-  private long pickerVersion;
   private ConnectivityState state = ConnectivityState.IDLE;
-  private int activeCalls;
-  /** When the last call ended (or the channel was asked to connect): the idle timeout counts from here. */
-  private long lastUseNanos = System.nanoTime();
-  private boolean idle = true;
-  private boolean shutdown;
   private boolean terminated;
 
-  // Synchronization-context state.
-  private NameResolver resolver;
-  private LoadBalancer balancer;
-  private String balancerPolicy;
+  // Synchronization context.
   private ScheduledFuture<?> idleTimer;
-  /** Paces retries after failed resolutions (the reconnect backoff policy, as grpc-java does). */
-  private final ExponentialBackoff resolutionBackoff;
-  /** The scheduled retry after a failed resolution; refresh hints wait for it meanwhile. */
-  private ScheduledFuture<?> resolutionRetry;
-  private final List<SubchannelImpl> subchannels = new ArrayList<>();
 
   public ChannelImpl(Config config) {
     checkNotNegative(config.dnsMinRefreshInterval(), "dnsMinRefreshInterval");
@@ -121,43 +88,35 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
       checkNotNegative(config.dnsRefreshPeriod(), "dnsRefreshPeriod");
     }
     this.config = config;
-    this.resolutionBackoff = new ExponentialBackoff(config.backoff());
-    this.scheduler = NettyClientTransportFactory.sharedScheduler();
-    this.syncContext = new SerializingExecutor(scheduler);
-    this.resolvers = new NameResolverRegistry(config.resolverProviders());
-    this.balancers = new LoadBalancerRegistry(config.balancerProviders());
+    this.lastUseNanos = clock.nanoTime();
+    NameResolverRegistry resolvers = new NameResolverRegistry(config.resolverProviders());
+    LoadBalancerRegistry balancers = new LoadBalancerRegistry(config.balancerProviders());
     this.target = resolvers.normalize(config.target());
+    this.scheduler = TransportFactories.sharedScheduler();
+    this.syncContext = new SerializingExecutor(scheduler);
+    NameResolver.Args resolverArgs = new NameResolver.Args(443, syncContext, scheduler,
+        config.dnsMinRefreshInterval(), config.dnsRefreshPeriod(),
+        config.lookUpServiceConfigInDns() && config.serviceConfigLookUp());
     // Fail on a bad target now, not on the first call.
-    resolvers.newResolver(target, resolverArgs()).shutdown();
+    resolvers.newResolver(target, resolverArgs).shutdown();
     this.authority = config.authority() != null
         ? config.authority() : NameResolverRegistry.defaultAuthority(target);
     if (config.loadBalancingPolicy() != null && balancers.get(config.loadBalancingPolicy()) == null) {
       throw new IllegalArgumentException("unknown load balancing policy '"
           + config.loadBalancingPolicy() + "'");
     }
-    this.defaultServiceConfig = config.defaultServiceConfig() == null
-        ? ServiceConfig.EMPTY
-        : parseDefaultServiceConfig(config.defaultServiceConfig());
-    applyServiceConfig(defaultServiceConfig);
-    this.configKnown = !config.serviceConfigLookUp();
+    this.serviceConfig = new ServiceConfigState(target.toString(), config.defaultServiceConfig(),
+        config.serviceConfigLookUp(), n -> balancers.get(n) != null);
     String product = "conduit-java/" + VERSION;
-    this.netty = new NettyClientTransportFactory(new NettyClientTransportFactory.Settings(
-        config.target(), authority,
-        config.userAgent() == null ? product : config.userAgent() + " " + product,
-        config.maxHeaderListSize(), config.keepAliveTime(), config.keepAliveTimeout(),
-        config.keepAliveWithoutCalls(), config.sslContext()));
+    this.transports = new TransportFactories(config,
+        config.userAgent() == null ? product : config.userAgent() + " " + product, authority);
+    this.controlPlane = new ControlPlane(target, resolvers, balancers, resolverArgs,
+        config.loadBalancingPolicy(), serviceConfig, config.backoff(), this, this, syncContext,
+        scheduler, clock);
     DefaultExecutors.Choice callbacks =
         DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-callback");
     executor = callbacks.executor();
     ownedExecutor = callbacks.owned();
-  }
-
-  private ServiceConfig parseDefaultServiceConfig(String json) {
-    try {
-      return ServiceConfig.parse(json, n -> balancers.get(n) != null);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid default service config: " + e.getMessage(), e);
-    }
   }
 
   private static void checkNotNegative(Duration d, String name) {
@@ -171,16 +130,11 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]:" + port : host + ":" + port;
   }
 
-  private NameResolver.Args resolverArgs() {
-    return new NameResolver.Args(443, syncContext, scheduler, config.dnsMinRefreshInterval(),
-        config.dnsRefreshPeriod(), config.lookUpServiceConfigInDns() && config.serviceConfigLookUp());
-  }
-
   // ---------------------------------------------------------------- calls
 
   @Override
   public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
-    if (!configKnown) {
+    if (!serviceConfig.isKnown()) {
       return new AwaitingConfigCall<>(method, options);
     }
     return configuredCall(method, options);
@@ -189,16 +143,14 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   /** A call per the service config in force (method config: timeout, retries...). */
   private <Q, R> ClientCall<Q, R> configuredCall(MethodDescriptor<Q, R> method, CallOptions options) {
     Executor callExecutor = executor == null ? Runnable::run : new SerializingExecutor(executor);
-    ServiceConfig sc = serviceConfig;
-    MethodConfig mc = sc.methodConfigs().isEmpty() ? null
-        : sc.methodConfig(method.serviceName(), method.methodName());
+    MethodConfig mc = serviceConfig.methodConfig(method);
     if (mc == null) {
       return new ClientCallImpl<>(this, method, options, callExecutor, true);
     }
-    CallOptions effective = withMethodConfig(options, mc);
+    CallOptions effective = ServiceConfigState.withMethodConfig(options, mc, clock);
     if (mc.retryPolicy() != null || mc.hedgingPolicy() != null) {
-      return new RetryingClientCall<>(this, method, effective, callExecutor, scheduler, mc, throttle,
-          retryBufferBytes);
+      return new RetryingClientCall<>(this, method, effective, callExecutor, scheduler, mc,
+          serviceConfig.throttle(), retryBufferBytes);
     }
     return new ClientCallImpl<>(this, method, effective, callExecutor, true);
   }
@@ -216,39 +168,19 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
 
     @Override
     protected void onStart(io.conduit.Metadata headers, io.conduit.Context context) {
-      whenConfigKnown(() -> begin(configuredCall(method, options), headers, context));
-    }
-  }
-
-  /** Runs {@code r} once the service config is known (at once if it is, or on shutdown). */
-  private void whenConfigKnown(Runnable r) {
-    boolean wait;
-    synchronized (lock) {
-      wait = !configKnown && !shutdown;
-      if (wait) {
-        configWaiters.add(r);
-      }
-    }
-    if (wait) {
-      // The resolver runs only while the channel is out of idle.
-      state(true);
-    } else {
-      r.run();
-    }
-  }
-
-  /** The first resolution has ended: waiting calls go ahead with the config now in force. */
-  private void configBecameKnown() {
-    List<Runnable> waiters;
-    synchronized (lock) {
-      if (configKnown) {
+      Runnable go = () -> begin(configuredCall(method, options), headers, context);
+      if (shutdown || !serviceConfig.waitUntilKnown(go)) {
+        go.run();
         return;
       }
-      configKnown = true;
-      waiters = new ArrayList<>(configWaiters);
-      configWaiters.clear();
+      // The resolver runs only while the channel is out of idle.
+      state(true);
     }
-    waiters.forEach(this::runCallback);
+  }
+
+  @Override
+  public void configKnown() {
+    serviceConfig.markKnown().forEach(this::runCallback);
   }
 
   @Override
@@ -257,160 +189,61 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     return new ClientCallImpl<>(this, method, options, callExecutor, true);
   }
 
-  /** The call's options with the method config's defaults and limits (the stricter wins). */
-  private static CallOptions withMethodConfig(CallOptions options, MethodConfig mc) {
-    CallOptions o = options;
-    if (mc.timeout() != null) {
-      io.conduit.Deadline fromConfig = io.conduit.Deadline.after(mc.timeout());
-      o = o.withDeadline(fromConfig.minimum(o.deadline()));
-    }
-    if (Boolean.TRUE.equals(mc.waitForReady()) && !o.isWaitForReady()) {
-      o = o.withWaitForReady(true);
-    }
-    if (mc.maxRequestMessageBytes() != null) {
-      int limit = mc.maxRequestMessageBytes();
-      o = o.withMaxOutboundMessageSize(o.maxOutboundMessageSize() < 0 ? limit
-          : Math.min(limit, o.maxOutboundMessageSize()));
-    }
-    if (mc.maxResponseMessageBytes() != null) {
-      int limit = mc.maxResponseMessageBytes();
-      o = o.withMaxInboundMessageSize(o.maxInboundMessageSize() < 0 ? limit
-          : Math.min(limit, o.maxInboundMessageSize()));
-    }
-    return o;
-  }
-
-  private void applyServiceConfig(ServiceConfig sc) {
-    ServiceConfig old = serviceConfig;
-    serviceConfig = sc;
-    if (sc.retryThrottling() == null) {
-      throttle = null;
-    } else if (old == null || !sc.retryThrottling().equals(old.retryThrottling()) || throttle == null) {
-      throttle = new RetryingClientCall.Throttle(sc.retryThrottling());
-    }
-  }
-
   @Override
   public void startCall(ClientCallImpl<?, ?> call) {
-    boolean exitIdle;
-    synchronized (lock) {
-      // Counted even when it fails at once: callClosed uncounts it.
-      activeCalls++;
-      exitIdle = !shutdown && idle;
-      if (!shutdown) {
-        idle = false;
-      }
-    }
-    if (isShutdown()) {
+    // Counted even when it fails at once: callClosed uncounts it.
+    activeCalls.incrementAndGet();
+    if (shutdown) {
       call.failEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
       return;
     }
-    if (exitIdle) {
+    if (idle) {
+      exitIdleFromCall();
+    }
+    pickers.place(call);
+  }
+
+  private void exitIdleFromCall() {
+    boolean exit;
+    synchronized (lock) {
+      exit = idle && !shutdown;
+      idle = false;
+    }
+    if (exit) {
       syncContext.execute(this::exitIdle);
     }
-    place(call);
   }
 
   @Override
   public void retryCall(ClientCallImpl<?, ?> call) {
-    if (isShutdown()) {
+    if (shutdown) {
       call.failEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
       return;
     }
-    place(call);
-  }
-
-  /** Attaches, fails or queues the call per the current picker. */
-  private void place(ClientCallImpl<?, ?> call) {
-    while (true) {
-      LoadBalancer.Picker p;
-      long version;
-      synchronized (lock) {
-        p = picker;
-        version = pickerVersion;
-      }
-      if (p != null && tryPick(call, p)) {
-        return;
-      }
-      synchronized (lock) {
-        if (version == pickerVersion) {
-          // No picker could place it: wait for the next one.
-          pending.add(call);
-          return;
-        }
-      }
-    }
-  }
-
-  /** Places the call per the picker; false when it must wait. */
-  private boolean tryPick(ClientCallImpl<?, ?> call, LoadBalancer.Picker p) {
-    LoadBalancer.PickResult r;
-    try {
-      r = p.pick(new LoadBalancer.PickArgs(call.method(), call.options(), call.requestHeaders()));
-    } catch (RuntimeException e) {
-      call.failEarly(Status.INTERNAL.withDescription("picker failed: " + e).withCause(e));
-      return true;
-    }
-    if (r == null) {
-      call.failEarly(Status.INTERNAL.withDescription("picker returned null"));
-      return true;
-    }
-    if (r.subchannel() != null) {
-      if (!(r.subchannel() instanceof SubchannelImpl sc)) {
-        // Waiting would never end: only this channel's subchannels have connections.
-        call.failEarly(Status.INTERNAL.withDescription("picker returned a subchannel that "
-            + "Helper.createSubchannel did not create: " + r.subchannel()));
-        return true;
-      }
-      ClientTransport t = sc.transport();
-      if (t == null) {
-        // Not READY any more: the balancer will publish a new picker.
-        return false;
-      }
-      call.attach(t);
-      return true;
-    }
-    if (r.error() != null && (r.drop() || !call.isWaitForReady())) {
-      call.failEarly(r.error());
-      return true;
-    }
-    return false;
+    pickers.place(call);
   }
 
   @Override
   public void callClosed(ClientCallImpl<?, ?> call) {
-    boolean nowIdle;
-    synchronized (lock) {
-      pending.remove(call);
-      activeCalls--;
-      lastUseNanos = System.nanoTime();
-      nowIdle = activeCalls == 0 && !shutdown;
-    }
-    if (nowIdle) {
+    pickers.remove(call);
+    lastUseNanos = clock.nanoTime();
+    if (activeCalls.decrementAndGet() == 0 && !shutdown && !idleTimerArmed.get()
+        && idleTimerArmed.compareAndSet(false, true)) {
       syncContext.execute(this::scheduleIdleTimer);
     }
   }
 
-  private void updatePicker(ConnectivityState newState, LoadBalancer.Picker newPicker) {
-    List<ClientCallImpl<?, ?>> waiting;
+  @Override
+  public void updatePicker(ConnectivityState newState, LoadBalancer.Picker newPicker) {
     List<Runnable> watchers;
     synchronized (lock) {
-      picker = newPicker;
-      pickerVersion++;
       watchers = state != newState ? new ArrayList<>(stateWatchers) : List.of();
       if (state != newState) {
         stateWatchers.clear();
       }
       state = newState;
-      waiting = new ArrayList<>(pending);
     }
-    for (ClientCallImpl<?, ?> call : waiting) {
-      if (newPicker != null && tryPick(call, newPicker)) {
-        synchronized (lock) {
-          pending.remove(call);
-        }
-      }
-    }
+    pickers.update(newPicker);
     watchers.forEach(this::runCallback);
   }
 
@@ -427,148 +260,31 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     }
   }
 
-  // ---------------------------------------------------------------- idle, resolver, balancer
+  // ---------------------------------------------------------------- idle
 
   private void exitIdle() {
-    if (isShutdown() || resolver != null) {
+    syncContext.assertCurrent();
+    if (shutdown || controlPlane.isRunning()) {
       return;
     }
     cancelIdleTimer();
-    updatePicker(ConnectivityState.CONNECTING, null);
-    NameResolver r = resolvers.newResolver(target, resolverArgs());
-    resolver = r;
-    r.start(new NameResolver.Listener() {
-      @Override
-      public void onResult(NameResolver.Result result) {
-        if (resolver == r) {
-          handleResolved(result);
-        }
-      }
-
-      @Override
-      public void onError(Status error) {
-        if (resolver == r) {
-          handleResolutionError(error);
-        }
-      }
-    });
-  }
-
-  private void handleResolved(NameResolver.Result result) {
-    ServiceConfig sc = selectServiceConfig(result);
-    if (sc == null) {
-      return;
-    }
-    cancelResolutionRetry();
-    resolutionBackoff.reset();
-    applyServiceConfig(sc);
-    configBecameKnown();
-    healthCheckServiceName = sc.healthCheckServiceName();
-    String policy = sc.lbPolicy() != null ? sc.lbPolicy()
-        : config.loadBalancingPolicy() != null ? config.loadBalancingPolicy() : "pick_first";
-    if (!policy.equals(balancerPolicy)) {
-      if (balancer != null) {
-        balancer.shutdown();
-      }
-      balancerPolicy = policy;
-      balancer = balancers.get(policy).newLoadBalancer(new BalancerHelper());
-    }
-    Map<String, ?> lbConfig = policy.equals(sc.lbPolicy()) ? sc.lbConfig() : Map.of();
-    balancer.acceptResolvedAddresses(result.addresses(), lbConfig);
-  }
-
-  /**
-   * The service config a resolver result puts in force, per gRFC A21: a valid config from the
-   * resolver; the builder's default when the resolver has none (or configs are ignored); for an
-   * invalid one, the config already in force, else the default. Null when there is neither: the
-   * result then counts as a failed resolution.
-   */
-  private ServiceConfig selectServiceConfig(NameResolver.Result result) {
-    if (!config.serviceConfigLookUp()) {
-      return defaultServiceConfig;
-    }
-    String problem;
-    if (result.serviceConfigError() != null) {
-      problem = result.serviceConfigError().description();
-    } else if (result.serviceConfigJson() == null) {
-      return selected(defaultServiceConfig);
-    } else {
-      try {
-        return selected(ServiceConfig.parse(result.serviceConfigJson(), n -> balancers.get(n) != null));
-      } catch (IllegalArgumentException e) {
-        problem = e.getMessage();
-      }
-    }
-    String what = "invalid service config from the name resolver for " + target + ": " + problem;
-    if (resolverConfigSelected) {
-      logConfigProblem(Level.WARNING, what + "; the previous config stays in force");
-      return serviceConfig;
-    }
-    if (config.defaultServiceConfig() != null) {
-      logConfigProblem(Level.WARNING, what + "; using the default service config");
-      return defaultServiceConfig;
-    }
-    // No config to fall back on: fail until the resolver has a valid one (or none).
-    logConfigProblem(Level.ERROR, what + "; no previous or default config to fall back on, so "
-        + "calls fail until the resolver provides a valid one");
-    handleResolutionError(Status.UNAVAILABLE.withDescription(what));
-    return null;
-  }
-
-  private ServiceConfig selected(ServiceConfig sc) {
-    resolverConfigSelected = true;
-    loggedConfigProblem = null;
-    return sc;
-  }
-
-  private void logConfigProblem(Level level, String message) {
-    if (!message.equals(loggedConfigProblem)) {
-      loggedConfigProblem = message;
-      LOG.log(level, message);
-    }
-  }
-
-  private void handleResolutionError(Status error) {
-    if (balancer != null) {
-      balancer.handleResolutionError(error);
-    } else {
-      updatePicker(ConnectivityState.TRANSIENT_FAILURE, args -> LoadBalancer.PickResult.withError(error));
-    }
-    // Calls waiting for a config go ahead with the default one, and wait for addresses or fail.
-    configBecameKnown();
-    scheduleResolutionRetry();
-  }
-
-  /**
-   * Resolves again after the backoff delay, which grows with each failure until a resolution
-   * succeeds. The resolver's own minimum refresh interval is for refresh hints after successes;
-   * it must not hold back these retries (see {@link NameResolver#refresh()}).
-   */
-  private void scheduleResolutionRetry() {
-    if (resolutionRetry != null || resolver == null || isShutdown()) {
-      return;
-    }
-    resolutionRetry = scheduler.schedule(() -> syncContext.execute(() -> {
-      resolutionRetry = null;
-      if (resolver != null) {
-        resolver.refresh();
-      }
-    }), resolutionBackoff.nextDelayNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  private void cancelResolutionRetry() {
-    if (resolutionRetry != null) {
-      resolutionRetry.cancel(false);
-      resolutionRetry = null;
-    }
+    controlPlane.start();
   }
 
   private void scheduleIdleTimer() {
+    syncContext.assertCurrent();
     Duration timeout = config.idleTimeout();
-    if (timeout == null || timeout.isZero() || idleTimer != null || isShutdown()) {
+    if (timeout == null || timeout.isZero()) {
+      // Never idle: no call needs to arm a timer again.
+      idleTimerArmed.set(true);
       return;
     }
-    idleTimer = scheduler.schedule(() -> syncContext.execute(this::enterIdleIfUnused),
+    if (idleTimer != null || shutdown) {
+      idleTimerArmed.set(idleTimer != null);
+      return;
+    }
+    idleTimerArmed.set(true);
+    idleTimer = clock.schedule(scheduler, () -> syncContext.execute(this::enterIdleIfUnused),
         timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
@@ -576,98 +292,57 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     if (idleTimer != null) {
       idleTimer.cancel(false);
       idleTimer = null;
+      idleTimerArmed.set(false);
     }
   }
 
   private void enterIdleIfUnused() {
+    syncContext.assertCurrent();
     idleTimer = null;
+    idleTimerArmed.set(false);
     long remaining;
     synchronized (lock) {
-      if (activeCalls > 0 || shutdown || idle || !configWaiters.isEmpty()) {
+      if (activeCalls.get() > 0 || shutdown || idle || serviceConfig.hasWaiters()) {
         // Calls are running or about to: the last one to end schedules the timer again.
         return;
       }
-      remaining = lastUseNanos + config.idleTimeout().toNanos() - System.nanoTime();
+      remaining = lastUseNanos + config.idleTimeout().toNanos() - clock.nanoTime();
       if (remaining <= 0) {
         idle = true;
+        if (activeCalls.get() > 0) {
+          // A call started meanwhile, and may have read idle before it was set: stay out of idle
+          // (its end arms the timer again).
+          idle = false;
+          return;
+        }
       }
     }
     if (remaining > 0) {
       // Calls came and went since the timer was set: the timeout counts from the last one.
-      idleTimer = scheduler.schedule(() -> syncContext.execute(this::enterIdleIfUnused),
+      idleTimerArmed.set(true);
+      idleTimer = clock.schedule(scheduler, () -> syncContext.execute(this::enterIdleIfUnused),
           remaining, TimeUnit.NANOSECONDS);
       return;
     }
     // Connections, resolver and balancer go; the next call brings them back.
-    shutdownResolverAndBalancer();
+    controlPlane.stop();
     updatePicker(ConnectivityState.IDLE, null);
-  }
-
-  private void shutdownResolverAndBalancer() {
-    cancelResolutionRetry();
-    resolutionBackoff.reset();
-    if (resolver != null) {
-      resolver.shutdown();
-      resolver = null;
-    }
-    if (balancer != null) {
-      balancer.shutdown();
-      balancer = null;
-      balancerPolicy = null;
-    }
   }
 
   @Override
   public void refreshNameResolution() {
-    syncContext.execute(() -> {
-      // After a failed resolution the backoff retry comes soon enough: no extra queries.
-      if (resolver != null && resolutionRetry == null) {
-        resolver.refresh();
-      }
-    });
+    // After a failed resolution the backoff retry comes soon enough: no extra queries.
+    syncContext.execute(controlPlane::refreshNameResolution);
   }
 
-  private final class BalancerHelper implements LoadBalancer.Helper {
-    @Override
-    public Subchannel createSubchannel(SocketAddress address) {
-      SubchannelImpl sc = new SubchannelImpl(address, ChannelImpl.this);
-      subchannels.add(sc);
-      return sc;
-    }
-
-    @Override
-    public void updateState(ConnectivityState newState, LoadBalancer.Picker newPicker) {
-      if (balancer == null || isShutdown()) {
-        return;
-      }
-      updatePicker(newState, newPicker);
-    }
-
-    @Override
-    public void refreshNameResolution() {
-      ChannelImpl.this.refreshNameResolution();
-    }
-
-    @Override
-    public Executor syncContext() {
-      return syncContext;
-    }
-
-    @Override
-    public ScheduledExecutorService scheduler() {
-      return scheduler;
-    }
-  }
-
-  // ---------------------------------------------------------------- transports
+  // ---------------------------------------------------------------- connections (for subchannels)
 
   @Override
   public ClientTransport connect(SocketAddress address, long connectTimeoutNanos,
       ClientTransport.Listener listener) {
-    ClientTransportFactory factory = inProcess.supports(address) ? inProcess : netty;
-    ClientTransport transport = factory.connect(address, connectTimeoutNanos, listener);
+    ClientTransport transport = transports.connect(address, connectTimeoutNanos, listener);
     synchronized (lock) {
-      transports.add(transport);
+      connections.add(transport);
     }
     return transport;
   }
@@ -675,7 +350,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   @Override
   public void transportClosed(ClientTransport transport) {
     synchronized (lock) {
-      transports.remove(transport);
+      connections.remove(transport);
       maybeTerminate();
       lock.notifyAll();
     }
@@ -683,7 +358,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
 
   @Override
   public void subchannelShutdown(SubchannelImpl subchannel) {
-    subchannels.remove(subchannel);
+    controlPlane.subchannelShutdown(subchannel);
   }
 
   @Override
@@ -697,13 +372,18 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   }
 
   @Override
+  public Clock clock() {
+    return clock;
+  }
+
+  @Override
   public ExponentialBackoff.Policy backoffPolicy() {
     return config.backoff();
   }
 
   @Override
   public String healthCheckServiceName() {
-    return healthCheckServiceName;
+    return controlPlane.healthCheckServiceName();
   }
 
   @Override
@@ -711,15 +391,13 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     return config.maxConnectionsPerBackend();
   }
 
-  // ---------------------------------------------------------------- host details
+  @Override
+  public int maxInboundMessageSize() {
+    return config.maxInboundMessageSize();
+  }
 
   public String authority() {
     return authority;
-  }
-
-  @Override
-  public io.conduit.Clock clock() {
-    return io.conduit.Clock.SYSTEM;
   }
 
   /** Where call callbacks run (the calling thread for a direct executor). */
@@ -727,17 +405,12 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     return executor == null ? Runnable::run : executor;
   }
 
-  @Override
-  public int maxInboundMessageSize() {
-    return config.maxInboundMessageSize();
+  /** The keepalive time new connections use, after any too_many_pings doubling. */
+  public Duration keepAliveTime() {
+    return transports.keepAliveTime();
   }
 
   // ---------------------------------------------------------------- state and lifecycle
-
-  /** The keepalive time new connections use, after any too_many_pings doubling. */
-  public Duration keepAliveTime() {
-    return netty.keepAliveTime();
-  }
 
   /** The channel's aggregate state; leaves IDLE when {@code requestConnection}. */
   public ConnectivityState state(boolean requestConnection) {
@@ -747,7 +420,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     synchronized (lock) {
       s = shutdown ? ConnectivityState.SHUTDOWN : state;
       if (requestConnection && !shutdown) {
-        lastUseNanos = System.nanoTime();
+        lastUseNanos = clock.nanoTime();
         if (idle) {
           idle = false;
           exit = true;
@@ -760,25 +433,14 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     if (exit) {
       syncContext.execute(() -> {
         exitIdle();
-        scheduleIdleTimerIfUnused();
-      });
-    } else if (connect) {
-      syncContext.execute(() -> {
-        if (balancer != null) {
-          balancer.requestConnection();
+        if (activeCalls.get() == 0) {
+          scheduleIdleTimer();
         }
       });
+    } else if (connect) {
+      syncContext.execute(controlPlane::requestConnection);
     }
     return s;
-  }
-
-  private void scheduleIdleTimerIfUnused() {
-    synchronized (lock) {
-      if (activeCalls > 0) {
-        return;
-      }
-    }
-    scheduleIdleTimer();
   }
 
   /** Runs {@code callback} once the state is no longer {@code source} (at once if it is not). */
@@ -805,38 +467,26 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   }
 
   private void shutdown(boolean now) {
-    List<ClientCallImpl<?, ?>> waiting;
     List<Runnable> watchers;
-    List<Runnable> configWaiting;
     synchronized (lock) {
       shutdown = true;
-      waiting = new ArrayList<>(pending);
-      pending.clear();
       watchers = new ArrayList<>(stateWatchers);
       stateWatchers.clear();
-      configWaiting = new ArrayList<>(configWaiters);
-      configWaiters.clear();
     }
     // Calls still waiting for a config start now, and fail: the channel is shut down.
-    configWaiting.forEach(this::runCallback);
-    for (ClientCallImpl<?, ?> call : waiting) {
+    serviceConfig.markKnown().forEach(this::runCallback);
+    for (ClientCallImpl<?, ?> call : pickers.drain()) {
       call.failEarly(Status.UNAVAILABLE.withDescription("channel shut down"));
     }
     watchers.forEach(this::runCallback);
     syncContext.execute(() -> {
       cancelIdleTimer();
-      shutdownResolverAndBalancer();
-      for (SubchannelImpl sc : List.copyOf(subchannels)) {
-        if (now) {
-          sc.shutdownNow();
-        } else {
-          sc.shutdown();
-        }
-      }
+      controlPlane.stop();
+      controlPlane.shutdownSubchannels(now);
       if (now) {
         List<ClientTransport> open;
         synchronized (lock) {
-          open = new ArrayList<>(transports);
+          open = new ArrayList<>(connections);
         }
         open.forEach(ClientTransport::shutdownNow);
       }
@@ -849,7 +499,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
 
   /** Called with the lock held. */
   private void maybeTerminate() {
-    if (shutdown && !terminated && transports.isEmpty()) {
+    if (shutdown && !terminated && connections.isEmpty()) {
       terminated = true;
       if (ownedExecutor != null) {
         ownedExecutor.shutdown();
@@ -858,9 +508,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   }
 
   public boolean isShutdown() {
-    synchronized (lock) {
-      return shutdown;
-    }
+    return shutdown;
   }
 
   public boolean isTerminated() {
@@ -869,6 +517,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     }
   }
 
+  /** Waits for termination. Real time: it waits for threads, not for a timer. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {

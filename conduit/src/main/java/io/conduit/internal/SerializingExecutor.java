@@ -17,6 +17,8 @@ public final class SerializingExecutor implements Executor, Runnable {
   private final Executor delegate;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean running = new AtomicBoolean();
+  /** The thread running tasks now, for {@link #assertCurrent}; null between runs. */
+  private volatile Thread runner;
 
   public SerializingExecutor(Executor delegate) {
     this.delegate = delegate;
@@ -44,8 +46,19 @@ public final class SerializingExecutor implements Executor, Runnable {
     }
   }
 
+  /**
+   * Checks (with assertions on, as in tests) that the caller is a task of this executor: code
+   * confined to a synchronization context says so with this.
+   */
+  public void assertCurrent() {
+    assert runner == Thread.currentThread()
+        : "must run on " + this + ", not on " + Thread.currentThread().getName();
+  }
+
   @Override
   public void run() {
+    Thread previous = runner;
+    runner = Thread.currentThread();
     try {
       Runnable task;
       while ((task = tasks.poll()) != null) {
@@ -56,6 +69,7 @@ public final class SerializingExecutor implements Executor, Runnable {
         }
       }
     } finally {
+      runner = previous;
       running.set(false);
       // Also after an Error: tasks queued behind it must not wait for a later execute().
       if (!tasks.isEmpty()) {
