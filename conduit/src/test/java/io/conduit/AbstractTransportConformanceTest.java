@@ -33,10 +33,12 @@ import org.junit.jupiter.api.Timeout;
  * to build a server and a channel to it passes. {@link NettyTransportConformanceTest} runs it over
  * HTTP/2 on loopback TCP.
  *
- * <p>To add a transport: subclass, implement {@link #newServerBuilder()} (a builder listening on
- * the transport under test, no services yet) and {@link #newChannelBuilder(Server)} (a builder
- * for a channel to that started server), and override the capability hooks whose default does
- * not fit ({@link #checkRemoteAddress}, {@link #compressesMessages()}).
+ * <p>To add a transport: subclass, implement {@link #newServerBuilder(String)} (a builder
+ * listening on the transport under test, no services yet) and
+ * {@link #newChannelBuilder(Server, String)} (a builder for a channel to that started server),
+ * and override the capability hooks whose default does not fit ({@link #checkRemoteAddress},
+ * {@link #compressesMessages()}). {@code InProcessTransportConformanceTest} is the second
+ * example.
  *
  * <p>Rules for the tests here: no sleeping, only waiting on events with {@link #TIMEOUT_SECONDS};
  * no assertion on how much work fits in a time interval; every server and channel a test makes
@@ -55,16 +57,28 @@ public abstract class AbstractTransportConformanceTest {
   protected static final Marshaller<String> STRING = Marshaller.ofBytes(
       s -> s.getBytes(StandardCharsets.UTF_8), b -> new String(b, StandardCharsets.UTF_8));
 
+  private static final AtomicInteger SERVER_NAMES = new AtomicInteger();
+
   private final List<Server> servers = Collections.synchronizedList(new ArrayList<>());
+  /** The name each server of this test was built with. */
+  private final java.util.Map<Server, String> serverNames =
+      Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private final List<Channel> channels = Collections.synchronizedList(new ArrayList<>());
 
   // ------------------------------------------------------------------ what a transport supplies
 
-  /** A server builder for the transport under test, with no services; it is started later. */
-  protected abstract Server.Builder newServerBuilder();
+  /**
+   * A server builder for the transport under test, with no services; it is started later.
+   * {@code name} is unique in the JVM, for transports whose addresses are names (in-process);
+   * others may ignore it (Netty listens on an ephemeral port).
+   */
+  protected abstract Server.Builder newServerBuilder(String name);
 
-  /** A channel builder whose target is {@code server} (started) over the transport under test. */
-  protected abstract Channel.Builder newChannelBuilder(Server server);
+  /**
+   * A channel builder whose target is {@code server}, started, built from
+   * {@link #newServerBuilder(String)} with {@code name}.
+   */
+  protected abstract Channel.Builder newChannelBuilder(Server server, String name);
 
   /** Checks what {@link ServerCall#remoteAddress()} returns; by default only that there is one. */
   protected void checkRemoteAddress(SocketAddress remoteAddress) {
@@ -109,13 +123,15 @@ public abstract class AbstractTransportConformanceTest {
   }
 
   protected final Server startServer(Consumer<Server.Builder> configure, ServiceDefinition... services) {
-    Server.Builder b = newServerBuilder();
+    String name = getClass().getSimpleName() + "-" + SERVER_NAMES.incrementAndGet();
+    Server.Builder b = newServerBuilder(name);
     for (ServiceDefinition s : services) {
       b.service(s);
     }
     configure.accept(b);
     Server server = b.build();
     servers.add(server);
+    serverNames.put(server, name);
     return server.start();
   }
 
@@ -124,7 +140,9 @@ public abstract class AbstractTransportConformanceTest {
   }
 
   protected final Channel newChannel(Server server, Consumer<Channel.Builder> configure) {
-    Channel.Builder b = newChannelBuilder(server);
+    String name = serverNames.get(server);
+    assertThat(name).as("a server this test started").isNotNull();
+    Channel.Builder b = newChannelBuilder(server, name);
     configure.accept(b);
     Channel channel = b.build();
     channels.add(channel);
@@ -519,6 +537,63 @@ public abstract class AbstractTransportConformanceTest {
       assertThat(got.get(2 * i)).isEqualTo(numbered(i, "x"));
       assertThat(got.get(2 * i + 1)).isEmpty();
     }
+  }
+
+  @Test
+  void messagesGoThroughTheMarshallersAndAreNotShared() throws Exception {
+    AtomicInteger writes = new AtomicInteger();
+    AtomicInteger parses = new AtomicInteger();
+    Marshaller<byte[]> counting = new Marshaller<>() {
+      @Override
+      public int serializedSize(byte[] value) {
+        return value.length;
+      }
+
+      @Override
+      public void write(byte[] value, java.nio.ByteBuffer target) {
+        writes.incrementAndGet();
+        target.put(value);
+      }
+
+      @Override
+      public byte[] parse(java.nio.ByteBuffer source) {
+        parses.incrementAndGet();
+        byte[] b = new byte[source.remaining()];
+        source.get(b);
+        return b;
+      }
+    };
+    MethodDescriptor<byte[], byte[]> m = MethodDescriptor.of(MethodDescriptor.Type.BIDI_STREAMING,
+        SERVICE + "/Marshalled", counting, counting);
+    MethodDescriptor<String, String> warm = method(MethodDescriptor.Type.UNARY, "Warm");
+    EchoRecorder<byte[]> server = new EchoRecorder<>();
+    Channel channel = newChannel(startServer(ServiceDefinition.builder(SERVICE)
+        .method(m, server).method(warm, new EchoRecorder<>()).build()));
+    // A connected channel: a call that waits for the name resolver keeps the message objects
+    // until then (the channel's doing, not the transport's), and serializes them only later.
+    ClientCalls.blockingUnary(channel, warm, CallOptions.DEFAULT, "warm");
+
+    ClientRecorder<byte[]> client = new ClientRecorder<>();
+    ClientCall<byte[], byte[]> call = start(channel, m, CallOptions.DEFAULT, new Metadata(), client);
+    call.request(3);
+    byte[] sent = {1, 2, 3};
+    for (int i = 0; i < 3; i++) {
+      call.sendMessage(sent);
+      // Changing the array after sending must not change the message.
+      sent[0]++;
+    }
+    call.halfClose();
+    assertCode(client.awaitClose(), Status.Code.OK);
+    List<byte[]> got = new ArrayList<>(client.messages);
+    assertThat(got).hasSize(3);
+    List<byte[]> received = new ArrayList<>(server.messages);
+    for (int i = 0; i < 3; i++) {
+      assertThat(received.get(i)).containsExactly(1 + i, 2, 3).isNotSameAs(sent);
+      assertThat(got.get(i)).containsExactly(1 + i, 2, 3).isNotSameAs(received.get(i));
+    }
+    // Each message serialized once per direction, and parsed once per direction.
+    assertThat(writes.get()).isEqualTo(6);
+    assertThat(parses.get()).isEqualTo(6);
   }
 
   @Test
@@ -1531,7 +1606,7 @@ public abstract class AbstractTransportConformanceTest {
     assertThat(channel.awaitTermination(Duration.ofSeconds(TIMEOUT_SECONDS))).isTrue();
   }
 
-  /** Two servers of the transport run side by side (a subclass must give each its own address). */
+  /** Two servers of the transport run side by side, each at its own address. */
   @Test
   void twoServersRunSideBySide() throws Exception {
     MethodDescriptor<String, String> m = method(MethodDescriptor.Type.UNARY, "Fresh");

@@ -8,12 +8,12 @@ import java.net.SocketAddress;
 /** The conformance suite over the HTTP/2 (Netty) transport, on loopback TCP. */
 class NettyTransportConformanceTest extends AbstractTransportConformanceTest {
   @Override
-  protected Server.Builder newServerBuilder() {
+  protected Server.Builder newServerBuilder(String name) {
     return Server.builder().bind("127.0.0.1", 0);
   }
 
   @Override
-  protected Channel.Builder newChannelBuilder(Server server) {
+  protected Channel.Builder newChannelBuilder(Server server, String name) {
     return Channel.builder("127.0.0.1:" + server.port()).plaintext();
   }
 
