@@ -647,6 +647,19 @@ public abstract class AbstractTransportConformanceTest {
   }
 
   @Test
+  void theCallersContextDeadlineReachesTheServer() throws Exception {
+    MethodDescriptor<String, String> m = method(MethodDescriptor.Type.UNARY, "ContextDeadline");
+    EchoRecorder<String> server = new EchoRecorder<>();
+    Channel channel = newChannel(startServer(service(m, server)));
+    try (Context.CancellableContext ctx = Context.current().withDeadline(Deadline.after(Duration.ofSeconds(20)))) {
+      assertThat(ctx.call(() -> ClientCalls.blockingUnary(channel, m, CallOptions.DEFAULT, "x"))).isEqualTo("x");
+    }
+    Deadline serverDeadline = server.awaitCall().deadline();
+    assertThat(serverDeadline).isNotNull();
+    assertThat(serverDeadline.timeRemaining(TimeUnit.MILLISECONDS)).isBetween(5_000L, 20_000L);
+  }
+
+  @Test
   void expiredDeadlineFailsTheClientAndCancelsTheServer() throws Exception {
     MethodDescriptor<String, String> warm = method(MethodDescriptor.Type.UNARY, "Warm");
     MethodDescriptor<String, String> m = method(MethodDescriptor.Type.SERVER_STREAMING, "Hang");
@@ -722,6 +735,25 @@ public abstract class AbstractTransportConformanceTest {
     // Sending on a cancelled call is a no-op, not an error, on both sides.
     server.awaitCall().sendMessage("ignored");
     call.sendMessage("ignored");
+  }
+
+  @Test
+  void cancellingTheCallersContextCancelsTheCallOnBothSides() throws Exception {
+    MethodDescriptor<String, String> m = method(MethodDescriptor.Type.BIDI_STREAMING, "ContextCancel");
+    EchoRecorder<String> server = new EchoRecorder<>();
+    Channel channel = newChannel(startServer(service(m, server)));
+
+    ClientRecorder<String> client = new ClientRecorder<>();
+    Context.CancellableContext ctx = Context.current().withCancellation();
+    ClientCall<String, String> call = ctx.call(
+        () -> start(channel, m, CallOptions.DEFAULT, new Metadata(), client));
+    call.request(10);
+    call.sendMessage("one");
+    assertThat(client.nextMessage()).isEqualTo("one");
+    ctx.cancel(new IllegalStateException("caller gave up"));
+
+    assertCode(client.awaitClose(), Status.Code.CANCELLED);
+    assertThat(server.awaitCancel()).as("server context cancelled in onCancel").isTrue();
   }
 
   @Test
@@ -1106,7 +1138,7 @@ public abstract class AbstractTransportConformanceTest {
   }
 
   @Test
-  void handlerThrowingAStatusExceptionSendsItsStatusAndTrailers() throws Exception {
+  void handlerThrowingAStatusExceptionSendsItsStatus() throws Exception {
     MethodDescriptor<String, String> m = method(MethodDescriptor.Type.UNARY, "ThrowStatus");
     ServerCallHandler<String, String> handler = (call, headers) -> {
       throw Status.PERMISSION_DENIED.withDescription("not you").asException(new Metadata().add("x-who", "me"));
@@ -1120,6 +1152,37 @@ public abstract class AbstractTransportConformanceTest {
     Closed closed = client.awaitClose();
     assertThat(closed.status().code()).as("status %s", closed.status()).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(closed.status().description()).isEqualTo("not you");
+  }
+
+  /**
+   * A handler or interceptor that throws {@code status.asException(trailers)} (an authentication
+   * interceptor refusing a call, say) means those trailers, as {@code ServerCalls} already does
+   * for stub handlers and as grpc-java does for any handler.
+   *
+   * <p>BUG on the Netty transport, found by this suite: the trailers are dropped, the client gets
+   * the status with empty trailers. Cause: {@code NettyServerCall.failFromApplication}
+   * (NettyServerCall.java:279-286) keeps only {@code se.status()}, and {@code closeInternally}
+   * writes {@code new Metadata()} as the trailers (NettyServerCall.java:227). Not fixed here:
+   * that class is being rewritten (issue 12); the fix is to carry {@code se.trailers()} through.
+   */
+  @Disabled("BUG: a StatusException's trailers thrown by a server handler are dropped; see the Javadoc")
+  @Test
+  void handlerThrowingAStatusExceptionSendsItsTrailers() throws Exception {
+    MethodDescriptor<String, String> m = method(MethodDescriptor.Type.UNARY, "ThrowTrailers");
+    ServerCallHandler<String, String> handler = (call, headers) -> {
+      throw Status.UNAUTHENTICATED.withDescription("who are you")
+          .asException(new Metadata().add("x-realm", "conformance").addBinary("x-detail-bin", new byte[] {7}));
+    };
+    Channel channel = newChannel(startServer(service(m, handler)));
+    ClientRecorder<String> client = new ClientRecorder<>();
+    ClientCall<String, String> call = start(channel, m, CallOptions.DEFAULT, new Metadata(), client);
+    call.request(1);
+    call.sendMessage("x");
+    call.halfClose();
+    Closed closed = assertCode(client.awaitClose(), Status.Code.UNAUTHENTICATED);
+    assertThat(closed.trailers().get("x-realm")).isEqualTo("conformance");
+    assertThat(closed.trailers().getBinary("x-detail-bin")).containsExactly(7);
+    assertThat(client.events).containsExactly("close");
   }
 
   @Test
