@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -883,21 +882,9 @@ public abstract class AbstractTransportConformanceTest {
    * gRPC allows any printable ASCII in a value, spaces included (the spec's ASCII-Value is
    * {@code 1*(%x20-%x7E)}), and {@link Metadata#add} accepts a leading space.
    *
-   * <p>BUG on the Netty transport, found by this suite: both ends build Netty's HPACK decoder with
-   * header-value validation on, which refuses a value that starts with SP or HTAB (a trailing one
-   * passes) and resets the stream with PROTOCOL_ERROR. A request header fails the call with
-   * INTERNAL ("stream reset by peer with HTTP/2 error PROTOCOL_ERROR"); a response header or
-   * trailer with UNAVAILABLE ("stream closed before the response completed"), a code that invites
-   * a retry of a call that can only fail again. Causes: the server's
-   * decoder, built by Netty's AbstractHttp2ConnectionHandlerBuilder from
-   * {@code AbuseLimits.buildServer} (validateHeaders defaults to true); the client's,
-   * {@code new DefaultHttp2HeadersDecoder(true, maxHeaderListSize)} in
-   * {@code ClientConnectionHandler.create}. Disabled until the transport rewrite decides: accept
-   * such values (validate names, not values, as grpc-java does) or reject them in
-   * {@link Metadata#add}.
+   * <p>Found by this suite: Netty's HPACK decoders checked header values and refused a value
+   * that starts with SP or HTAB, resetting the stream. Both ends now check names only.
    */
-  @Disabled("BUG: Netty transport resets streams whose metadata value starts with a space;"
-      + " see the Javadoc")
   @Test
   void metadataValuesWithALeadingSpaceArriveIntact() throws Exception {
     MethodDescriptor<String, String> m = method(MethodDescriptor.Type.UNARY, "LeadingSpace");
@@ -1159,13 +1146,8 @@ public abstract class AbstractTransportConformanceTest {
    * interceptor refusing a call, say) means those trailers, as {@code ServerCalls} already does
    * for stub handlers and as grpc-java does for any handler.
    *
-   * <p>BUG on the Netty transport, found by this suite: the trailers are dropped, the client gets
-   * the status with empty trailers. Cause: {@code NettyServerCall.failFromApplication}
-   * (NettyServerCall.java:279-286) keeps only {@code se.status()}, and {@code closeInternally}
-   * writes {@code new Metadata()} as the trailers (NettyServerCall.java:227). Not fixed here:
-   * that class is being rewritten (issue 12); the fix is to carry {@code se.trailers()} through.
+   * <p>Found by this suite: the trailers used to be dropped.
    */
-  @Disabled("BUG: a StatusException's trailers thrown by a server handler are dropped; see the Javadoc")
   @Test
   void handlerThrowingAStatusExceptionSendsItsTrailers() throws Exception {
     MethodDescriptor<String, String> m = method(MethodDescriptor.Type.UNARY, "ThrowTrailers");

@@ -96,7 +96,7 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
         Status status = t instanceof StatusException se ? se.status()
             : Status.INTERNAL.withDescription("failed to parse the request message: " + t).withCause(t);
         failed = true;
-        stream.abort(status, true);
+        stream.abort(status, new Metadata(), true);
         return;
       }
       // Inline, not re-queued: a half-close queued meanwhile must come after this message.
@@ -179,12 +179,13 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
 
   private void failFromApplication(Throwable t) {
     failed = true;
-    Status status = t instanceof StatusException se ? se.status()
-        : Status.UNKNOWN.withDescription("application error").withCause(t);
-    if (!(t instanceof StatusException)) {
-      LOG.log(Level.WARNING, "call handler threw for " + method.fullMethodName(), t);
+    if (t instanceof StatusException se) {
+      // Its trailers go with it (an interceptor refusing a call often explains itself there).
+      stream.abort(se.status(), se.trailers() == null ? new Metadata() : se.trailers(), false);
+      return;
     }
-    stream.abort(status, false);
+    LOG.log(Level.WARNING, "call handler threw for " + method.fullMethodName(), t);
+    stream.abort(Status.UNKNOWN.withDescription("application error").withCause(t), new Metadata(), false);
   }
 
   // ---------------------------------------------------------------- application side

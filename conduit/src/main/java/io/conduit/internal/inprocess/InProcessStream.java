@@ -93,7 +93,7 @@ final class InProcessStream {
       if (serverMaxInbound >= 0 && bytes.size() > serverMaxInbound) {
         Status tooLarge = Status.RESOURCE_EXHAUSTED.withDescription("message of " + bytes.size()
             + " bytes exceeds the server's inbound limit of " + serverMaxInbound);
-        server.abort(tooLarge, true);
+        server.abort(tooLarge, new Metadata(), true);
         return bytes.size();
       }
       synchronized (lock) {
@@ -202,13 +202,13 @@ final class InProcessStream {
     }
 
     @Override
-    public void abort(Status status, boolean badInput) {
-      finish(status, new Metadata(), true);
+    public void abort(Status status, Metadata trailers, boolean badInput) {
+      finish(status, trailers, true);
     }
 
     @Override
     public void cancel(Status reason) {
-      closeClient(reason, new Metadata(), false);
+      closeClient(onTheWire(reason), new Metadata(), false);
       cancelServer(reason);
     }
 
@@ -260,6 +260,11 @@ final class InProcessStream {
     }
   }
 
+  /** What of a server's status reaches the client: code and description, not the cause. */
+  private static Status onTheWire(Status status) {
+    return status.cause() == null ? status : status.withCause(null);
+  }
+
   /** Peer for handlers: the in-process address, no TLS. */
   static Context peerContext(SocketAddress address) {
     return Context.ROOT.withValue(Peer.KEY, new Peer(address, null));
@@ -280,7 +285,7 @@ final class InProcessStream {
       }
       serverClosed = true;
       sl = serverListener;
-      finalStatus = status;
+      finalStatus = onTheWire(status);
       finalTrailers = ReservedHeaders.applicationCopy(trailers);
       toClient.ended = true;
       if (!status.isOk()) {

@@ -95,6 +95,9 @@ public record AbuseLimits(int maxResetsPerWindow, int resetWindowSeconds, int ma
       encoderEnforceMaxQueuedControlFrames(l.maxQueuedControlFrames());
       decoderEnforceMaxConsecutiveEmptyDataFrames(l.maxConsecutiveEmptyDataFrames());
       decoderEnforceMaxSmallContinuationFrames(l.maxSmallContinuationFrames());
+      // gRPC metadata values may hold what Netty's value check refuses (a leading space); names
+      // are checked where headers become metadata. The client's decoder checks names only.
+      validateHeaders(false);
       return this;
     }
 

@@ -112,7 +112,7 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
       AsciiString authority, AsciiString userAgent) {
     Http2Connection connection = FlowWindows.newConnection(false);
     DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(
-        new DefaultHttp2HeadersDecoder(true, maxHeaderListSize));
+        new DefaultHttp2HeadersDecoder(true, false, maxHeaderListSize));
     Http2ConnectionEncoder encoder = new StreamBufferingEncoder(
         new DefaultHttp2ConnectionEncoder(connection, new DefaultHttp2FrameWriter()));
     Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader);

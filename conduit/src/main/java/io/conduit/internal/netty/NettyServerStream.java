@@ -88,7 +88,7 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
 
   @Override
   public void deframeFailed(Status status) {
-    abortOnLoop(status, true);
+    abortOnLoop(status, new Metadata(), true);
   }
 
   /** The stream ended without a status from the application: reset, closed connection. */
@@ -108,11 +108,11 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
     connection.detach(streamId);
   }
 
-  private void abortOnLoop(Status status, boolean badInput) {
+  private void abortOnLoop(Status status, Metadata trailers, boolean badInput) {
     if (completed) {
       return;
     }
-    writeStatus(status, new Metadata(), !headersSent, badInput);
+    writeStatus(status, trailers, !headersSent, badInput);
     completed = true;
     cleanUp();
     if (listener != null) {
@@ -233,8 +233,8 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
   }
 
   @Override
-  public void abort(Status status, boolean badInput) {
-    connection.writeQueue().enqueue(() -> abortOnLoop(status, badInput));
+  public void abort(Status status, Metadata trailers, boolean badInput) {
+    connection.writeQueue().enqueue(() -> abortOnLoop(status, trailers, badInput));
   }
 
   @Override

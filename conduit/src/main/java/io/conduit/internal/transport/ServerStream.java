@@ -37,7 +37,7 @@ public interface ServerStream {
    * handler that threw); the listener hears {@code cancelled}. {@code badInput}: the client is to
    * blame, which counts against its abuse budgets.
    */
-  void abort(Status status, boolean badInput);
+  void abort(Status status, Metadata trailers, boolean badInput);
 
   /** Resets the stream without a status (the server's deadline passed); {@code cancelled} follows. */
   void cancel(Status reason);

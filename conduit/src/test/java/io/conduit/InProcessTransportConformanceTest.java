@@ -1,6 +1,3 @@
-// Drop in as conduit/src/test/java/io/conduit/InProcessTransportConformanceTest.java once
-// Server.Builder.inProcess(String) and the "inprocess:" channel target exist (issue 12, point 2).
-// Kept out of the compiled sources until then.
 package io.conduit;
 
 /**
