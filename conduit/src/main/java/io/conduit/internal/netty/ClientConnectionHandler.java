@@ -38,7 +38,7 @@ import java.util.Map;
  * {@link StreamBufferingEncoder} until a slot frees. Everything here runs on the event loop,
  * except {@link #isUsable()} and {@link #writeQueue()}.
  */
-final class ClientConnectionHandler extends Http2ConnectionHandler implements ClientTransport {
+final class ClientConnectionHandler extends GrpcConnectionHandler implements ClientTransport {
 
   /** Client keepalive settings (gRFC A8); a {@code timeNanos} of Long.MAX_VALUE disables it. */
   record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls) {}
@@ -47,12 +47,8 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
   private final AsciiString authority;
   private final AsciiString userAgent;
   private final IntObjectMap<NettyClientStream> calls = new IntObjectHashMap<>();
-  private WriteQueue writeQueue;
   private io.netty.channel.EventLoop eventLoop;
   private volatile io.netty.channel.Channel channel;
-  private final KeepAliveManager keepAlive;
-  private final FlowControlPinger flowControlPinger;
-  private ChannelHandlerContext ctx;
   private volatile boolean usable = true;
   private Status failure;
   private boolean closeWhenIdle;
@@ -66,8 +62,7 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
     this.owner = owner;
     this.authority = authority;
     this.userAgent = userAgent;
-    this.flowControlPinger = new FlowControlPinger(this, ServerConnectionHandler.INITIAL_WINDOW);
-    this.keepAlive = keepAliveSettings.timeNanos() == Long.MAX_VALUE ? null : new KeepAliveManager(
+    keepAlive(keepAliveSettings.timeNanos() == Long.MAX_VALUE ? null : new KeepAliveManager(
         keepAliveSettings.timeNanos(), keepAliveSettings.timeoutNanos(),
         keepAliveSettings.withoutCalls(), () -> !calls.isEmpty(),
         () -> {
@@ -78,7 +73,7 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
           fail(Status.UNAVAILABLE.withDescription("keepalive PING not acknowledged within "
               + java.time.Duration.ofNanos(keepAliveSettings.timeoutNanos()) + ": connection is dead"));
           ctx.channel().close();
-        });
+        }));
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamClosed(Http2Stream stream) {
@@ -118,14 +113,14 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
     Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader);
     Http2Settings settings = new Http2Settings()
         .pushEnabled(false)
-        .initialWindowSize(ServerConnectionHandler.INITIAL_WINDOW)
-        .maxFrameSize(ServerConnectionHandler.MAX_FRAME_SIZE)
+        .initialWindowSize(INITIAL_WINDOW)
+        .maxFrameSize(MAX_FRAME_SIZE)
         .maxHeaderListSize(maxHeaderListSize);
     ClientConnectionHandler handler = new ClientConnectionHandler(decoder, encoder, settings, owner,
         keepAlive, authority, userAgent);
     decoder.frameListener(handler.new FrameListener());
     handler.eventLoop = eventLoop;
-    handler.writeQueue = new WriteQueue(eventLoop, handler::flushIfActive);
+    handler.writeQueue(new WriteQueue(eventLoop, handler::flushIfActive));
     return handler;
   }
 
@@ -169,16 +164,8 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
         && local.numActiveStreams() < local.maxActiveStreams();
   }
 
-  WriteQueue writeQueue() {
-    return writeQueue;
-  }
-
   io.netty.channel.EventLoop eventLoop() {
     return eventLoop;
-  }
-
-  ChannelHandlerContext ctx() {
-    return ctx;
   }
 
   private void flushIfActive() {
@@ -189,7 +176,6 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-    this.ctx = ctx;
     this.secure = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
     super.handlerAdded(ctx);
   }
@@ -197,50 +183,23 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     super.channelActive(ctx);
-    FlowWindows.growConnectionWindow(this, ServerConnectionHandler.INITIAL_WINDOW);
+    FlowWindows.growConnectionWindow(this, INITIAL_WINDOW);
     flush(ctx);
-    if (keepAlive != null) {
-      keepAlive.start(ctx);
+    if (keepAlive() != null) {
+      keepAlive().start(ctx);
     }
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-    if (keepAlive != null) {
-      keepAlive.onRead();
-    }
-    super.channelRead(ctx, msg);
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-    // What handlers answered during this read goes out with the flush that ends it.
-    writeQueue.runQueued();
-    super.channelReadComplete(ctx);
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-    if (io.netty.handler.codec.http2.Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
-      super.exceptionCaught(ctx, cause);
-      return;
-    }
+  void ioFailed(ChannelHandlerContext ctx, Throwable cause) {
     // An I/O error ends the connection; its calls fail with the cause.
     fail(Status.UNAVAILABLE.withDescription(cause instanceof TlsSupport.TlsFailure
         ? cause.getMessage() : "connection error: " + cause).withCause(cause));
     ctx.close();
   }
 
-  /** The current receive window (grows with the measured bandwidth-delay product). */
-  int receiveWindow() {
-    return flowControlPinger.window();
-  }
-
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    if (keepAlive != null) {
-      keepAlive.stop();
-    }
     fail(Status.UNAVAILABLE.withDescription("connection closed"));
     super.channelInactive(ctx);
     owner.transportClosed(this, failure);
@@ -271,7 +230,7 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
       }
     }
     // Commands still queued see the failure and fail their calls.
-    writeQueue.open();
+    writeQueue().open();
   }
 
   private void markUnusable() {
@@ -366,10 +325,6 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
     }
   }
 
-  void consumeBytes(int streamId, int bytes) {
-    FlowWindows.consumeBytes(this, ctx, streamId, bytes);
-  }
-
   /** The call is over: forget it, and close the connection if it was waiting for that. */
   void remove(int streamId) {
     if (streamId > 0) {
@@ -388,7 +343,7 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
       if (!settingsReceived) {
         settingsReceived = true;
         // Only now do we know the server's stream limit: let queued calls start.
-        writeQueue.open();
+        writeQueue().open();
         if (usable) {
           owner.transportReady(ClientConnectionHandler.this);
         }
@@ -413,7 +368,7 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
     @Override
     public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
         boolean endOfStream) {
-      flowControlPinger.onDataRead(ctx, data.readableBytes() + padding);
+      dataRead(data.readableBytes() + padding);
       NettyClientStream call = calls.get(streamId);
       if (call == null) {
         return data.readableBytes() + padding;
@@ -424,11 +379,7 @@ final class ClientConnectionHandler extends Http2ConnectionHandler implements Cl
 
     @Override
     public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-      if (data == KeepAliveManager.PING_DATA && keepAlive != null) {
-        keepAlive.onPingAck();
-      } else if (data == FlowControlPinger.PING_DATA) {
-        flowControlPinger.onPingAck(ctx);
-      }
+      pingAckRead(data);
     }
 
     @Override

@@ -28,29 +28,16 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The server side of one HTTP/2 connection: turns request streams into calls, and calls' writes
  * into frames. Everything here runs on the connection's event loop.
  */
-public final class ServerConnectionHandler extends Http2ConnectionHandler {
+public final class ServerConnectionHandler extends GrpcConnectionHandler {
   private static final System.Logger LOG = System.getLogger(ServerConnectionHandler.class.getName());
 
-  /** Stream windows start at 1 MiB instead of HTTP/2's 64 KiB so one stream is not throttled. */
-  static final int INITIAL_WINDOW = 1 << 20;
-
-  /**
-   * The largest DATA frame we accept (SETTINGS_MAX_FRAME_SIZE): 64 KiB rather than HTTP/2's 16 KiB,
-   * so a large message costs a peer that honours it a quarter of the frames (and of the per-frame
-   * work on both sides), while streams still interleave at a fine grain.
-   */
-  static final int MAX_FRAME_SIZE = 64 * 1024;
-
-  /** PING payload of the graceful-shutdown round trip between the two GOAWAYs. */
-  static final long GRACEFUL_SHUTDOWN_PING = 0x47524143454655L;
-  private static final long NONE = Long.MAX_VALUE;
+  private static final long NONE = ServerConnectionLifecycle.NEVER;
 
   /**
    * What a connection needs to know about its server: where its streams go, and its limits.
@@ -65,21 +52,13 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   private final ServerSettings settings;
   private final Http2Connection.PropertyKey callKey;
   private final KeepAliveEnforcer keepAliveEnforcer;
-  private final FlowControlPinger flowControlPinger;
   private final ResetBudget resetBudget;
-  private KeepAliveManager keepAlive;
-  private ChannelHandlerContext ctx;
-  private WriteQueue writeQueue;
   private Runnable onClosed = () -> {};
-  private ScheduledFuture<?> idleTimer;
-  private ScheduledFuture<?> ageTimer;
-  private ScheduledFuture<?> secondGoAwayTimer;
-  private boolean draining;
+  private final ServerConnectionLifecycle lifecycle;
   /** A GOAWAY for an error went out: the connection is done for, and its close lingers. */
   private boolean closingOnError;
   /** Someone asked for an immediate close ({@link #shutdown} now): no lingering. */
   private boolean closingNow;
-  private long graceNanos = NONE;
 
   private ServerConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings initialSettings, ServerSettings settings) {
@@ -88,15 +67,14 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     this.callKey = connection().newKey();
     this.keepAliveEnforcer = new KeepAliveEnforcer(settings.permitKeepAliveTimeNanos(),
         settings.permitKeepAliveWithoutCalls());
-    this.flowControlPinger = new FlowControlPinger(this, INITIAL_WINDOW);
     this.resetBudget = settings.limits().newResetBudget();
+    this.lifecycle = new ServerConnectionLifecycle(new LifecycleActions(),
+        settings.maxConnectionIdleNanos(), settings.maxConnectionAgeNanos(),
+        settings.maxConnectionAgeGraceNanos());
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamActive(Http2Stream stream) {
-        if (idleTimer != null) {
-          idleTimer.cancel(false);
-          idleTimer = null;
-        }
+        lifecycle.streamOpened();
       }
 
       @Override
@@ -105,9 +83,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
         if (call != null) {
           call.transportCancelled(Status.CANCELLED.withDescription("stream closed"));
         }
-        if (connection().numActiveStreams() == 0) {
-          scheduleIdleTimer();
-        }
+        lifecycle.streamClosed();
       }
     });
     // Wait for in-flight calls as long as they take; shutdownNow() forces the close.
@@ -130,13 +106,13 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-    this.ctx = ctx;
-    this.writeQueue = new WriteQueue(ctx.executor(), () -> flush(ctx));
-    writeQueue.open();
+    WriteQueue queue = new WriteQueue(ctx.executor(), () -> flush(ctx));
+    writeQueue(queue);
+    queue.open();
     super.handlerAdded(ctx);
     FlowWindows.growConnectionWindow(this, INITIAL_WINDOW);
     if (settings.keepAliveTimeNanos() != NONE) {
-      keepAlive = new KeepAliveManager(settings.keepAliveTimeNanos(),
+      KeepAliveManager keepAlive = new KeepAliveManager(settings.keepAliveTimeNanos(),
           settings.keepAliveTimeoutNanos(), true, () -> connection().numActiveStreams() > 0,
           () -> {
             encoder().writePing(ctx, false, KeepAliveManager.PING_DATA, ctx.newPromise());
@@ -146,93 +122,48 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
             LOG.log(Level.DEBUG, "client did not answer a keepalive PING; closing " + ctx.channel());
             ctx.channel().close();
           });
+      keepAlive(keepAlive);
       keepAlive.start(ctx);
     }
-    scheduleIdleTimer();
-    if (settings.maxConnectionAgeNanos() != NONE) {
-      // +/- 10 % jitter, so connections made together do not all go away together.
-      long age = (long) (settings.maxConnectionAgeNanos()
-          * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
-      ageTimer = ctx.executor().schedule(
-          () -> gracefulShutdown("max_age", settings.maxConnectionAgeGraceNanos()),
-          age, TimeUnit.NANOSECONDS);
-    }
+    lifecycle.start(ctx);
   }
 
-  private void scheduleIdleTimer() {
-    if (settings.maxConnectionIdleNanos() == NONE || ctx == null || draining || idleTimer != null) {
-      return;
+  /** What the lifecycle does to this connection: the GOAWAYs and the graceful close. */
+  private final class LifecycleActions implements ServerConnectionLifecycle.Connection {
+    @Override
+    public int activeStreams() {
+      return connection().numActiveStreams();
     }
-    idleTimer = ctx.executor().schedule(() -> {
-      idleTimer = null;
-      if (connection().numActiveStreams() == 0) {
-        gracefulShutdown("max_idle", NONE);
-      }
-    }, settings.maxConnectionIdleNanos(), TimeUnit.NANOSECONDS);
+
+    @Override
+    public boolean canDrain() {
+      return !closingOnError && ctx.channel().isActive();
+    }
+
+    @Override
+    public void firstGoAway(String debug, long pingData) {
+      ByteBuf data = io.netty.buffer.Unpooled.copiedBuffer(debug, java.nio.charset.StandardCharsets.US_ASCII);
+      goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), data, ctx.newPromise());
+      encoder().writePing(ctx, false, pingData, ctx.newPromise());
+      flush(ctx);
+    }
+
+    @Override
+    public void finalGoAway(long grace) {
+      goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
+          io.netty.buffer.Unpooled.EMPTY_BUFFER, ctx.newPromise());
+      gracefulShutdownTimeoutMillis(grace == NONE ? -1 : Math.max(0, TimeUnit.NANOSECONDS.toMillis(grace)));
+      // From the channel, not ctx: the close must pass through this handler's graceful close().
+      ctx.channel().close();
+    }
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-    if (keepAlive != null) {
-      keepAlive.onRead();
-    }
-    super.channelRead(ctx, msg);
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-    // What handlers answered during this read goes out with the flush that ends it.
-    writeQueue.runQueued();
-    super.channelReadComplete(ctx);
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-    if (io.netty.handler.codec.http2.Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
-      super.exceptionCaught(ctx, cause);
-      return;
-    }
+  void ioFailed(ChannelHandlerContext ctx, Throwable cause) {
     // A reset or broken connection is the client's business; its calls are cancelled on close.
     LOG.log(cause instanceof java.io.IOException ? Level.DEBUG : Level.WARNING,
         "closing connection " + ctx.channel() + ": " + cause, cause);
     ctx.close();
-  }
-
-  /**
-   * Graceful shutdown in two steps (gRFC A9): a GOAWAY with the largest stream id and a PING, so
-   * that streams already on their way are still accepted; after the PING's ACK (or 10 s), a GOAWAY
-   * with the real last stream id; the connection closes when its calls finish, or after
-   * {@code graceNanos}.
-   */
-  void gracefulShutdown(String reason, long graceNanos) {
-    if (draining || closingOnError || !ctx.channel().isActive()) {
-      return;
-    }
-    draining = true;
-    if (idleTimer != null) {
-      idleTimer.cancel(false);
-    }
-    ByteBuf debug = io.netty.buffer.Unpooled.copiedBuffer(reason, java.nio.charset.StandardCharsets.US_ASCII);
-    goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), debug, ctx.newPromise());
-    encoder().writePing(ctx, false, GRACEFUL_SHUTDOWN_PING, ctx.newPromise());
-    flush(ctx);
-    secondGoAwayTimer = ctx.executor().schedule(() -> secondGoAway(graceNanos), 10, TimeUnit.SECONDS);
-    this.graceNanos = graceNanos;
-  }
-
-  private void secondGoAway(long grace) {
-    if (secondGoAwayTimer != null) {
-      secondGoAwayTimer.cancel(false);
-      secondGoAwayTimer = null;
-    }
-    if (!ctx.channel().isActive()) {
-      return;
-    }
-    goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
-        io.netty.buffer.Unpooled.EMPTY_BUFFER, ctx.newPromise());
-    gracefulShutdownTimeoutMillis(grace == NONE ? -1 : Math.max(0, TimeUnit.NANOSECONDS.toMillis(grace)));
-    // From the channel, not ctx: the close must pass through this handler's graceful close().
-    ctx.channel().close();
   }
 
   /** Runs {@code task} once the connection has closed and its calls have been cancelled. */
@@ -243,14 +174,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     try {
-      if (keepAlive != null) {
-        keepAlive.stop();
-      }
-      for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, ageTimer, secondGoAwayTimer}) {
-        if (t != null) {
-          t.cancel(false);
-        }
-      }
+      lifecycle.stop();
       super.channelInactive(ctx);
     } finally {
       onClosed.run();
@@ -266,7 +190,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
         // From the channel, not ctx: the close must pass through this handler's close().
         ctx.channel().close();
       } else {
-        gracefulShutdown("server_shutdown", NONE);
+        lifecycle.drain("server_shutdown", NONE);
       }
     });
   }
@@ -356,20 +280,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     }
   }
 
-  /** The current receive window (grows with the measured bandwidth-delay product). */
-  public int receiveWindow() {
-    return flowControlPinger.window();
-  }
-
   // ---------------------------------------------------------------- used by calls
-
-  WriteQueue writeQueue() {
-    return writeQueue;
-  }
-
-  ChannelHandlerContext ctx() {
-    return ctx;
-  }
 
   void writeHeaders(int streamId, Http2Headers headers, boolean endStream, ChannelFutureListener onDone) {
     keepAliveEnforcer.onWrite();
@@ -416,10 +327,6 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     }
   }
 
-  void consumeBytes(int streamId, int bytes) {
-    FlowWindows.consumeBytes(this, ctx, streamId, bytes);
-  }
-
   void detach(int streamId) {
     Http2Stream stream = connection().stream(streamId);
     if (stream != null) {
@@ -458,7 +365,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
         boolean endOfStream) {
       Http2Stream stream = connection().stream(streamId);
-      flowControlPinger.onDataRead(ctx, data.readableBytes() + padding);
+      dataRead(data.readableBytes() + padding);
       NettyServerStream call = stream == null ? null : stream.getProperty(callKey);
       if (call == null) {
         return data.readableBytes() + padding;
@@ -490,12 +397,8 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
 
     @Override
     public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-      if (data == KeepAliveManager.PING_DATA && keepAlive != null) {
-        keepAlive.onPingAck();
-      } else if (data == FlowControlPinger.PING_DATA) {
-        flowControlPinger.onPingAck(ctx);
-      } else if (data == GRACEFUL_SHUTDOWN_PING && draining) {
-        secondGoAway(graceNanos);
+      if (!pingAckRead(data)) {
+        lifecycle.onPingAck(data);
       }
     }
 
