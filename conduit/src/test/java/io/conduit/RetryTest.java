@@ -222,6 +222,142 @@ class RetryTest {
   }
 
   @Test
+  void aRequestTooLargeToReplayCommitsTheAttemptInFlight() throws Exception {
+    // Reads every request, then fails retryably without having sent a response.
+    MethodDescriptor<String, String> upload = MethodDescriptor.of(
+        MethodDescriptor.Type.CLIENT_STREAMING, "test.Retry/Upload", EchoService.STRING, EchoService.STRING);
+    AtomicInteger attempts = new AtomicInteger();
+    ServiceDefinition svc = ServiceDefinition.builder("test.Retry")
+        .method(upload, ServerCalls.<String, String>clientStreaming(out -> {
+          attempts.incrementAndGet();
+          return new StreamObserver<String>() {
+            @Override
+            public void onNext(String value) {}
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {
+              out.onError(Status.UNAVAILABLE.withDescription("try again").asException());
+            }
+          };
+        }))
+        .build();
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start();
+        Channel channel = channel(server, RETRY_CONFIG)) {
+      // 2 x 400 KiB fit in the 1 MiB a call may keep for replay: retried up to maxAttempts.
+      assertThat(uploadCode(channel, upload, 400 * 1024)).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(attempts.get()).isEqualTo(4);
+      attempts.set(0);
+      // 2 x 600 KiB do not: the second message commits the attempt in flight, which is final.
+      assertThat(uploadCode(channel, upload, 600 * 1024)).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(attempts.get()).isEqualTo(1);
+    }
+  }
+
+  private static Status.Code uploadCode(Channel channel, MethodDescriptor<String, String> upload, int size) {
+    String chunk = "x".repeat(size);
+    try (BlockingCall<String, String> call = ClientCalls.blockingStreaming(channel, upload, CallOptions.DEFAULT)) {
+      call.send(chunk);
+      call.send(chunk);
+      call.finish();
+      return Status.Code.OK;
+    } catch (StatusException e) {
+      return e.status().code();
+    }
+  }
+
+  @Test
+  void hedgesCountTheirPredecessorsAndTheLosersAreCancelled() throws Exception {
+    MethodDescriptor<String, String> who = MethodDescriptor.of(
+        MethodDescriptor.Type.UNARY, "test.Hedge/Who", EchoService.STRING, EchoService.STRING);
+    List<String> previous = new CopyOnWriteArrayList<>();
+    List<java.util.concurrent.CompletableFuture<Void>> losersCancelled = new CopyOnWriteArrayList<>();
+    ServerInterceptor record = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        previous.add(String.valueOf(headers.get("grpc-previous-rpc-attempts")));
+        return next.startCall(call, headers);
+      }
+    };
+    // Only the third hedge handled is answered (none commits before all three are out): the
+    // first two can only end by being cancelled.
+    AtomicInteger handled = new AtomicInteger();
+    ServiceDefinition svc = ServiceDefinition.builder("test.Hedge")
+        .method(who, ServerCalls.unary((req, out) -> {
+          if (handled.incrementAndGet() == 3) {
+            out.onNext("third");
+            out.onCompleted();
+          } else {
+            java.util.concurrent.CompletableFuture<Void> cancelled = new java.util.concurrent.CompletableFuture<>();
+            losersCancelled.add(cancelled);
+            out.setOnCancelHandler(() -> cancelled.complete(null));
+          }
+        }))
+        .build()
+        .intercept(record);
+    String config = """
+        {"methodConfig": [{"name": [{"service": "test.Hedge"}],
+           "hedgingPolicy": {"maxAttempts": 3, "hedgingDelay": "0.05s", "nonFatalStatusCodes": []}}]}""";
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start();
+        Channel channel = channel(server, config)) {
+      assertThat(ClientCalls.blockingUnary(channel, who, CallOptions.DEFAULT, "x")).isEqualTo("third");
+      assertThat(previous).containsExactlyInAnyOrder("null", "1", "2");
+      assertThat(losersCancelled).hasSize(2);
+      for (java.util.concurrent.CompletableFuture<Void> c : losersCancelled) {
+        c.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void aCommitForcedByTheReplayLimitCancelsTheOtherHedges() throws Exception {
+    MethodDescriptor<String, String> upload = MethodDescriptor.of(
+        MethodDescriptor.Type.CLIENT_STREAMING, "test.Hedge/Upload", EchoService.STRING, EchoService.STRING);
+    java.util.concurrent.CountDownLatch bothStarted = new java.util.concurrent.CountDownLatch(2);
+    List<java.util.concurrent.CompletableFuture<Void>> cancelled = new CopyOnWriteArrayList<>();
+    ServiceDefinition svc = ServiceDefinition.builder("test.Hedge")
+        .method(upload, ServerCalls.<String, String>clientStreaming(out -> {
+          java.util.concurrent.CompletableFuture<Void> c = new java.util.concurrent.CompletableFuture<>();
+          cancelled.add(c);
+          out.setOnCancelHandler(() -> c.complete(null));
+          bothStarted.countDown();
+          return new StreamObserver<String>() {
+            @Override
+            public void onNext(String value) {}
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {
+              out.onNext("done");
+              out.onCompleted();
+            }
+          };
+        }))
+        .build();
+    String config = """
+        {"methodConfig": [{"name": [{"service": "test.Hedge"}],
+           "hedgingPolicy": {"maxAttempts": 2, "hedgingDelay": "0.01s", "nonFatalStatusCodes": []}}]}""";
+    try (Server server = Server.builder().bind("127.0.0.1", 0).service(svc).build().start();
+        Channel channel = channel(server, config);
+        BlockingCall<String, String> call = ClientCalls.blockingStreaming(channel, upload, CallOptions.DEFAULT)) {
+      // Both hedges are out; 2 x 600 KiB is more than the call may keep for replay, so one of
+      // them becomes the call and the other must be cancelled.
+      assertThat(bothStarted.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      String chunk = "x".repeat(600 * 1024);
+      call.send(chunk);
+      call.send(chunk);
+      assertThat(call.finish()).isEqualTo("done");
+      java.util.concurrent.CompletableFuture.anyOf(cancelled.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+          .get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void invalidServiceConfigsAreRejectedClearly() {
     for (String[] bad : new String[][] {
         {"{\"methodConfig\": [{\"name\": [{\"service\": \"a\"}], \"retryPolicy\": {\"maxAttempts\": 1}}]}", "maxAttempts"},

@@ -2,6 +2,8 @@ package io.conduit.internal;
 
 import io.conduit.CallOptions;
 import io.conduit.ClientCall;
+import io.conduit.Context;
+import io.conduit.Deadline;
 import io.conduit.Metadata;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
@@ -19,6 +21,12 @@ import java.util.concurrent.TimeUnit;
  * headers or first message arrive, or it ends in a status that is not retried). The server sees
  * {@code grpc-previous-rpc-attempts} on every attempt after the first. Only calls whose method
  * config has a policy pay for this wrapper.
+ *
+ * <p>The call as a whole belongs to the caller's {@link Context}, captured at {@link #start}: every
+ * attempt starts in it (so it carries the context's deadline and listens to its cancellation),
+ * and between attempts this call listens itself, to the cancellation and to the deadline. No
+ * method of an attempt is called with {@link #lock} held: an attempt's start can call back at
+ * once (a call that fails early closes on the calling thread with a direct executor).
  */
 final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   static final String PREVIOUS_ATTEMPTS = "grpc-previous-rpc-attempts";
@@ -72,6 +80,10 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   private final Object lock = new Object();
   private Listener<R> listener;
   private Metadata headers;
+  /** The caller's context at start; set once, before any attempt. */
+  private Context context;
+  private Runnable contextListener;
+  private ScheduledFuture<?> deadlineTimer;
   private List<Q> buffered = new ArrayList<>();
   private long bufferedBytes;
   private boolean halfClosed;
@@ -104,6 +116,8 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   /** One attempt and its listener; its callbacks run on the shared call executor, in order. */
   private final class Attempt extends Listener<R> {
     final ClientCall<Q, R> call;
+    /** The attempt has reported its close; guarded by lock. */
+    boolean done;
 
     Attempt(ClientCall<Q, R> call) {
       this.call = call;
@@ -143,39 +157,100 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
 
   @Override
   public void start(Listener<R> listener, Metadata headers) {
+    Context ctx = Context.current();
     synchronized (lock) {
       this.listener = listener;
       this.headers = headers;
+      this.context = ctx;
+    }
+    if (ctx != Context.ROOT) {
+      // Between attempts no attempt listens to the context: this call does, for as long as it lasts.
+      Runnable l = () -> cancel("context cancelled", ctx.cancellationCause());
+      synchronized (lock) {
+        contextListener = l;
+      }
+      ctx.addListener(l);
+    }
+    Deadline deadline = options.deadline() == null
+        ? ctx.deadline() : options.deadline().minimum(ctx.deadline());
+    if (deadline != null) {
+      // Attempts carry the deadline themselves; this timer ends a call waiting in its backoff.
+      ScheduledFuture<?> t = scheduler.schedule(this::deadlinePassed,
+          Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+      boolean over;
+      synchronized (lock) {
+        // A context cancelled already has ended the call, before there was a timer to stop.
+        over = closed;
+        if (!over) {
+          deadlineTimer = t;
+        }
+      }
+      if (over) {
+        t.cancel(false);
+      }
     }
     startAttempt();
   }
 
+  /** Starts the next attempt; from start() or from a timer, so always in the caller's context. */
   private void startAttempt() {
     Attempt attempt;
-    List<Q> replay;
-    boolean replayHalfClose;
-    int credits;
-    boolean compression;
+    Metadata h;
+    Context ctx;
+    List<Q> replaySource;
     synchronized (lock) {
       if (closed || committed != null || cancelled) {
         return;
       }
-      Metadata h = new Metadata(headers);
+      h = new Metadata(headers);
       if (started > 0) {
         h.add(PREVIOUS_ATTEMPTS, Integer.toString(started));
       }
       started++;
       attempt = new Attempt(factory.newAttempt(method, options, callExecutor));
-      active.add(attempt);
-      replay = List.copyOf(buffered);
-      replayHalfClose = halfClosed;
-      credits = requested;
-      compression = messageCompression;
-      attempt.call.start(attempt, h);
-      if (hedging != null && started < maxAttempts) {
-        // The next hedge goes out after the delay unless this call commits first.
-        timer = scheduler.schedule(this::startAttempt, hedging.hedgingDelay().toNanos(), TimeUnit.NANOSECONDS);
+      // The list itself: a commit meanwhile drops the field, not what was sent before it.
+      replaySource = buffered;
+      ctx = context;
+    }
+    // Not yet in active, so nothing else calls into the attempt before it has started.
+    ctx.run(() -> attempt.call.start(attempt, h));
+    List<Q> replay;
+    boolean replayHalfClose;
+    int credits;
+    boolean compression;
+    boolean abandon;
+    boolean failedAtOnce;
+    synchronized (lock) {
+      // The call may have ended, or another attempt committed, while this one started.
+      abandon = closed || cancelled || (committed != null && committed != attempt);
+      failedAtOnce = attempt.done;
+      if (abandon || failedAtOnce) {
+        replay = List.of();
+        replayHalfClose = false;
+        credits = 0;
+        compression = true;
+      } else {
+        if (!active.contains(attempt)) {
+          active.add(attempt);
+        }
+        replay = replaySource == null ? List.of() : List.copyOf(replaySource);
+        replayHalfClose = halfClosed;
+        credits = requested;
+        compression = messageCompression;
+        if (hedging != null && started < maxAttempts && committed == null) {
+          // The next hedge goes out after the delay unless this call commits first.
+          timer = scheduler.schedule(this::startAttempt, hedging.hedgingDelay().toNanos(),
+              TimeUnit.NANOSECONDS);
+        }
       }
+    }
+    if (abandon) {
+      attempt.call.cancel("the call ended while this attempt started", null);
+      return;
+    }
+    if (failedAtOnce) {
+      // It failed at once (and was handled as any failed attempt); nothing to replay into it.
+      return;
     }
     attempt.call.setMessageCompression(compression);
     for (Q m : replay) {
@@ -202,6 +277,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   @Override
   public void sendMessage(Q message) {
     List<Attempt> targets;
+    List<Attempt> losers = List.of();
     synchronized (lock) {
       if (committed == null && buffered != null) {
         int size = method.requestMarshaller().serializedSize(message);
@@ -209,13 +285,14 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
         long channelTotal = channelBuffered.addAndGet(size);
         if ((bufferedBytes > BUFFER_LIMIT || channelTotal > CHANNEL_BUFFER_LIMIT) && !active.isEmpty()) {
           // Too much to replay: the attempt in flight is the one.
-          commitLocked(active.get(active.size() - 1));
+          losers = commitLocked(active.get(active.size() - 1));
         } else {
           buffered.add(message);
         }
       }
       targets = List.copyOf(active);
     }
+    losers.forEach(l -> l.call.cancel("another attempt committed", null));
     targets.forEach(a -> a.call.sendMessage(message));
   }
 
@@ -232,33 +309,67 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   @Override
   public void cancel(String message, Throwable cause) {
     List<Attempt> targets;
-    boolean closeNow;
     synchronized (lock) {
       cancelled = true;
       cancelTimer();
       targets = List.copyOf(active);
-      // Between attempts nothing would report the cancellation: do it here.
-      closeNow = targets.isEmpty() && !closed && listener != null;
-      if (closeNow) {
-        closed = true;
-        channelBuffered.addAndGet(-bufferedBytes);
-        bufferedBytes = 0;
-        buffered = null;
-      }
     }
     targets.forEach(a -> a.call.cancel(message, cause));
-    if (closeNow) {
-      Status status = Status.CANCELLED.withDescription(message).withCause(cause);
-      callExecutor.execute(() -> listener.onClose(status, new Metadata()));
+    // Between attempts nothing would report the cancellation: do it here.
+    closeBetweenAttempts(Status.CANCELLED.withDescription(message).withCause(cause));
+  }
+
+  /** The call's deadline (its options' or its context's, the earlier) has passed. */
+  private void deadlinePassed() {
+    synchronized (lock) {
+      // No attempt after this one; one in flight ends by the same deadline on its own.
+      cancelled = true;
+      cancelTimer();
+    }
+    closeBetweenAttempts(Status.DEADLINE_EXCEEDED.withDescription(
+        "deadline exceeded while waiting to retry"));
+  }
+
+  /** Ends the call with {@code status} if no attempt is in flight to report its own end. */
+  private void closeBetweenAttempts(Status status) {
+    synchronized (lock) {
+      if (!active.isEmpty() || closed || listener == null) {
+        return;
+      }
+      closed = true;
+      channelBuffered.addAndGet(-bufferedBytes);
+      bufferedBytes = 0;
+      buffered = null;
+    }
+    stopWatchingContext();
+    callExecutor.execute(() -> listener.onClose(status, new Metadata()));
+  }
+
+  /** The call is over: its context and deadline no longer concern it. */
+  private void stopWatchingContext() {
+    Runnable l;
+    ScheduledFuture<?> t;
+    synchronized (lock) {
+      l = contextListener;
+      contextListener = null;
+      t = deadlineTimer;
+      deadlineTimer = null;
+    }
+    if (l != null) {
+      context.removeListener(l);
+    }
+    if (t != null) {
+      t.cancel(false);
     }
   }
 
   @Override
   public boolean isReady() {
+    Attempt a;
     synchronized (lock) {
-      Attempt a = committed != null ? committed : active.isEmpty() ? null : active.get(0);
-      return a != null && a.call.isReady();
+      a = committed != null ? committed : active.isEmpty() ? null : active.get(0);
     }
+    return a != null && a.call.isReady();
   }
 
   @Override
@@ -305,6 +416,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
     long delay = -1;
     List<Attempt> losers = List.of();
     synchronized (lock) {
+      a.done = true;
       active.remove(a);
       if (committed != null && committed != a) {
         return;
@@ -344,13 +456,17 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
     }
     losers.forEach(l -> l.call.cancel("another attempt committed", null));
     if (finish) {
+      stopWatchingContext();
       if (status.isOk() && throttle != null) {
         throttle.onSuccess();
       }
       listener.onClose(status, trailers);
     } else if (delay >= 0) {
       synchronized (lock) {
-        timer = scheduler.schedule(this::startAttempt, delay, TimeUnit.NANOSECONDS);
+        // Checked again: a cancel or the deadline may have come since, and found no timer to stop.
+        if (!closed && !cancelled) {
+          timer = scheduler.schedule(this::startAttempt, delay, TimeUnit.NANOSECONDS);
+        }
       }
     }
   }

@@ -2,6 +2,7 @@ package io.conduit.testing;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -19,7 +20,7 @@ import java.net.InetSocketAddress;
 
 /**
  * A bare HTTP/2 server for tests that must answer what a gRPC server never would: odd statuses,
- * wrong content types, resets. The responder is called once per request stream, on its headers.
+ * wrong content types, resets, GOAWAYs. The responder is called once per request stream, on its headers.
  */
 public final class RawHttp2Server implements AutoCloseable {
 
@@ -59,6 +60,18 @@ public final class RawHttp2Server implements AutoCloseable {
       handler.resetStream(ctx, id, errorCode, ctx.newPromise());
       handler.flush(ctx);
       return this;
+    }
+
+    /** Sends GOAWAY on this stream's connection; streams above {@code lastStreamId} went unseen. */
+    public Stream goAway(int lastStreamId, long errorCode) {
+      handler.goAway(ctx, lastStreamId, errorCode, Unpooled.EMPTY_BUFFER, ctx.newPromise());
+      handler.flush(ctx);
+      return this;
+    }
+
+    /** The connection this stream came on, to tell connections apart. */
+    public Channel connection() {
+      return ctx.channel();
     }
   }
 
