@@ -186,7 +186,8 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   @Override
   public <Q, R> ClientCall<Q, R> newAttempt(MethodDescriptor<Q, R> method, CallOptions options,
       Executor callExecutor) {
-    return new ClientCallImpl<>(this, method, options, callExecutor, true);
+    // The retry layer replays refused attempts itself, from the one buffer it keeps.
+    return new ClientCallImpl<>(this, method, options, callExecutor, false);
   }
 
   @Override

@@ -39,6 +39,15 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   static final int REPLAY_LIMIT = 1024 * 1024;
   private static final int MAX_TRANSPARENT_RETRIES = 5;
 
+  /**
+   * A listener that replays refused streams itself (the retry layer, for its attempts): it hears
+   * {@link #onRefused} instead of {@code onClose} when the server's application never saw the
+   * stream, on the call's executor.
+   */
+  interface RefusalListener {
+    void onRefused(Status status);
+  }
+
   /** What a call needs from its channel. */
   public interface Host {
     /** Finds the call a transport ({@link #attach}), queues it, or fails it ({@link #failEarly}). */
@@ -203,23 +212,23 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
    * follows. Returns false when the call ended before.
    */
   public boolean attach(ClientTransport transport) {
+    ClientStream s;
+    boolean compression;
     synchronized (lock) {
       if (failedEarly || stream != null) {
         return false;
       }
-      ClientStream s = transport.newStream(streamRequest);
+      s = transport.newStream(streamRequest);
+      // Commands keep queueing until the queue is drained: none can overtake the queued ones.
       stream = s;
-      List<Consumer<ClientStream>> queued = waiting;
-      waiting = null;
-      // All under the lock, so that a concurrent command cannot overtake them.
-      s.start(this);
-      if (!messageCompression) {
-        s.setMessageCompression(false);
-      }
-      for (Consumer<ClientStream> command : queued) {
-        command.accept(s);
-      }
+      compression = messageCompression;
     }
+    // Outside the lock: a transport may run the server's side of the call inline (in-process).
+    s.start(this);
+    if (!compression) {
+      s.setMessageCompression(false);
+    }
+    drainWaiting(s);
     if (isReady()) {
       callExecutor.execute(() -> {
         if (!closedForApp) {
@@ -228,6 +237,30 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
       });
     }
     return true;
+  }
+
+  /**
+   * Runs what waited for {@code s}, batch by batch outside the lock, until nothing more waits;
+   * then commands go straight to the stream.
+   */
+  private void drainWaiting(ClientStream s) {
+    while (true) {
+      List<Consumer<ClientStream>> batch;
+      synchronized (lock) {
+        if (stream != s || waiting == null) {
+          return;
+        }
+        if (waiting.isEmpty()) {
+          waiting = null;
+          return;
+        }
+        batch = waiting;
+        waiting = new ArrayList<>();
+      }
+      for (Consumer<ClientStream> command : batch) {
+        command.accept(s);
+      }
+    }
   }
 
   /** Ends a call that has no stream; returns false if it has one (or ended). */
@@ -240,7 +273,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
       waiting = null;
       replay = null;
     }
-    finish(status, new Metadata());
+    finish(status, new Metadata(), false);
     return true;
   }
 
@@ -418,7 +451,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
     synchronized (lock) {
       replay = null;
     }
-    finish(status, trailers);
+    finish(status, trailers, refused);
   }
 
   /**
@@ -450,7 +483,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
     return true;
   }
 
-  private void finish(Status status, Metadata trailers) {
+  private void finish(Status status, Metadata trailers, boolean refused) {
     ScheduledFuture<?> timer;
     boolean known;
     synchronized (lock) {
@@ -475,7 +508,11 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
         context.removeListener(contextL);
       }
       try {
-        listener.onClose(localFailure != null ? localFailure : status, trailers);
+        if (refused && localFailure == null && listener instanceof RefusalListener r) {
+          r.onRefused(status);
+        } else {
+          listener.onClose(localFailure != null ? localFailure : status, trailers);
+        }
       } catch (Throwable t) {
         LOG.log(Level.WARNING, "onClose threw", t);
       }

@@ -29,6 +29,8 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
   // Guarded by lock.
   private List<Consumer<ClientCall<Q, R>>> pending = new ArrayList<>();
   private ClientCall<Q, R> delegate;
+  /** Whether what waited has been handed over: commands then go straight to the delegate. */
+  private boolean passThrough;
   private boolean done;
   private ScheduledFuture<?> deadlineTimer;
   private Listener<R> listener;
@@ -73,14 +75,25 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
       if (deadlineTimer != null) {
         deadlineTimer.cancel(false);
       }
-      // Under the lock: commands the application sends meanwhile wait and keep their order.
-      context.run(() -> call.start(listener, headers));
-      // By index: a callback on this thread may queue more while they run.
-      for (int j = 0; j < pending.size(); j++) {
-        pending.get(j).accept(call);
-      }
-      pending = null;
       delegate = call;
+    }
+    // Not under the lock: starting a call may run a lot (an attempt, a pick). Commands the
+    // application sends meanwhile keep queueing, in order, until the queue is drained.
+    context.run(() -> call.start(listener, headers));
+    while (true) {
+      List<Consumer<ClientCall<Q, R>>> batch;
+      synchronized (lock) {
+        if (pending == null || pending.isEmpty()) {
+          pending = null;
+          passThrough = true;
+          return;
+        }
+        batch = pending;
+        pending = new ArrayList<>();
+      }
+      for (Consumer<ClientCall<Q, R>> command : batch) {
+        command.accept(call);
+      }
     }
   }
 
@@ -102,13 +115,13 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
   private void run(Consumer<ClientCall<Q, R>> command) {
     ClientCall<Q, R> call;
     synchronized (lock) {
-      call = delegate;
-      if (call == null) {
+      if (!passThrough) {
         if (pending != null) {
           pending.add(command);
         }
         return;
       }
+      call = delegate;
     }
     command.accept(call);
   }
@@ -152,7 +165,7 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
   public boolean isReady() {
     ClientCall<Q, R> call;
     synchronized (lock) {
-      call = delegate;
+      call = passThrough ? delegate : null;
     }
     return call != null && call.isReady();
   }

@@ -96,6 +96,8 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   private boolean closed;
   private ScheduledFuture<?> timer;
   private long nextBackoffNanos;
+  private int transparentRetries;
+  private static final int MAX_TRANSPARENT_RETRIES = 5;
 
   RetryingClientCall(AttemptFactory factory, MethodDescriptor<Q, R> method, CallOptions options,
       Executor callExecutor, ScheduledExecutorService scheduler, MethodConfig config, Throttle throttle,
@@ -114,7 +116,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   }
 
   /** One attempt and its listener; its callbacks run on the shared call executor, in order. */
-  private final class Attempt extends Listener<R> {
+  private final class Attempt extends Listener<R> implements ClientCallImpl.RefusalListener {
     final ClientCall<Q, R> call;
     /** The attempt has reported its close; guarded by lock. */
     boolean done;
@@ -150,6 +152,11 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
     @Override
     public void onClose(Status status, Metadata trailers) {
       attemptClosed(this, status, trailers);
+    }
+
+    @Override
+    public void onRefused(Status status) {
+      attemptRefused(this, status);
     }
   }
 
@@ -189,11 +196,18 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
         t.cancel(false);
       }
     }
-    startAttempt();
+    startNextAttempt();
   }
 
-  /** Starts the next attempt; from start() or from a timer, so always in the caller's context. */
-  private void startAttempt() {
+  private void startNextAttempt() {
+    startAttempt(false);
+  }
+
+  /**
+   * Starts the next attempt, from start(), a timer or a refused stream, always in the caller's
+   * context. {@code transparent}: it replaces a refused one, which schedules no further hedge.
+   */
+  private void startAttempt(boolean transparent) {
     Attempt attempt;
     Metadata h;
     Context ctx;
@@ -237,9 +251,9 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
         replayHalfClose = halfClosed;
         credits = requested;
         compression = messageCompression;
-        if (hedging != null && started < maxAttempts && committed == null) {
+        if (!transparent && hedging != null && started < maxAttempts && committed == null) {
           // The next hedge goes out after the delay unless this call commits first.
-          timer = scheduler.schedule(this::startAttempt, hedging.hedgingDelay().toNanos(),
+          timer = scheduler.schedule(this::startNextAttempt, hedging.hedgingDelay().toNanos(),
               TimeUnit.NANOSECONDS);
         }
       }
@@ -465,9 +479,37 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
       synchronized (lock) {
         // Checked again: a cancel or the deadline may have come since, and found no timer to stop.
         if (!closed && !cancelled) {
-          timer = scheduler.schedule(this::startAttempt, delay, TimeUnit.NANOSECONDS);
+          timer = scheduler.schedule(this::startNextAttempt, delay, TimeUnit.NANOSECONDS);
         }
       }
+    }
+  }
+
+  /**
+   * The attempt's stream never reached the server's application (gRFC A6 transparent retry): a
+   * new attempt replays the request at once, not counted against maxAttempts, while the request
+   * is still buffered; otherwise the refusal ends the attempt like any failure.
+   */
+  private void attemptRefused(Attempt a, Status status) {
+    boolean replay;
+    synchronized (lock) {
+      replay = !closed && !cancelled && buffered != null && (committed == null || committed == a)
+          && transparentRetries < MAX_TRANSPARENT_RETRIES;
+      if (replay) {
+        transparentRetries++;
+        a.done = true;
+        active.remove(a);
+        if (committed == a) {
+          committed = null;
+        }
+        // The replacement takes the refused attempt's place and number.
+        started--;
+      }
+    }
+    if (replay) {
+      startAttempt(true);
+    } else {
+      attemptClosed(a, status, new Metadata());
     }
   }
 
