@@ -10,7 +10,7 @@ import io.conduit.balancer.ConnectivityState;
 import io.conduit.balancer.LoadBalancer;
 import io.conduit.internal.balancer.LoadBalancerRegistry;
 import io.conduit.internal.resolver.NameResolverRegistry;
-import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.ClientConnection;
 import io.conduit.resolver.NameResolver;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -31,10 +31,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The machinery behind {@link io.conduit.Channel}, in named parts: the {@link ServiceConfigState},
  * the {@link PickerQueue} that places calls inline on their own threads (no channel-wide lock
  * once a picker is in force), the {@link ControlPlane} (resolver, balancer, subchannels) on the
- * synchronization context, and the {@link TransportFactories} that make connections. This class
+ * synchronization context, and the {@link ConnectionFactories} that make connections. This class
  * makes the calls and keeps the channel's state, idleness and lifecycle.
  */
-public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, SubchannelImpl.Host,
+public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, SubchannelImpl.Parent,
     RetryingClientCall.AttemptFactory, ControlPlane.Channel {
   private static final String VERSION = "0.1.0";
 
@@ -54,7 +54,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   private final Clock clock = Clock.SYSTEM;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
-  private final TransportFactories transports;
+  private final ConnectionFactories transports;
   private final ScheduledExecutorService scheduler;
   private final SerializingExecutor syncContext;
   private final ServiceConfigState serviceConfig;
@@ -74,7 +74,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
 
   private final Object lock = new Object();
   // Guarded by lock.
-  private final Set<ClientTransport> connections = new HashSet<>();
+  private final Set<ClientConnection> connections = new HashSet<>();
   private final List<Runnable> stateWatchers = new ArrayList<>();
   private ConnectivityState state = ConnectivityState.IDLE;
   private boolean terminated;
@@ -92,7 +92,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     NameResolverRegistry resolvers = new NameResolverRegistry(config.resolverProviders());
     LoadBalancerRegistry balancers = new LoadBalancerRegistry(config.balancerProviders());
     this.target = resolvers.normalize(config.target());
-    this.scheduler = TransportFactories.sharedScheduler();
+    this.scheduler = ConnectionFactories.sharedScheduler();
     this.syncContext = new SerializingExecutor(scheduler);
     NameResolver.Args resolverArgs = new NameResolver.Args(443, syncContext, scheduler,
         config.dnsMinRefreshInterval(), config.dnsRefreshPeriod(),
@@ -108,7 +108,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
     this.serviceConfig = new ServiceConfigState(target.toString(), config.defaultServiceConfig(),
         config.serviceConfigLookUp(), n -> balancers.get(n) != null);
     String product = "conduit-java/" + VERSION;
-    this.transports = new TransportFactories(config,
+    this.transports = new ConnectionFactories(config,
         config.userAgent() == null ? product : config.userAgent() + " " + product, authority);
     this.controlPlane = new ControlPlane(target, resolvers, balancers, resolverArgs,
         config.loadBalancingPolicy(), serviceConfig, config.backoff(), this, this, syncContext,
@@ -339,9 +339,9 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   // ---------------------------------------------------------------- connections (for subchannels)
 
   @Override
-  public ClientTransport connect(SocketAddress address, long connectTimeoutNanos,
-      ClientTransport.Listener listener) {
-    ClientTransport transport = transports.connect(address, connectTimeoutNanos, listener);
+  public ClientConnection connect(SocketAddress address, long connectTimeoutNanos,
+      ClientConnection.Listener listener) {
+    ClientConnection transport = transports.connect(address, connectTimeoutNanos, listener);
     synchronized (lock) {
       connections.add(transport);
     }
@@ -349,7 +349,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   }
 
   @Override
-  public void transportClosed(ClientTransport transport) {
+  public void connectionClosed(ClientConnection transport) {
     synchronized (lock) {
       connections.remove(transport);
       maybeTerminate();
@@ -363,7 +363,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
   }
 
   @Override
-  public Executor syncContext() {
+  public SerializingExecutor syncContext() {
     return syncContext;
   }
 
@@ -485,11 +485,11 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Host, Subc
       controlPlane.stop();
       controlPlane.shutdownSubchannels(now);
       if (now) {
-        List<ClientTransport> open;
+        List<ClientConnection> open;
         synchronized (lock) {
           open = new ArrayList<>(connections);
         }
-        open.forEach(ClientTransport::shutdownNow);
+        open.forEach(ClientConnection::shutdownNow);
       }
       synchronized (lock) {
         maybeTerminate();

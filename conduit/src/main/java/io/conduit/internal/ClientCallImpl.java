@@ -12,7 +12,7 @@ import io.conduit.Status;
 import io.conduit.StatusException;
 import io.conduit.internal.transport.ClientStream;
 import io.conduit.internal.transport.ClientStreamListener;
-import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.ClientConnection;
 import io.conduit.internal.transport.InboundMessage;
 import io.conduit.internal.transport.StreamRequest;
 import java.lang.System.Logger.Level;
@@ -49,7 +49,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   }
 
   /** What a call needs from its channel. */
-  public interface Host {
+  public interface Placer {
     /** Finds the call a transport ({@link #attach}), queues it, or fails it ({@link #failEarly}). */
     void startCall(ClientCallImpl<?, ?> call);
 
@@ -67,7 +67,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
     Clock clock();
   }
 
-  private final Host host;
+  private final Placer host;
   private final MethodDescriptor<Q, R> method;
   private final CallOptions options;
   private final Executor callExecutor;
@@ -105,7 +105,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   private int requestedTotal;
   private int transparentRetries;
 
-  public ClientCallImpl(Host host, MethodDescriptor<Q, R> method, CallOptions options,
+  public ClientCallImpl(Placer host, MethodDescriptor<Q, R> method, CallOptions options,
       Executor callExecutor, boolean transparentRetry) {
     this.host = host;
     this.method = method;
@@ -211,7 +211,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
    * Gives the call its transport: the stream opens and what the application did meanwhile
    * follows. Returns false when the call ended before.
    */
-  public boolean attach(ClientTransport transport) {
+  public boolean attach(ClientConnection transport) {
     ClientStream s;
     boolean compression;
     synchronized (lock) {

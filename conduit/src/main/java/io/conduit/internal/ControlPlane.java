@@ -41,7 +41,7 @@ final class ControlPlane {
   private final NameResolver.Args resolverArgs;
   private final String defaultPolicy;
   private final ServiceConfigState serviceConfig;
-  private final SubchannelImpl.Host subchannelHost;
+  private final SubchannelImpl.Parent subchannelParent;
   private final Channel channel;
   private final SerializingExecutor syncContext;
   private final ScheduledExecutorService scheduler;
@@ -59,7 +59,7 @@ final class ControlPlane {
 
   ControlPlane(URI target, NameResolverRegistry resolvers, LoadBalancerRegistry balancers,
       NameResolver.Args resolverArgs, String defaultPolicy, ServiceConfigState serviceConfig,
-      ExponentialBackoff.Policy backoff, SubchannelImpl.Host subchannelHost, Channel channel,
+      ExponentialBackoff.Policy backoff, SubchannelImpl.Parent subchannelParent, Channel channel,
       SerializingExecutor syncContext, ScheduledExecutorService scheduler, io.conduit.Clock clock) {
     this.target = target;
     this.resolvers = resolvers;
@@ -68,7 +68,7 @@ final class ControlPlane {
     this.defaultPolicy = defaultPolicy;
     this.serviceConfig = serviceConfig;
     this.resolutionBackoff = new ExponentialBackoff(backoff);
-    this.subchannelHost = subchannelHost;
+    this.subchannelParent = subchannelParent;
     this.channel = channel;
     this.syncContext = syncContext;
     this.scheduler = scheduler;
@@ -222,7 +222,7 @@ final class ControlPlane {
   private final class BalancerHelper implements LoadBalancer.Helper {
     @Override
     public Subchannel createSubchannel(SocketAddress address) {
-      SubchannelImpl sc = new SubchannelImpl(address, subchannelHost);
+      SubchannelImpl sc = new SubchannelImpl(address, subchannelParent);
       subchannels.add(sc);
       return sc;
     }

@@ -27,7 +27,7 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
   private final String waitingFor;
   private final Object lock = new Object();
   // Guarded by lock.
-  private List<Consumer<ClientCall<Q, R>>> pending = new ArrayList<>();
+  private List<Consumer<ClientCall<Q, R>>> queued = new ArrayList<>();
   private ClientCall<Q, R> delegate;
   /** Whether what waited has been handed over: commands then go straight to the delegate. */
   private boolean passThrough;
@@ -83,13 +83,13 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
     while (true) {
       List<Consumer<ClientCall<Q, R>>> batch;
       synchronized (lock) {
-        if (pending == null || pending.isEmpty()) {
-          pending = null;
+        if (queued == null || queued.isEmpty()) {
+          queued = null;
           passThrough = true;
           return;
         }
-        batch = pending;
-        pending = new ArrayList<>();
+        batch = queued;
+        queued = new ArrayList<>();
       }
       for (Consumer<ClientCall<Q, R>> command : batch) {
         command.accept(call);
@@ -104,7 +104,7 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
         return;
       }
       done = true;
-      pending = null;
+      queued = null;
       if (deadlineTimer != null) {
         deadlineTimer.cancel(false);
       }
@@ -116,8 +116,8 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
     ClientCall<Q, R> call;
     synchronized (lock) {
       if (!passThrough) {
-        if (pending != null) {
-          pending.add(command);
+        if (queued != null) {
+          queued.add(command);
         }
         return;
       }

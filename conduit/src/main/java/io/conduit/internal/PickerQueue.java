@@ -2,7 +2,7 @@ package io.conduit.internal;
 
 import io.conduit.Status;
 import io.conduit.balancer.LoadBalancer;
-import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.ClientConnection;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -103,7 +103,7 @@ final class PickerQueue {
             + "Helper.createSubchannel did not create: " + r.subchannel()));
         return true;
       }
-      ClientTransport t = sc.transport();
+      ClientConnection t = sc.transport();
       if (t == null) {
         // Not READY any more: the balancer will publish a new picker.
         return false;

@@ -8,7 +8,7 @@ import io.conduit.ClientCall;
 import io.conduit.Metadata;
 import io.conduit.health.Health;
 import io.conduit.health.HealthStatus;
-import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.ClientConnection;
 import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,26 +16,28 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A subchannel: one backend address, at most one connection at a time. IDLE until asked to
+ * A subchannel: one backend address and its connection (more than one only when
+ * {@code maxConnectionsPerBackend} allows extra connections while every one is at the server's
+ * MAX_CONCURRENT_STREAMS; the subchannel's state follows the first). IDLE until asked to
  * connect; CONNECTING until the server's SETTINGS arrive; READY until the connection goes away
  * (then IDLE again); TRANSIENT_FAILURE after a failed attempt, reconnecting by itself once its
  * backoff has passed. State changes run on the channel's synchronization context.
  */
-final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
+final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
 
   /** What a subchannel needs from its channel (which also hosts its health-check calls). */
-  interface Host extends ClientCallImpl.Host {
-    ClientTransport connect(SocketAddress address, long connectTimeoutNanos,
-        ClientTransport.Listener listener);
+  interface Parent extends ClientCallImpl.Placer {
+    ClientConnection connect(SocketAddress address, long connectTimeoutNanos,
+        ClientConnection.Listener listener);
 
-    void transportClosed(ClientTransport transport);
+    void connectionClosed(ClientConnection transport);
 
     void refreshNameResolution();
 
     /** The subchannel is shut down: the channel need not track it any longer. */
     void subchannelShutdown(SubchannelImpl subchannel);
 
-    Executor syncContext();
+    SerializingExecutor syncContext();
 
     ScheduledExecutorService scheduler();
 
@@ -49,12 +51,12 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
   }
 
   private final SocketAddress address;
-  private final Host host;
+  private final Parent host;
   private final ExponentialBackoff backoff;
   private StateListener listener;
   private ConnectivityState state = ConnectivityState.IDLE;
-  private ClientTransport connecting;
-  private volatile ClientTransport ready;
+  private ClientConnection connecting;
+  private volatile ClientConnection ready;
   /** False while a health check has not said SERVING: the connection is then not picked. */
   private volatile boolean healthy = true;
   private ClientCallImpl<Health.Request, Health.Response> healthCall;
@@ -62,7 +64,7 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
   /** Ends an attempt that has not reached READY within its connect timeout. */
   private ScheduledFuture<?> connectDeadline;
 
-  SubchannelImpl(SocketAddress address, Host host) {
+  SubchannelImpl(SocketAddress address, Parent host) {
     this.address = address;
     this.host = host;
     this.backoff = new ExponentialBackoff(host.backoffPolicy());
@@ -88,8 +90,8 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
    * allowed, a connection with a free stream slot is preferred, and another one is opened when
    * all are full.
    */
-  ClientTransport transport() {
-    ClientTransport t = ready;
+  ClientConnection transport() {
+    ClientConnection t = ready;
     if (t == null || !healthy || !t.isUsable()) {
       return null;
     }
@@ -97,7 +99,7 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
     if (max <= 1 || t.hasCapacity()) {
       return t;
     }
-    for (ClientTransport extra : extras) {
+    for (ClientConnection extra : extras) {
       if (extra.isUsable() && extra.hasCapacity()) {
         return extra;
       }
@@ -111,18 +113,18 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
 
   // ---------------------------------------------------------------- extra connections
 
-  private final java.util.List<ClientTransport> extras = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<ClientConnection> extras = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicBoolean extraRequested = new java.util.concurrent.atomic.AtomicBoolean();
-  private ClientTransport extraConnecting;
+  private ClientConnection extraConnecting;
 
   private void connectExtra() {
     if (state != ConnectivityState.READY || extraConnecting != null) {
       extraRequested.set(false);
       return;
     }
-    extraConnecting = host.connect(address, backoff.connectTimeoutNanos(), new ClientTransport.Listener() {
+    extraConnecting = host.connect(address, backoff.connectTimeoutNanos(), new ClientConnection.Listener() {
       @Override
-      public void transportReady(ClientTransport c) {
+      public void connectionReady(ClientConnection c) {
         host.syncContext().execute(() -> {
           if (c == extraConnecting) {
             extraConnecting = null;
@@ -137,14 +139,14 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
       }
 
       @Override
-      public void transportUnusable(ClientTransport c) {
+      public void connectionUnusable(ClientConnection c) {
         extras.remove(c);
       }
 
       @Override
-      public void transportClosed(ClientTransport c, Status reason) {
+      public void connectionClosed(ClientConnection c, Status reason) {
         host.syncContext().execute(() -> {
-          host.transportClosed(c);
+          host.connectionClosed(c);
           extras.remove(c);
           if (c == extraConnecting) {
             extraConnecting = null;
@@ -157,7 +159,7 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
 
   /** The primary connection went away: the extras drain and close with it. */
   private void dropExtras() {
-    for (ClientTransport extra : extras) {
+    for (ClientConnection extra : extras) {
       extra.shutdown();
     }
     extras.clear();
@@ -178,10 +180,11 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
   }
 
   private void connect() {
+    host.syncContext().assertCurrent();
     reconnect = null;
     setState(ConnectivityState.CONNECTING, null);
     long timeoutNanos = backoff.connectTimeoutNanos();
-    ClientTransport attempt = host.connect(address, timeoutNanos, this);
+    ClientConnection attempt = host.connect(address, timeoutNanos, this);
     connecting = attempt;
     // The TCP connect has its own timeout; this one also covers the HTTP/2 handshake.
     connectDeadline = host.scheduler().schedule(() -> host.syncContext().execute(() -> {
@@ -214,6 +217,7 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
   }
 
   private void setState(ConnectivityState newState, Status failure) {
+    host.syncContext().assertCurrent();
     if (state == newState && newState != ConnectivityState.TRANSIENT_FAILURE) {
       return;
     }
@@ -226,7 +230,7 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
   // ---------------------------------------------------------------- transport events
 
   @Override
-  public void transportReady(ClientTransport connection) {
+  public void connectionReady(ClientConnection connection) {
     host.syncContext().execute(() -> {
       if (connection != connecting || state == ConnectivityState.SHUTDOWN) {
         return;
@@ -249,9 +253,9 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
 
   // ---------------------------------------------------------------- client-side health checks
 
-  private void startHealthWatch(ClientTransport connection, String service) {
+  private void startHealthWatch(ClientConnection connection, String service) {
     ClientCallImpl<Health.Request, Health.Response> call = new ClientCallImpl<>(
-        new DirectHost(connection), Health.WATCH, CallOptions.DEFAULT, host.syncContext(), false);
+        new HealthCheckPlacer(connection), Health.WATCH, CallOptions.DEFAULT, host.syncContext(), false);
     healthCall = call;
     call.start(new ClientCall.Listener<>() {
       @Override
@@ -304,11 +308,11 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
     }
   }
 
-  /** Hosts a health-check call on one given connection, outside the channel's balancing. */
-  private final class DirectHost implements ClientCallImpl.Host {
-    private final ClientTransport connection;
+  /** Places a health-check call on one given connection, outside the channel's balancing. */
+  private final class HealthCheckPlacer implements ClientCallImpl.Placer {
+    private final ClientConnection connection;
 
-    DirectHost(ClientTransport connection) {
+    HealthCheckPlacer(ClientConnection connection) {
       this.connection = connection;
     }
 
@@ -342,7 +346,7 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
   }
 
   @Override
-  public void transportUnusable(ClientTransport connection) {
+  public void connectionUnusable(ClientConnection connection) {
     host.syncContext().execute(() -> {
       if (connection == ready) {
         // GOAWAY or closing: calls on it finish, new ones need a new connection.
@@ -358,9 +362,9 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
   }
 
   @Override
-  public void transportClosed(ClientTransport connection, Status reason) {
+  public void connectionClosed(ClientConnection connection, Status reason) {
     host.syncContext().execute(() -> {
-      host.transportClosed(connection);
+      host.connectionClosed(connection);
       if (state == ConnectivityState.SHUTDOWN) {
         return;
       }
@@ -408,7 +412,7 @@ final class SubchannelImpl implements Subchannel, ClientTransport.Listener {
   /** Closes its connection at once (channel shutdownNow). */
   void shutdownNow() {
     host.syncContext().execute(() -> {
-      ClientTransport r = ready;
+      ClientConnection r = ready;
       shutdown();
       if (r != null) {
         r.shutdownNow();

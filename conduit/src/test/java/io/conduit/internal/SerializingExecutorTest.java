@@ -275,4 +275,28 @@ class SerializingExecutorTest {
     manual.runAll();
     assertThat(seen).containsExactly(1, 2);
   }
+
+  /** Code confined to a synchronization context says so with assertCurrent; tests run with -ea. */
+  @Test
+  void assertCurrentHoldsInsideTasksOnlyAndFailsElsewhere() throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      SerializingExecutor context = new SerializingExecutor(pool);
+      java.util.concurrent.CompletableFuture<Throwable> inside = new java.util.concurrent.CompletableFuture<>();
+      context.execute(() -> {
+        try {
+          context.assertCurrent();
+          inside.complete(null);
+        } catch (Throwable t) {
+          inside.complete(t);
+        }
+      });
+      assertThat(inside.get(10, TimeUnit.SECONDS)).isNull();
+      org.assertj.core.api.Assertions.assertThatThrownBy(context::assertCurrent)
+          .isInstanceOf(AssertionError.class)
+          .hasMessageContaining("must run on");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

@@ -3,7 +3,7 @@ package io.conduit.internal.inprocess;
 import io.conduit.Context;
 import io.conduit.Status;
 import io.conduit.internal.transport.ClientStream;
-import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.ClientConnection;
 import io.conduit.internal.transport.ServerTransportListener;
 import io.conduit.internal.transport.StreamRequest;
 import java.util.HashSet;
@@ -14,17 +14,17 @@ import java.util.Set;
  * A client's connection to an in-process server: it carries streams until either side shuts it
  * down, then closes once its last stream ends (or at once, for a forced shutdown).
  */
-final class InProcessConnection implements ClientTransport {
+final class InProcessConnection implements ClientConnection {
   private final InProcessServerTransport server;
   private final String authority;
-  private final ClientTransport.Listener listener;
+  private final ClientConnection.Listener listener;
   private final Context transportContext;
   private final Object lock = new Object();
   private final Set<InProcessStream> streams = new HashSet<>();
   private boolean goingAway;
   private boolean closed;
 
-  InProcessConnection(InProcessServerTransport server, String authority, ClientTransport.Listener listener) {
+  InProcessConnection(InProcessServerTransport server, String authority, ClientConnection.Listener listener) {
     this.server = server;
     this.authority = authority;
     this.listener = listener;
@@ -103,7 +103,7 @@ final class InProcessConnection implements ClientTransport {
       }
     }
     if (unusable) {
-      listener.transportUnusable(this);
+      listener.connectionUnusable(this);
     }
     if (close) {
       closed(Status.UNAVAILABLE.withDescription("in-process connection closed"));
@@ -121,7 +121,7 @@ final class InProcessConnection implements ClientTransport {
       open = List.copyOf(streams);
     }
     if (unusable) {
-      listener.transportUnusable(this);
+      listener.connectionUnusable(this);
     }
     Status reason = Status.UNAVAILABLE.withDescription("in-process connection closed");
     for (InProcessStream s : open) {
@@ -140,12 +140,12 @@ final class InProcessConnection implements ClientTransport {
 
   private void closed(Status reason) {
     server.connectionClosed(this);
-    listener.transportClosed(this, reason);
+    listener.connectionClosed(this, reason);
   }
 
   /** Called by the transport factory once the connection is registered with the server. */
   void ready() {
-    listener.transportReady(this);
+    listener.connectionReady(this);
   }
 
   @Override

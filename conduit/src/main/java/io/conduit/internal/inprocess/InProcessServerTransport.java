@@ -62,7 +62,7 @@ public final class InProcessServerTransport implements ServerTransport {
   }
 
   /** Takes a new connection; null once shut down. */
-  InProcessConnection accept(String authority, io.conduit.internal.transport.ClientTransport.Listener listener) {
+  InProcessConnection accept(String authority, io.conduit.internal.transport.ClientConnection.Listener listener) {
     synchronized (lock) {
       if (shutdown) {
         return null;

@@ -23,7 +23,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.StreamBufferingEncoder;
 import io.conduit.internal.transport.ClientStream;
-import io.conduit.internal.transport.ClientTransport;
+import io.conduit.internal.transport.ClientConnection;
 import io.conduit.internal.transport.StreamRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.collection.IntObjectHashMap;
@@ -38,12 +38,12 @@ import java.util.Map;
  * {@link StreamBufferingEncoder} until a slot frees. Everything here runs on the event loop,
  * except {@link #isUsable()} and {@link #writeQueue()}.
  */
-final class ClientConnectionHandler extends GrpcConnectionHandler implements ClientTransport {
+final class ClientConnectionHandler extends GrpcConnectionHandler implements ClientConnection {
 
   /** Client keepalive settings (gRFC A8); a {@code timeNanos} of Long.MAX_VALUE disables it. */
   record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls) {}
 
-  private final ClientTransport.Listener owner;
+  private final ClientConnection.Listener owner;
   private final AsciiString authority;
   private final AsciiString userAgent;
   private final IntObjectMap<NettyClientStream> calls = new IntObjectHashMap<>();
@@ -56,7 +56,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   private boolean secure;
 
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
-      Http2Settings settings, ClientTransport.Listener owner, KeepAlive keepAliveSettings,
+      Http2Settings settings, ClientConnection.Listener owner, KeepAlive keepAliveSettings,
       AsciiString authority, AsciiString userAgent) {
     super(decoder, encoder, settings);
     this.owner = owner;
@@ -103,7 +103,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
 
   /** A handler for a connection that will be registered on {@code eventLoop}. */
   static ClientConnectionHandler create(io.netty.channel.EventLoop eventLoop,
-      int maxHeaderListSize, KeepAlive keepAlive, ClientTransport.Listener owner,
+      int maxHeaderListSize, KeepAlive keepAlive, ClientConnection.Listener owner,
       AsciiString authority, AsciiString userAgent) {
     Http2Connection connection = FlowWindows.newConnection(false);
     DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(
@@ -202,13 +202,13 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     fail(Status.UNAVAILABLE.withDescription("connection closed"));
     super.channelInactive(ctx);
-    owner.transportClosed(this, failure);
+    owner.connectionClosed(this, failure);
   }
 
   /** The connection attempt failed: calls queued for it fail with UNAVAILABLE. */
   void connectFailed(Throwable cause) {
     fail(Status.UNAVAILABLE.withDescription("failed to connect: " + cause.getMessage()).withCause(cause));
-    owner.transportClosed(this, failure);
+    owner.connectionClosed(this, failure);
   }
 
   private void fail(Status status) {
@@ -236,7 +236,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   private void markUnusable() {
     if (usable) {
       usable = false;
-      owner.transportUnusable(this);
+      owner.connectionUnusable(this);
     }
     maybeCloseIdle();
   }
@@ -275,6 +275,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
 
   /** Opens the HTTP/2 stream of {@code call}; runs from the write queue. */
   void newStream(NettyClientStream call, Http2Headers headers) {
+    assertEventLoop();
     if (failure != null) {
       call.refused(failure);
       return;
@@ -345,7 +346,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
         // Only now do we know the server's stream limit: let queued calls start.
         writeQueue().open();
         if (usable) {
-          owner.transportReady(ClientConnectionHandler.this);
+          owner.connectionReady(ClientConnectionHandler.this);
         }
       }
     }

@@ -204,6 +204,7 @@ final class NettyClientStream implements ClientStream, MessageDeframer.Listener 
   }
 
   void inboundHeaders(Http2Headers headers, boolean endStream) {
+    connection.assertEventLoop();
     if (closed) {
       return;
     }
@@ -279,6 +280,7 @@ final class NettyClientStream implements ClientStream, MessageDeframer.Listener 
   }
 
   void inboundData(ByteBuf data, boolean endStream) {
+    connection.assertEventLoop();
     if (closed) {
       data.release();
       return;
@@ -349,6 +351,7 @@ final class NettyClientStream implements ClientStream, MessageDeframer.Listener 
   }
 
   private void closeOnLoop(Status status, Metadata trailers, boolean refused) {
+    connection.assertEventLoop();
     if (closed) {
       return;
     }

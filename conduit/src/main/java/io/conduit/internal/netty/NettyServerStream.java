@@ -57,6 +57,7 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
   // ---------------------------------------------------------------- event loop side
 
   void inboundData(ByteBuf data) {
+    connection.assertEventLoop();
     deframer.add(data);
   }
 
@@ -93,6 +94,7 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
 
   /** The stream ended without a status from the application: reset, closed connection. */
   void transportCancelled(Status reason) {
+    connection.assertEventLoop();
     if (completed) {
       return;
     }
@@ -121,6 +123,7 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
   }
 
   private void writeStatus(Status status, Metadata trailers, boolean trailersOnly, boolean badInput) {
+    connection.assertEventLoop();
     Http2Headers h;
     if (!trailersOnly && status.code() == Status.Code.OK && status.description() == null
         && (trailers == null || trailers.isEmpty())) {

@@ -283,6 +283,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
   // ---------------------------------------------------------------- used by calls
 
   void writeHeaders(int streamId, Http2Headers headers, boolean endStream, ChannelFutureListener onDone) {
+    assertEventLoop();
     keepAliveEnforcer.onWrite();
     ChannelFuture f = encoder().writeHeaders(ctx, streamId, headers, 0, endStream, ctx.newPromise());
     if (onDone != null) {

@@ -1,9 +1,9 @@
 package io.conduit.internal;
 
-import io.conduit.internal.inprocess.InProcessTransportFactory;
-import io.conduit.internal.netty.NettyClientTransportFactory;
-import io.conduit.internal.transport.ClientTransport;
-import io.conduit.internal.transport.ClientTransportFactory;
+import io.conduit.internal.inprocess.InProcessConnectionFactory;
+import io.conduit.internal.netty.NettyClientConnectionFactory;
+import io.conduit.internal.transport.ClientConnection;
+import io.conduit.internal.transport.ClientConnectionFactory;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,24 +12,24 @@ import java.util.concurrent.ScheduledExecutorService;
  * A channel's connection factory: each address goes to the transport that can reach it (an
  * in-process name, or the network over Netty).
  */
-final class TransportFactories {
-  private final NettyClientTransportFactory netty;
-  private final ClientTransportFactory inProcess = new InProcessTransportFactory();
+final class ConnectionFactories {
+  private final NettyClientConnectionFactory netty;
+  private final ClientConnectionFactory inProcess = new InProcessConnectionFactory();
 
-  TransportFactories(ChannelImpl.Config config, String userAgent, String authority) {
-    this.netty = new NettyClientTransportFactory(new NettyClientTransportFactory.Settings(
+  ConnectionFactories(ChannelImpl.Config config, String userAgent, String authority) {
+    this.netty = new NettyClientConnectionFactory(new NettyClientConnectionFactory.Settings(
         config.target(), authority, userAgent, config.maxHeaderListSize(), config.keepAliveTime(),
         config.keepAliveTimeout(), config.keepAliveWithoutCalls(), config.sslContext()));
   }
 
   /** For timers that belong to no connection and the channels' synchronization contexts. */
   static ScheduledExecutorService sharedScheduler() {
-    return NettyClientTransportFactory.sharedScheduler();
+    return NettyClientConnectionFactory.sharedScheduler();
   }
 
-  ClientTransport connect(SocketAddress address, long connectTimeoutNanos,
-      ClientTransport.Listener listener) {
-    ClientTransportFactory factory = inProcess.supports(address) ? inProcess : netty;
+  ClientConnection connect(SocketAddress address, long connectTimeoutNanos,
+      ClientConnection.Listener listener) {
+    ClientConnectionFactory factory = inProcess.supports(address) ? inProcess : netty;
     return factory.connect(address, connectTimeoutNanos, listener);
   }
 

@@ -3,20 +3,20 @@ package io.conduit.internal.transport;
 import io.conduit.Status;
 
 /**
- * One connection to a server, carrying streams. Created by a {@link ClientTransportFactory};
+ * One connection to a server, carrying streams. Created by a {@link ClientConnectionFactory};
  * reports its life to a {@link Listener}.
  */
-public interface ClientTransport {
+public interface ClientConnection {
 
   /** Told when the transport is ready for streams, can take no more, and has closed. */
   interface Listener {
-    void transportReady(ClientTransport transport);
+    void connectionReady(ClientConnection transport);
 
     /** No new streams (GOAWAY, closing); open ones may finish. */
-    void transportUnusable(ClientTransport transport);
+    void connectionUnusable(ClientConnection transport);
 
     /** {@code reason} says why, e.g. the connect error. */
-    void transportClosed(ClientTransport transport, Status reason);
+    void connectionClosed(ClientConnection transport, Status reason);
 
     /** The server said its keepalive pings come too often (gRFC A8 too_many_pings). */
     default void tooManyPings() {}

@@ -1,8 +1,8 @@
 package io.conduit.internal.netty;
 
 import io.conduit.Status;
-import io.conduit.internal.transport.ClientTransport;
-import io.conduit.internal.transport.ClientTransportFactory;
+import io.conduit.internal.transport.ClientConnection;
+import io.conduit.internal.transport.ClientConnectionFactory;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * HTTP/2 connections over TCP (plaintext or TLS) and Unix sockets, for one channel. Keeps the
  * channel's keepalive time, which doubles each time a server says too_many_pings (gRFC A8).
  */
-public final class NettyClientTransportFactory implements ClientTransportFactory {
-  private static final System.Logger LOG = System.getLogger(NettyClientTransportFactory.class.getName());
+public final class NettyClientConnectionFactory implements ClientConnectionFactory {
+  private static final System.Logger LOG = System.getLogger(NettyClientConnectionFactory.class.getName());
 
   /** What the channel's builder configured for its connections. */
   public record Settings(String target, String authority, String userAgent, int maxHeaderListSize,
@@ -34,7 +34,7 @@ public final class NettyClientTransportFactory implements ClientTransportFactory
   /** Long.MAX_VALUE when keepalive is off. */
   private volatile long keepAliveTimeNanos;
 
-  public NettyClientTransportFactory(Settings settings) {
+  public NettyClientConnectionFactory(Settings settings) {
     this.settings = settings;
     this.authority = GrpcHeaders.cachedAscii(settings.authority());
     this.userAgent = AsciiString.of(settings.userAgent());
@@ -73,31 +73,31 @@ public final class NettyClientTransportFactory implements ClientTransportFactory
   }
 
   @Override
-  public ClientTransport connect(SocketAddress address, long connectTimeoutNanos,
-      ClientTransport.Listener listener) {
+  public ClientConnection connect(SocketAddress address, long connectTimeoutNanos,
+      ClientConnection.Listener listener) {
     EventLoop loop = EventLoops.group().next();
     ClientConnectionHandler.KeepAlive keepAlive = new ClientConnectionHandler.KeepAlive(
         keepAliveTimeNanos, settings.keepAliveTimeout().toNanos(), settings.keepAliveWithoutCalls());
     ClientConnectionHandler handler = ClientConnectionHandler.create(loop, settings.maxHeaderListSize(),
-        keepAlive, new ClientTransport.Listener() {
+        keepAlive, new ClientConnection.Listener() {
           @Override
-          public void transportReady(ClientTransport t) {
-            listener.transportReady(t);
+          public void connectionReady(ClientConnection t) {
+            listener.connectionReady(t);
           }
 
           @Override
-          public void transportUnusable(ClientTransport t) {
-            listener.transportUnusable(t);
+          public void connectionUnusable(ClientConnection t) {
+            listener.connectionUnusable(t);
           }
 
           @Override
-          public void transportClosed(ClientTransport t, Status reason) {
-            listener.transportClosed(t, reason);
+          public void connectionClosed(ClientConnection t, Status reason) {
+            listener.connectionClosed(t, reason);
           }
 
           @Override
           public void tooManyPings() {
-            NettyClientTransportFactory.this.tooManyPings(address);
+            NettyClientConnectionFactory.this.tooManyPings(address);
             listener.tooManyPings();
           }
         }, authority, userAgent);

@@ -2,14 +2,14 @@ package io.conduit.internal.inprocess;
 
 import io.conduit.Status;
 import io.conduit.internal.transport.ClientStream;
-import io.conduit.internal.transport.ClientTransport;
-import io.conduit.internal.transport.ClientTransportFactory;
+import io.conduit.internal.transport.ClientConnection;
+import io.conduit.internal.transport.ClientConnectionFactory;
 import io.conduit.internal.transport.StreamRequest;
 import java.net.SocketAddress;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** Connects channels to in-process servers by name. */
-public final class InProcessTransportFactory implements ClientTransportFactory {
+public final class InProcessConnectionFactory implements ClientConnectionFactory {
   @Override
   public boolean supports(SocketAddress address) {
     return address instanceof InProcessSocketAddress;
@@ -21,15 +21,15 @@ public final class InProcessTransportFactory implements ClientTransportFactory {
   }
 
   @Override
-  public ClientTransport connect(SocketAddress address, long connectTimeoutNanos,
-      ClientTransport.Listener listener) {
+  public ClientConnection connect(SocketAddress address, long connectTimeoutNanos,
+      ClientConnection.Listener listener) {
     InProcessSocketAddress target = (InProcessSocketAddress) address;
     InProcessServerTransport server = InProcessServerTransport.find(target.name());
     InProcessConnection connection = server == null ? null : server.accept(target.name(), listener);
     if (connection == null) {
       Unreachable failed = new Unreachable();
       // Told after connect() returns, as a network connect would be.
-      InProcessScheduler.get().execute(() -> listener.transportClosed(failed,
+      InProcessScheduler.get().execute(() -> listener.connectionClosed(failed,
           Status.UNAVAILABLE.withDescription("no in-process server named '" + target.name() + "'")));
       return failed;
     }
@@ -38,7 +38,7 @@ public final class InProcessTransportFactory implements ClientTransportFactory {
   }
 
   /** A connection that never was: there is no server by that name. */
-  private static final class Unreachable implements ClientTransport {
+  private static final class Unreachable implements ClientConnection {
     @Override
     public ClientStream newStream(StreamRequest request) {
       throw new IllegalStateException("not connected");
