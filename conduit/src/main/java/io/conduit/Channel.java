@@ -384,7 +384,7 @@ public final class Channel implements CallFactory, AutoCloseable {
           maxInboundMessageSize, maxHeaderListSize, loadBalancingPolicy, defaultServiceConfig,
           List.copyOf(resolverProviders), List.copyOf(balancerProviders), idleTimeout, backoff,
           dnsMinRefreshInterval, dnsRefreshPeriod, keepAliveTime, keepAliveTimeout,
-          keepAliveWithoutCalls, tls == null ? null : tls.sslContext(), maxConnectionsPerBackend,
+          keepAliveWithoutCalls, tls == null ? null : tls.context(), maxConnectionsPerBackend,
           lookUpServiceConfigInDns, serviceConfigLookUp);
     }
   }

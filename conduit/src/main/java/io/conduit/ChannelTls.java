@@ -1,7 +1,7 @@
 package io.conduit;
 
 import io.conduit.internal.netty.TlsSupport;
-import io.netty.handler.ssl.SslContext;
+import io.conduit.internal.netty.TlsContext;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import javax.net.ssl.KeyManager;
@@ -24,9 +24,9 @@ import javax.net.ssl.TrustManager;
  */
 public final class ChannelTls {
 
-  private final SslContext context;
+  private final TlsContext context;
 
-  private ChannelTls(SslContext context) {
+  private ChannelTls(TlsContext context) {
     this.context = context;
   }
 
@@ -39,7 +39,7 @@ public final class ChannelTls {
     return builder().build();
   }
 
-  SslContext sslContext() {
+  TlsContext context() {
     return context;
   }
 

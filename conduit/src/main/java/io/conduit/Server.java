@@ -70,7 +70,7 @@ public final class Server implements AutoCloseable {
    * @throws IllegalStateException if the server was built without TLS
    */
   public Server updateTls(ServerTls tls) {
-    impl.updateSslContext(tls.sslContext());
+    impl.updateTls(tls.context());
     return this;
   }
 
@@ -429,7 +429,7 @@ public final class Server implements AutoCloseable {
       return new ServerImpl.Config(address, wrapped, executor, directExecutor,
           maxInboundMessageSize, maxConcurrentStreams, maxHeaderListSize, keepAliveTime,
           keepAliveTimeout, permitKeepAliveTime, permitKeepAliveWithoutCalls, maxConnectionIdle,
-          maxConnectionAge, maxConnectionAgeGrace, tls == null ? null : tls.sslContext(),
+          maxConnectionAge, maxConnectionAgeGrace, tls == null ? null : tls.context(),
           handshakeTimeout, writeStallTimeout, maxConnections, limits);
     }
 

@@ -1,7 +1,7 @@
 package io.conduit;
 
 import io.conduit.internal.netty.TlsSupport;
-import io.netty.handler.ssl.SslContext;
+import io.conduit.internal.netty.TlsContext;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import javax.net.ssl.KeyManager;
@@ -38,9 +38,9 @@ public final class ServerTls {
     REQUIRE
   }
 
-  private final SslContext context;
+  private final TlsContext context;
 
-  private ServerTls(SslContext context) {
+  private ServerTls(TlsContext context) {
     this.context = context;
   }
 
@@ -54,7 +54,7 @@ public final class ServerTls {
     return builder().keyPair(certChain, privateKey).build();
   }
 
-  SslContext sslContext() {
+  TlsContext context() {
     return context;
   }
 
@@ -113,11 +113,7 @@ public final class ServerTls {
      * @throws IllegalArgumentException when the material is missing or cannot be read
      */
     public ServerTls build() {
-      return new ServerTls(material.serverContext(switch (clientAuth) {
-        case NONE -> io.netty.handler.ssl.ClientAuth.NONE;
-        case OPTIONAL -> io.netty.handler.ssl.ClientAuth.OPTIONAL;
-        case REQUIRE -> io.netty.handler.ssl.ClientAuth.REQUIRE;
-      }));
+      return new ServerTls(material.serverContext(clientAuth));
     }
   }
 }

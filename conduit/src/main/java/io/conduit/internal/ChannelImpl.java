@@ -45,7 +45,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
       List<NameResolver.Provider> resolverProviders, List<LoadBalancer.Provider> balancerProviders,
       Duration idleTimeout, ExponentialBackoff.Policy backoff, Duration dnsMinRefreshInterval,
       Duration dnsRefreshPeriod, Duration keepAliveTime, Duration keepAliveTimeout,
-      boolean keepAliveWithoutCalls, io.netty.handler.ssl.SslContext sslContext,
+      boolean keepAliveWithoutCalls, io.conduit.internal.netty.TlsContext tls,
       int maxConnectionsPerBackend, boolean lookUpServiceConfigInDns, boolean serviceConfigLookUp) {}
 
   private final Config config;

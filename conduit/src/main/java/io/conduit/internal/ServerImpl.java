@@ -30,7 +30,7 @@ public final class ServerImpl implements ServerTransportListener {
       int maxHeaderListSize, Duration keepAliveTime, Duration keepAliveTimeout,
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
-      io.netty.handler.ssl.SslContext sslContext, Duration handshakeTimeout, Duration writeStallTimeout,
+      io.conduit.internal.netty.TlsContext tls, Duration handshakeTimeout, Duration writeStallTimeout,
       int maxConnections, AbuseLimits limits) {}
 
   private final MethodRegistry methods;
@@ -55,7 +55,7 @@ public final class ServerImpl implements ServerTransportListener {
             config.maxInboundMessageSize(), config.maxConcurrentStreams(), config.maxHeaderListSize(),
             config.keepAliveTime(), config.keepAliveTimeout(), config.permitKeepAliveTime(),
             config.permitKeepAliveWithoutCalls(), config.maxConnectionIdle(), config.maxConnectionAge(),
-            config.maxConnectionAgeGrace(), config.sslContext(), config.handshakeTimeout(),
+            config.maxConnectionAgeGrace(), config.tls(), config.handshakeTimeout(),
             config.writeStallTimeout(), config.maxConnections(), config.limits()));
   }
 
@@ -84,11 +84,11 @@ public final class ServerImpl implements ServerTransportListener {
   // ---------------------------------------------------------------- lifecycle
 
   /** New TLS connections use {@code context}; open ones keep theirs. */
-  public void updateSslContext(io.netty.handler.ssl.SslContext context) {
+  public void updateTls(io.conduit.internal.netty.TlsContext tls) {
     if (!(transport instanceof NettyServerTransport netty)) {
       throw new IllegalStateException("the server was built without TLS");
     }
-    netty.updateSslContext(context);
+    netty.updateTls(tls);
   }
 
   public void start() {

@@ -7,7 +7,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -26,7 +25,7 @@ public final class NettyClientConnectionFactory implements ClientConnectionFacto
   /** What the channel's builder configured for its connections. */
   public record Settings(String target, String authority, String userAgent, int maxHeaderListSize,
       Duration keepAliveTime, Duration keepAliveTimeout, boolean keepAliveWithoutCalls,
-      SslContext sslContext) {}
+      TlsContext tls) {}
 
   private final Settings settings;
   private final AsciiString authority;
@@ -110,7 +109,8 @@ public final class NettyClientConnectionFactory implements ClientConnectionFacto
         .channel(EventLoops.socketChannel(remote))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos)))
-        .handler(TlsSupport.clientHandler(settings.sslContext(), TlsSupport.hostOf(settings.authority()),
+        .handler(TlsSupport.clientHandler(settings.tls() == null ? null : settings.tls().sslContext(),
+            TlsSupport.hostOf(settings.authority()),
             remote instanceof InetSocketAddress inetRemote ? inetRemote.getPort() : -1, handler));
     if (remote instanceof InetSocketAddress) {
       b.option(ChannelOption.TCP_NODELAY, true);

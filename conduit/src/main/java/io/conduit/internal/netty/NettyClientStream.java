@@ -5,7 +5,6 @@ import io.conduit.Metadata;
 import io.conduit.Status;
 import io.conduit.internal.Compressors;
 import io.conduit.internal.GrpcTimeout;
-import io.conduit.internal.HttpStatusMapping;
 import io.conduit.internal.transport.ClientStream;
 import io.conduit.internal.transport.ClientStreamListener;
 import io.conduit.internal.transport.StreamRequest;

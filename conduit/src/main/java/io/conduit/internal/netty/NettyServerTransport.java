@@ -29,7 +29,7 @@ public final class NettyServerTransport implements ServerTransport {
       int maxHeaderListSize, Duration keepAliveTime, Duration keepAliveTimeout,
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
-      SslContext sslContext, Duration handshakeTimeout, Duration writeStallTimeout,
+      TlsContext tls, Duration handshakeTimeout, Duration writeStallTimeout,
       int maxConnections, AbuseLimits limits) {}
 
   private static long nanos(Duration d) {
@@ -50,15 +50,15 @@ public final class NettyServerTransport implements ServerTransport {
 
   public NettyServerTransport(Settings config) {
     this.config = config;
-    this.sslContext = config.sslContext();
+    this.sslContext = config.tls() == null ? null : config.tls().sslContext();
   }
 
   /** New connections use {@code context}; open ones keep theirs. */
-  public void updateSslContext(SslContext context) {
+  public void updateTls(TlsContext tls) {
     if (sslContext == null) {
       throw new IllegalStateException("the server was built without TLS");
     }
-    this.sslContext = java.util.Objects.requireNonNull(context, "context");
+    this.sslContext = java.util.Objects.requireNonNull(tls, "tls").sslContext();
   }
 
   @Override

@@ -113,7 +113,16 @@ public final class TlsSupport {
       return keyManager != null || certChain != null;
     }
 
-    public SslContext serverContext(ClientAuth clientAuth) {
+    /** The server's context, asking for client certificates per {@code auth}. */
+    public TlsContext serverContext(io.conduit.ServerTls.ClientAuth auth) {
+      return new TlsContext(serverContext(switch (auth) {
+        case NONE -> ClientAuth.NONE;
+        case OPTIONAL -> ClientAuth.OPTIONAL;
+        case REQUIRE -> ClientAuth.REQUIRE;
+      }));
+    }
+
+    private SslContext serverContext(ClientAuth clientAuth) {
       if (!hasKey()) {
         throw new IllegalArgumentException("server TLS needs a certificate and key: call keyPair, keyStore or keyManager");
       }
@@ -123,7 +132,11 @@ public final class TlsSupport {
       return build(trust(b).clientAuth(clientAuth));
     }
 
-    public SslContext clientContext() {
+    public TlsContext clientContext() {
+      return new TlsContext(clientSslContext());
+    }
+
+    private SslContext clientSslContext() {
       SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
       if (keyManager != null) {
         b.keyManager(keyManager);

@@ -1,10 +1,10 @@
-package io.conduit.internal;
+package io.conduit.internal.netty;
 
 import io.conduit.Status;
 import io.netty.handler.codec.http2.Http2Error;
 
 /** How HTTP statuses and HTTP/2 error codes translate to gRPC statuses (doc/http-grpc-status-mapping.md). */
-public final class HttpStatusMapping {
+final class HttpStatusMapping {
   private HttpStatusMapping() {}
 
   /** The gRPC status for a non-gRPC HTTP response status. */

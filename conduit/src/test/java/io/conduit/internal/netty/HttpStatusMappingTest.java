@@ -1,4 +1,4 @@
-package io.conduit.internal;
+package io.conduit.internal.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
