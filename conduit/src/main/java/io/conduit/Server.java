@@ -290,7 +290,7 @@ public final class Server implements AutoCloseable {
       if (Objects.requireNonNull(name, "name").isEmpty()) {
         throw new IllegalArgumentException("empty in-process name");
       }
-      return address(new io.conduit.internal.inprocess.InProcessSocketAddress(name));
+      return address(new io.conduit.InProcessSocketAddress(name));
     }
 
     public Builder service(RpcService service) {

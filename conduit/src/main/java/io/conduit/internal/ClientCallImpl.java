@@ -99,8 +99,11 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   /** Whether {@link #finish} has run: the call's timer and context listener must not outlive it. */
   private boolean finished;
   private boolean messageCompression = true;
-  /** Request messages sent so far, while a refused stream can still be replayed; else null. */
-  private List<Q> replay = new ArrayList<>();
+  /**
+   * Request messages sent so far, while a refused stream can still be replayed; else null. Empty
+   * and one-message lists are immutable ones (no copy for a unary call), then an ArrayList.
+   */
+  private List<Q> replay = List.of();
   private long replayBytes;
   private int requestedTotal;
   private int transparentRetries;
@@ -350,7 +353,14 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
           // Too much to keep: this call can no longer be retried transparently.
           replay = null;
         } else {
-          replay.add(message);
+          if (replay.isEmpty()) {
+            replay = List.of(message);
+          } else {
+            if (!(replay instanceof ArrayList)) {
+              replay = new ArrayList<>(replay);
+            }
+            replay.add(message);
+          }
           replayBytes += size;
         }
       }

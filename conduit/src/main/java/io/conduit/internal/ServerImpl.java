@@ -5,7 +5,7 @@ import io.conduit.Metadata;
 import io.conduit.ServiceDefinition;
 import io.conduit.Status;
 import io.conduit.internal.inprocess.InProcessServerTransport;
-import io.conduit.internal.inprocess.InProcessSocketAddress;
+import io.conduit.InProcessSocketAddress;
 import io.conduit.internal.netty.AbuseLimits;
 import io.conduit.internal.netty.NettyServerTransport;
 import io.conduit.internal.transport.ServerStream;

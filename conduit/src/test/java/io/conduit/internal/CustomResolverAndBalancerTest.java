@@ -165,6 +165,25 @@ class CustomResolverAndBalancerTest {
     }
   }
 
+  /** A resolver may hand out in-process addresses, even beside network ones. */
+  @Test
+  void resolversCanReturnInProcessAddresses() throws Exception {
+    Backend local = Backend.start("local",
+        new io.conduit.InProcessSocketAddress("resolver-test-" + System.nanoTime()));
+    try (Channel channel = builder().loadBalancingPolicy("round_robin").build()) {
+      channel.state(true);
+      provider.started().push(local.address(), a.address());
+      java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      await("calls on both backends", WAIT, () -> {
+        seen.add(who(channel));
+        return seen.containsAll(List.of("local", "a"));
+      });
+      assertThat(local.clients).allMatch(c -> c instanceof io.conduit.InProcessSocketAddress);
+    } finally {
+      local.close();
+    }
+  }
+
   @Test
   void pickFirstKeepsItsBackendWhileListed() throws Exception {
     try (Channel channel = builder().build()) {

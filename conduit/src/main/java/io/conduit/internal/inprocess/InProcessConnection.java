@@ -1,5 +1,7 @@
 package io.conduit.internal.inprocess;
 
+import io.conduit.InProcessSocketAddress;
+
 import io.conduit.Context;
 import io.conduit.Status;
 import io.conduit.internal.transport.ClientStream;

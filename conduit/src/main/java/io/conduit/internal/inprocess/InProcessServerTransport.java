@@ -1,5 +1,7 @@
 package io.conduit.internal.inprocess;
 
+import io.conduit.InProcessSocketAddress;
+
 import io.conduit.internal.transport.ServerTransport;
 import io.conduit.internal.transport.ServerTransportListener;
 import java.io.IOException;

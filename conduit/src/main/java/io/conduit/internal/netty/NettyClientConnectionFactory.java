@@ -43,7 +43,7 @@ public final class NettyClientConnectionFactory implements ClientConnectionFacto
 
   @Override
   public boolean supports(SocketAddress address) {
-    return !(address instanceof io.conduit.internal.inprocess.InProcessSocketAddress);
+    return !(address instanceof io.conduit.InProcessSocketAddress);
   }
 
   @Override

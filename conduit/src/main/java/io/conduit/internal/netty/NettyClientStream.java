@@ -23,10 +23,9 @@ import io.netty.util.AsciiString;
  * runs on the connection's event loop, in the order the caller issued it, through the
  * connection's write queue. One object per attempt: a retried call gets a new stream.
  */
-final class NettyClientStream implements ClientStream, MessageDeframer.Listener {
+final class NettyClientStream extends OutboundReadiness implements ClientStream, MessageDeframer.Listener {
   private final ClientConnectionHandler connection;
   private final StreamRequest request;
-  private final OutboundReadiness readiness = new OutboundReadiness();
   private volatile boolean messageCompression = true;
 
   // Event loop state.
@@ -67,7 +66,7 @@ final class NettyClientStream implements ClientStream, MessageDeframer.Listener 
     ByteBuf frame = MessageFramer.frame(ByteBufAllocator.DEFAULT, marshaller, message,
         request.maxOutboundMessageSize(), messageCompression ? request.compressor() : null);
     int size = frame.readableBytes();
-    readiness.queued(size);
+    queued(size);
     connection.writeQueue().enqueue(new SendMessage(frame, size));
     return size;
   }
@@ -99,7 +98,7 @@ final class NettyClientStream implements ClientStream, MessageDeframer.Listener 
   }
 
   private void onWritten(int size) {
-    if (readiness.written(size) && !closed) {
+    if (written(size) && !closed) {
       listener.onReady();
     }
   }
@@ -129,7 +128,7 @@ final class NettyClientStream implements ClientStream, MessageDeframer.Listener 
 
   @Override
   public boolean isReady() {
-    return readiness.isReady();
+    return belowThreshold();
   }
 
   @Override

@@ -19,7 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * One HTTP/2 stream of a server call. The caller's thread serializes response messages;
  * everything else runs on the connection's event loop, in order, through its write queue.
  */
-final class NettyServerStream implements ServerStream, MessageDeframer.Listener {
+final class NettyServerStream extends OutboundReadiness implements ServerStream, MessageDeframer.Listener {
   private final ServerConnectionHandler connection;
   private final int streamId;
   private final String authority;
@@ -29,7 +29,6 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
   private final Compressor requestCompressor;
   private final CharSequence acceptEncoding;
   private final MessageDeframer deframer;
-  private final OutboundReadiness readiness = new OutboundReadiness();
   private volatile Compressor responseCompressor;
   private volatile boolean messageCompression = true;
   private ServerStreamListener listener;
@@ -188,7 +187,7 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
     ByteBuf frame = MessageFramer.frame(connection.ctx().alloc(), marshaller, message, -1,
         messageCompression ? responseCompressor : null);
     int size = frame.readableBytes();
-    readiness.queued(size);
+    queued(size);
     connection.writeQueue().enqueue(new SendMessage(frame, size));
     return size;
   }
@@ -214,7 +213,7 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
 
     @Override
     public void operationComplete(ChannelFuture future) {
-      if (readiness.written(size) && !completed && listener != null) {
+      if (written(size) && !completed && listener != null) {
         listener.onReady();
       }
     }
@@ -254,7 +253,7 @@ final class NettyServerStream implements ServerStream, MessageDeframer.Listener 
 
   @Override
   public boolean isReady() {
-    return readiness.isReady();
+    return belowThreshold();
   }
 
   @Override

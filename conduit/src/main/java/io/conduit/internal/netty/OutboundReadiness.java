@@ -1,28 +1,32 @@
 package io.conduit.internal.netty;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * Bytes a stream has handed to its connection and not yet seen leave: below the threshold the
- * stream is ready for more. Both sides of the transport count the same way.
+ * stream is ready for more. Both sides' streams extend it, so that counting costs no object of
+ * its own per call.
  */
-final class OutboundReadiness {
+abstract class OutboundReadiness {
   /** Bytes a stream may have queued for sending before it stops being ready. */
   static final int THRESHOLD = 32 * 1024;
 
-  private final AtomicLong queued = new AtomicLong();
+  private static final AtomicLongFieldUpdater<OutboundReadiness> QUEUED =
+      AtomicLongFieldUpdater.newUpdater(OutboundReadiness.class, "queuedBytes");
 
-  void queued(int bytes) {
-    queued.addAndGet(bytes);
+  private volatile long queuedBytes;
+
+  final void queued(int bytes) {
+    QUEUED.addAndGet(this, bytes);
   }
 
   /** {@code bytes} have left; true when that made the stream ready again. */
-  boolean written(int bytes) {
-    long after = queued.addAndGet(-bytes);
+  final boolean written(int bytes) {
+    long after = QUEUED.addAndGet(this, -bytes);
     return after < THRESHOLD && after + bytes >= THRESHOLD;
   }
 
-  boolean isReady() {
-    return queued.get() < THRESHOLD;
+  final boolean belowThreshold() {
+    return queuedBytes < THRESHOLD;
   }
 }

@@ -116,12 +116,12 @@ public final class NameResolverRegistry {
   }
 
   /** {@code inprocess:name}: the name a server registered with {@code Server.Builder.inProcess}. */
-  private static io.conduit.internal.inprocess.InProcessSocketAddress inProcessAddress(URI target) {
+  private static io.conduit.InProcessSocketAddress inProcessAddress(URI target) {
     String name = target.getSchemeSpecificPart();
     if (name == null || name.isEmpty()) {
       throw new IllegalArgumentException("inprocess target without a name: " + target);
     }
-    return new io.conduit.internal.inprocess.InProcessSocketAddress(name);
+    return new io.conduit.InProcessSocketAddress(name);
   }
 
   /** {@code unix:path}, {@code unix:/abs/path} or {@code unix:///abs/path} (doc/naming.md). */

@@ -1,8 +1,12 @@
-package io.conduit.internal.inprocess;
+package io.conduit;
 
 import java.net.SocketAddress;
 
-/** The address of an in-process server: its name ({@code inprocess:name} targets). */
+/**
+ * The address of an in-process server: the name it was built with
+ * ({@code Server.builder().inProcess(name)}). Channels reach it as {@code inprocess:name}, and a
+ * custom {@link io.conduit.resolver.NameResolver} may return it among its addresses.
+ */
 public final class InProcessSocketAddress extends SocketAddress {
   private static final long serialVersionUID = 1L;
 
