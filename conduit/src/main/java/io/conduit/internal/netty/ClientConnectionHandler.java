@@ -44,6 +44,8 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls) {}
 
   private final ClientConnection.Listener owner;
+  /** The factory's part of too_many_pings: new connections ping less often. */
+  private final Runnable tooManyPings;
   private final AsciiString authority;
   private final AsciiString userAgent;
   private final IntObjectMap<NettyClientStream> calls = new IntObjectHashMap<>();
@@ -56,10 +58,11 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   private boolean secure;
 
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
-      Http2Settings settings, ClientConnection.Listener owner, KeepAlive keepAliveSettings,
-      AsciiString authority, AsciiString userAgent) {
+      Http2Settings settings, ClientConnection.Listener owner, Runnable tooManyPings,
+      KeepAlive keepAliveSettings, AsciiString authority, AsciiString userAgent) {
     super(decoder, encoder, settings);
     this.owner = owner;
+    this.tooManyPings = tooManyPings;
     this.authority = authority;
     this.userAgent = userAgent;
     keepAlive(keepAliveSettings.timeNanos() == Long.MAX_VALUE ? null : new KeepAliveManager(
@@ -94,6 +97,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
       public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
         if (errorCode == Http2Error.ENHANCE_YOUR_CALM.code()
             && "too_many_pings".equals(debugData.toString(java.nio.charset.StandardCharsets.US_ASCII))) {
+          tooManyPings.run();
           owner.tooManyPings();
         }
         markUnusable();
@@ -104,7 +108,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   /** A handler for a connection that will be registered on {@code eventLoop}. */
   static ClientConnectionHandler create(io.netty.channel.EventLoop eventLoop,
       int maxHeaderListSize, KeepAlive keepAlive, ClientConnection.Listener owner,
-      AsciiString authority, AsciiString userAgent) {
+      Runnable tooManyPings, AsciiString authority, AsciiString userAgent) {
     Http2Connection connection = FlowWindows.newConnection(false);
     DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(
         new DefaultHttp2HeadersDecoder(true, false, maxHeaderListSize));
@@ -117,7 +121,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
         .maxFrameSize(MAX_FRAME_SIZE)
         .maxHeaderListSize(maxHeaderListSize);
     ClientConnectionHandler handler = new ClientConnectionHandler(decoder, encoder, settings, owner,
-        keepAlive, authority, userAgent);
+        tooManyPings, keepAlive, authority, userAgent);
     decoder.frameListener(handler.new FrameListener());
     handler.eventLoop = eventLoop;
     handler.writeQueue(new WriteQueue(eventLoop, handler::flushIfActive));

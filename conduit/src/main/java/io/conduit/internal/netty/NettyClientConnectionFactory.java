@@ -1,6 +1,5 @@
 package io.conduit.internal.netty;
 
-import io.conduit.Status;
 import io.conduit.internal.transport.ClientConnection;
 import io.conduit.internal.transport.ClientConnectionFactory;
 import io.netty.bootstrap.Bootstrap;
@@ -78,28 +77,7 @@ public final class NettyClientConnectionFactory implements ClientConnectionFacto
     ClientConnectionHandler.KeepAlive keepAlive = new ClientConnectionHandler.KeepAlive(
         keepAliveTimeNanos, settings.keepAliveTimeout().toNanos(), settings.keepAliveWithoutCalls());
     ClientConnectionHandler handler = ClientConnectionHandler.create(loop, settings.maxHeaderListSize(),
-        keepAlive, new ClientConnection.Listener() {
-          @Override
-          public void connectionReady(ClientConnection t) {
-            listener.connectionReady(t);
-          }
-
-          @Override
-          public void connectionUnusable(ClientConnection t) {
-            listener.connectionUnusable(t);
-          }
-
-          @Override
-          public void connectionClosed(ClientConnection t, Status reason) {
-            listener.connectionClosed(t, reason);
-          }
-
-          @Override
-          public void tooManyPings() {
-            NettyClientConnectionFactory.this.tooManyPings(address);
-            listener.tooManyPings();
-          }
-        }, authority, userAgent);
+        keepAlive, listener, () -> tooManyPings(address), authority, userAgent);
     SocketAddress remote = EventLoops.toNetty(address);
     if (remote instanceof InetSocketAddress inet && inet.isUnresolved()) {
       remote = new InetSocketAddress(inet.getHostString(), inet.getPort());

@@ -11,7 +11,6 @@ import io.conduit.internal.transport.StreamRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -23,7 +22,7 @@ import io.netty.util.AsciiString;
  * runs on the connection's event loop, in the order the caller issued it, through the
  * connection's write queue. One object per attempt: a retried call gets a new stream.
  */
-final class NettyClientStream extends OutboundReadiness implements ClientStream, MessageDeframer.Listener {
+final class NettyClientStream extends OutboundMessages implements ClientStream, MessageDeframer.Listener {
   private final ClientConnectionHandler connection;
   private final StreamRequest request;
   private volatile boolean messageCompression = true;
@@ -65,42 +64,22 @@ final class NettyClientStream extends OutboundReadiness implements ClientStream,
         (io.conduit.Marshaller<Object>) request.method().requestMarshaller();
     ByteBuf frame = MessageFramer.frame(ByteBufAllocator.DEFAULT, marshaller, message,
         request.maxOutboundMessageSize(), messageCompression ? request.compressor() : null);
-    int size = frame.readableBytes();
-    queued(size);
-    connection.writeQueue().enqueue(new SendMessage(frame, size));
-    return size;
+    return send(connection.writeQueue(), frame);
   }
 
-  /** Writes one framed message, and is told when it has left (for isReady). */
-  private final class SendMessage implements Runnable, ChannelFutureListener {
-    private final ByteBuf frame;
-    private final int size;
-
-    SendMessage(ByteBuf frame, int size) {
-      this.frame = frame;
-      this.size = size;
-    }
-
-    @Override
-    public void run() {
-      if (closed) {
-        frame.release();
-        onWritten(size);
-        return;
-      }
-      connection.writeData(streamId, frame, false, this);
-    }
-
-    @Override
-    public void operationComplete(ChannelFuture future) {
-      onWritten(size);
-    }
+  @Override
+  boolean ended() {
+    return closed;
   }
 
-  private void onWritten(int size) {
-    if (written(size) && !closed) {
-      listener.onReady();
-    }
+  @Override
+  void writeFrame(ByteBuf frame, ChannelFutureListener onDone) {
+    connection.writeData(streamId, frame, false, onDone);
+  }
+
+  @Override
+  void readyAgain() {
+    listener.onReady();
   }
 
   @Override
@@ -128,7 +107,7 @@ final class NettyClientStream extends OutboundReadiness implements ClientStream,
 
   @Override
   public boolean isReady() {
-    return belowThreshold();
+    return readyToSend();
   }
 
   @Override

@@ -7,7 +7,6 @@ import io.conduit.Status;
 import io.conduit.internal.transport.ServerStream;
 import io.conduit.internal.transport.ServerStreamListener;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
@@ -19,7 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * One HTTP/2 stream of a server call. The caller's thread serializes response messages;
  * everything else runs on the connection's event loop, in order, through its write queue.
  */
-final class NettyServerStream extends OutboundReadiness implements ServerStream, MessageDeframer.Listener {
+final class NettyServerStream extends OutboundMessages implements ServerStream, MessageDeframer.Listener {
   private final ServerConnectionHandler connection;
   private final int streamId;
   private final String authority;
@@ -186,36 +185,23 @@ final class NettyServerStream extends OutboundReadiness implements ServerStream,
   public <T> int writeMessage(io.conduit.Marshaller<T> marshaller, T message) {
     ByteBuf frame = MessageFramer.frame(connection.ctx().alloc(), marshaller, message, -1,
         messageCompression ? responseCompressor : null);
-    int size = frame.readableBytes();
-    queued(size);
-    connection.writeQueue().enqueue(new SendMessage(frame, size));
-    return size;
+    return send(connection.writeQueue(), frame);
   }
 
-  /** Writes one framed message on the event loop, and is told when it has left (for isReady). */
-  private final class SendMessage implements Runnable, ChannelFutureListener {
-    private final ByteBuf frame;
-    private final int size;
+  @Override
+  boolean ended() {
+    return completed;
+  }
 
-    SendMessage(ByteBuf frame, int size) {
-      this.frame = frame;
-      this.size = size;
-    }
+  @Override
+  void writeFrame(ByteBuf frame, ChannelFutureListener onDone) {
+    connection.writeData(streamId, frame, onDone);
+  }
 
-    @Override
-    public void run() {
-      if (completed) {
-        frame.release();
-        return;
-      }
-      connection.writeData(streamId, frame, this);
-    }
-
-    @Override
-    public void operationComplete(ChannelFuture future) {
-      if (written(size) && !completed && listener != null) {
-        listener.onReady();
-      }
+  @Override
+  void readyAgain() {
+    if (listener != null) {
+      listener.onReady();
     }
   }
 
@@ -253,7 +239,7 @@ final class NettyServerStream extends OutboundReadiness implements ServerStream,
 
   @Override
   public boolean isReady() {
-    return belowThreshold();
+    return readyToSend();
   }
 
   @Override
