@@ -56,7 +56,8 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       Duration idleTimeout, ExponentialBackoff.Policy backoff, Duration dnsMinRefreshInterval,
       Duration dnsRefreshPeriod, Duration keepAliveTime, Duration keepAliveTimeout,
       boolean keepAliveWithoutCalls, io.netty.handler.ssl.SslContext sslContext,
-      int maxConnectionsPerBackend, boolean lookUpServiceConfigInDns, boolean serviceConfigLookUp) {}
+      int maxConnectionsPerBackend, boolean lookUpServiceConfigInDns, boolean serviceConfigLookUp,
+      io.conduit.Clock clock) {}
 
   private final Config config;
   private final URI target;
@@ -65,6 +66,9 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private final Executor executor;
   private final ExecutorService ownedExecutor;
   private final EventLoop scheduler;
+  private final io.conduit.Clock clock;
+  /** The scheduler balancers and resolvers get: the event loop, with its timers on the clock. */
+  private final ScheduledExecutorService pluginScheduler;
   private final SerializingExecutor syncContext;
   private final NameResolverRegistry resolvers;
   private final LoadBalancerRegistry balancers;
@@ -105,7 +109,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   private ConnectivityState state = ConnectivityState.IDLE;
   private int activeCalls;
   /** When the last call ended (or the channel was asked to connect): the idle timeout counts from here. */
-  private long lastUseNanos = System.nanoTime();
+  private long lastUseNanos;
   private boolean idle = true;
   private boolean shutdown;
   private boolean terminated;
@@ -129,6 +133,9 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     this.config = config;
     this.resolutionBackoff = new ExponentialBackoff(config.backoff());
     this.scheduler = EventLoops.group().next();
+    this.clock = config.clock();
+    this.pluginScheduler = ClockScheduler.of(clock, scheduler);
+    this.lastUseNanos = clock.nanoTime();
     this.syncContext = new SerializingExecutor(scheduler);
     this.keepAliveTimeNanos = config.keepAliveTime() == null ? Long.MAX_VALUE : config.keepAliveTime().toNanos();
     this.resolvers = new NameResolverRegistry(config.resolverProviders());
@@ -175,8 +182,9 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   private NameResolver.Args resolverArgs() {
-    return new NameResolver.Args(443, syncContext, scheduler, config.dnsMinRefreshInterval(),
-        config.dnsRefreshPeriod(), config.lookUpServiceConfigInDns() && config.serviceConfigLookUp());
+    return new NameResolver.Args(443, syncContext, pluginScheduler, config.dnsMinRefreshInterval(),
+        config.dnsRefreshPeriod(), config.lookUpServiceConfigInDns() && config.serviceConfigLookUp(),
+        clock);
   }
 
   // ---------------------------------------------------------------- calls
@@ -200,7 +208,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     }
     CallOptions effective = withMethodConfig(options, mc);
     if (mc.retryPolicy() != null || mc.hedgingPolicy() != null) {
-      return new RetryingClientCall<>(this, method, effective, callExecutor, scheduler, mc, throttle,
+      return new RetryingClientCall<>(this, method, effective, callExecutor, scheduler, clock, mc, throttle,
           retryBufferBytes);
     }
     return new NettyClientCall<>(this, method, effective, callExecutor);
@@ -212,7 +220,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     private final CallOptions options;
 
     AwaitingConfigCall(MethodDescriptor<Q, R> method, CallOptions options) {
-      super(options, callbackExecutor(), scheduler, "the name resolver's first result");
+      super(options, callbackExecutor(), scheduler, clock, "the name resolver's first result");
       this.method = method;
       this.options = options;
     }
@@ -261,10 +269,10 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   /** The call's options with the method config's defaults and limits (the stricter wins). */
-  private static CallOptions withMethodConfig(CallOptions options, MethodConfig mc) {
+  private CallOptions withMethodConfig(CallOptions options, MethodConfig mc) {
     CallOptions o = options;
     if (mc.timeout() != null) {
-      io.conduit.Deadline fromConfig = io.conduit.Deadline.after(mc.timeout());
+      io.conduit.Deadline fromConfig = io.conduit.Deadline.after(mc.timeout(), clock);
       o = o.withDeadline(fromConfig.minimum(o.deadline()));
     }
     if (Boolean.TRUE.equals(mc.waitForReady()) && !o.isWaitForReady()) {
@@ -387,7 +395,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     synchronized (lock) {
       pending.remove(call);
       activeCalls--;
-      lastUseNanos = System.nanoTime();
+      lastUseNanos = clock.nanoTime();
       nowIdle = activeCalls == 0 && !shutdown;
     }
     if (nowIdle) {
@@ -552,7 +560,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     if (resolutionRetry != null || resolver == null || isShutdown()) {
       return;
     }
-    resolutionRetry = scheduler.schedule(() -> syncContext.execute(() -> {
+    resolutionRetry = clock.schedule(scheduler, () -> syncContext.execute(() -> {
       resolutionRetry = null;
       if (resolver != null) {
         resolver.refresh();
@@ -572,7 +580,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     if (timeout == null || timeout.isZero() || idleTimer != null || isShutdown()) {
       return;
     }
-    idleTimer = scheduler.schedule(() -> syncContext.execute(this::enterIdleIfUnused),
+    idleTimer = clock.schedule(scheduler, () -> syncContext.execute(this::enterIdleIfUnused),
         timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
@@ -591,14 +599,14 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
         // Calls are running or about to: the last one to end schedules the timer again.
         return;
       }
-      remaining = lastUseNanos + config.idleTimeout().toNanos() - System.nanoTime();
+      remaining = lastUseNanos + config.idleTimeout().toNanos() - clock.nanoTime();
       if (remaining <= 0) {
         idle = true;
       }
     }
     if (remaining > 0) {
       // Calls came and went since the timer was set: the timeout counts from the last one.
-      idleTimer = scheduler.schedule(() -> syncContext.execute(this::enterIdleIfUnused),
+      idleTimer = clock.schedule(scheduler, () -> syncContext.execute(this::enterIdleIfUnused),
           remaining, TimeUnit.NANOSECONDS);
       return;
     }
@@ -659,7 +667,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
 
     @Override
     public ScheduledExecutorService scheduler() {
-      return scheduler;
+      return pluginScheduler;
     }
   }
 
@@ -670,7 +678,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
       ClientConnectionHandler.Owner owner) {
     EventLoop loop = EventLoops.group().next();
     ClientConnectionHandler.KeepAlive keepAlive = new ClientConnectionHandler.KeepAlive(
-        keepAliveTimeNanos, config.keepAliveTimeout().toNanos(), config.keepAliveWithoutCalls());
+        keepAliveTimeNanos, config.keepAliveTimeout().toNanos(), config.keepAliveWithoutCalls(), clock);
     ClientConnectionHandler handler = ClientConnectionHandler.create(loop, config.maxHeaderListSize(),
         keepAlive, new ClientConnectionHandler.Owner() {
           @Override
@@ -751,6 +759,11 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   @Override
+  public io.conduit.Clock clock() {
+    return clock;
+  }
+
+  @Override
   public ExponentialBackoff.Policy backoffPolicy() {
     return config.backoff();
   }
@@ -803,7 +816,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
     synchronized (lock) {
       s = shutdown ? ConnectivityState.SHUTDOWN : state;
       if (requestConnection && !shutdown) {
-        lastUseNanos = System.nanoTime();
+        lastUseNanos = clock.nanoTime();
         if (idle) {
           idle = false;
           exit = true;
@@ -926,6 +939,7 @@ public final class ChannelImpl implements CallFactory, NettyClientCall.Host, Sub
   }
 
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    // Real time, not the clock: this waits for threads to finish, not for a timer.
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
       while (!terminated) {

@@ -63,6 +63,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   private final CallOptions options;
   private final Executor callExecutor;
   private final ScheduledExecutorService scheduler;
+  private final io.conduit.Clock clock;
   private final MethodConfig.RetryPolicy retry;
   private final MethodConfig.HedgingPolicy hedging;
   private final Throttle throttle;
@@ -86,7 +87,8 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   private long nextBackoffNanos;
 
   RetryingClientCall(AttemptFactory factory, MethodDescriptor<Q, R> method, CallOptions options,
-      Executor callExecutor, ScheduledExecutorService scheduler, MethodConfig config, Throttle throttle,
+      Executor callExecutor, ScheduledExecutorService scheduler, io.conduit.Clock clock,
+      MethodConfig config, Throttle throttle,
       java.util.concurrent.atomic.AtomicLong channelBuffered) {
     this.factory = factory;
     this.channelBuffered = channelBuffered;
@@ -94,6 +96,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
     this.options = options;
     this.callExecutor = callExecutor;
     this.scheduler = scheduler;
+    this.clock = clock;
     this.retry = config.retryPolicy();
     this.hedging = config.hedgingPolicy();
     this.throttle = throttle;
@@ -174,7 +177,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
       attempt.call.start(attempt, h);
       if (hedging != null && started < maxAttempts) {
         // The next hedge goes out after the delay unless this call commits first.
-        timer = scheduler.schedule(this::startAttempt, hedging.hedgingDelay().toNanos(), TimeUnit.NANOSECONDS);
+        timer = clock.schedule(scheduler, this::startAttempt, hedging.hedgingDelay().toNanos(), TimeUnit.NANOSECONDS);
       }
     }
     attempt.call.setMessageCompression(compression);
@@ -350,7 +353,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
       listener.onClose(status, trailers);
     } else if (delay >= 0) {
       synchronized (lock) {
-        timer = scheduler.schedule(this::startAttempt, delay, TimeUnit.NANOSECONDS);
+        timer = clock.schedule(scheduler, this::startAttempt, delay, TimeUnit.NANOSECONDS);
       }
     }
   }

@@ -37,7 +37,7 @@ public final class ServerImpl {
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
       SslContext sslContext, Duration handshakeTimeout, Duration writeStallTimeout,
-      int maxConnections, AbuseLimits limits) {}
+      int maxConnections, AbuseLimits limits, io.conduit.Clock clock) {}
 
   private static long nanos(Duration d) {
     return d == null ? Long.MAX_VALUE : d.toNanos();
@@ -74,7 +74,7 @@ public final class ServerImpl {
         nanos(config.keepAliveTime()), nanos(config.keepAliveTimeout()),
         nanos(config.permitKeepAliveTime()), config.permitKeepAliveWithoutCalls(),
         nanos(config.maxConnectionIdle()), nanos(config.maxConnectionAge()),
-        nanos(config.maxConnectionAgeGrace()), config.limits());
+        nanos(config.maxConnectionAgeGrace()), config.limits(), config.clock());
     this.sslContext = config.sslContext();
   }
 
@@ -118,10 +118,10 @@ public final class ServerImpl {
             if (tls != null) {
               TlsSupport.addServerTls(ch, tls, nanos(config.handshakeTimeout()));
             }
-            ch.pipeline().addLast(new ConnectionGuard(nanos(config.handshakeTimeout()),
+            ch.pipeline().addLast(new ConnectionGuard(config.clock(), nanos(config.handshakeTimeout()),
                 nanos(config.writeStallTimeout()), () -> handler.decoder().prefaceReceived()));
             // After the guard, so that the guard's own closes stay immediate.
-            ch.pipeline().addLast(new LingeringClose(handler::lingersOnClose,
+            ch.pipeline().addLast(new LingeringClose(config.clock(), handler::lingersOnClose,
                 nanos(config.writeStallTimeout())));
             ch.pipeline().addLast(handler);
             boolean accept;
@@ -221,6 +221,7 @@ public final class ServerImpl {
 
   /** Waits for termination; a null timeout waits for ever. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    // Real time, not the clock: this waits for threads to finish, not for a timer.
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
       while (!(shutdown && listenerClosed && openChildren == 0)) {

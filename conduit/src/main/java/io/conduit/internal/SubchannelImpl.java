@@ -186,7 +186,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
     ClientConnectionHandler attempt = host.connect(address, timeoutNanos, this);
     connecting = attempt;
     // The TCP connect has its own timeout; this one also covers the HTTP/2 handshake.
-    connectDeadline = host.scheduler().schedule(() -> host.syncContext().execute(() -> {
+    connectDeadline = host.clock().schedule(host.scheduler(), () -> host.syncContext().execute(() -> {
       if (connecting == attempt && state == ConnectivityState.CONNECTING) {
         attempt.closeNow();
         attemptFailed(Status.UNAVAILABLE.withDescription("connecting to " + address
@@ -208,7 +208,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
     cancelConnectDeadline();
     setState(ConnectivityState.TRANSIENT_FAILURE, reason);
     host.refreshNameResolution();
-    reconnect = host.scheduler().schedule(() -> host.syncContext().execute(() -> {
+    reconnect = host.clock().schedule(host.scheduler(), () -> host.syncContext().execute(() -> {
       if (state == ConnectivityState.TRANSIENT_FAILURE) {
         connect();
       }
@@ -287,7 +287,7 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
         healthy = false;
         setState(ConnectivityState.TRANSIENT_FAILURE, status);
         // Watch again after a backoff, while the connection lasts.
-        host.scheduler().schedule(() -> host.syncContext().execute(() -> {
+        host.clock().schedule(host.scheduler(), () -> host.syncContext().execute(() -> {
           if (connection == ready && state != ConnectivityState.SHUTDOWN) {
             startHealthWatch(connection, service);
           }
@@ -345,6 +345,11 @@ final class SubchannelImpl implements Subchannel, ClientConnectionHandler.Owner 
     @Override
     public ScheduledExecutorService scheduler() {
       return host.scheduler();
+    }
+
+    @Override
+    public io.conduit.Clock clock() {
+      return host.clock();
     }
   }
 

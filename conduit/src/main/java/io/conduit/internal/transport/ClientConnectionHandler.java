@@ -52,9 +52,12 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     default void tooManyPings() {}
   }
 
-  /** Client keepalive settings (gRFC A8); a {@code timeNanos} of Long.MAX_VALUE disables it. */
-  public record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls) {
-    public static final KeepAlive DISABLED = new KeepAlive(Long.MAX_VALUE, 0, false);
+  /**
+   * Client keepalive settings (gRFC A8) and the clock its timers run on; a {@code timeNanos} of
+   * Long.MAX_VALUE disables it.
+   */
+  public record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls, io.conduit.Clock clock) {
+    public static final KeepAlive DISABLED = new KeepAlive(Long.MAX_VALUE, 0, false, io.conduit.Clock.SYSTEM);
   }
 
   private final Owner owner;
@@ -77,7 +80,7 @@ public final class ClientConnectionHandler extends Http2ConnectionHandler {
     this.owner = owner;
     this.flowControlPinger = new FlowControlPinger(this, ServerConnectionHandler.INITIAL_WINDOW);
     this.keepAlive = keepAliveSettings.timeNanos() == Long.MAX_VALUE ? null : new KeepAliveManager(
-        keepAliveSettings.timeNanos(), keepAliveSettings.timeoutNanos(),
+        keepAliveSettings.clock(), keepAliveSettings.timeNanos(), keepAliveSettings.timeoutNanos(),
         keepAliveSettings.withoutCalls(), () -> !calls.isEmpty(),
         () -> {
           encoder().writePing(ctx, false, KeepAliveManager.PING_DATA, ctx.newPromise());

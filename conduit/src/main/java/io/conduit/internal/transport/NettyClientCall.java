@@ -59,6 +59,9 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
 
     /** For timers of calls not yet on a connection. */
     ScheduledExecutorService scheduler();
+
+    /** The time the call's deadline timer runs on. */
+    io.conduit.Clock clock();
   }
 
   private final Host host;
@@ -166,7 +169,7 @@ public final class NettyClientCall<Q, R> extends ClientCall<Q, R> implements Mes
         failEarly(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call started"));
         return;
       }
-      deadlineTimer = host.scheduler().schedule(
+      deadlineTimer = host.clock().schedule(host.scheduler(),
           () -> cancelWith(Status.DEADLINE_EXCEEDED.withDescription(
               "deadline exceeded after " + String.format("%.3fs", nanos / 1e9))),
           nanos, TimeUnit.NANOSECONDS);

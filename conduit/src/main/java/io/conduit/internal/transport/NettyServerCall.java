@@ -82,7 +82,8 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
     this.method = method;
     this.handler = handler;
     this.authority = authority;
-    this.deadline = timeoutNanos < 0 ? null : Deadline.after(timeoutNanos, TimeUnit.NANOSECONDS);
+    this.deadline = timeoutNanos < 0 ? null : Deadline.after(timeoutNanos, TimeUnit.NANOSECONDS,
+        connection.clock());
     this.callExecutor = executor == null ? Runnable::run : new SerializingExecutor(executor);
     this.context = deadline == null
         ? TlsSupport.callContext(connection.ctx().channel()).withCancellation()
@@ -104,7 +105,7 @@ final class NettyServerCall<Q, R> extends ServerCall<Q, R> implements MessageDef
 
   void start(Metadata headers) {
     if (deadline != null) {
-      deadlineTimer = connection.ctx().executor().schedule(
+      deadlineTimer = connection.clock().schedule(connection.ctx().executor(),
           () -> transportCancelled(Status.DEADLINE_EXCEEDED.withDescription(
               "deadline exceeded on the server"), true),
           Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);

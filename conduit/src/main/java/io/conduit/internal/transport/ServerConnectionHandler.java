@@ -63,7 +63,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       int maxHeaderListSize, long keepAliveTimeNanos, long keepAliveTimeoutNanos,
       long permitKeepAliveTimeNanos, boolean permitKeepAliveWithoutCalls,
       long maxConnectionIdleNanos, long maxConnectionAgeNanos, long maxConnectionAgeGraceNanos,
-      AbuseLimits limits) {}
+      AbuseLimits limits, io.conduit.Clock clock) {}
 
   private final ServerSettings settings;
   private final Http2Connection.PropertyKey callKey;
@@ -77,6 +77,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> ageTimer;
   private ScheduledFuture<?> secondGoAwayTimer;
+  private ScheduledFuture<?> graceTimer;
   private boolean draining;
   /** A GOAWAY for an error went out: the connection is done for, and its close lingers. */
   private boolean closingOnError;
@@ -89,10 +90,10 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     super(decoder, encoder, initialSettings);
     this.settings = settings;
     this.callKey = connection().newKey();
-    this.keepAliveEnforcer = new KeepAliveEnforcer(settings.permitKeepAliveTimeNanos(),
+    this.keepAliveEnforcer = new KeepAliveEnforcer(settings.clock(), settings.permitKeepAliveTimeNanos(),
         settings.permitKeepAliveWithoutCalls());
     this.flowControlPinger = new FlowControlPinger(this, INITIAL_WINDOW);
-    this.resetBudget = settings.limits().newResetBudget();
+    this.resetBudget = settings.limits().newResetBudget(settings.clock());
     connection().addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamActive(Http2Stream stream) {
@@ -139,7 +140,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     super.handlerAdded(ctx);
     FlowWindows.growConnectionWindow(this, INITIAL_WINDOW);
     if (settings.keepAliveTimeNanos() != NONE) {
-      keepAlive = new KeepAliveManager(settings.keepAliveTimeNanos(),
+      keepAlive = new KeepAliveManager(settings.clock(), settings.keepAliveTimeNanos(),
           settings.keepAliveTimeoutNanos(), true, () -> connection().numActiveStreams() > 0,
           () -> {
             encoder().writePing(ctx, false, KeepAliveManager.PING_DATA, ctx.newPromise());
@@ -156,7 +157,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       // +/- 10 % jitter, so connections made together do not all go away together.
       long age = (long) (settings.maxConnectionAgeNanos()
           * (0.9 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
-      ageTimer = ctx.executor().schedule(
+      ageTimer = settings.clock().schedule(ctx.executor(),
           () -> gracefulShutdown("max_age", settings.maxConnectionAgeGraceNanos()),
           age, TimeUnit.NANOSECONDS);
     }
@@ -166,7 +167,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     if (settings.maxConnectionIdleNanos() == NONE || ctx == null || draining || idleTimer != null) {
       return;
     }
-    idleTimer = ctx.executor().schedule(() -> {
+    idleTimer = settings.clock().schedule(ctx.executor(), () -> {
       idleTimer = null;
       if (connection().numActiveStreams() == 0) {
         gracefulShutdown("max_idle", NONE);
@@ -219,7 +220,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), debug, ctx.newPromise());
     encoder().writePing(ctx, false, GRACEFUL_SHUTDOWN_PING, ctx.newPromise());
     flush(ctx);
-    secondGoAwayTimer = ctx.executor().schedule(() -> secondGoAway(graceNanos), 10, TimeUnit.SECONDS);
+    secondGoAwayTimer = settings.clock().schedule(ctx.executor(), () -> secondGoAway(graceNanos), 10, TimeUnit.SECONDS);
     this.graceNanos = graceNanos;
   }
 
@@ -233,7 +234,13 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
     }
     goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
         io.netty.buffer.Unpooled.EMPTY_BUFFER, ctx.newPromise());
-    gracefulShutdownTimeoutMillis(grace == NONE ? -1 : Math.max(0, TimeUnit.NANOSECONDS.toMillis(grace)));
+    if (grace != NONE) {
+      // On the clock, not Netty's own timer: when the grace is over, close as shutdownNow() does.
+      graceTimer = settings.clock().schedule(ctx.executor(), () -> {
+        gracefulShutdownTimeoutMillis(0);
+        ctx.channel().close();
+      }, Math.max(0, grace), TimeUnit.NANOSECONDS);
+    }
     // From the channel, not ctx: the close must pass through this handler's graceful close().
     ctx.channel().close();
   }
@@ -249,7 +256,7 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
       if (keepAlive != null) {
         keepAlive.stop();
       }
-      for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, ageTimer, secondGoAwayTimer}) {
+      for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, ageTimer, secondGoAwayTimer, graceTimer}) {
         if (t != null) {
           t.cancel(false);
         }
@@ -372,6 +379,10 @@ public final class ServerConnectionHandler extends Http2ConnectionHandler {
 
   ChannelHandlerContext ctx() {
     return ctx;
+  }
+
+  io.conduit.Clock clock() {
+    return settings.clock();
   }
 
   void writeHeaders(int streamId, Http2Headers headers, boolean endStream, ChannelFutureListener onDone) {
