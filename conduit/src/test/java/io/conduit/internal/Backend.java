@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A test backend: a Conduit server whose one method answers with the backend's id, counting the
  * calls it serves and the client connections (remote addresses) they came over. Requests
- * {@code "sleep:MS"} sleep before answering.
+ * {@code "sleep:MS"} sleep before answering; {@code "hold"} waits for {@link #release()}, so that
+ * a test holds a call in flight for as long as it needs, without guessing a duration.
  */
 final class Backend implements AutoCloseable {
   static final Marshaller<String> STRING = Marshaller.ofBytes(
@@ -35,6 +36,9 @@ final class Backend implements AutoCloseable {
 
   final String id;
   final AtomicInteger calls = new AtomicInteger();
+  /** Calls that asked to be held and are waiting for {@link #release()}. */
+  final AtomicInteger held = new AtomicInteger();
+  private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
   /** The client side (ip:port) of every connection a call arrived on. */
   final Set<SocketAddress> clients = ConcurrentHashMap.newKeySet();
   private final SocketAddress bindAddress;
@@ -59,7 +63,15 @@ final class Backend implements AutoCloseable {
   private Server newServer(SocketAddress address) {
     ServiceDefinition service = ServiceDefinition.builder("test.Backend")
         .method(WHO, ServerCalls.unary((req, out) -> {
-          if (req.startsWith("sleep:")) {
+          if (req.equals("hold")) {
+            held.incrementAndGet();
+            try {
+              released.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            held.decrementAndGet();
+          } else if (req.startsWith("sleep:")) {
             try {
               Thread.sleep(Long.parseLong(req.substring(6)));
             } catch (InterruptedException e) {
@@ -80,6 +92,11 @@ final class Backend implements AutoCloseable {
       }
     };
     return Server.builder().address(address).service(service).intercept(counter).build();
+  }
+
+  /** Lets held calls (and all later ones) answer. */
+  void release() {
+    released.countDown();
   }
 
   Server server() {
@@ -103,6 +120,7 @@ final class Backend implements AutoCloseable {
 
   /** Stops at once: connections close, in-flight calls are cancelled. */
   void kill() throws InterruptedException {
+    release();
     server.shutdownNow();
     if (!server.awaitTermination(Duration.ofSeconds(5))) {
       throw new AssertionError("backend " + id + " did not terminate");
@@ -167,6 +185,7 @@ final class Backend implements AutoCloseable {
 
   @Override
   public void close() {
+    release();
     Server s = server;
     if (s != null) {
       s.shutdownNow();
