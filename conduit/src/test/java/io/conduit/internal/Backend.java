@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A test backend: a Conduit server whose one method answers with the backend's id, counting the
  * calls it serves and the client connections (remote addresses) they came over. Requests
- * {@code "sleep:MS"} sleep before answering; {@code "hold"} waits for {@link #release()}, so that
- * a test holds a call in flight for as long as it needs, without guessing a duration.
+ * {@code "sleep:MS"} sleep before answering; {@code "hold"} waits for {@link #releaseHeld()} or
+ * {@link #release()}, so that a test holds a call in flight for as long as it needs, without
+ * guessing a duration.
  */
 final class Backend implements AutoCloseable {
   static final Marshaller<String> STRING = Marshaller.ofBytes(
@@ -36,9 +37,10 @@ final class Backend implements AutoCloseable {
 
   final String id;
   final AtomicInteger calls = new AtomicInteger();
-  /** Calls that asked to be held and are waiting for {@link #release()}. */
+  /** Calls that asked to be held and are waiting to be released. */
   final AtomicInteger held = new AtomicInteger();
-  private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+  private final java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+  private volatile boolean releasedAll;
   /** The client side (ip:port) of every connection a call arrived on. */
   final Set<SocketAddress> clients = ConcurrentHashMap.newKeySet();
   private final SocketAddress bindAddress;
@@ -66,11 +68,14 @@ final class Backend implements AutoCloseable {
           if (req.equals("hold")) {
             held.incrementAndGet();
             try {
-              released.await(30, java.util.concurrent.TimeUnit.SECONDS);
+              if (!releasedAll) {
+                permits.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS);
+              }
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
+            } finally {
+              held.decrementAndGet();
             }
-            held.decrementAndGet();
           } else if (req.startsWith("sleep:")) {
             try {
               Thread.sleep(Long.parseLong(req.substring(6)));
@@ -94,9 +99,15 @@ final class Backend implements AutoCloseable {
     return Server.builder().address(address).service(service).intercept(counter).build();
   }
 
-  /** Lets held calls (and all later ones) answer. */
+  /** Lets the calls held now answer. */
+  void releaseHeld() {
+    permits.release(held.get());
+  }
+
+  /** Lets held calls, and all later ones, answer. */
   void release() {
-    released.countDown();
+    releasedAll = true;
+    permits.release(Integer.MAX_VALUE / 2);
   }
 
   Server server() {
