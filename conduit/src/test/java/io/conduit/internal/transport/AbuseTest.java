@@ -37,6 +37,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import io.conduit.testing.Await;
+import io.conduit.testing.FakeClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,6 +65,10 @@ class AbuseTest {
   static final long MEMORY_BOUND = 64L << 20;
 
   final List<AutoCloseable> toClose = new ArrayList<>();
+  /** Stream handlers that sent all they were asked for. */
+  final java.util.concurrent.atomic.AtomicInteger streamsAnswered = new java.util.concurrent.atomic.AtomicInteger();
+  /** Stream handlers that had to wait for a client that does not read. */
+  final java.util.concurrent.atomic.AtomicInteger streamsWaiting = new java.util.concurrent.atomic.AtomicInteger();
 
   @AfterEach
   void closeAll() throws Exception {
@@ -71,7 +77,7 @@ class AbuseTest {
     }
   }
 
-  static ServiceDefinition service() {
+  ServiceDefinition service() {
     return ServiceDefinition.builder("test.Abuse")
         .method(UNARY, ServerCalls.unary((req, out) -> {
           out.onNext(req);
@@ -81,10 +87,17 @@ class AbuseTest {
         .method(STREAM, ServerCalls.serverStreaming((req, out) -> {
           String[] parts = req.split(":");
           String chunk = "x".repeat(Integer.parseInt(parts[1]));
+          boolean waiting = false;
           for (int i = 0; i < Integer.parseInt(parts[0]); i++) {
+            if (!waiting && !out.isReady()) {
+              // onNext waits for the client from here on.
+              waiting = true;
+              streamsWaiting.incrementAndGet();
+            }
             out.onNext(chunk);
           }
           out.onCompleted();
+          streamsAnswered.incrementAndGet();
         }))
         // Never answers: holds its stream open.
         .method(HANG, ServerCalls.clientStreaming(out -> new io.conduit.stub.StreamObserver<>() {
@@ -118,6 +131,13 @@ class AbuseTest {
           public void onCompleted() {}
         }))
         .build();
+  }
+
+  /** Waits until {@code clock} has {@code count} timers of {@code delay} pending. */
+  static void awaitTimers(FakeClock clock, Duration delay, int count) throws InterruptedException {
+    Await.until(count + " timers of " + delay, Duration.ofSeconds(10),
+        () -> clock.pendingDelays().stream().filter(delay::equals).count() == count,
+        () -> "pending: " + clock.pendingDelays());
   }
 
   Server start(Server.Builder builder) {
@@ -275,7 +295,8 @@ class AbuseTest {
 
   @Test
   void resetsThatAreNotTheClientsFaultAreFree() throws Exception {
-    Server s = start(Server.builder().maxResetStreams(20, Duration.ofSeconds(10)));
+    FakeClock clock = new FakeClock();
+    Server s = start(Server.builder().maxResetStreams(20, Duration.ofSeconds(10)).clock(clock));
     RawConnection c = attacker(s);
     byte[] hello = RawConnection.grpcMessage("hi".getBytes(StandardCharsets.UTF_8));
     // 200 calls answered while the client still sends: each ends with RST_STREAM(NO_ERROR).
@@ -288,10 +309,9 @@ class AbuseTest {
         b.writeBytes(RawConnection.frameBytes(DATA, 0, id, hello));
       }
       c.write(b.toByteArray());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (c.resets() < 20L * batch && System.nanoTime() < deadline && !c.isRefused()) {
-        Thread.sleep(5);
-      }
+      long resets = 20L * batch;
+      Await.until("the resets of batch " + batch, Duration.ofSeconds(10),
+          () -> c.resets() >= resets || c.isRefused());
       assertThat(c.isRefused()).as("GOAWAY after batch " + batch).isFalse();
       assertThat(c.resets()).isEqualTo(20L * batch);
     }
@@ -305,15 +325,14 @@ class AbuseTest {
       c.frame(HEADERS, END_HEADERS, id, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Hang")
           .set("grpc-timeout", "10m")));
     }
+    awaitTimers(clock, Duration.ofMillis(10), 30);
+    clock.advance(Duration.ofMillis(10));
     // Cancellations by the client at a moderate rate: 15, under the budget of 20.
     for (int i = 0; i < 15; i++) {
       int id = c.request("/test.Abuse/Hang", false);
       c.frame(RST_STREAM, 0, id, RawConnection.rstPayload(Http2Error.CANCEL.code()));
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (c.resets() < 200 + 30 + 30 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    Await.until("260 resets", Duration.ofSeconds(10), () -> c.resets() >= 200 + 30 + 30);
     assertThat(c.resets()).isEqualTo(200 + 30 + 30);
     // The same connection is still good.
     int ok = c.newStreamId();
@@ -357,7 +376,7 @@ class AbuseTest {
     int id = c.newStreamId();
     c.frame(HEADERS, END_HEADERS, id, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Stream")));
     c.frame(DATA, END_STREAM, id, RawConnection.grpcMessage("8:1024".getBytes(StandardCharsets.UTF_8)));
-    Thread.sleep(300);
+    Await.until("the answer written", Duration.ofSeconds(10), () -> streamsAnswered.get() == 1);
     try {
       // Twice the pings that earn a GOAWAY; then more, after the server has decided. Had the
       // server closed its socket, these would draw a TCP reset, and the reset would throw away the
@@ -366,6 +385,9 @@ class AbuseTest {
         c.frame(PING, 0, 0, new byte[8]);
       }
       for (int i = 0; i < 10; i++) {
+        // Real time on purpose: a client that keeps sending for a while after the server's
+        // decision, over a real socket; that decision cannot be seen without reading, and not
+        // reading is the point.
         Thread.sleep(50);
         c.frame(PING, 0, 0, new byte[8]);
       }
@@ -606,7 +628,8 @@ class AbuseTest {
 
   @Test
   void clientThatStopsReadingCannotMakeTheServerBuffer() throws Exception {
-    Server s = start(Server.builder().writeStallTimeout(Duration.ofSeconds(2)));
+    FakeClock clock = new FakeClock();
+    Server s = start(Server.builder().writeStallTimeout(Duration.ofSeconds(2)).clock(clock));
     long before = memoryInUse();
     RawConnection c = RawConnection.connect(s.port(), 4096);
     toClose.add(c);
@@ -622,12 +645,18 @@ class AbuseTest {
       c.frame(DATA, END_STREAM, id, RawConnection.grpcMessage(
           "51200:1024".getBytes(StandardCharsets.UTF_8)));
     }
-    Thread.sleep(1000);
+    // The server has filled what it may: it stopped writing (and reading), its write-stall
+    // timer runs, and the handlers wait for the client (those the handler pool has started).
+    awaitTimers(clock, Duration.ofSeconds(2), 1);
+    Await.until("handlers waiting", Duration.ofSeconds(10), () -> streamsWaiting.get() > 0);
     long during = memoryInUse() - before;
     wellBehavedClientIsServed(s);
     assertThat(during).isLessThan(MEMORY_BOUND);
-    // The write-stall timeout closes the connection; reading now finds the end of the data.
-    Thread.sleep(2500);
+    // The write-stall timeout closes the connection, not before; reading now finds the end of
+    // the data.
+    clock.advance(Duration.ofMillis(1999));
+    assertThat(c.isClosedByServer()).isFalse();
+    clock.advance(Duration.ofMillis(1));
     c.startReading();
     assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
     assertThat(c.dataBytes()).isLessThan(200L << 20);
@@ -635,7 +664,8 @@ class AbuseTest {
 
   @Test
   void slowlorisWithoutPrefaceIsClosed() throws Exception {
-    Server s = start(Server.builder().handshakeTimeout(Duration.ofMillis(500)));
+    FakeClock clock = new FakeClock();
+    Server s = start(Server.builder().handshakeTimeout(Duration.ofMillis(500)).clock(clock));
     RawConnection silent = RawConnection.connect(s.port(), 0);
     toClose.add(silent);
     silent.startReading();
@@ -643,6 +673,10 @@ class AbuseTest {
     toClose.add(partial);
     partial.write("PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII));
     partial.startReading();
+    awaitTimers(clock, Duration.ofMillis(500), 2);
+    clock.advance(Duration.ofMillis(499));
+    assertThat(silent.isClosedByServer() || partial.isClosedByServer()).isFalse();
+    clock.advance(Duration.ofMillis(1));
     assertThat(silent.awaitClosed(Duration.ofSeconds(5))).isTrue();
     assertThat(partial.awaitClosed(Duration.ofSeconds(5))).isTrue();
     wellBehavedClientIsServed(s);
@@ -651,11 +685,16 @@ class AbuseTest {
   @Test
   void slowTlsHandshakeIsClosed() throws Exception {
     TestCerts certs = TestCerts.get();
-    Server s = start(Server.builder().handshakeTimeout(Duration.ofMillis(500))
+    FakeClock clock = new FakeClock();
+    // A long handshake timeout: the close comes from the clock (ConnectionGuard), not from
+    // the TLS handler's own real-time timer.
+    Server s = start(Server.builder().handshakeTimeout(Duration.ofSeconds(30)).clock(clock)
         .tls(ServerTls.fromPem(certs.server.certChainPem(), certs.server.privateKeyPem())));
     RawConnection silent = RawConnection.connect(s.port(), 0);
     toClose.add(silent);
     silent.startReading();
+    awaitTimers(clock, Duration.ofSeconds(30), 1);
+    clock.advance(Duration.ofSeconds(30));
     assertThat(silent.awaitClosed(Duration.ofSeconds(5))).isTrue();
   }
 
@@ -676,17 +715,14 @@ class AbuseTest {
     assertThat(b.isClosedByServer()).isFalse();
     b.close();
     // A slot is free again: a well-behaved client gets in.
-    CountDownLatch freed = new CountDownLatch(1);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline && freed.getCount() > 0) {
+    Await.until("a free slot", Duration.ofSeconds(10), () -> {
       try {
         wellBehavedClientIsServed(s);
-        freed.countDown();
+        return true;
       } catch (AssertionError | RuntimeException stillFull) {
-        Thread.sleep(100);
+        return false;
       }
-    }
-    assertThat(freed.getCount()).isZero();
+    });
   }
 
   /** An HPACK literal header field without indexing, new name (RFC 7541 6.2.2). */
