@@ -211,7 +211,11 @@ class CallCredentialsTest {
   @Test
   void messagesSentBeforeTheTokenArrivesAreKeptInOrder() throws Exception {
     CompletableFuture<Metadata> token = new CompletableFuture<>();
-    Channel c = tls(info -> token);
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+    Channel c = tls(info -> {
+      asked.countDown();
+      return token;
+    });
     CompletableFuture<String> result = new CompletableFuture<>();
     StreamObserver<String> requests = ClientCalls.asyncClientStreaming(c, EchoService.CLIENT_STREAM,
         CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), new StreamObserver<>() {
@@ -232,7 +236,8 @@ class CallCredentialsTest {
     requests.onNext("b");
     requests.onNext("c");
     requests.onCompleted();
-    Thread.sleep(100);
+    // The call has asked for its token and waits for it, with the messages queued behind.
+    assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(result).isNotDone();
     token.complete(CallCredentials.bearerMetadata("good"));
     assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("a,b,c");

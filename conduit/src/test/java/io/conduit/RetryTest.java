@@ -7,9 +7,12 @@ import io.conduit.stub.BlockingCall;
 import io.conduit.stub.ClientCalls;
 import io.conduit.stub.ServerCalls;
 import io.conduit.stub.StreamObserver;
+import io.conduit.testing.Await;
+import io.conduit.testing.FakeClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -201,23 +204,32 @@ class RetryTest {
         {"loadBalancingConfig": [{"round_robin": {}}],
          "methodConfig": [{"name": [{"service": "test.Hedge"}],
            "hedgingPolicy": {"maxAttempts": 3, "hedgingDelay": "0.1s", "nonFatalStatusCodes": []}}]}""";
+    FakeClock clock = new FakeClock();
+    Duration hedgingDelay = Duration.ofMillis(100);
     try (Server s1 = Server.builder().bind("127.0.0.1", 0).service(slow).build().start();
         Server s2 = Server.builder().bind("127.0.0.1", 0).service(fast).build().start();
         Channel channel = Channel.builder("ipv4:127.0.0.1:" + s1.port() + ",127.0.0.1:" + s2.port())
-            .plaintext().defaultServiceConfig(config).build()) {
+            .plaintext().defaultServiceConfig(config).clock(clock).build()) {
       // Warm both connections so round_robin alternates.
       channel.state(true);
       for (int i = 0; i < 4; i++) {
-        long start = System.nanoTime();
-        assertThat(ClientCalls.blockingUnary(channel, who,
-            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "x")).isEqualTo("fast");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        long start = clock.nanoTime();
+        java.util.concurrent.CompletableFuture<String> call = ClientCalls.futureUnary(channel, who,
+            CallOptions.DEFAULT.withDeadline(Deadline.after(Duration.ofSeconds(10), clock)), "x");
+        // A first attempt on the slow backend waits for the next hedge, due after the delay.
+        Await.until("call " + i, Duration.ofSeconds(10), () -> {
+          Duration next = clock.untilNextTimer();
+          if (next != null && next.compareTo(hedgingDelay) <= 0) {
+            clock.advance(next);
+          }
+          return call.isDone();
+        });
+        assertThat(call.get()).isEqualTo("fast");
+        // At the fast backend's pace: by the last hedge (two delays for three attempts) at most,
+        // never at the deadline.
+        assertThat(Duration.ofNanos(clock.nanoTime() - start)).isLessThanOrEqualTo(hedgingDelay.multipliedBy(2));
       }
-      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      while (slowCancelled.get() == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(slowCancelled.get()).isGreaterThan(0);
+      Await.until("the slow attempt cancelled", Duration.ofSeconds(5), () -> slowCancelled.get() > 0);
     }
   }
 
@@ -235,14 +247,20 @@ class RetryTest {
   }
 
   @Test
-  void methodConfigTimeoutApplies() {
+  void methodConfigTimeoutApplies() throws Exception {
     MethodDescriptor<String, String> sleepy = MethodDescriptor.of(
         MethodDescriptor.Type.UNARY, "test.Echo/Unary", EchoService.STRING, EchoService.STRING);
+    FakeClock clock = new FakeClock();
     try (Server server = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition()).build().start();
-        Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext()
+        Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext().clock(clock)
             .defaultServiceConfig("{\"methodConfig\": [{\"name\": [{\"service\": \"test.Echo\", "
                 + "\"method\": \"Unary\"}], \"timeout\": \"0.2s\"}]}").build()) {
-      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, sleepy, CallOptions.DEFAULT, "sleep:3000"))
+      java.util.concurrent.CompletableFuture<String> call =
+          ClientCalls.futureUnary(channel, sleepy, CallOptions.DEFAULT, "sleep:3000");
+      Await.until("the config's deadline timer", Duration.ofSeconds(5),
+          () -> clock.pendingDelays().contains(Duration.ofMillis(200)));
+      clock.advance(Duration.ofMillis(200));
+      assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS)).cause()
           .isInstanceOfSatisfying(StatusException.class,
               e -> assertThat(e.status().code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
     }
