@@ -188,14 +188,18 @@ class RetryTest {
     MethodDescriptor<String, String> who = MethodDescriptor.of(
         MethodDescriptor.Type.UNARY, "test.Hedge/Who", EchoService.STRING, EchoService.STRING);
     AtomicInteger slowCancelled = new AtomicInteger();
+    AtomicInteger slowStarted = new AtomicInteger();
+    AtomicInteger fastStarted = new AtomicInteger();
     ServiceDefinition slow = ServiceDefinition.builder("test.Hedge")
         .method(who, ServerCalls.unary((req, out) -> {
+          slowStarted.incrementAndGet();
           out.setOnCancelHandler(slowCancelled::incrementAndGet);
           // Never answers: only a cancel ends this attempt.
         }))
         .build();
     ServiceDefinition fast = ServiceDefinition.builder("test.Hedge")
         .method(who, ServerCalls.unary((req, out) -> {
+          fastStarted.incrementAndGet();
           out.onNext("fast");
           out.onCompleted();
         }))
@@ -210,24 +214,32 @@ class RetryTest {
         Server s2 = Server.builder().bind("127.0.0.1", 0).service(fast).build().start();
         Channel channel = Channel.builder("ipv4:127.0.0.1:" + s1.port() + ",127.0.0.1:" + s2.port())
             .plaintext().defaultServiceConfig(config).clock(clock).build()) {
-      // Warm both connections so round_robin alternates.
+      // Warm both connections so round_robin alternates: READY, and no connect timeout (20 s by
+      // default, on the clock) still pending, so both connections are up. Hedges come at once on
+      // the fake clock: they would not wait for a connection still on its way.
       channel.state(true);
+      Await.until("both connections", Duration.ofSeconds(10),
+          () -> channel.state(false) == io.conduit.balancer.ConnectivityState.READY
+              && !clock.pendingDelays().contains(Duration.ofSeconds(20)));
       for (int i = 0; i < 4; i++) {
         long start = clock.nanoTime();
         java.util.concurrent.CompletableFuture<String> call = ClientCalls.futureUnary(channel, who,
             CallOptions.DEFAULT.withDeadline(Deadline.after(Duration.ofSeconds(10), clock)), "x");
-        // A first attempt on the slow backend waits for the next hedge, due after the delay.
-        Await.until("call " + i, Duration.ofSeconds(10), () -> {
-          Duration next = clock.untilNextTimer();
-          if (next != null && next.compareTo(hedgingDelay) <= 0) {
-            clock.advance(next);
+        // An attempt on the slow backend waits for the next hedge, due after the delay.
+        int arrived = slowStarted.get() + fastStarted.get();
+        int fastBefore = fastStarted.get();
+        for (int attempt = 1; ; attempt++) {
+          int expected = arrived + attempt;
+          Await.until("attempt " + attempt + " of call " + i, Duration.ofSeconds(10),
+              () -> slowStarted.get() + fastStarted.get() == expected);
+          if (fastStarted.get() > fastBefore) {
+            break;
           }
-          return call.isDone();
-        });
-        assertThat(call.get()).isEqualTo("fast");
-        // At the fast backend's pace: by the last hedge (two delays for three attempts) at most,
-        // never at the deadline.
-        assertThat(Duration.ofNanos(clock.nanoTime() - start)).isLessThanOrEqualTo(hedgingDelay.multipliedBy(2));
+          clock.advance(hedgingDelay);
+        }
+        assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("fast");
+        // At the fast backend's pace: one hedging delay at most, never the deadline.
+        assertThat(Duration.ofNanos(clock.nanoTime() - start)).isLessThanOrEqualTo(hedgingDelay);
       }
       Await.until("the slow attempt cancelled", Duration.ofSeconds(5), () -> slowCancelled.get() > 0);
     }
