@@ -39,6 +39,7 @@ class ConnectionHealthTest {
         .method(WHO, ServerCalls.unary((req, out) -> {
           if (!req.isEmpty()) {
             try {
+              // Service time, not a wait: the load tests need calls in flight when servers go.
               Thread.sleep(Long.parseLong(req));
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();

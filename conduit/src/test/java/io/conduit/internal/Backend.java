@@ -78,6 +78,7 @@ final class Backend implements AutoCloseable {
             }
           } else if (req.startsWith("sleep:")) {
             try {
+              // Service time, not a wait: load tests keep calls in flight on every backend.
               Thread.sleep(Long.parseLong(req.substring(6)));
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();

@@ -76,6 +76,8 @@ public final class RawConnection implements AutoCloseable {
   /** Released once the server's first SETTINGS are acknowledged, or the connection is closed. */
   private final CountDownLatch settingsAcked = new CountDownLatch(1);
   private volatile boolean eof;
+  /** Counted down with {@code eof}: the reader saw the end of the connection. */
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
   private volatile boolean goAway;
   private Thread reader;
   private int nextStreamId = 1;
@@ -254,6 +256,7 @@ public final class RawConnection implements AutoCloseable {
     } finally {
       settingsAcked.countDown();
       eof = true;
+      closed.countDown();
       frames.add(new Frame(-1, 0, 0, new byte[0], null));
     }
   }
@@ -293,11 +296,7 @@ public final class RawConnection implements AutoCloseable {
 
   /** Waits until the server closes the connection (needs the reader). */
   public boolean awaitClosed(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!eof && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    return eof;
+    return closed.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS) || eof;
   }
 
   public long acks() {
