@@ -121,13 +121,21 @@ class RetryTest {
   }
 
   @Test
-  void pushbackDelaysAndNegativePushbackStops() {
+  void pushbackDelaysAndNegativePushbackStops() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
+    FakeClock clock = new FakeClock();
     try (Server server = flakyServer(attempts, 1, Status.Code.UNAVAILABLE, new CopyOnWriteArrayList<>(), "300");
-        Channel channel = channel(server, RETRY_CONFIG)) {
-      long start = System.nanoTime();
-      assertThat(ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x")).isEqualTo("ok after 2");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(280));
+        Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext().clock(clock)
+            .defaultServiceConfig(RETRY_CONFIG).build()) {
+      java.util.concurrent.CompletableFuture<String> call =
+          ClientCalls.futureUnary(channel, FLAKY, CallOptions.DEFAULT, "x");
+      // The second attempt waits for the server's 300 ms pushback, not for the policy's backoff.
+      Await.until("the pushback timer", Duration.ofSeconds(5),
+          () -> clock.pendingDelays().contains(Duration.ofMillis(300)), () -> "" + clock.pendingDelays());
+      clock.advance(Duration.ofMillis(299));
+      assertThat(attempts.get()).isEqualTo(1);
+      clock.advance(Duration.ofMillis(1));
+      assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("ok after 2");
     }
     AtomicInteger attempts2 = new AtomicInteger();
     try (Server server = flakyServer(attempts2, 1, Status.Code.UNAVAILABLE, new CopyOnWriteArrayList<>(), "-1");
