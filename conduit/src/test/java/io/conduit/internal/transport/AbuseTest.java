@@ -21,6 +21,8 @@ import io.conduit.ServerTls;
 import io.conduit.ServiceDefinition;
 import io.conduit.stub.ClientCalls;
 import io.conduit.stub.ServerCalls;
+import io.conduit.testing.Await;
+import io.conduit.testing.FakeClock;
 import io.conduit.testing.RawConnection;
 import io.conduit.testing.RawHttp2Client;
 import io.conduit.testing.TestCerts;
@@ -34,11 +36,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import io.conduit.testing.Await;
-import io.conduit.testing.FakeClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -153,7 +152,7 @@ class AbuseTest {
   }
 
   /** A well-behaved client on its own connection gets its answer. */
-  void wellBehavedClientIsServed(Server s) {
+  static void wellBehavedClientIsServed(Server s) {
     try (Channel channel = Channel.forAddress("127.0.0.1", s.port()).plaintext().build()) {
       assertThat(ClientCalls.blockingUnary(channel, UNARY,
           CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "still here"))
@@ -402,62 +401,7 @@ class AbuseTest {
     wellBehavedClientIsServed(s);
   }
 
-  /** A client that floods control frames and reads nothing: the acknowledgements are capped. */
-  void controlFloodWithoutReading(int frameType) throws Exception {
-    // Pings are allowed at any rate and the write-stall timeout is far away, so that only the
-    // queue limit (the default) can stop this client.
-    Server s = start(Server.builder()
-        .permitKeepAliveTime(Duration.ZERO).permitKeepAliveWithoutCalls(true)
-        .writeStallTimeout(Duration.ofMinutes(5)));
-    long before = memoryInUse();
-    RawConnection c = RawConnection.connect(s.port(), 4096);
-    toClose.add(c);
-    c.preface();
-    byte[] frame = RawConnection.frameBytes(frameType, 0, 0, new byte[frameType == PING ? 8 : 0]);
-    byte[] batch = new byte[frame.length * 1000];
-    for (int i = 0; i < 1000; i++) {
-      System.arraycopy(frame, 0, batch, i * frame.length, frame.length);
-    }
-    // The flood goes at the pace the server takes it: write from another thread.
-    Thread flooder = new Thread(() -> {
-      try {
-        // 3 million frames: more acknowledgements than the kernel's socket buffers hold.
-        for (int i = 0; i < 3000; i++) {
-          c.write(batch);
-        }
-      } catch (IOException closed) {
-        // The server gave up on us.
-      }
-    });
-    flooder.setDaemon(true);
-    flooder.start();
-    // The server's kernel takes MiBs of acknowledgements first (the send buffer grows up to
-    // tcp_wmem's maximum); only then do they queue in the server, and the limit trips. From then
-    // on the server discards what the flooder sends, and the flooder soon finishes.
-    flooder.join(90_000);
-    assertThat(flooder.isAlive()).as("the server stopped taking the flood").isFalse();
-    wellBehavedClientIsServed(s);
-    assertThat(memoryInUse() - before).isLessThan(MEMORY_BOUND);
-    // Now read: the acknowledgements that made it out, the GOAWAY queued behind them (the server
-    // has waited for us to take it), then the server's end of the connection.
-    c.startReading();
-    RawConnection.Frame f = goAway(c);
-    assertThat(f.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
-    assertThat(c.awaitClosed(Duration.ofSeconds(20))).isTrue();
-    assertThat(c.acks()).isLessThan(3_000_000);
-  }
-
-  @Test
-  @Timeout(150)
-  void settingsFloodWithoutReadingIsCapped() throws Exception {
-    controlFloodWithoutReading(SETTINGS);
-  }
-
-  @Test
-  @Timeout(150)
-  void pingFloodWithoutReadingIsCapped() throws Exception {
-    controlFloodWithoutReading(PING);
-  }
+  // The SETTINGS and PING floods of a client that reads nothing: ControlFrameFloodTest.
 
   @Test
   void emptyDataFloodGetsGoAway() throws Exception {
@@ -668,11 +612,11 @@ class AbuseTest {
     Server s = start(Server.builder().handshakeTimeout(Duration.ofMillis(500)).clock(clock));
     RawConnection silent = RawConnection.connect(s.port(), 0);
     toClose.add(silent);
-    silent.startReading();
+    silent.startReadingSilently();
     RawConnection partial = RawConnection.connect(s.port(), 0);
     toClose.add(partial);
     partial.write("PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII));
-    partial.startReading();
+    partial.startReadingSilently();
     awaitTimers(clock, Duration.ofMillis(500), 2);
     clock.advance(Duration.ofMillis(499));
     assertThat(silent.isClosedByServer() || partial.isClosedByServer()).isFalse();
