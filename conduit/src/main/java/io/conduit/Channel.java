@@ -41,7 +41,8 @@ public final class Channel implements CallFactory, AutoCloseable {
     this.impl = new ChannelImpl(builder.config());
     // Credentials go on last, after every interceptor, right before the call is placed.
     CallFactory base = new io.conduit.internal.CallCredentialsApplier(impl, builder.callCredentials,
-        builder.tls != null, impl.authority(), impl.callbackExecutor(), impl.scheduler());
+        builder.tls != null, impl.authority(), impl.callbackExecutor(), impl.scheduler(),
+        impl.clock());
     this.calls = builder.interceptors.isEmpty()
         ? base
         : ClientInterceptor.intercept(base, List.copyOf(builder.interceptors));
@@ -158,6 +159,7 @@ public final class Channel implements CallFactory, AutoCloseable {
     private boolean serviceConfigLookUp = true;
     private ChannelTls tls;
     private CallCredentials callCredentials;
+    private Clock clock = Clock.SYSTEM;
 
     private Builder(String target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -371,6 +373,17 @@ public final class Channel implements CallFactory, AutoCloseable {
     }
 
     /**
+     * The time the channel's timers run on (default {@link Clock#SYSTEM}): for tests, which pass
+     * a fake clock and advance it by hand. Keepalive, the idle timeout, reconnect, resolution and
+     * retry backoff, DNS refresh, call deadlines and the scheduler that balancers and resolvers
+     * get all follow it. Give calls deadlines on the same clock ({@code Deadline.after(d, clock)}).
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
      * Builds the channel; it connects on the first call.
      *
      * @throws IllegalArgumentException for a bad target, policy or service config
@@ -385,7 +398,7 @@ public final class Channel implements CallFactory, AutoCloseable {
           List.copyOf(resolverProviders), List.copyOf(balancerProviders), idleTimeout, backoff,
           dnsMinRefreshInterval, dnsRefreshPeriod, keepAliveTime, keepAliveTimeout,
           keepAliveWithoutCalls, tls == null ? null : tls.context(), maxConnectionsPerBackend,
-          lookUpServiceConfigInDns, serviceConfigLookUp);
+          lookUpServiceConfigInDns, serviceConfigLookUp, clock);
     }
   }
 }

@@ -75,9 +75,15 @@ public final class Deadline implements Comparable<Deadline> {
     return other == null || compareTo(other) <= 0 ? this : other;
   }
 
-  /** Runs {@code task} when the deadline expires (at once if it has). */
+  /**
+   * Runs {@code task} on {@code scheduler} when the deadline expires (at once if it has); a
+   * deadline measured on a {@link Clock} (a test's fake one) expires as that clock moves.
+   */
   public ScheduledFuture<?> runOnExpiration(Runnable task, ScheduledExecutorService scheduler) {
-    return scheduler.schedule(task, Math.max(0, remainingNanos()), TimeUnit.NANOSECONDS);
+    long delay = Math.max(0, remainingNanos());
+    return ticker instanceof Clock clock
+        ? clock.schedule(scheduler, task, delay, TimeUnit.NANOSECONDS)
+        : scheduler.schedule(task, delay, TimeUnit.NANOSECONDS);
   }
 
   @Override

@@ -153,6 +153,7 @@ public final class Server implements AutoCloseable {
     private int maxConnections;
     private io.conduit.internal.netty.AbuseLimits limits =
         io.conduit.internal.netty.AbuseLimits.DEFAULT;
+    private Clock clock = Clock.SYSTEM;
 
     private Builder() {}
 
@@ -417,6 +418,17 @@ public final class Server implements AutoCloseable {
       return d;
     }
 
+    /**
+     * The time the server's timers run on (default {@link Clock#SYSTEM}): for tests, which pass
+     * a fake clock and advance it by hand. Keepalive and its enforcement, max connection idle and
+     * age and their grace, the GOAWAY steps, handshake and write-stall timeouts, the reset budget's
+     * window and call deadlines (from {@code grpc-timeout}) all follow it.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
     public Server build() {
       return new Server(this);
     }
@@ -430,7 +442,7 @@ public final class Server implements AutoCloseable {
           maxInboundMessageSize, maxConcurrentStreams, maxHeaderListSize, keepAliveTime,
           keepAliveTimeout, permitKeepAliveTime, permitKeepAliveWithoutCalls, maxConnectionIdle,
           maxConnectionAge, maxConnectionAgeGrace, tls == null ? null : tls.context(),
-          handshakeTimeout, writeStallTimeout, maxConnections, limits);
+          handshakeTimeout, writeStallTimeout, maxConnections, limits, clock);
     }
 
     private static int checkPort(int port) {

@@ -73,7 +73,11 @@ class CallCredentialsTest {
   }
 
   Channel tls(CallCredentials creds) {
-    Channel.Builder b = Channel.builder("localhost:" + tlsServer.port()).tls(trustCa);
+    return tls(creds, Clock.SYSTEM);
+  }
+
+  Channel tls(CallCredentials creds, Clock clock) {
+    Channel.Builder b = Channel.builder("localhost:" + tlsServer.port()).tls(trustCa).clock(clock);
     if (creds != null) {
       b.callCredentials(creds);
     }
@@ -211,7 +215,11 @@ class CallCredentialsTest {
   @Test
   void messagesSentBeforeTheTokenArrivesAreKeptInOrder() throws Exception {
     CompletableFuture<Metadata> token = new CompletableFuture<>();
-    Channel c = tls(info -> token);
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+    Channel c = tls(info -> {
+      asked.countDown();
+      return token;
+    });
     CompletableFuture<String> result = new CompletableFuture<>();
     StreamObserver<String> requests = ClientCalls.asyncClientStreaming(c, EchoService.CLIENT_STREAM,
         CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), new StreamObserver<>() {
@@ -232,7 +240,8 @@ class CallCredentialsTest {
     requests.onNext("b");
     requests.onNext("c");
     requests.onCompleted();
-    Thread.sleep(100);
+    // The call has asked for its token and waits for it, with the messages queued behind.
+    assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(result).isNotDone();
     token.complete(CallCredentials.bearerMetadata("good"));
     assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("a,b,c");
@@ -253,10 +262,17 @@ class CallCredentialsTest {
   }
 
   @Test
-  void credentialsThatNeverAnswerHitTheDeadline() {
-    Channel c = tls(info -> new CompletableFuture<>());
-    assertThatThrownBy(() -> ClientCalls.blockingUnary(c, EchoService.UNARY,
-        CallOptions.DEFAULT.withTimeout(Duration.ofMillis(300)), "hi"))
+  void credentialsThatNeverAnswerHitTheDeadline() throws Exception {
+    io.conduit.testing.FakeClock clock = new io.conduit.testing.FakeClock();
+    Channel c = tls(info -> new CompletableFuture<>(), clock);
+    CompletableFuture<String> call = ClientCalls.futureUnary(c, EchoService.UNARY,
+        CallOptions.DEFAULT.withDeadline(Deadline.after(Duration.ofMillis(300), clock)), "hi");
+    io.conduit.testing.Await.until("the deadline timer", Duration.ofSeconds(5),
+        () -> clock.pendingDelays().contains(Duration.ofMillis(300)));
+    clock.advance(Duration.ofMillis(299));
+    assertThat(call).isNotDone();
+    clock.advance(Duration.ofMillis(1));
+    assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS)).cause()
         .isInstanceOfSatisfying(StatusException.class, e ->
             assertThat(e.status().code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.conduit.stub.ClientCalls;
 import io.conduit.stub.ServerCalls;
+import io.conduit.testing.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -190,23 +191,36 @@ class CallLifecycleTest {
     }
   }
 
-  @Test
-  void callsBeyondMaxConcurrentStreamsWaitForASlot() throws Exception {
-    AtomicInteger active = new AtomicInteger();
-    AtomicInteger maxActive = new AtomicInteger();
-    ServiceDefinition svc = ServiceDefinition.builder("test.Life")
+  /**
+   * A handler that holds each call until {@code permits} lets it go ("warm" goes at once),
+   * counting the calls it holds and the most it held at once.
+   */
+  private static ServiceDefinition heldCalls(java.util.concurrent.Semaphore permits,
+      AtomicInteger active, AtomicInteger maxActive) {
+    return ServiceDefinition.builder("test.Life")
         .method(WAIT, ServerCalls.unary((req, out) -> {
           maxActive.accumulateAndGet(active.incrementAndGet(), Math::max);
           try {
-            Thread.sleep(20);
+            if (!req.equals("warm") && !permits.tryAcquire(20, TimeUnit.SECONDS)) {
+              throw new AssertionError("never released: " + req);
+            }
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+          } finally {
+            active.decrementAndGet();
           }
-          active.decrementAndGet();
           out.onNext(req);
           out.onCompleted();
         }))
         .build();
+  }
+
+  @Test
+  void callsBeyondMaxConcurrentStreamsWaitForASlot() throws Exception {
+    AtomicInteger active = new AtomicInteger();
+    AtomicInteger maxActive = new AtomicInteger();
+    java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+    ServiceDefinition svc = heldCalls(permits, active, maxActive);
     try (Server server = Server.builder().bind("127.0.0.1", 0).maxConcurrentStreams(4)
             .service(svc).build().start();
         Channel channel = channelTo(server)) {
@@ -214,6 +228,10 @@ class CallLifecycleTest {
       for (int i = 0; i < 40; i++) {
         calls.add(ClientCalls.futureUnary(channel, WAIT, CallOptions.DEFAULT, "c" + i));
       }
+      // Four calls fill the streams; the other 36 wait for a slot.
+      Await.until("four calls on the server", Duration.ofSeconds(10), () -> active.get() == 4);
+      assertThat(calls).filteredOn(CompletableFuture::isDone).isEmpty();
+      permits.release(40);
       for (int i = 0; i < 40; i++) {
         assertThat(calls.get(i).get(20, TimeUnit.SECONDS)).isEqualTo("c" + i);
       }
@@ -227,19 +245,8 @@ class CallLifecycleTest {
       AtomicInteger active = new AtomicInteger();
       AtomicInteger maxActive = new AtomicInteger();
       java.util.Set<String> peers = java.util.concurrent.ConcurrentHashMap.newKeySet();
-      ServiceDefinition svc = ServiceDefinition.builder("test.Life")
-          .method(WAIT, ServerCalls.unary((req, out) -> {
-            maxActive.accumulateAndGet(active.incrementAndGet(), Math::max);
-            try {
-              Thread.sleep(300);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            active.decrementAndGet();
-            out.onNext(req);
-            out.onCompleted();
-          }))
-          .build()
+      java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+      ServiceDefinition svc = heldCalls(permits, active, maxActive)
           .intercept(new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -253,16 +260,27 @@ class CallLifecycleTest {
           Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext()
               .maxConnectionsPerBackend(perBackend).build()) {
         ClientCalls.blockingUnary(channel, WAIT, CallOptions.DEFAULT, "warm");
-        List<CompletableFuture<String>> calls = new ArrayList<>();
+        List<CompletableFuture<String>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // Calls are held on the server, so the first connection's two streams stay busy: the
+        // calls of later rounds find it full, which is when another connection may open.
         for (int round = 0; round < 3; round++) {
           for (int i = 0; i < 8; i++) {
             calls.add(ClientCalls.futureUnary(channel, WAIT, CallOptions.DEFAULT, "c" + i));
           }
-          Thread.sleep(100);
+          Await.until("the first connection full", Duration.ofSeconds(10), () -> active.get() >= 2);
         }
+        if (perBackend > 1) {
+          // The next calls go to another connection once it is up.
+          Await.until("calls beyond one connection's limit", Duration.ofSeconds(10), () -> {
+            calls.add(ClientCalls.futureUnary(channel, WAIT, CallOptions.DEFAULT, "more"));
+            return active.get() > 2;
+          });
+        }
+        permits.release(Integer.MAX_VALUE / 2);
         for (CompletableFuture<String> c : calls) {
           c.get(30, TimeUnit.SECONDS);
         }
+        assertThat(calls).hasSizeGreaterThanOrEqualTo(24);
         if (perBackend == 1) {
           assertThat(peers).hasSize(1);
           assertThat(maxActive.get()).isLessThanOrEqualTo(2);
@@ -286,16 +304,17 @@ class CallLifecycleTest {
       try (Server second = Server.builder().bind("127.0.0.1", port).service(EchoService.definition())
           .build().start()) {
         assertThat(second.port()).isEqualTo(port);
-        String reply = null;
-        for (int i = 0; i < 50 && reply == null; i++) {
+        AtomicReference<String> reply = new AtomicReference<>();
+        Await.until("a call on the new server", Duration.ofSeconds(5), () -> {
           try {
-            reply = ClientCalls.blockingUnary(channel, EchoService.UNARY, CallOptions.DEFAULT, "b");
+            reply.set(ClientCalls.blockingUnary(channel, EchoService.UNARY, CallOptions.DEFAULT, "b"));
+            return true;
           } catch (StatusException e) {
             assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE);
-            Thread.sleep(50);
+            return false;
           }
-        }
-        assertThat(reply).isEqualTo("b");
+        });
+        assertThat(reply.get()).isEqualTo("b");
       }
     }
   }
@@ -401,9 +420,11 @@ class CallLifecycleTest {
     MethodDescriptor<String, String> flood = MethodDescriptor.of(
         MethodDescriptor.Type.SERVER_STREAMING, "test.Life/Flood", EchoService.STRING, EchoService.STRING);
     AtomicInteger produced = new AtomicInteger();
+    AtomicReference<Thread> producer = new AtomicReference<>();
     String chunk = "x".repeat(16 * 1024);
     ServiceDefinition svc = ServiceDefinition.builder("test.Life")
         .method(flood, ServerCalls.serverStreaming((req, out) -> {
+          producer.set(Thread.currentThread());
           for (int i = 0; i < 2000; i++) {
             out.onNext(chunk);
             produced.incrementAndGet();
@@ -418,7 +439,9 @@ class CallLifecycleTest {
       for (int i = 0; i < 10; i++) {
         it.next();
       }
-      Thread.sleep(700);
+      // The handler runs ahead until back-pressure stops it: it waits for the call to be ready.
+      Await.until("the handler to wait for the slow client", Duration.ofSeconds(20),
+          () -> waitsForReadiness(producer.get()), () -> "produced " + produced.get());
       // 2000 x 16 KiB = 32 MiB would be produced without back-pressure; windows and the
       // send threshold allow a few MiB.
       assertThat(produced.get()).isLessThan(600);
@@ -429,6 +452,19 @@ class CallLifecycleTest {
       }
       assertThat(read).isEqualTo(2000);
     }
+  }
+
+  /** Whether {@code t} is parked in the server stub's wait for a ready call. */
+  private static boolean waitsForReadiness(Thread t) {
+    if (t == null || t.getState() != Thread.State.TIMED_WAITING) {
+      return false;
+    }
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getMethodName().equals("awaitReady")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Test

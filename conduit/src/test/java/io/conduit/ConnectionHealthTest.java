@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.conduit.stub.ClientCalls;
 import io.conduit.stub.ServerCalls;
+import io.conduit.testing.Await;
 import io.conduit.testing.BlackholeProxy;
+import io.conduit.testing.FakeClock;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +39,7 @@ class ConnectionHealthTest {
         .method(WHO, ServerCalls.unary((req, out) -> {
           if (!req.isEmpty()) {
             try {
+              // Service time, not a wait: the load tests need calls in flight when servers go.
               Thread.sleep(Long.parseLong(req));
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
@@ -68,12 +72,15 @@ class ConnectionHealthTest {
 
   @Test
   void keepaliveFindsASilentlyDeadConnectionAndCallsMoveOn() throws Exception {
+    FakeClock clock = new FakeClock();
+    Duration keepAliveTime = Duration.ofSeconds(1);
+    Duration keepAliveTimeout = Duration.ofSeconds(1);
     try (Server a = namedServer("a", 0, Server.builder(), null);
         Server b = namedServer("b", 0, Server.builder(), null);
         BlackholeProxy proxy = new BlackholeProxy(new InetSocketAddress("127.0.0.1", a.port()));
         Channel channel = Channel.builder(target(proxy.port(), b.port())).plaintext()
-            .loadBalancingPolicy("round_robin")
-            .keepAliveTime(Duration.ofSeconds(1)).keepAliveTimeout(Duration.ofSeconds(1))
+            .loadBalancingPolicy("round_robin").clock(clock)
+            .keepAliveTime(keepAliveTime).keepAliveTimeout(keepAliveTimeout)
             .build()) {
       Set<String> seen = ConcurrentHashMap.newKeySet();
       for (int i = 0; i < 50 && seen.size() < 2; i++) {
@@ -81,14 +88,24 @@ class ConnectionHealthTest {
       }
       assertThat(seen).containsExactlyInAnyOrder("a", "b");
       proxy.blackhole();
-      // Calls now on the dead path fail within about keepAliveTime + keepAliveTimeout.
-      long start = System.nanoTime();
+      // Round robin alternates: of four calls, two go to b and are answered, two hang on the
+      // dead path until keepalive finds it dead.
       List<Future<String>> calls = new ArrayList<>();
       ExecutorService pool = Executors.newFixedThreadPool(4);
       for (int i = 0; i < 4; i++) {
         calls.add(pool.submit(() -> ClientCalls.blockingUnary(channel, WHO,
-            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20)), "")));
+            CallOptions.DEFAULT.withDeadline(Deadline.after(Duration.ofSeconds(20), clock)), "")));
       }
+      Await.until("b's answers", Duration.ofSeconds(10),
+          () -> calls.stream().filter(Future::isDone).count() == 2);
+      // b has no calls left, so only the dead connection pings: once the clock passes
+      // keepAliveTime, not before; and it is given up keepAliveTimeout later, not before.
+      clock.advance(keepAliveTime.minusMillis(1));
+      assertThat(clock.untilNextTimer()).as("the keepalive timers").isEqualTo(Duration.ofMillis(1));
+      clock.advance(Duration.ofMillis(1));
+      clock.advance(keepAliveTimeout.minusMillis(1));
+      assertThat(calls.stream().filter(Future::isDone).count()).isEqualTo(2);
+      clock.advance(Duration.ofMillis(1));
       int failed = 0;
       for (Future<String> f : calls) {
         try {
@@ -101,7 +118,6 @@ class ConnectionHealthTest {
       }
       pool.shutdown();
       assertThat(failed).isGreaterThan(0);
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
       // The dead connection is gone from the pick: later calls succeed on b.
       for (int i = 0; i < 20; i++) {
         assertThat(ClientCalls.blockingUnary(channel, WHO,
@@ -112,30 +128,53 @@ class ConnectionHealthTest {
 
   @Test
   void withoutKeepaliveACallOnASilentlyDeadConnectionHangsUntilItsDeadline() throws Exception {
+    FakeClock clock = new FakeClock();
     try (Server a = namedServer("a", 0, Server.builder(), null);
         BlackholeProxy proxy = new BlackholeProxy(new InetSocketAddress("127.0.0.1", a.port()));
-        Channel channel = Channel.builder(target(proxy.port())).plaintext().build()) {
+        Channel channel = Channel.builder(target(proxy.port())).plaintext().clock(clock).build()) {
       assertThat(ClientCalls.blockingUnary(channel, WHO, CallOptions.DEFAULT, "")).isEqualTo("a");
       proxy.blackhole();
-      long start = System.nanoTime();
-      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, WHO,
-          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(3)), ""))
+      CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> {
+        try {
+          return ClientCalls.blockingUnary(channel, WHO,
+              CallOptions.DEFAULT.withDeadline(Deadline.after(Duration.ofSeconds(3), clock)), "");
+        } catch (StatusException e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+      // The call's deadline timer is set: from now on only the clock can end the call.
+      Await.until("the call's deadline timer", Duration.ofSeconds(10),
+          () -> Duration.ofSeconds(3).equals(clock.untilNextTimer()));
+      clock.advance(Duration.ofMillis(2999));
+      assertThat(call).isNotDone();
+      clock.advance(Duration.ofMillis(1));
+      assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS))
+          .cause()
           .isInstanceOfSatisfying(StatusException.class,
               e -> assertThat(e.status().code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(2900));
+    }
+  }
+
+  /** Advances {@code clock} to its next timer if that is due within {@code within}. */
+  private static void advanceToTimerWithin(FakeClock clock, Duration within) {
+    Duration next = clock.untilNextTimer();
+    if (next != null && next.compareTo(within) <= 0) {
+      clock.advance(next);
     }
   }
 
   @Test
   void serverSaysTooManyPingsAndTheClientDoublesItsKeepaliveTime() throws Exception {
-    try (Server server = namedServer("s", 0, Server.builder(), null);
-        Channel channel = Channel.builder(target(server.port())).plaintext()
+    FakeClock clock = new FakeClock();
+    try (Server server = namedServer("s", 0, Server.builder().clock(clock), null);
+        Channel channel = Channel.builder(target(server.port())).plaintext().clock(clock)
             .keepAliveTime(Duration.ofMillis(300)).keepAliveWithoutCalls(true).build()) {
       assertThat(ClientCalls.blockingUnary(channel, WHO, CallOptions.DEFAULT, "")).isEqualTo("s");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (channel.keepAliveTime().equals(Duration.ofMillis(300)) && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
+      // Each ping goes out when its timer is due; the next timer is set when the ACK comes back.
+      Await.until("too_many_pings", Duration.ofSeconds(10), () -> {
+        advanceToTimerWithin(clock, Duration.ofMillis(300));
+        return !channel.keepAliveTime().equals(Duration.ofMillis(300));
+      });
       assertThat(channel.keepAliveTime()).isEqualTo(Duration.ofMillis(600));
       // The channel reconnects and keeps working.
       assertThat(ClientCalls.blockingUnary(channel, WHO, CallOptions.DEFAULT, "")).isEqualTo("s");
@@ -157,21 +196,30 @@ class ConnectionHealthTest {
 
   @Test
   void permittedPingsAreNotPunished() throws Exception {
-    try (Server server = namedServer("s", 0, Server.builder()
+    FakeClock clock = new FakeClock();
+    try (Server server = namedServer("s", 0, Server.builder().clock(clock)
             .permitKeepAliveTime(Duration.ofMillis(100)).permitKeepAliveWithoutCalls(true), null);
-        Channel channel = Channel.builder(target(server.port())).plaintext()
+        Channel channel = Channel.builder(target(server.port())).plaintext().clock(clock)
             .keepAliveTime(Duration.ofMillis(300)).keepAliveWithoutCalls(true).build()) {
       assertThat(ClientCalls.blockingUnary(channel, WHO, CallOptions.DEFAULT, "")).isEqualTo("s");
-      Thread.sleep(2500);
+      // 2.5 s of pings every 300 ms, each one's ACK awaited before the next is due.
+      long start = clock.nanoTime();
+      Await.until("2.5 s of keepalive pings", Duration.ofSeconds(10), () -> {
+        advanceToTimerWithin(clock, Duration.ofMillis(300));
+        return clock.nanoTime() - start >= Duration.ofMillis(2500).toNanos();
+      });
+      // A GOAWAY for them would come before this answer on the same connection.
+      assertThat(ClientCalls.blockingUnary(channel, WHO, CallOptions.DEFAULT, "")).isEqualTo("s");
       assertThat(channel.keepAliveTime()).isEqualTo(Duration.ofMillis(300));
     }
   }
 
-  /** Sends calls from a few threads until stopped; counts outcomes. */
+  /** Sends calls from a few threads until stopped; counts outcomes, and answers by server. */
   private static final class Load {
     final AtomicInteger sent = new AtomicInteger();
     final AtomicInteger ok = new AtomicInteger();
     final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    final Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
     final AtomicBoolean stop = new AtomicBoolean();
     final ExecutorService pool = Executors.newFixedThreadPool(4);
     final CountDownLatch done = new CountDownLatch(4);
@@ -183,8 +231,9 @@ class ConnectionHealthTest {
             while (!stop.get()) {
               sent.incrementAndGet();
               try {
-                ClientCalls.blockingUnary(channel, WHO,
+                String server = ClientCalls.blockingUnary(channel, WHO,
                     CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), request);
+                answers.computeIfAbsent(server, k -> new AtomicInteger()).incrementAndGet();
                 ok.incrementAndGet();
               } catch (StatusException e) {
                 failures.merge(e.status().toString(), 1, Integer::sum);
@@ -195,6 +244,14 @@ class ConnectionHealthTest {
           }
         });
       }
+    }
+
+    /** Waits until {@code server} has answered {@code calls} more calls than it had. */
+    void awaitAnswers(String server, int calls) throws InterruptedException {
+      AtomicInteger count = answers.computeIfAbsent(server, k -> new AtomicInteger());
+      int target = count.get() + calls;
+      Await.until(calls + " answers from " + server, Duration.ofSeconds(20),
+          () -> count.get() >= target, () -> "answers: " + answers + ", failures: " + failures);
     }
 
     void stop() throws InterruptedException {
@@ -210,23 +267,28 @@ class ConnectionHealthTest {
     Server s2 = namedServer("2", 0, Server.builder(), null);
     int p1 = s1.port();
     int p2 = s2.port();
+    // On the real clock: the load runs in real time, and the short reconnect backoff paces the
+    // reconnects to each restarted server. The test waits for answers, not for time.
     try (Channel channel = Channel.builder(target(p1, p2)).plaintext()
         .loadBalancingPolicy("round_robin")
         .reconnectBackoff(Duration.ofMillis(50), 1.6, 0.2, Duration.ofMillis(200), Duration.ofSeconds(5))
         .build()) {
       Load load = new Load(channel, "5");
-      Thread.sleep(500);
+      load.awaitAnswers("1", 20);
+      load.awaitAnswers("2", 20);
+      // Each server goes away in turn while calls are in flight on it, and comes back.
       s1.shutdown();
       assertThat(s1.awaitTermination(Duration.ofSeconds(10))).isTrue();
-      s1 = namedServer("1", p1, Server.builder(), null);
-      Thread.sleep(700);
+      s1 = namedServer("1 again", p1, Server.builder(), null);
+      load.awaitAnswers("1 again", 20);
       s2.shutdown();
       assertThat(s2.awaitTermination(Duration.ofSeconds(10))).isTrue();
-      s2 = namedServer("2", p2, Server.builder(), null);
-      Thread.sleep(700);
+      s2 = namedServer("2 again", p2, Server.builder(), null);
+      load.awaitAnswers("2 again", 20);
+      load.awaitAnswers("1 again", 20);
       load.stop();
       assertThat(load.failures).as("failed calls of %d sent", load.sent.get()).isEmpty();
-      assertThat(load.ok.get()).isEqualTo(load.sent.get()).isGreaterThan(100);
+      assertThat(load.ok.get()).isEqualTo(load.sent.get());
     } finally {
       s1.close();
       s2.close();
@@ -236,13 +298,22 @@ class ConnectionHealthTest {
   @Test
   void maxConnectionAgeReplacesConnectionsWithoutFailingCalls() throws Exception {
     Set<String> peers = ConcurrentHashMap.newKeySet();
-    try (Server server = namedServer("s", 0, Server.builder()
-            .maxConnectionAge(Duration.ofMillis(400)).maxConnectionAgeGrace(Duration.ofSeconds(5)), peers);
+    FakeClock serverClock = new FakeClock();
+    Duration maxAge = Duration.ofMillis(400);
+    try (Server server = namedServer("s", 0, Server.builder().clock(serverClock)
+            .maxConnectionAge(maxAge).maxConnectionAgeGrace(Duration.ofSeconds(5)), peers);
         Channel channel = Channel.builder(target(server.port())).plaintext()
             .reconnectBackoff(Duration.ofMillis(50), 1.6, 0.2, Duration.ofMillis(200), Duration.ofSeconds(5))
             .build()) {
       Load load = new Load(channel, "2");
-      Thread.sleep(2500);
+      load.awaitAnswers("s", 20);
+      for (int connections = 1; connections < 3; connections++) {
+        // The age is jittered by up to 10 %: past 440 ms every connection has reached it.
+        serverClock.advance(maxAge.multipliedBy(11).dividedBy(10));
+        int before = connections;
+        Await.until("a new connection", Duration.ofSeconds(20), () -> peers.size() > before);
+      }
+      load.awaitAnswers("s", 20);
       load.stop();
       assertThat(load.failures).as("failed calls of %d sent", load.sent.get()).isEmpty();
       // Several connections (client ports) served the calls, one after another.

@@ -23,8 +23,8 @@ final class EchoService {
   private EchoService() {}
 
   /**
-   * Unary echoes; a request "fail:CODE:message" fails with that status; "sleep:MS" sleeps then
-   * answers; "deadline" answers with the remaining deadline in ms or "none". ServerStream sends
+   * Unary echoes; a request "fail:CODE:message" fails with that status; "sleep:MS" answers after
+   * MS, or as soon as the call is cancelled (its deadline, the client), whichever comes first; "deadline" answers with the remaining deadline in ms or "none". ServerStream sends
    * the request N times where the request is "N:text". ClientStream joins requests with ','.
    * Bidi echoes each request.
    */
@@ -36,8 +36,11 @@ final class EchoService {
             throw Status.fromCodeValue(Integer.parseInt(parts[1])).withDescription(parts[2]).asException();
           }
           if (req.startsWith("sleep:")) {
+            // Waits for the call's end, so that no handler outlives its test.
+            java.util.concurrent.CountDownLatch over = new java.util.concurrent.CountDownLatch(1);
+            Context.current().addListener(over::countDown);
             try {
-              Thread.sleep(Long.parseLong(req.substring(6)));
+              over.await(Long.parseLong(req.substring(6)), java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             }

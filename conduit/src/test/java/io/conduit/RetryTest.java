@@ -7,9 +7,12 @@ import io.conduit.stub.BlockingCall;
 import io.conduit.stub.ClientCalls;
 import io.conduit.stub.ServerCalls;
 import io.conduit.stub.StreamObserver;
+import io.conduit.testing.Await;
+import io.conduit.testing.FakeClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -118,13 +121,21 @@ class RetryTest {
   }
 
   @Test
-  void pushbackDelaysAndNegativePushbackStops() {
+  void pushbackDelaysAndNegativePushbackStops() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
+    FakeClock clock = new FakeClock();
     try (Server server = flakyServer(attempts, 1, Status.Code.UNAVAILABLE, new CopyOnWriteArrayList<>(), "300");
-        Channel channel = channel(server, RETRY_CONFIG)) {
-      long start = System.nanoTime();
-      assertThat(ClientCalls.blockingUnary(channel, FLAKY, CallOptions.DEFAULT, "x")).isEqualTo("ok after 2");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(280));
+        Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext().clock(clock)
+            .defaultServiceConfig(RETRY_CONFIG).build()) {
+      java.util.concurrent.CompletableFuture<String> call =
+          ClientCalls.futureUnary(channel, FLAKY, CallOptions.DEFAULT, "x");
+      // The second attempt waits for the server's 300 ms pushback, not for the policy's backoff.
+      Await.until("the pushback timer", Duration.ofSeconds(5),
+          () -> clock.pendingDelays().contains(Duration.ofMillis(300)), () -> "" + clock.pendingDelays());
+      clock.advance(Duration.ofMillis(299));
+      assertThat(attempts.get()).isEqualTo(1);
+      clock.advance(Duration.ofMillis(1));
+      assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("ok after 2");
     }
     AtomicInteger attempts2 = new AtomicInteger();
     try (Server server = flakyServer(attempts2, 1, Status.Code.UNAVAILABLE, new CopyOnWriteArrayList<>(), "-1");
@@ -185,14 +196,18 @@ class RetryTest {
     MethodDescriptor<String, String> who = MethodDescriptor.of(
         MethodDescriptor.Type.UNARY, "test.Hedge/Who", EchoService.STRING, EchoService.STRING);
     AtomicInteger slowCancelled = new AtomicInteger();
+    AtomicInteger slowStarted = new AtomicInteger();
+    AtomicInteger fastStarted = new AtomicInteger();
     ServiceDefinition slow = ServiceDefinition.builder("test.Hedge")
         .method(who, ServerCalls.unary((req, out) -> {
+          slowStarted.incrementAndGet();
           out.setOnCancelHandler(slowCancelled::incrementAndGet);
           // Never answers: only a cancel ends this attempt.
         }))
         .build();
     ServiceDefinition fast = ServiceDefinition.builder("test.Hedge")
         .method(who, ServerCalls.unary((req, out) -> {
+          fastStarted.incrementAndGet();
           out.onNext("fast");
           out.onCompleted();
         }))
@@ -201,23 +216,40 @@ class RetryTest {
         {"loadBalancingConfig": [{"round_robin": {}}],
          "methodConfig": [{"name": [{"service": "test.Hedge"}],
            "hedgingPolicy": {"maxAttempts": 3, "hedgingDelay": "0.1s", "nonFatalStatusCodes": []}}]}""";
+    FakeClock clock = new FakeClock();
+    Duration hedgingDelay = Duration.ofMillis(100);
     try (Server s1 = Server.builder().bind("127.0.0.1", 0).service(slow).build().start();
         Server s2 = Server.builder().bind("127.0.0.1", 0).service(fast).build().start();
         Channel channel = Channel.builder("ipv4:127.0.0.1:" + s1.port() + ",127.0.0.1:" + s2.port())
-            .plaintext().defaultServiceConfig(config).build()) {
-      // Warm both connections so round_robin alternates.
+            .plaintext().defaultServiceConfig(config).clock(clock).build()) {
+      // Warm both connections so round_robin alternates: READY, and no connect timeout (20 s by
+      // default, on the clock) still pending, so both connections are up. Hedges come at once on
+      // the fake clock: they would not wait for a connection still on its way.
       channel.state(true);
+      Await.until("both connections", Duration.ofSeconds(10),
+          () -> channel.state(false) == io.conduit.balancer.ConnectivityState.READY
+              && !clock.pendingDelays().contains(Duration.ofSeconds(20)));
       for (int i = 0; i < 4; i++) {
-        long start = System.nanoTime();
-        assertThat(ClientCalls.blockingUnary(channel, who,
-            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "x")).isEqualTo("fast");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        long start = clock.nanoTime();
+        java.util.concurrent.CompletableFuture<String> call = ClientCalls.futureUnary(channel, who,
+            CallOptions.DEFAULT.withDeadline(Deadline.after(Duration.ofSeconds(10), clock)), "x");
+        // An attempt on the slow backend waits for the next hedge, due after the delay.
+        int arrived = slowStarted.get() + fastStarted.get();
+        int fastBefore = fastStarted.get();
+        for (int attempt = 1; ; attempt++) {
+          int expected = arrived + attempt;
+          Await.until("attempt " + attempt + " of call " + i, Duration.ofSeconds(10),
+              () -> slowStarted.get() + fastStarted.get() == expected);
+          if (fastStarted.get() > fastBefore) {
+            break;
+          }
+          clock.advance(hedgingDelay);
+        }
+        assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("fast");
+        // At the fast backend's pace: one hedging delay at most, never the deadline.
+        assertThat(Duration.ofNanos(clock.nanoTime() - start)).isLessThanOrEqualTo(hedgingDelay);
       }
-      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      while (slowCancelled.get() == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(slowCancelled.get()).isGreaterThan(0);
+      Await.until("the slow attempt cancelled", Duration.ofSeconds(5), () -> slowCancelled.get() > 0);
     }
   }
 
@@ -371,14 +403,20 @@ class RetryTest {
   }
 
   @Test
-  void methodConfigTimeoutApplies() {
+  void methodConfigTimeoutApplies() throws Exception {
     MethodDescriptor<String, String> sleepy = MethodDescriptor.of(
         MethodDescriptor.Type.UNARY, "test.Echo/Unary", EchoService.STRING, EchoService.STRING);
+    FakeClock clock = new FakeClock();
     try (Server server = Server.builder().bind("127.0.0.1", 0).service(EchoService.definition()).build().start();
-        Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext()
+        Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext().clock(clock)
             .defaultServiceConfig("{\"methodConfig\": [{\"name\": [{\"service\": \"test.Echo\", "
                 + "\"method\": \"Unary\"}], \"timeout\": \"0.2s\"}]}").build()) {
-      assertThatThrownBy(() -> ClientCalls.blockingUnary(channel, sleepy, CallOptions.DEFAULT, "sleep:3000"))
+      java.util.concurrent.CompletableFuture<String> call =
+          ClientCalls.futureUnary(channel, sleepy, CallOptions.DEFAULT, "sleep:3000");
+      Await.until("the config's deadline timer", Duration.ofSeconds(5),
+          () -> clock.pendingDelays().contains(Duration.ofMillis(200)));
+      clock.advance(Duration.ofMillis(200));
+      assertThatThrownBy(() -> call.get(5, TimeUnit.SECONDS)).cause()
           .isInstanceOfSatisfying(StatusException.class,
               e -> assertThat(e.status().code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
     }

@@ -51,6 +51,10 @@ public abstract class LoadBalancer {
     /** The synchronization context balancer code runs on. */
     Executor syncContext();
 
+    /**
+     * For the balancer's timers. They run on the channel's clock ({@code Channel.Builder.clock}),
+     * so a test that advances a fake clock advances them too.
+     */
     ScheduledExecutorService scheduler();
   }
 

@@ -28,15 +28,18 @@ public final class CallCredentialsApplier implements CallFactory {
   private final String authority;
   private final Executor callbackExecutor;
   private final ScheduledExecutorService scheduler;
+  private final io.conduit.Clock clock;
 
   public CallCredentialsApplier(CallFactory next, CallCredentials channelCredentials, boolean secure,
-      String authority, Executor callbackExecutor, ScheduledExecutorService scheduler) {
+      String authority, Executor callbackExecutor, ScheduledExecutorService scheduler,
+      io.conduit.Clock clock) {
     this.next = next;
     this.channelCredentials = channelCredentials;
     this.secure = secure;
     this.authority = authority;
     this.callbackExecutor = callbackExecutor;
     this.scheduler = scheduler;
+    this.clock = clock;
   }
 
   @Override
@@ -70,7 +73,7 @@ public final class CallCredentialsApplier implements CallFactory {
     private final List<CallCredentials> credentials;
 
     PendingCall(MethodDescriptor<Q, R> method, CallOptions options, List<CallCredentials> credentials) {
-      super(options, callbackExecutor, scheduler, "call credentials");
+      super(options, callbackExecutor, scheduler, clock, "call credentials");
       this.method = method;
       this.options = options;
       this.credentials = credentials;

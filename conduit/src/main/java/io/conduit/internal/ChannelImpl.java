@@ -46,12 +46,13 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
       Duration idleTimeout, ExponentialBackoff.Policy backoff, Duration dnsMinRefreshInterval,
       Duration dnsRefreshPeriod, Duration keepAliveTime, Duration keepAliveTimeout,
       boolean keepAliveWithoutCalls, io.conduit.internal.netty.TlsContext tls,
-      int maxConnectionsPerBackend, boolean lookUpServiceConfigInDns, boolean serviceConfigLookUp) {}
+      int maxConnectionsPerBackend, boolean lookUpServiceConfigInDns, boolean serviceConfigLookUp,
+      Clock clock) {}
 
   private final Config config;
   private final URI target;
   private final String authority;
-  private final Clock clock = Clock.SYSTEM;
+  private final Clock clock;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
   private final ConnectionFactories transports;
@@ -88,15 +89,18 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
       checkNotNegative(config.dnsRefreshPeriod(), "dnsRefreshPeriod");
     }
     this.config = config;
+    this.clock = config.clock();
     this.lastUseNanos = clock.nanoTime();
     NameResolverRegistry resolvers = new NameResolverRegistry(config.resolverProviders());
     LoadBalancerRegistry balancers = new LoadBalancerRegistry(config.balancerProviders());
     this.target = resolvers.normalize(config.target());
     this.scheduler = ConnectionFactories.sharedScheduler();
     this.syncContext = new SerializingExecutor(scheduler);
-    NameResolver.Args resolverArgs = new NameResolver.Args(443, syncContext, scheduler,
+    // Resolvers and balancers get the event loop with its timers on the clock.
+    ScheduledExecutorService pluginScheduler = ClockScheduler.of(clock, scheduler);
+    NameResolver.Args resolverArgs = new NameResolver.Args(443, syncContext, pluginScheduler,
         config.dnsMinRefreshInterval(), config.dnsRefreshPeriod(),
-        config.lookUpServiceConfigInDns() && config.serviceConfigLookUp());
+        config.lookUpServiceConfigInDns() && config.serviceConfigLookUp(), clock);
     // Fail on a bad target now, not on the first call.
     resolvers.newResolver(target, resolverArgs).shutdown();
     this.authority = config.authority() != null
@@ -112,7 +116,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
         config.userAgent() == null ? product : config.userAgent() + " " + product, authority);
     this.controlPlane = new ControlPlane(target, resolvers, balancers, resolverArgs,
         config.loadBalancingPolicy(), serviceConfig, config.backoff(), this, this, syncContext,
-        scheduler, clock);
+        scheduler, pluginScheduler, clock);
     DefaultExecutors.Choice callbacks =
         DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-callback");
     executor = callbacks.executor();
@@ -149,7 +153,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
     }
     CallOptions effective = ServiceConfigState.withMethodConfig(options, mc, clock);
     if (mc.retryPolicy() != null || mc.hedgingPolicy() != null) {
-      return new RetryingClientCall<>(this, method, effective, callExecutor, scheduler, mc,
+      return new RetryingClientCall<>(this, method, effective, callExecutor, scheduler, clock, mc,
           serviceConfig.throttle(), retryBufferBytes);
     }
     return new ClientCallImpl<>(this, method, effective, callExecutor, true);
@@ -161,7 +165,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
     private final CallOptions options;
 
     AwaitingConfigCall(MethodDescriptor<Q, R> method, CallOptions options) {
-      super(options, callbackExecutor(), scheduler, "the name resolver's first result");
+      super(options, callbackExecutor(), scheduler, clock, "the name resolver's first result");
       this.method = method;
       this.options = options;
     }

@@ -19,7 +19,7 @@ final class ConnectionFactories {
   ConnectionFactories(ChannelImpl.Config config, String userAgent, String authority) {
     this.netty = new NettyClientConnectionFactory(new NettyClientConnectionFactory.Settings(
         config.target(), authority, userAgent, config.maxHeaderListSize(), config.keepAliveTime(),
-        config.keepAliveTimeout(), config.keepAliveWithoutCalls(), config.tls()));
+        config.keepAliveTimeout(), config.keepAliveWithoutCalls(), config.tls(), config.clock()));
   }
 
   /** For timers that belong to no connection and the channels' synchronization contexts. */

@@ -45,6 +45,8 @@ final class ControlPlane {
   private final Channel channel;
   private final SerializingExecutor syncContext;
   private final ScheduledExecutorService scheduler;
+  /** What balancers get: the event loop, its timers on the clock. */
+  private final ScheduledExecutorService pluginScheduler;
   private final io.conduit.Clock clock;
   /** Paces retries after failed resolutions (the reconnect backoff policy, as grpc-java does). */
   private final ExponentialBackoff resolutionBackoff;
@@ -60,7 +62,8 @@ final class ControlPlane {
   ControlPlane(URI target, NameResolverRegistry resolvers, LoadBalancerRegistry balancers,
       NameResolver.Args resolverArgs, String defaultPolicy, ServiceConfigState serviceConfig,
       ExponentialBackoff.Policy backoff, SubchannelImpl.Parent subchannelParent, Channel channel,
-      SerializingExecutor syncContext, ScheduledExecutorService scheduler, io.conduit.Clock clock) {
+      SerializingExecutor syncContext, ScheduledExecutorService scheduler,
+      ScheduledExecutorService pluginScheduler, io.conduit.Clock clock) {
     this.target = target;
     this.resolvers = resolvers;
     this.balancers = balancers;
@@ -72,6 +75,7 @@ final class ControlPlane {
     this.channel = channel;
     this.syncContext = syncContext;
     this.scheduler = scheduler;
+    this.pluginScheduler = pluginScheduler;
     this.clock = clock;
   }
 
@@ -247,7 +251,7 @@ final class ControlPlane {
 
     @Override
     public ScheduledExecutorService scheduler() {
-      return scheduler;
+      return pluginScheduler;
     }
   }
 }

@@ -24,6 +24,7 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
   private final CallOptions options;
   private final Executor callbackExecutor;
   private final ScheduledExecutorService scheduler;
+  private final io.conduit.Clock clock;
   private final String waitingFor;
   private final Object lock = new Object();
   // Guarded by lock.
@@ -37,10 +38,11 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
 
   /** {@code waitingFor} ends the DEADLINE_EXCEEDED description of a call that waited too long. */
   DelayedClientCall(CallOptions options, Executor callbackExecutor,
-      ScheduledExecutorService scheduler, String waitingFor) {
+      ScheduledExecutorService scheduler, io.conduit.Clock clock, String waitingFor) {
     this.options = options;
     this.callbackExecutor = callbackExecutor;
     this.scheduler = scheduler;
+    this.clock = clock;
     this.waitingFor = waitingFor;
   }
 
@@ -51,7 +53,7 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
     Deadline deadline = options.deadline() == null
         ? context.deadline() : options.deadline().minimum(context.deadline());
     if (deadline != null) {
-      ScheduledFuture<?> timer = scheduler.schedule(
+      ScheduledFuture<?> timer = clock.schedule(scheduler,
           () -> fail(Status.DEADLINE_EXCEEDED.withDescription(
               "deadline exceeded while waiting for " + waitingFor)),
           Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);

@@ -71,6 +71,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   private final CallOptions options;
   private final Executor callExecutor;
   private final ScheduledExecutorService scheduler;
+  private final io.conduit.Clock clock;
   private final MethodConfig.RetryPolicy retry;
   private final MethodConfig.HedgingPolicy hedging;
   private final Throttle throttle;
@@ -100,7 +101,8 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   private static final int MAX_TRANSPARENT_RETRIES = 5;
 
   RetryingClientCall(AttemptFactory factory, MethodDescriptor<Q, R> method, CallOptions options,
-      Executor callExecutor, ScheduledExecutorService scheduler, MethodConfig config, Throttle throttle,
+      Executor callExecutor, ScheduledExecutorService scheduler, io.conduit.Clock clock,
+      MethodConfig config, Throttle throttle,
       java.util.concurrent.atomic.AtomicLong channelBuffered) {
     this.factory = factory;
     this.channelBuffered = channelBuffered;
@@ -108,6 +110,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
     this.options = options;
     this.callExecutor = callExecutor;
     this.scheduler = scheduler;
+    this.clock = clock;
     this.retry = config.retryPolicy();
     this.hedging = config.hedgingPolicy();
     this.throttle = throttle;
@@ -182,7 +185,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
         ? ctx.deadline() : options.deadline().minimum(ctx.deadline());
     if (deadline != null) {
       // Attempts carry the deadline themselves; this timer ends a call waiting in its backoff.
-      ScheduledFuture<?> t = scheduler.schedule(this::deadlinePassed,
+      ScheduledFuture<?> t = clock.schedule(scheduler, this::deadlinePassed,
           Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
       boolean over;
       synchronized (lock) {
@@ -253,7 +256,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
         compression = messageCompression;
         if (!transparent && hedging != null && started < maxAttempts && committed == null) {
           // The next hedge goes out after the delay unless this call commits first.
-          timer = scheduler.schedule(this::startNextAttempt, hedging.hedgingDelay().toNanos(),
+          timer = clock.schedule(scheduler, this::startNextAttempt, hedging.hedgingDelay().toNanos(),
               TimeUnit.NANOSECONDS);
         }
       }
@@ -479,7 +482,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
       synchronized (lock) {
         // Checked again: a cancel or the deadline may have come since, and found no timer to stop.
         if (!closed && !cancelled) {
-          timer = scheduler.schedule(this::startNextAttempt, delay, TimeUnit.NANOSECONDS);
+          timer = clock.schedule(scheduler, this::startNextAttempt, delay, TimeUnit.NANOSECONDS);
         }
       }
     }

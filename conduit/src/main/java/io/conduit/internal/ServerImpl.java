@@ -31,12 +31,12 @@ public final class ServerImpl implements ServerTransportListener {
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
       io.conduit.internal.netty.TlsContext tls, Duration handshakeTimeout, Duration writeStallTimeout,
-      int maxConnections, AbuseLimits limits) {}
+      int maxConnections, AbuseLimits limits, io.conduit.Clock clock) {}
 
   private final MethodRegistry methods;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
-  private final Clock clock = Clock.SYSTEM;
+  private final Clock clock;
   private final ServerTransport transport;
   private final Object lock = new Object();
   private boolean started;
@@ -49,6 +49,7 @@ public final class ServerImpl implements ServerTransportListener {
         DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-handler");
     this.executor = handlers.executor();
     this.ownedExecutor = handlers.owned();
+    this.clock = config.clock();
     this.transport = config.address() instanceof InProcessSocketAddress inProcess
         ? new InProcessServerTransport(inProcess, config.maxInboundMessageSize())
         : new NettyServerTransport(new NettyServerTransport.Settings(config.address(),
@@ -56,7 +57,7 @@ public final class ServerImpl implements ServerTransportListener {
             config.keepAliveTime(), config.keepAliveTimeout(), config.permitKeepAliveTime(),
             config.permitKeepAliveWithoutCalls(), config.maxConnectionIdle(), config.maxConnectionAge(),
             config.maxConnectionAgeGrace(), config.tls(), config.handshakeTimeout(),
-            config.writeStallTimeout(), config.maxConnections(), config.limits()));
+            config.writeStallTimeout(), config.maxConnections(), config.limits(), config.clock()));
   }
 
   // ---------------------------------------------------------------- streams (transport thread)
@@ -168,8 +169,9 @@ public final class ServerImpl implements ServerTransportListener {
     }
   }
 
-  /** Waits for termination; a null timeout waits for ever. Real time: it waits for threads. */
+  /** Waits for termination; a null timeout waits for ever. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    // Real time, not the clock: this waits for threads to finish, not for a timer.
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
       while (!(shutdown && terminated)) {

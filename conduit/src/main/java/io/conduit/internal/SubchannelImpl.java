@@ -187,7 +187,7 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
     ClientConnection attempt = host.connect(address, timeoutNanos, this);
     connecting = attempt;
     // The TCP connect has its own timeout; this one also covers the HTTP/2 handshake.
-    connectDeadline = host.scheduler().schedule(() -> host.syncContext().execute(() -> {
+    connectDeadline = host.clock().schedule(host.scheduler(), () -> host.syncContext().execute(() -> {
       if (connecting == attempt && state == ConnectivityState.CONNECTING) {
         attempt.shutdownNow();
         attemptFailed(Status.UNAVAILABLE.withDescription("connecting to " + address
@@ -209,7 +209,7 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
     cancelConnectDeadline();
     setState(ConnectivityState.TRANSIENT_FAILURE, reason);
     host.refreshNameResolution();
-    reconnect = host.scheduler().schedule(() -> host.syncContext().execute(() -> {
+    reconnect = host.clock().schedule(host.scheduler(), () -> host.syncContext().execute(() -> {
       if (state == ConnectivityState.TRANSIENT_FAILURE) {
         connect();
       }
@@ -289,7 +289,7 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
         healthy = false;
         setState(ConnectivityState.TRANSIENT_FAILURE, status);
         // Watch again after a backoff, while the connection lasts.
-        host.scheduler().schedule(() -> host.syncContext().execute(() -> {
+        host.clock().schedule(host.scheduler(), () -> host.syncContext().execute(() -> {
           if (connection == ready && state != ConnectivityState.SHUTDOWN) {
             startHealthWatch(connection, service);
           }

@@ -1,5 +1,6 @@
 package io.conduit.resolver;
 
+import io.conduit.Clock;
 import io.conduit.Status;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -82,15 +83,26 @@ public abstract class NameResolver {
    * What a resolver is given to work with. {@code minRefreshInterval} and {@code refreshPeriod}
    * pace re-resolution; {@code lookUpServiceConfigInDns} asks the DNS resolver to fetch the service
    * config from the {@code _grpc_config.<host>} TXT record (gRFC A2), an extra query per resolution.
+   * {@code clock} is the channel's time: read "now" from it, and the channel's {@code scheduler}
+   * already runs its timers on it (a test's fake clock included).
    */
   public record Args(int defaultPort, Executor syncContext, ScheduledExecutorService scheduler,
-      Duration minRefreshInterval, Duration refreshPeriod, boolean lookUpServiceConfigInDns) {
+      Duration minRefreshInterval, Duration refreshPeriod, boolean lookUpServiceConfigInDns,
+      Clock clock) {
     public Args {
       Objects.requireNonNull(syncContext, "syncContext");
       Objects.requireNonNull(scheduler, "scheduler");
+      Objects.requireNonNull(clock, "clock");
     }
 
-    /** Without DNS service config lookups. */
+    /** On the real clock. */
+    public Args(int defaultPort, Executor syncContext, ScheduledExecutorService scheduler,
+        Duration minRefreshInterval, Duration refreshPeriod, boolean lookUpServiceConfigInDns) {
+      this(defaultPort, syncContext, scheduler, minRefreshInterval, refreshPeriod,
+          lookUpServiceConfigInDns, Clock.SYSTEM);
+    }
+
+    /** Without DNS service config lookups, on the real clock. */
     public Args(int defaultPort, Executor syncContext, ScheduledExecutorService scheduler,
         Duration minRefreshInterval, Duration refreshPeriod) {
       this(defaultPort, syncContext, scheduler, minRefreshInterval, refreshPeriod, false);

@@ -122,14 +122,17 @@ class HealthTest {
 
   /** Calls until the last 20 calls hit exactly {@code backends} backends. */
   private static Map<String, Integer> waitForSpread(Channel channel, int backends) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (true) {
-      Map<String, Integer> counts = spread(channel, 20);
-      if (counts.size() == backends || System.nanoTime() > deadline) {
-        return counts;
-      }
-      Thread.sleep(50);
+    java.util.concurrent.atomic.AtomicReference<Map<String, Integer>> last =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    try {
+      io.conduit.testing.Await.until(backends + " backends", Duration.ofSeconds(10), () -> {
+        last.set(spread(channel, 20));
+        return last.get().size() == backends;
+      });
+    } catch (AssertionError timedOut) {
+      // The caller's assertion on the spread says what went wrong.
     }
+    return last.get();
   }
 
   @Test

@@ -25,7 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A test backend: a Conduit server whose one method answers with the backend's id, counting the
  * calls it serves and the client connections (remote addresses) they came over. Requests
- * {@code "sleep:MS"} sleep before answering.
+ * {@code "sleep:MS"} sleep before answering; {@code "hold"} waits for {@link #releaseHeld()} or
+ * {@link #release()}, so that a test holds a call in flight for as long as it needs, without
+ * guessing a duration.
  */
 final class Backend implements AutoCloseable {
   static final Marshaller<String> STRING = Marshaller.ofBytes(
@@ -35,6 +37,10 @@ final class Backend implements AutoCloseable {
 
   final String id;
   final AtomicInteger calls = new AtomicInteger();
+  /** Calls that asked to be held and are waiting to be released. */
+  final AtomicInteger held = new AtomicInteger();
+  private final java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+  private volatile boolean releasedAll;
   /** The client side (ip:port) of every connection a call arrived on. */
   final Set<SocketAddress> clients = ConcurrentHashMap.newKeySet();
   private final SocketAddress bindAddress;
@@ -59,8 +65,20 @@ final class Backend implements AutoCloseable {
   private Server newServer(SocketAddress address) {
     ServiceDefinition service = ServiceDefinition.builder("test.Backend")
         .method(WHO, ServerCalls.unary((req, out) -> {
-          if (req.startsWith("sleep:")) {
+          if (req.equals("hold")) {
+            held.incrementAndGet();
             try {
+              if (!releasedAll) {
+                permits.tryAcquire(30, java.util.concurrent.TimeUnit.SECONDS);
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            } finally {
+              held.decrementAndGet();
+            }
+          } else if (req.startsWith("sleep:")) {
+            try {
+              // Service time, not a wait: load tests keep calls in flight on every backend.
               Thread.sleep(Long.parseLong(req.substring(6)));
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
@@ -80,6 +98,17 @@ final class Backend implements AutoCloseable {
       }
     };
     return Server.builder().address(address).service(service).intercept(counter).build();
+  }
+
+  /** Lets the calls held now answer. */
+  void releaseHeld() {
+    permits.release(held.get());
+  }
+
+  /** Lets held calls, and all later ones, answer. */
+  void release() {
+    releasedAll = true;
+    permits.release(Integer.MAX_VALUE / 2);
   }
 
   Server server() {
@@ -103,6 +132,7 @@ final class Backend implements AutoCloseable {
 
   /** Stops at once: connections close, in-flight calls are cancelled. */
   void kill() throws InterruptedException {
+    release();
     server.shutdownNow();
     if (!server.awaitTermination(Duration.ofSeconds(5))) {
       throw new AssertionError("backend " + id + " did not terminate");
@@ -167,6 +197,7 @@ final class Backend implements AutoCloseable {
 
   @Override
   public void close() {
+    release();
     Server s = server;
     if (s != null) {
       s.shutdownNow();

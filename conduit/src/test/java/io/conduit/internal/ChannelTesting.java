@@ -105,7 +105,7 @@ final class ChannelTesting {
     return tally;
   }
 
-  /** Polls {@code condition} every 5 ms until it holds or {@code timeout} passes. */
+  /** Polls {@code condition} (see {@link io.conduit.testing.Await}) until it holds or {@code timeout} passes. */
   static void await(String what, Duration timeout, BooleanSupplier condition)
       throws InterruptedException {
     await(what, timeout, condition, () -> "");
@@ -114,14 +114,7 @@ final class ChannelTesting {
   /** Like {@link #await(String, Duration, BooleanSupplier)}; {@code details} explain a timeout. */
   static void await(String what, Duration timeout, BooleanSupplier condition,
       java.util.function.Supplier<String> details) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what + " "
-            + details.get());
-      }
-      Thread.sleep(5);
-    }
+    io.conduit.testing.Await.until(what, timeout, condition, details);
   }
 
   /** Calls in a loop on a few threads until stopped, tallying every outcome. */

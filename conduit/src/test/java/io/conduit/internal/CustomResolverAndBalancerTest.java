@@ -14,6 +14,7 @@ import io.conduit.balancer.Subchannel;
 import io.conduit.resolver.NameResolver;
 import io.conduit.stub.ClientCalls;
 import io.conduit.testing.CapturedLog;
+import io.conduit.testing.FakeClock;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -70,8 +71,21 @@ class CustomResolverAndBalancerTest {
       push(NameResolver.Result.of(List.of(addresses)));
     }
 
+    /** Reports {@code result} and returns once the channel has taken it. */
     void push(NameResolver.Result result) {
-      args.syncContext().execute(() -> listener.onResult(result));
+      java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1);
+      args.syncContext().execute(() -> {
+        listener.onResult(result);
+        taken.countDown();
+      });
+      try {
+        if (!taken.await(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+          throw new AssertionError("the channel did not take " + result);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
     }
 
     void fail(Status error) {
@@ -106,6 +120,8 @@ class CustomResolverAndBalancerTest {
   }
 
   TestResolverProvider provider;
+  /** The channels' clock: resolution retries, idle timeouts and deadlines wait for it. */
+  FakeClock clock;
   Backend a;
   Backend b;
   Backend c;
@@ -113,6 +129,7 @@ class CustomResolverAndBalancerTest {
   @BeforeEach
   void start() {
     provider = new TestResolverProvider();
+    clock = new FakeClock();
     a = Backend.start("a", "127.0.0.1", 0);
     b = Backend.start("b", "127.0.0.2", 0);
     c = Backend.start("c", "127.0.0.3", 0);
@@ -126,7 +143,7 @@ class CustomResolverAndBalancerTest {
   }
 
   Channel.Builder builder() {
-    return Channel.builder("test:service").nameResolver(provider);
+    return Channel.builder("test:service").nameResolver(provider).clock(clock);
   }
 
   @Test
@@ -145,9 +162,9 @@ class CustomResolverAndBalancerTest {
       List<CompletableFuture<String>> slow = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         slow.add(ClientCalls.futureUnary(channel, Backend.WHO,
-            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "sleep:1000"));
+            CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "hold"));
       }
-      await("a slow call on a", WAIT, () -> a.calls.get() > aBefore);
+      await("a slow call on a", WAIT, () -> a.calls.get() > aBefore && a.held.get() == 1);
       resolver.push(b.address(), c.address());
       await("c connected", WAIT, () -> c.openConnections() == 1);
       assertThat(slow.get(0).isDone() || slow.get(1).isDone()).as("slow calls still running").isFalse();
@@ -156,6 +173,8 @@ class CustomResolverAndBalancerTest {
       assertThat(after.failed()).isZero();
       assertThat(after.snapshot()).containsOnlyKeys("b", "c");
       // The call in flight on a finishes; then a's connection closes.
+      a.releaseHeld();
+      b.releaseHeld();
       assertThat(List.of(slow.get(0).get(5, TimeUnit.SECONDS), slow.get(1).get(5, TimeUnit.SECONDS)))
           .containsExactlyInAnyOrder("a", "b");
       await("a's connection closed", WAIT, () -> a.openConnections() == 0);
@@ -193,7 +212,6 @@ class CustomResolverAndBalancerTest {
       assertThat(who(channel)).isEqualTo("a");
       // a is still in the list, though no longer first: pick_first stays on it.
       resolver.push(c.address(), a.address());
-      Thread.sleep(50);
       assertThat(ChannelTesting.run(channel, 20, 2).snapshot()).containsOnlyKeys("a");
       assertThat(a.clients).hasSize(1);
       assertThat(c.openConnections()).isZero();
@@ -218,7 +236,8 @@ class CustomResolverAndBalancerTest {
       // A wait-for-ready call waits for addresses.
       CompletableFuture<String> waiting = ClientCalls.futureUnary(channel, Backend.WHO,
           CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(10)), "x");
-      // The channel asks the resolver to try again.
+      // The channel asks the resolver to try again, after the backoff.
+      clock.advance(ChannelConnectivityTest.awaitTimerSooner(clock, Duration.ofMinutes(1)));
       await("refresh after the error", WAIT, () -> resolver.refreshes.get() > 0);
       resolver.push(NameResolver.Result.of(List.of()));
       s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO, CallOptions.DEFAULT, "x"));
@@ -253,20 +272,38 @@ class CustomResolverAndBalancerTest {
   static final String TIMEOUT_CONFIG = "{\"methodConfig\":[{\"name\":[{\"service\":"
       + "\"test.Backend\"}],\"timeout\":\"0.3s\"}]}";
 
-  /** How an 800 ms call ends: OK, or DEADLINE_EXCEEDED under {@link #TIMEOUT_CONFIG}. */
-  static Status.Code slowCall(Channel channel) {
-    return statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
-        CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:800")).code();
+  /**
+   * How a call that takes 800 ms on the clock ends: OK, or DEADLINE_EXCEEDED under
+   * {@link #TIMEOUT_CONFIG}. The server holds it while the clock moves on, then answers.
+   */
+  Status.Code slowCall(Channel channel) {
+    CompletableFuture<String> call = ClientCalls.futureUnary(channel, Backend.WHO,
+        CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "hold");
+    try {
+      await("the call on a server", WAIT, () -> a.held.get() + b.held.get() + c.held.get() == 1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    clock.advance(Duration.ofMillis(800));
+    for (Backend backend : List.of(a, b, c)) {
+      backend.releaseHeld();
+    }
+    return statusOf(call).code();
   }
 
   @Test
   void callsMadeBeforeTheFirstResultGetItsConfig() throws Exception {
     try (Channel channel = builder().build()) {
+      // Made before the first result, so it waits for it (the channel decides at newCall).
       CompletableFuture<String> early = ClientCalls.futureUnary(channel, Backend.WHO,
-          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:800");
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "hold");
       TestResolver resolver = provider.started();
-      Thread.sleep(100);
       resolver.push(new NameResolver.Result(List.of(a.address()), TIMEOUT_CONFIG));
+      await("the call on a", WAIT, () -> a.held.get() == 1);
+      clock.advance(Duration.ofMillis(299));
+      assertThat(early).isNotDone();
+      clock.advance(Duration.ofMillis(1));
       assertThat(statusOf(early).code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
     }
   }
@@ -274,8 +311,11 @@ class CustomResolverAndBalancerTest {
   @Test
   void callsWaitingForTheFirstResultKeepTheirDeadline() throws Exception {
     try (Channel channel = builder().build()) {
-      Status s = statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
-          CallOptions.DEFAULT.withTimeout(Duration.ofMillis(200)), "x"));
+      CompletableFuture<String> call = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withDeadline(io.conduit.Deadline.after(Duration.ofMillis(200), clock)), "x");
+      await("the deadline timer", WAIT, () -> clock.pendingDelays().contains(Duration.ofMillis(200)));
+      clock.advance(Duration.ofMillis(200));
+      Status s = statusOf(call);
       assertThat(s.code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
       assertThat(s.description()).contains("name resolver");
     }
@@ -337,7 +377,8 @@ class CustomResolverAndBalancerTest {
       assertThat(a.calls.get()).isZero();
       CompletableFuture<String> waiting = ClientCalls.futureUnary(channel, Backend.WHO,
           CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(10)), "x");
-      // Treated as a failed resolution: the channel asks again.
+      // Treated as a failed resolution: the channel asks again, after the backoff.
+      clock.advance(ChannelConnectivityTest.awaitTimerSooner(clock, Duration.ofMinutes(1)));
       await("retry after the invalid config", WAIT, () -> resolver.refreshes.get() > 0);
       resolver.push(new NameResolver.Result(List.of(a.address()), "{}"));
       assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo("a");
@@ -355,22 +396,26 @@ class CustomResolverAndBalancerTest {
         delays[i] = millisToRetry(resolver);
       }
       // 150 ms, 450 ms, 1350 ms (no jitter): the retries are the channel's, not the resolver's.
-      assertThat(delays[0]).isGreaterThanOrEqualTo(145);
-      assertThat(delays[1]).isGreaterThanOrEqualTo(445);
-      assertThat(delays[2]).isGreaterThanOrEqualTo(1345);
+      assertThat(delays).containsExactly(150, 450, 1350);
       resolver.push(a.address());
       // Reset: 150 ms again, not 4050.
-      assertThat(millisToRetry(resolver)).isBetween(145L, 2000L);
+      assertThat(millisToRetry(resolver)).isEqualTo(150);
     }
   }
 
-  /** Fails a resolution and measures how long the channel takes to ask the resolver again. */
-  static long millisToRetry(TestResolver resolver) throws InterruptedException {
+  /**
+   * Fails a resolution and measures how long the channel's clock must move before the channel
+   * asks the resolver again: no retry a millisecond sooner, one right then.
+   */
+  long millisToRetry(TestResolver resolver) throws InterruptedException {
     int before = resolver.refreshes.get();
-    long failedAt = System.nanoTime();
     resolver.fail(Status.UNAVAILABLE.withDescription("registry down"));
+    Duration delay = ChannelConnectivityTest.awaitTimerSooner(clock, Duration.ofSeconds(10));
+    clock.advance(delay.minusMillis(1));
+    assertThat(resolver.refreshes.get()).isEqualTo(before);
+    clock.advance(Duration.ofMillis(1));
     await("a retry", WAIT, () -> resolver.refreshes.get() > before);
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt);
+    return delay.toMillis();
   }
 
   @Test
@@ -394,14 +439,15 @@ class CustomResolverAndBalancerTest {
       resolver.push(a.address(), b.address());
       assertThat(who(channel)).isEqualTo("a");
       CompletableFuture<String> slow = ClientCalls.futureUnary(channel, Backend.WHO,
-          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:1000");
-      await("slow call on a", WAIT, () -> a.calls.get() == 2);
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "hold");
+      await("slow call on a", WAIT, () -> a.calls.get() == 2 && a.held.get() == 1);
       int before = resolver.refreshes.get();
       // A graceful shutdown: GOAWAY, then the call in flight finishes.
       a.server().shutdown();
       await("refresh", WAIT, () -> resolver.refreshes.get() > before);
       assertThat(slow.isDone()).isFalse();
       assertThat(who(channel)).isEqualTo("b");
+      a.releaseHeld();
       assertThat(slow.get(5, TimeUnit.SECONDS)).isEqualTo("a");
     }
   }
@@ -413,6 +459,9 @@ class CustomResolverAndBalancerTest {
       TestResolver first = provider.started();
       first.push(a.address());
       assertThat(who(channel)).isEqualTo("a");
+      assertThat(ChannelConnectivityTest.awaitTimerSooner(clock, Duration.ofSeconds(1)))
+          .isEqualTo(Duration.ofMillis(100));
+      clock.advance(Duration.ofMillis(100));
       await("idle", WAIT, () -> channel.state(false) == ConnectivityState.IDLE);
       assertThat(first.shutdown).isTrue();
       CompletableFuture<String> call = ClientCalls.futureUnary(channel, Backend.WHO,

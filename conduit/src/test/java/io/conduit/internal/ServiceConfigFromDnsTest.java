@@ -14,9 +14,11 @@ import io.conduit.stub.ClientCalls;
 import io.conduit.stub.ServerCalls;
 import io.conduit.testing.CapturedLog;
 import io.conduit.testing.Dnsmasq;
+import io.conduit.testing.FakeClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
@@ -97,14 +99,30 @@ class ServiceConfigFromDnsTest {
     return "{\"methodConfig\":[{\"name\":[" + names + "],\"timeout\":\"0.3s\"}]}";
   }
 
-  static Channel.Builder channel(String name) {
-    return Channel.builder("dns://127.0.0.1:" + dns.port() + "/" + name + ":" + backend.port());
+  /** The channels' clock: a config's timeout passes when the test advances it. */
+  final FakeClock clock = new FakeClock();
+
+  Channel.Builder channel(String name) {
+    return Channel.builder("dns://127.0.0.1:" + dns.port() + "/" + name + ":" + backend.port())
+        .clock(clock);
   }
 
-  /** How a call that takes 800 ms ends: OK, or DEADLINE_EXCEEDED under {@link #TIMEOUT}. */
-  static Status.Code slowCall(Channel channel) {
-    return statusOf(ClientCalls.futureUnary(channel, Backend.WHO,
-        CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:800")).code();
+  /**
+   * How a call that takes 800 ms on the clock ends: OK, or DEADLINE_EXCEEDED under
+   * {@link #TIMEOUT}. The backend holds it while the clock moves on, then answers.
+   */
+  Status.Code slowCall(Channel channel) {
+    CompletableFuture<String> call = ClientCalls.futureUnary(channel, Backend.WHO,
+        CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "hold");
+    try {
+      ChannelTesting.await("the call on the backend", Duration.ofSeconds(5), () -> backend.held.get() == 1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    clock.advance(Duration.ofMillis(800));
+    backend.releaseHeld();
+    return statusOf(call).code();
   }
 
   static Status quickCall(Channel channel) {

@@ -21,6 +21,8 @@ public final class BlackholeProxy implements AutoCloseable {
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean blackholed;
   private volatile boolean closed;
+  /** Pumps wait on it while blackholed; close() wakes them. */
+  private final Object gate = new Object();
 
   public BlackholeProxy(InetSocketAddress target) throws IOException {
     this.target = target;
@@ -64,7 +66,11 @@ public final class BlackholeProxy implements AutoCloseable {
         while (!closed) {
           if (blackholed) {
             // Hold everything: read nothing, write nothing, close nothing.
-            Thread.sleep(50);
+            synchronized (gate) {
+              while (!closed) {
+                gate.wait();
+              }
+            }
             continue;
           }
           int n = in.read(buf);
@@ -87,6 +93,9 @@ public final class BlackholeProxy implements AutoCloseable {
   @Override
   public void close() throws IOException {
     closed = true;
+    synchronized (gate) {
+      gate.notifyAll();
+    }
     server.close();
     for (Socket s : sockets) {
       s.close();

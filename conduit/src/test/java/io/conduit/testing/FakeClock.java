@@ -1,21 +1,34 @@
 package io.conduit.testing;
 
 import io.conduit.Clock;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A clock that moves only when the test says so. Timers that come due run on the executor they
- * were scheduled for, as with the real clock; {@link #advance} returns once they are handed over.
+ * were scheduled for, as with the real clock; {@link #advance} returns once they have run.
+ *
+ * <pre>{@code
+ * FakeClock clock = new FakeClock();
+ * Channel channel = Channel.builder(target).clock(clock).keepAliveTime(Duration.ofMinutes(1)).build();
+ * clock.advance(Duration.ofMinutes(1)); // the keepalive PING goes out now, not a minute from now
+ * }</pre>
  */
 public final class FakeClock implements Clock {
+  /** How long {@link #advance} waits for one timer's task; only a hung executor takes this long. */
+  private static final long TASK_WAIT_SECONDS = 10;
+
   private final Object lock = new Object();
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
   private long now = 1_000_000_000L;
@@ -46,7 +59,12 @@ public final class FakeClock implements Clock {
     return t;
   }
 
-  /** Moves time forward by {@code d}, running the timers that come due, in order. */
+  /**
+   * Moves time forward by {@code d}, running the timers that come due, in order. Each runs on its
+   * executor and this waits for it, and for what it queued on that executor (a synchronization
+   * context's turn): so a timer that sets another within {@code d} sees it run too, and the test
+   * can look at the effects as soon as this returns.
+   */
   public void advance(Duration d) {
     long target;
     synchronized (lock) {
@@ -63,7 +81,7 @@ public final class FakeClock implements Clock {
         timers.poll();
         now = Math.max(now, next.due);
       }
-      next.fire();
+      next.fireAndWait();
     }
   }
 
@@ -116,7 +134,58 @@ public final class FakeClock implements Clock {
         }
         state = 1;
       }
-      executor.execute(task);
+      try {
+        executor.execute(task);
+      } catch (RejectedExecutionException e) {
+        // The executor is gone, and the work its timer was for with it.
+      }
+    }
+
+    void fireAndWait() {
+      synchronized (lock) {
+        if (state != 0) {
+          return;
+        }
+        state = 1;
+      }
+      if (executor instanceof EventExecutor loop && loop.inEventLoop()) {
+        // advance() called from a task on this very executor: waiting would never end.
+        task.run();
+        return;
+      }
+      CompletableFuture<Void> ran = new CompletableFuture<>();
+      CompletableFuture<Void> queuedBehind = new CompletableFuture<>();
+      try {
+        executor.execute(() -> {
+          try {
+            task.run();
+            ran.complete(null);
+          } catch (Throwable t) {
+            ran.completeExceptionally(t);
+            throw t;
+          }
+        });
+        // Whatever the task handed to the same executor runs before this.
+        executor.execute(() -> queuedBehind.complete(null));
+      } catch (RejectedExecutionException e) {
+        return;
+      }
+      await(ran);
+      await(queuedBehind);
+    }
+
+    private void await(CompletableFuture<Void> f) {
+      try {
+        f.get(TASK_WAIT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while a timer ran", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("a timer task failed: " + task, e.getCause());
+      } catch (TimeoutException e) {
+        throw new IllegalStateException("a timer task did not finish within " + TASK_WAIT_SECONDS
+            + " s on " + executor + ": " + task);
+      }
     }
 
     @Override

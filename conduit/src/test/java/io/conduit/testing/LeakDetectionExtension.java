@@ -27,8 +27,7 @@ public final class LeakDetectionExtension implements AfterAllCallback {
   public void afterAll(ExtensionContext context) throws Exception {
     // Leaks are found when a tracked object is collected, and reported on the next allocation.
     for (int i = 0; i < 5; i++) {
-      System.gc();
-      Thread.sleep(20);
+      collect();
       for (int j = 0; j < 10; j++) {
         PooledByteBufAllocator.DEFAULT.buffer(1).release();
         PooledByteBufAllocator.DEFAULT.directBuffer(1).release();
@@ -44,6 +43,22 @@ public final class LeakDetectionExtension implements AfterAllCallback {
       throw new AssertionError(found.size() + " Netty buffer leak(s) in "
           + context.getDisplayName() + ":\n" + String.join("\n\n", found));
     }
+  }
+
+  /**
+   * Collects garbage and waits until the collection's weak references are enqueued (a sentinel's
+   * is), so that the leak detector finds the tracked buffers collected with it.
+   */
+  static void collect() throws InterruptedException {
+    java.lang.ref.ReferenceQueue<Object> queue = new java.lang.ref.ReferenceQueue<>();
+    java.lang.ref.WeakReference<Object> sentinel = new java.lang.ref.WeakReference<>(new Object(), queue);
+    for (int i = 0; i < 10; i++) {
+      System.gc();
+      if (queue.remove(100) != null) {
+        return;
+      }
+    }
+    throw new AssertionError("no garbage collection enqueued " + sentinel);
   }
 
   /** For this extension's own test: the leaks recorded so far, cleared. */

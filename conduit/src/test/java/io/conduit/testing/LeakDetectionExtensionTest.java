@@ -11,8 +11,7 @@ class LeakDetectionExtensionTest {
   void recordsALeakedBuffer() throws Exception {
     leakOne();
     for (int i = 0; i < 20 && LeakDetectionExtension.drainLeaks().isEmpty(); i++) {
-      System.gc();
-      Thread.sleep(20);
+      LeakDetectionExtension.collect();
       for (int j = 0; j < 10; j++) {
         PooledByteBufAllocator.DEFAULT.buffer(1).release();
       }

@@ -76,6 +76,10 @@ public final class RawConnection implements AutoCloseable {
   /** Released once the server's first SETTINGS are acknowledged, or the connection is closed. */
   private final CountDownLatch settingsAcked = new CountDownLatch(1);
   private volatile boolean eof;
+  /** Whether the reader leaves the server's SETTINGS unacknowledged. */
+  private volatile boolean silent;
+  /** Counted down with {@code eof}: the reader saw the end of the connection. */
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
   private volatile boolean goAway;
   private Thread reader;
   private int nextStreamId = 1;
@@ -189,6 +193,15 @@ public final class RawConnection implements AutoCloseable {
     return b.toByteArray();
   }
 
+  /**
+   * Starts a reader that sends nothing, not even the SETTINGS acknowledgement: for a client that
+   * stays silent (or stops halfway through its preface), which an acknowledgement would end.
+   */
+  public synchronized void startReadingSilently() {
+    silent = true;
+    startReading();
+  }
+
   /** Starts the reader thread (acknowledging the server's SETTINGS as a client must). */
   public synchronized void startReading() {
     if (reader != null) {
@@ -217,7 +230,9 @@ public final class RawConnection implements AutoCloseable {
         switch (type) {
           case SETTINGS -> {
             if ((flags & ACK) == 0) {
-              frame(SETTINGS, ACK, 0, new byte[0]);
+              if (!silent) {
+                frame(SETTINGS, ACK, 0, new byte[0]);
+              }
               settingsAcked.countDown();
             } else {
               acks.incrementAndGet();
@@ -254,6 +269,7 @@ public final class RawConnection implements AutoCloseable {
     } finally {
       settingsAcked.countDown();
       eof = true;
+      closed.countDown();
       frames.add(new Frame(-1, 0, 0, new byte[0], null));
     }
   }
@@ -293,11 +309,7 @@ public final class RawConnection implements AutoCloseable {
 
   /** Waits until the server closes the connection (needs the reader). */
   public boolean awaitClosed(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!eof && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    return eof;
+    return closed.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS) || eof;
   }
 
   public long acks() {

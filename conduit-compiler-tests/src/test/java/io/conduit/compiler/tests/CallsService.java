@@ -96,10 +96,13 @@ final class CallsService extends CallsRpc.Service {
 
   @Override
   public void sleep(com.google.protobuf.Duration request, ServerStreamObserver<Empty> responseObserver) {
-    long end = System.nanoTime() + request.getSeconds() * 1_000_000_000L + request.getNanos();
+    // Sleeps for the duration asked, or until the call is cancelled (its deadline, the client).
+    java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+    responseObserver.setOnCancelHandler(cancelled::countDown);
     try {
-      while (System.nanoTime() < end && !responseObserver.isCancelled()) {
-        Thread.sleep(5);
+      if (!responseObserver.isCancelled()) {
+        cancelled.await(request.getSeconds() * 1_000_000_000L + request.getNanos(),
+            java.util.concurrent.TimeUnit.NANOSECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

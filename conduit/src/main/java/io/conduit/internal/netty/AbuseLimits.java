@@ -51,8 +51,8 @@ public record AbuseLimits(int maxResetsPerWindow, int resetWindowSeconds, int ma
   }
 
   /** A fresh reset budget for one connection. */
-  ResetBudget newResetBudget() {
-    return new ResetBudget(maxResetsPerWindow, resetWindowSeconds);
+  ResetBudget newResetBudget(io.conduit.Clock clock) {
+    return new ResetBudget(clock, maxResetsPerWindow, resetWindowSeconds);
   }
 
   /** Makes a connection handler. */

@@ -40,8 +40,11 @@ import java.util.Map;
  */
 final class ClientConnectionHandler extends GrpcConnectionHandler implements ClientConnection {
 
-  /** Client keepalive settings (gRFC A8); a {@code timeNanos} of Long.MAX_VALUE disables it. */
-  record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls) {}
+  /**
+   * Client keepalive settings (gRFC A8) and the clock its timers run on; a {@code timeNanos} of
+   * Long.MAX_VALUE disables it.
+   */
+  record KeepAlive(long timeNanos, long timeoutNanos, boolean withoutCalls, io.conduit.Clock clock) {}
 
   private final ClientConnection.Listener owner;
   /** The factory's part of too_many_pings: new connections ping less often. */
@@ -66,7 +69,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
     this.authority = authority;
     this.userAgent = userAgent;
     keepAlive(keepAliveSettings.timeNanos() == Long.MAX_VALUE ? null : new KeepAliveManager(
-        keepAliveSettings.timeNanos(), keepAliveSettings.timeoutNanos(),
+        keepAliveSettings.clock(), keepAliveSettings.timeNanos(), keepAliveSettings.timeoutNanos(),
         keepAliveSettings.withoutCalls(), () -> !calls.isEmpty(),
         () -> {
           encoder().writePing(ctx, false, KeepAliveManager.PING_DATA, ctx.newPromise());

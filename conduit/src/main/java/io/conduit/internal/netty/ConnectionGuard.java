@@ -28,13 +28,15 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
   private final BooleanSupplier prefaceReceived;
   private ScheduledFuture<?> prefaceTimer;
   private ScheduledFuture<?> stallTimer;
+  private final io.conduit.Clock clock;
   private boolean prefaceDone;
 
   /**
    * @param prefaceReceived whether the HTTP/2 handler has the client's preface and SETTINGS
    */
-  public ConnectionGuard(long handshakeTimeoutNanos, long writeStallTimeoutNanos,
-      BooleanSupplier prefaceReceived) {
+  public ConnectionGuard(io.conduit.Clock clock, long handshakeTimeoutNanos,
+      long writeStallTimeoutNanos, BooleanSupplier prefaceReceived) {
+    this.clock = clock;
     this.handshakeTimeoutNanos = handshakeTimeoutNanos;
     this.writeStallTimeoutNanos = writeStallTimeoutNanos;
     this.prefaceReceived = prefaceReceived;
@@ -57,7 +59,7 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
     if (prefaceTimer != null || prefaceDone || handshakeTimeoutNanos == Long.MAX_VALUE) {
       return;
     }
-    prefaceTimer = ctx.executor().schedule(() -> {
+    prefaceTimer = clock.schedule(ctx.executor(), () -> {
       if (!prefaceDone && !prefaceReceived.getAsBoolean()) {
         LOG.log(Level.DEBUG, () -> "closing " + ctx.channel() + ": no TLS handshake and HTTP/2 "
             + "preface within " + TimeUnit.NANOSECONDS.toMillis(handshakeTimeoutNanos) + " ms");
@@ -84,7 +86,7 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
       cancel(stallTimer);
       stallTimer = null;
     } else if (stallTimer == null && writeStallTimeoutNanos != Long.MAX_VALUE) {
-      stallTimer = ctx.executor().schedule(() -> {
+      stallTimer = clock.schedule(ctx.executor(), () -> {
         if (!ctx.channel().isWritable()) {
           LOG.log(Level.DEBUG, () -> "closing " + ctx.channel() + ": the client has read nothing for "
               + TimeUnit.NANOSECONDS.toMillis(writeStallTimeoutNanos) + " ms");

@@ -1,5 +1,7 @@
 package io.conduit.internal.netty;
 
+import io.conduit.Clock;
+
 /**
  * The server's guard against clients that ping too often (gRFC A9): a PING sooner than
  * {@code minTime} after the previous one (or, without calls, at all unless permitted) is a
@@ -10,20 +12,22 @@ package io.conduit.internal.netty;
 final class KeepAliveEnforcer {
   static final int MAX_STRIKES = 2;
 
+  private final Clock clock;
   private final long minTimeNanos;
   private final boolean permitWithoutCalls;
   private long lastValidPingNanos;
   private boolean hasValidPing;
   private int strikes;
 
-  KeepAliveEnforcer(long minTimeNanos, boolean permitWithoutCalls) {
+  KeepAliveEnforcer(Clock clock, long minTimeNanos, boolean permitWithoutCalls) {
+    this.clock = clock;
     this.minTimeNanos = minTimeNanos;
     this.permitWithoutCalls = permitWithoutCalls;
   }
 
   /** A PING arrived; returns false when the client has struck out. */
   boolean pingAcceptable(boolean hasCalls) {
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     long min = hasCalls || permitWithoutCalls ? minTimeNanos : java.util.concurrent.TimeUnit.HOURS.toNanos(2);
     boolean valid = !hasValidPing || now - lastValidPingNanos >= min;
     if (valid) {

@@ -1,5 +1,6 @@
 package io.conduit.internal.netty;
 
+import io.conduit.Clock;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,7 @@ final class KeepAliveManager {
   /** The PING payload that marks keepalive pings (other pings, e.g. BDP ones, use others). */
   static final long PING_DATA = 0x4b454550414c4956L;
 
+  private final Clock clock;
   private final long timeNanos;
   private final long timeoutNanos;
   private final boolean withoutCalls;
@@ -33,8 +35,9 @@ final class KeepAliveManager {
    * @param sendPing writes and flushes a PING with {@link #PING_DATA}
    * @param onDead called once when an ACK does not arrive in time
    */
-  KeepAliveManager(long timeNanos, long timeoutNanos, boolean withoutCalls, BooleanSupplier hasCalls,
-      Runnable sendPing, Runnable onDead) {
+  KeepAliveManager(Clock clock, long timeNanos, long timeoutNanos, boolean withoutCalls,
+      BooleanSupplier hasCalls, Runnable sendPing, Runnable onDead) {
+    this.clock = clock;
     this.timeNanos = timeNanos;
     this.timeoutNanos = timeoutNanos;
     this.withoutCalls = withoutCalls;
@@ -45,13 +48,13 @@ final class KeepAliveManager {
 
   void start(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    lastReadNanos = System.nanoTime();
+    lastReadNanos = clock.nanoTime();
     schedulePing(timeNanos);
   }
 
   /** Something was read: the peer is alive. */
   void onRead() {
-    lastReadNanos = System.nanoTime();
+    lastReadNanos = clock.nanoTime();
   }
 
   void onPingAck() {
@@ -74,7 +77,7 @@ final class KeepAliveManager {
 
   private void schedulePing(long delayNanos) {
     if (!stopped) {
-      pingTimer = ctx.executor().schedule(this::maybePing, delayNanos, TimeUnit.NANOSECONDS);
+      pingTimer = clock.schedule(ctx.executor(), this::maybePing, delayNanos, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -82,7 +85,7 @@ final class KeepAliveManager {
     if (stopped) {
       return;
     }
-    long idle = System.nanoTime() - lastReadNanos;
+    long idle = clock.nanoTime() - lastReadNanos;
     if (idle < timeNanos) {
       schedulePing(timeNanos - idle);
       return;
@@ -93,7 +96,7 @@ final class KeepAliveManager {
       return;
     }
     sendPing.run();
-    timeoutTimer = ctx.executor().schedule(() -> {
+    timeoutTimer = clock.schedule(ctx.executor(), () -> {
       if (!stopped) {
         stopped = true;
         onDead.run();

@@ -35,6 +35,7 @@ public final class LingeringClose extends ChannelOutboundHandlerAdapter {
   private final long flushTimeoutNanos;
   private boolean started;
   private ScheduledFuture<?> timer;
+  private final io.conduit.Clock clock;
 
   /**
    * @param linger asked at each close: whether this close should linger (an error GOAWAY was sent
@@ -42,7 +43,8 @@ public final class LingeringClose extends ChannelOutboundHandlerAdapter {
    * @param flushTimeoutNanos how long to wait for the GOAWAY to be written to a client that does
    *     not read (the server passes its write-stall timeout); {@code Long.MAX_VALUE} for no limit
    */
-  public LingeringClose(BooleanSupplier linger, long flushTimeoutNanos) {
+  public LingeringClose(io.conduit.Clock clock, BooleanSupplier linger, long flushTimeoutNanos) {
+    this.clock = clock;
     this.linger = linger;
     this.flushTimeoutNanos = flushTimeoutNanos;
   }
@@ -88,7 +90,7 @@ public final class LingeringClose extends ChannelOutboundHandlerAdapter {
   private void schedule(ChannelHandlerContext ctx, long delayNanos) {
     cancelTimer();
     if (delayNanos != Long.MAX_VALUE) {
-      timer = ctx.executor().schedule(() -> {
+      timer = clock.schedule(ctx.executor(), () -> {
         ctx.close();
       }, delayNanos, TimeUnit.NANOSECONDS);
     }

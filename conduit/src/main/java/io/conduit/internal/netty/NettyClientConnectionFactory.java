@@ -24,7 +24,7 @@ public final class NettyClientConnectionFactory implements ClientConnectionFacto
   /** What the channel's builder configured for its connections. */
   public record Settings(String target, String authority, String userAgent, int maxHeaderListSize,
       Duration keepAliveTime, Duration keepAliveTimeout, boolean keepAliveWithoutCalls,
-      TlsContext tls) {}
+      TlsContext tls, io.conduit.Clock clock) {}
 
   private final Settings settings;
   private final AsciiString authority;
@@ -75,7 +75,8 @@ public final class NettyClientConnectionFactory implements ClientConnectionFacto
       ClientConnection.Listener listener) {
     EventLoop loop = EventLoops.group().next();
     ClientConnectionHandler.KeepAlive keepAlive = new ClientConnectionHandler.KeepAlive(
-        keepAliveTimeNanos, settings.keepAliveTimeout().toNanos(), settings.keepAliveWithoutCalls());
+        keepAliveTimeNanos, settings.keepAliveTimeout().toNanos(), settings.keepAliveWithoutCalls(),
+        settings.clock());
     ClientConnectionHandler handler = ClientConnectionHandler.create(loop, settings.maxHeaderListSize(),
         keepAlive, listener, () -> tooManyPings(address), authority, userAgent);
     SocketAddress remote = EventLoops.toNetty(address);

@@ -30,7 +30,7 @@ public final class NettyServerTransport implements ServerTransport {
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
       TlsContext tls, Duration handshakeTimeout, Duration writeStallTimeout,
-      int maxConnections, AbuseLimits limits) {}
+      int maxConnections, AbuseLimits limits, io.conduit.Clock clock) {}
 
   private static long nanos(Duration d) {
     return d == null ? Long.MAX_VALUE : d.toNanos();
@@ -68,7 +68,7 @@ public final class NettyServerTransport implements ServerTransport {
         nanos(config.keepAliveTime()), nanos(config.keepAliveTimeout()),
         nanos(config.permitKeepAliveTime()), config.permitKeepAliveWithoutCalls(),
         nanos(config.maxConnectionIdle()), nanos(config.maxConnectionAge()),
-        nanos(config.maxConnectionAgeGrace()), config.limits());
+        nanos(config.maxConnectionAgeGrace()), config.limits(), config.clock());
     SocketAddress bindAddress = EventLoops.toNetty(config.address());
     ServerBootstrap b = new ServerBootstrap()
         .group(EventLoops.group())
@@ -120,10 +120,10 @@ public final class NettyServerTransport implements ServerTransport {
     if (tls != null) {
       TlsSupport.addServerTls(ch, tls, nanos(config.handshakeTimeout()));
     }
-    ch.pipeline().addLast(new ConnectionGuard(nanos(config.handshakeTimeout()),
+    ch.pipeline().addLast(new ConnectionGuard(config.clock(), nanos(config.handshakeTimeout()),
         nanos(config.writeStallTimeout()), () -> handler.decoder().prefaceReceived()));
     // After the guard, so that the guard's own closes stay immediate.
-    ch.pipeline().addLast(new LingeringClose(handler::lingersOnClose,
+    ch.pipeline().addLast(new LingeringClose(config.clock(), handler::lingersOnClose,
         nanos(config.writeStallTimeout())));
     ch.pipeline().addLast(handler);
     boolean accepted;

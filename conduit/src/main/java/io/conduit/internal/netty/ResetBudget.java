@@ -1,5 +1,6 @@
 package io.conduit.internal.netty;
 
+import io.conduit.Clock;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
  * Netty's own reset guards count. Confined to the event loop.
  */
 final class ResetBudget {
+  private final Clock clock;
   private final int max;
   private final long windowNanos;
   private long windowStart;
@@ -17,7 +19,8 @@ final class ResetBudget {
   private boolean exceeded;
 
   /** {@code max} resets per {@code windowSeconds}; 0 for either turns the budget off. */
-  ResetBudget(int max, int windowSeconds) {
+  ResetBudget(Clock clock, int max, int windowSeconds) {
+    this.clock = clock;
     this.max = max;
     this.windowNanos = TimeUnit.SECONDS.toNanos(windowSeconds);
   }
@@ -30,7 +33,7 @@ final class ResetBudget {
     if (max <= 0 || windowNanos <= 0 || exceeded) {
       return false;
     }
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     if (spent == 0 || now - windowStart >= windowNanos) {
       windowStart = now;
       spent = 0;

@@ -47,7 +47,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
       int maxHeaderListSize, long keepAliveTimeNanos, long keepAliveTimeoutNanos,
       long permitKeepAliveTimeNanos, boolean permitKeepAliveWithoutCalls,
       long maxConnectionIdleNanos, long maxConnectionAgeNanos, long maxConnectionAgeGraceNanos,
-      AbuseLimits limits) {}
+      AbuseLimits limits, io.conduit.Clock clock) {}
 
   private final ServerSettings settings;
   private final Http2Connection.PropertyKey callKey;
@@ -65,10 +65,10 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
     super(decoder, encoder, initialSettings);
     this.settings = settings;
     this.callKey = connection().newKey();
-    this.keepAliveEnforcer = new KeepAliveEnforcer(settings.permitKeepAliveTimeNanos(),
+    this.keepAliveEnforcer = new KeepAliveEnforcer(settings.clock(), settings.permitKeepAliveTimeNanos(),
         settings.permitKeepAliveWithoutCalls());
-    this.resetBudget = settings.limits().newResetBudget();
-    this.lifecycle = new ServerConnectionLifecycle(new LifecycleActions(),
+    this.resetBudget = settings.limits().newResetBudget(settings.clock());
+    this.lifecycle = new ServerConnectionLifecycle(settings.clock(), new LifecycleActions(),
         settings.maxConnectionIdleNanos(), settings.maxConnectionAgeNanos(),
         settings.maxConnectionAgeGraceNanos());
     connection().addListener(new Http2ConnectionAdapter() {
@@ -112,7 +112,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
     super.handlerAdded(ctx);
     FlowWindows.growConnectionWindow(this, INITIAL_WINDOW);
     if (settings.keepAliveTimeNanos() != NONE) {
-      KeepAliveManager keepAlive = new KeepAliveManager(settings.keepAliveTimeNanos(),
+      KeepAliveManager keepAlive = new KeepAliveManager(settings.clock(), settings.keepAliveTimeNanos(),
           settings.keepAliveTimeoutNanos(), true, () -> connection().numActiveStreams() > 0,
           () -> {
             encoder().writePing(ctx, false, KeepAliveManager.PING_DATA, ctx.newPromise());
@@ -149,11 +149,17 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
     }
 
     @Override
-    public void finalGoAway(long grace) {
+    public void finalGoAway() {
       goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
           io.netty.buffer.Unpooled.EMPTY_BUFFER, ctx.newPromise());
-      gracefulShutdownTimeoutMillis(grace == NONE ? -1 : Math.max(0, TimeUnit.NANOSECONDS.toMillis(grace)));
-      // From the channel, not ctx: the close must pass through this handler's graceful close().
+      // From the channel, not ctx: the close must pass through this handler's graceful close(),
+      // which waits for the calls (the lifecycle's grace timer, on the clock, ends the wait).
+      ctx.channel().close();
+    }
+
+    @Override
+    public void closeNow() {
+      gracefulShutdownTimeoutMillis(0);
       ctx.channel().close();
     }
   }

@@ -30,10 +30,14 @@ final class ServerConnectionLifecycle {
     /** The first GOAWAY (largest stream id, {@code debug}) and the PING, flushed. */
     void firstGoAway(String debug, long pingData);
 
-    /** The final GOAWAY (last stream id) and a close that waits {@code graceNanos} for the calls. */
-    void finalGoAway(long graceNanos);
+    /** The final GOAWAY (last stream id) and a close that waits for the calls. */
+    void finalGoAway();
+
+    /** Closes now, whatever calls are left (the grace is over). */
+    void closeNow();
   }
 
+  private final io.conduit.Clock clock;
   private final Connection connection;
   private final long maxIdleNanos;
   private final long maxAgeNanos;
@@ -42,12 +46,14 @@ final class ServerConnectionLifecycle {
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> ageTimer;
   private ScheduledFuture<?> secondGoAwayTimer;
+  private ScheduledFuture<?> graceTimer;
   private boolean draining;
   private long graceNanos = NEVER;
 
   /** Durations in nanoseconds, {@link #NEVER} for no limit. */
-  ServerConnectionLifecycle(Connection connection, long maxIdleNanos, long maxAgeNanos,
-      long maxAgeGraceNanos) {
+  ServerConnectionLifecycle(io.conduit.Clock clock, Connection connection, long maxIdleNanos,
+      long maxAgeNanos, long maxAgeGraceNanos) {
+    this.clock = clock;
     this.connection = connection;
     this.maxIdleNanos = maxIdleNanos;
     this.maxAgeNanos = maxAgeNanos;
@@ -61,7 +67,7 @@ final class ServerConnectionLifecycle {
     if (maxAgeNanos != NEVER) {
       // +/- 10 % jitter, so connections made together do not all go away together.
       long age = (long) (maxAgeNanos * (0.9 + 0.2 * ThreadLocalRandom.current().nextDouble()));
-      ageTimer = ctx.executor().schedule(() -> drain("max_age", maxAgeGraceNanos),
+      ageTimer = clock.schedule(ctx.executor(), () -> drain("max_age", maxAgeGraceNanos),
           age, TimeUnit.NANOSECONDS);
     }
   }
@@ -89,7 +95,7 @@ final class ServerConnectionLifecycle {
     if (maxIdleNanos == NEVER || ctx == null || draining || idleTimer != null) {
       return;
     }
-    idleTimer = ctx.executor().schedule(() -> {
+    idleTimer = clock.schedule(ctx.executor(), () -> {
       idleTimer = null;
       if (connection.activeStreams() == 0) {
         drain("max_idle", NEVER);
@@ -109,7 +115,7 @@ final class ServerConnectionLifecycle {
     }
     this.graceNanos = graceNanos;
     connection.firstGoAway(reason, GRACEFUL_SHUTDOWN_PING);
-    secondGoAwayTimer = ctx.executor().schedule(this::secondGoAway,
+    secondGoAwayTimer = clock.schedule(ctx.executor(), this::secondGoAway,
         SECOND_GOAWAY_FALLBACK_NANOS, TimeUnit.NANOSECONDS);
   }
 
@@ -127,14 +133,19 @@ final class ServerConnectionLifecycle {
       secondGoAwayTimer.cancel(false);
       secondGoAwayTimer = null;
     }
-    if (ctx.channel().isActive()) {
-      connection.finalGoAway(graceNanos);
+    if (!ctx.channel().isActive()) {
+      return;
     }
+    if (graceNanos != NEVER) {
+      graceTimer = clock.schedule(ctx.executor(), connection::closeNow, Math.max(0, graceNanos),
+          TimeUnit.NANOSECONDS);
+    }
+    connection.finalGoAway();
   }
 
   /** The connection closed: no timer may outlive it. */
   void stop() {
-    for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, ageTimer, secondGoAwayTimer}) {
+    for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {idleTimer, ageTimer, secondGoAwayTimer, graceTimer}) {
       if (t != null) {
         t.cancel(false);
       }

@@ -182,6 +182,8 @@ public final class TlsSupport {
   /** Puts TLS in front of a new server connection; the HTTP/2 handler comes after. */
   public static void addServerTls(Channel ch, SslContext context, long handshakeTimeoutNanos) {
     SslHandler ssl = context.newHandler(ch.alloc());
+    // Netty's own timer, on real time: ConnectionGuard enforces the same limit (handshake and
+    // preface) on the server's clock, so a fake clock still sees it.
     ssl.setHandshakeTimeout(handshakeTimeoutNanos, TimeUnit.NANOSECONDS);
     ch.pipeline().addLast(ssl, new ServerTlsHandler(ssl));
   }

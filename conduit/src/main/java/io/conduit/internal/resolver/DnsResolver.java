@@ -41,6 +41,8 @@ final class DnsResolver extends NameResolver {
   private final InetSocketAddress nameServer;
   private final Args args;
   private final EventLoop loop;
+  /** The channel's scheduler, with its timers on {@code args.clock()} whoever built the args. */
+  private final java.util.concurrent.ScheduledExecutorService timers;
   private io.netty.resolver.dns.DnsNameResolver dns;
   private Listener listener;
   private boolean resolving;
@@ -57,6 +59,7 @@ final class DnsResolver extends NameResolver {
     this.nameServer = nameServer;
     this.args = args;
     this.loop = EventLoops.group().next();
+    this.timers = io.conduit.internal.ClockScheduler.of(args.clock(), args.scheduler());
   }
 
   @Override
@@ -76,7 +79,7 @@ final class DnsResolver extends NameResolver {
     resolve();
     if (args.refreshPeriod() != null && !args.refreshPeriod().isZero()) {
       long nanos = args.refreshPeriod().toNanos();
-      periodic = args.scheduler().scheduleAtFixedRate(
+      periodic = timers.scheduleAtFixedRate(
           () -> args.syncContext().execute(this::refresh), nanos, nanos, TimeUnit.NANOSECONDS);
     }
   }
@@ -98,12 +101,12 @@ final class DnsResolver extends NameResolver {
     if (pendingRefresh != null) {
       return;
     }
-    long wait = lastResolutionNanos + args.minRefreshInterval().toNanos() - System.nanoTime();
+    long wait = lastResolutionNanos + args.minRefreshInterval().toNanos() - args.clock().nanoTime();
     if (wait <= 0) {
       resolve();
     } else {
       // Too soon after the last one: do it once the interval has passed.
-      pendingRefresh = args.scheduler().schedule(() -> args.syncContext().execute(() -> {
+      pendingRefresh = timers.schedule(() -> args.syncContext().execute(() -> {
         pendingRefresh = null;
         resolve();
       }), wait, TimeUnit.NANOSECONDS);
@@ -115,7 +118,7 @@ final class DnsResolver extends NameResolver {
       return;
     }
     resolving = true;
-    lastResolutionNanos = System.nanoTime();
+    lastResolutionNanos = args.clock().nanoTime();
     Future<List<InetAddress>> addresses = dns.resolveAll(host);
     Future<List<String>> txt = args.lookUpServiceConfigInDns() && hasTxtConfig() ? lookUpTxt() : null;
     addresses.addListener(a -> {

@@ -21,6 +21,8 @@ import io.conduit.ServerTls;
 import io.conduit.ServiceDefinition;
 import io.conduit.stub.ClientCalls;
 import io.conduit.stub.ServerCalls;
+import io.conduit.testing.Await;
+import io.conduit.testing.FakeClock;
 import io.conduit.testing.RawConnection;
 import io.conduit.testing.RawHttp2Client;
 import io.conduit.testing.TestCerts;
@@ -34,7 +36,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,10 @@ class AbuseTest {
   static final long MEMORY_BOUND = 64L << 20;
 
   final List<AutoCloseable> toClose = new ArrayList<>();
+  /** Stream handlers that sent all they were asked for. */
+  final java.util.concurrent.atomic.AtomicInteger streamsAnswered = new java.util.concurrent.atomic.AtomicInteger();
+  /** Stream handlers that had to wait for a client that does not read. */
+  final java.util.concurrent.atomic.AtomicInteger streamsWaiting = new java.util.concurrent.atomic.AtomicInteger();
 
   @AfterEach
   void closeAll() throws Exception {
@@ -71,7 +76,7 @@ class AbuseTest {
     }
   }
 
-  static ServiceDefinition service() {
+  ServiceDefinition service() {
     return ServiceDefinition.builder("test.Abuse")
         .method(UNARY, ServerCalls.unary((req, out) -> {
           out.onNext(req);
@@ -81,10 +86,17 @@ class AbuseTest {
         .method(STREAM, ServerCalls.serverStreaming((req, out) -> {
           String[] parts = req.split(":");
           String chunk = "x".repeat(Integer.parseInt(parts[1]));
+          boolean waiting = false;
           for (int i = 0; i < Integer.parseInt(parts[0]); i++) {
+            if (!waiting && !out.isReady()) {
+              // onNext waits for the client from here on.
+              waiting = true;
+              streamsWaiting.incrementAndGet();
+            }
             out.onNext(chunk);
           }
           out.onCompleted();
+          streamsAnswered.incrementAndGet();
         }))
         // Never answers: holds its stream open.
         .method(HANG, ServerCalls.clientStreaming(out -> new io.conduit.stub.StreamObserver<>() {
@@ -120,6 +132,13 @@ class AbuseTest {
         .build();
   }
 
+  /** Waits until {@code clock} has {@code count} timers of {@code delay} pending. */
+  static void awaitTimers(FakeClock clock, Duration delay, int count) throws InterruptedException {
+    Await.until(count + " timers of " + delay, Duration.ofSeconds(10),
+        () -> clock.pendingDelays().stream().filter(delay::equals).count() == count,
+        () -> "pending: " + clock.pendingDelays());
+  }
+
   Server start(Server.Builder builder) {
     Server s = builder.bind("127.0.0.1", 0).service(service()).build().start();
     toClose.add(s);
@@ -133,7 +152,7 @@ class AbuseTest {
   }
 
   /** A well-behaved client on its own connection gets its answer. */
-  void wellBehavedClientIsServed(Server s) {
+  static void wellBehavedClientIsServed(Server s) {
     try (Channel channel = Channel.forAddress("127.0.0.1", s.port()).plaintext().build()) {
       assertThat(ClientCalls.blockingUnary(channel, UNARY,
           CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)), "still here"))
@@ -275,7 +294,8 @@ class AbuseTest {
 
   @Test
   void resetsThatAreNotTheClientsFaultAreFree() throws Exception {
-    Server s = start(Server.builder().maxResetStreams(20, Duration.ofSeconds(10)));
+    FakeClock clock = new FakeClock();
+    Server s = start(Server.builder().maxResetStreams(20, Duration.ofSeconds(10)).clock(clock));
     RawConnection c = attacker(s);
     byte[] hello = RawConnection.grpcMessage("hi".getBytes(StandardCharsets.UTF_8));
     // 200 calls answered while the client still sends: each ends with RST_STREAM(NO_ERROR).
@@ -288,10 +308,9 @@ class AbuseTest {
         b.writeBytes(RawConnection.frameBytes(DATA, 0, id, hello));
       }
       c.write(b.toByteArray());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (c.resets() < 20L * batch && System.nanoTime() < deadline && !c.isRefused()) {
-        Thread.sleep(5);
-      }
+      long resets = 20L * batch;
+      Await.until("the resets of batch " + batch, Duration.ofSeconds(10),
+          () -> c.resets() >= resets || c.isRefused());
       assertThat(c.isRefused()).as("GOAWAY after batch " + batch).isFalse();
       assertThat(c.resets()).isEqualTo(20L * batch);
     }
@@ -305,15 +324,14 @@ class AbuseTest {
       c.frame(HEADERS, END_HEADERS, id, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Hang")
           .set("grpc-timeout", "10m")));
     }
+    awaitTimers(clock, Duration.ofMillis(10), 30);
+    clock.advance(Duration.ofMillis(10));
     // Cancellations by the client at a moderate rate: 15, under the budget of 20.
     for (int i = 0; i < 15; i++) {
       int id = c.request("/test.Abuse/Hang", false);
       c.frame(RST_STREAM, 0, id, RawConnection.rstPayload(Http2Error.CANCEL.code()));
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (c.resets() < 200 + 30 + 30 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    Await.until("260 resets", Duration.ofSeconds(10), () -> c.resets() >= 200 + 30 + 30);
     assertThat(c.resets()).isEqualTo(200 + 30 + 30);
     // The same connection is still good.
     int ok = c.newStreamId();
@@ -357,7 +375,7 @@ class AbuseTest {
     int id = c.newStreamId();
     c.frame(HEADERS, END_HEADERS, id, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Stream")));
     c.frame(DATA, END_STREAM, id, RawConnection.grpcMessage("8:1024".getBytes(StandardCharsets.UTF_8)));
-    Thread.sleep(300);
+    Await.until("the answer written", Duration.ofSeconds(10), () -> streamsAnswered.get() == 1);
     try {
       // Twice the pings that earn a GOAWAY; then more, after the server has decided. Had the
       // server closed its socket, these would draw a TCP reset, and the reset would throw away the
@@ -366,6 +384,9 @@ class AbuseTest {
         c.frame(PING, 0, 0, new byte[8]);
       }
       for (int i = 0; i < 10; i++) {
+        // Real time on purpose: a client that keeps sending for a while after the server's
+        // decision, over a real socket; that decision cannot be seen without reading, and not
+        // reading is the point.
         Thread.sleep(50);
         c.frame(PING, 0, 0, new byte[8]);
       }
@@ -380,62 +401,7 @@ class AbuseTest {
     wellBehavedClientIsServed(s);
   }
 
-  /** A client that floods control frames and reads nothing: the acknowledgements are capped. */
-  void controlFloodWithoutReading(int frameType) throws Exception {
-    // Pings are allowed at any rate and the write-stall timeout is far away, so that only the
-    // queue limit (the default) can stop this client.
-    Server s = start(Server.builder()
-        .permitKeepAliveTime(Duration.ZERO).permitKeepAliveWithoutCalls(true)
-        .writeStallTimeout(Duration.ofMinutes(5)));
-    long before = memoryInUse();
-    RawConnection c = RawConnection.connect(s.port(), 4096);
-    toClose.add(c);
-    c.preface();
-    byte[] frame = RawConnection.frameBytes(frameType, 0, 0, new byte[frameType == PING ? 8 : 0]);
-    byte[] batch = new byte[frame.length * 1000];
-    for (int i = 0; i < 1000; i++) {
-      System.arraycopy(frame, 0, batch, i * frame.length, frame.length);
-    }
-    // The flood goes at the pace the server takes it: write from another thread.
-    Thread flooder = new Thread(() -> {
-      try {
-        // 3 million frames: more acknowledgements than the kernel's socket buffers hold.
-        for (int i = 0; i < 3000; i++) {
-          c.write(batch);
-        }
-      } catch (IOException closed) {
-        // The server gave up on us.
-      }
-    });
-    flooder.setDaemon(true);
-    flooder.start();
-    // The server's kernel takes MiBs of acknowledgements first (the send buffer grows up to
-    // tcp_wmem's maximum); only then do they queue in the server, and the limit trips. From then
-    // on the server discards what the flooder sends, and the flooder soon finishes.
-    flooder.join(90_000);
-    assertThat(flooder.isAlive()).as("the server stopped taking the flood").isFalse();
-    wellBehavedClientIsServed(s);
-    assertThat(memoryInUse() - before).isLessThan(MEMORY_BOUND);
-    // Now read: the acknowledgements that made it out, the GOAWAY queued behind them (the server
-    // has waited for us to take it), then the server's end of the connection.
-    c.startReading();
-    RawConnection.Frame f = goAway(c);
-    assertThat(f.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
-    assertThat(c.awaitClosed(Duration.ofSeconds(20))).isTrue();
-    assertThat(c.acks()).isLessThan(3_000_000);
-  }
-
-  @Test
-  @Timeout(150)
-  void settingsFloodWithoutReadingIsCapped() throws Exception {
-    controlFloodWithoutReading(SETTINGS);
-  }
-
-  @Test
-  @Timeout(150)
-  void pingFloodWithoutReadingIsCapped() throws Exception {
-    controlFloodWithoutReading(PING);
-  }
+  // The SETTINGS and PING floods of a client that reads nothing: ControlFrameFloodTest.
 
   @Test
   void emptyDataFloodGetsGoAway() throws Exception {
@@ -606,7 +572,8 @@ class AbuseTest {
 
   @Test
   void clientThatStopsReadingCannotMakeTheServerBuffer() throws Exception {
-    Server s = start(Server.builder().writeStallTimeout(Duration.ofSeconds(2)));
+    FakeClock clock = new FakeClock();
+    Server s = start(Server.builder().writeStallTimeout(Duration.ofSeconds(2)).clock(clock));
     long before = memoryInUse();
     RawConnection c = RawConnection.connect(s.port(), 4096);
     toClose.add(c);
@@ -622,12 +589,18 @@ class AbuseTest {
       c.frame(DATA, END_STREAM, id, RawConnection.grpcMessage(
           "51200:1024".getBytes(StandardCharsets.UTF_8)));
     }
-    Thread.sleep(1000);
+    // The server has filled what it may: it stopped writing (and reading), its write-stall
+    // timer runs, and the handlers wait for the client (those the handler pool has started).
+    awaitTimers(clock, Duration.ofSeconds(2), 1);
+    Await.until("handlers waiting", Duration.ofSeconds(10), () -> streamsWaiting.get() > 0);
     long during = memoryInUse() - before;
     wellBehavedClientIsServed(s);
     assertThat(during).isLessThan(MEMORY_BOUND);
-    // The write-stall timeout closes the connection; reading now finds the end of the data.
-    Thread.sleep(2500);
+    // The write-stall timeout closes the connection, not before; reading now finds the end of
+    // the data.
+    clock.advance(Duration.ofMillis(1999));
+    assertThat(c.isClosedByServer()).isFalse();
+    clock.advance(Duration.ofMillis(1));
     c.startReading();
     assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
     assertThat(c.dataBytes()).isLessThan(200L << 20);
@@ -635,14 +608,19 @@ class AbuseTest {
 
   @Test
   void slowlorisWithoutPrefaceIsClosed() throws Exception {
-    Server s = start(Server.builder().handshakeTimeout(Duration.ofMillis(500)));
+    FakeClock clock = new FakeClock();
+    Server s = start(Server.builder().handshakeTimeout(Duration.ofMillis(500)).clock(clock));
     RawConnection silent = RawConnection.connect(s.port(), 0);
     toClose.add(silent);
-    silent.startReading();
+    silent.startReadingSilently();
     RawConnection partial = RawConnection.connect(s.port(), 0);
     toClose.add(partial);
     partial.write("PRI * HTTP/2.0\r\n".getBytes(StandardCharsets.US_ASCII));
-    partial.startReading();
+    partial.startReadingSilently();
+    awaitTimers(clock, Duration.ofMillis(500), 2);
+    clock.advance(Duration.ofMillis(499));
+    assertThat(silent.isClosedByServer() || partial.isClosedByServer()).isFalse();
+    clock.advance(Duration.ofMillis(1));
     assertThat(silent.awaitClosed(Duration.ofSeconds(5))).isTrue();
     assertThat(partial.awaitClosed(Duration.ofSeconds(5))).isTrue();
     wellBehavedClientIsServed(s);
@@ -651,11 +629,16 @@ class AbuseTest {
   @Test
   void slowTlsHandshakeIsClosed() throws Exception {
     TestCerts certs = TestCerts.get();
-    Server s = start(Server.builder().handshakeTimeout(Duration.ofMillis(500))
+    FakeClock clock = new FakeClock();
+    // A long handshake timeout: the close comes from the clock (ConnectionGuard), not from
+    // the TLS handler's own real-time timer.
+    Server s = start(Server.builder().handshakeTimeout(Duration.ofSeconds(30)).clock(clock)
         .tls(ServerTls.fromPem(certs.server.certChainPem(), certs.server.privateKeyPem())));
     RawConnection silent = RawConnection.connect(s.port(), 0);
     toClose.add(silent);
     silent.startReading();
+    awaitTimers(clock, Duration.ofSeconds(30), 1);
+    clock.advance(Duration.ofSeconds(30));
     assertThat(silent.awaitClosed(Duration.ofSeconds(5))).isTrue();
   }
 
@@ -676,17 +659,14 @@ class AbuseTest {
     assertThat(b.isClosedByServer()).isFalse();
     b.close();
     // A slot is free again: a well-behaved client gets in.
-    CountDownLatch freed = new CountDownLatch(1);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline && freed.getCount() > 0) {
+    Await.until("a free slot", Duration.ofSeconds(10), () -> {
       try {
         wellBehavedClientIsServed(s);
-        freed.countDown();
+        return true;
       } catch (AssertionError | RuntimeException stillFull) {
-        Thread.sleep(100);
+        return false;
       }
-    }
-    assertThat(freed.getCount()).isZero();
+    });
   }
 
   /** An HPACK literal header field without indexing, new name (RFC 7541 6.2.2). */

@@ -6,7 +6,9 @@ import io.conduit.Status;
 import io.conduit.internal.Json;
 import io.conduit.internal.SerializingExecutor;
 import io.conduit.resolver.NameResolver;
+import io.conduit.testing.Await;
 import io.conduit.testing.Dnsmasq;
+import io.conduit.testing.FakeClock;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -72,6 +74,8 @@ class DnsResolverTest {
   final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
   final BlockingQueue<NameResolver.Result> results = new LinkedBlockingQueue<>();
   final SerializingExecutor syncContext = new SerializingExecutor(r -> scheduler.execute(r));
+  /** The resolver's clock: refresh intervals and periods pass when the test advances it. */
+  final FakeClock clock = new FakeClock();
   NameResolver resolver;
 
   @BeforeEach
@@ -94,7 +98,7 @@ class DnsResolverTest {
   NameResolver start(String target, Duration minRefresh, Duration period, boolean txtConfig) {
     NameResolverRegistry registry = new NameResolverRegistry(List.of());
     NameResolver.Args args =
-        new NameResolver.Args(443, syncContext, scheduler, minRefresh, period, txtConfig);
+        new NameResolver.Args(443, syncContext, scheduler, minRefresh, period, txtConfig, clock);
     resolver = registry.newResolver(registry.normalize(target), args);
     NameResolver r = resolver;
     syncContext.execute(() -> r.start(new NameResolver.Listener() {
@@ -152,17 +156,21 @@ class DnsResolverTest {
   void refreshesAreRateLimited() throws Exception {
     NameResolver r = start("dns://127.0.0.1:" + dns.port() + "/svc.test:80", Duration.ofMillis(700), null);
     next();
-    long start = System.nanoTime();
     dns.setRecords(Map.of("svc.test", List.of("127.0.0.3")));
     int queriesBefore = dns.queriesFor("svc.test");
     // A burst of refreshes right after a resolution: one more resolution, once the interval is over.
     for (int i = 0; i < 50; i++) {
       syncContext.execute(r::refresh);
     }
+    awaitOneTimer();
+    assertThat(clock.untilNextTimer()).as("waits for the minimum interval").isEqualTo(Duration.ofMillis(700));
+    clock.advance(Duration.ofMillis(699));
+    assertThat(dns.queriesFor("svc.test")).isEqualTo(queriesBefore);
+    clock.advance(Duration.ofMillis(1));
     assertThat(next()).isEqualTo(List.of(new InetSocketAddress("127.0.0.3", 80)));
-    assertThat(System.nanoTime() - start).as("waited for the minimum interval")
-        .isGreaterThan(TimeUnit.MILLISECONDS.toNanos(300));
-    assertThat(events.poll(800, TimeUnit.MILLISECONDS)).as("no further resolution").isNull();
+    // No further resolution: nothing is scheduled, nothing resolving.
+    assertThat(clock.pendingTimers()).as("no further resolution").isZero();
+    assertThat(events).isEmpty();
     // A and AAAA, once.
     assertThat(dns.queriesFor("svc.test") - queriesBefore).isBetween(1, 2);
   }
@@ -175,8 +183,14 @@ class DnsResolverTest {
     dns.setRecords(Map.of("svc.test", List.of("127.0.0.3")));
     Object e;
     do {
+      clock.advance(Duration.ofMillis(100));
       e = next();
     } while (!e.equals(List.of(new InetSocketAddress("127.0.0.3", 80))));
+  }
+
+  /** Waits until the resolver has set one timer (its work runs on the synchronization context). */
+  void awaitOneTimer() throws InterruptedException {
+    Await.until("the resolver's timer", Duration.ofSeconds(5), () -> clock.pendingTimers() == 1);
   }
 
   @Test
@@ -184,10 +198,16 @@ class DnsResolverTest {
     NameResolver r = start("dns://127.0.0.1:" + dns.port() + "/svc.test:80", Duration.ofMillis(10),
         Duration.ofMillis(50));
     next();
-    syncContext.execute(r::shutdown);
-    Thread.sleep(50);
-    events.clear();
-    assertThat(events.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    java.util.concurrent.CountDownLatch down = new java.util.concurrent.CountDownLatch(1);
+    syncContext.execute(() -> {
+      r.shutdown();
+      down.countDown();
+    });
+    assertThat(down.await(5, TimeUnit.SECONDS)).isTrue();
+    // The periodic refresh is cancelled: however long the clock runs, no resolution and no result.
+    assertThat(clock.pendingTimers()).isZero();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(events).isEmpty();
   }
 
   NameResolver.Result nextResult() throws InterruptedException {
@@ -255,9 +275,13 @@ class DnsResolverTest {
     dns.setRecords(Map.of("later.test", List.of("127.0.0.9")));
     syncContext.execute(r::refresh);
     assertThat(nextAddresses()).containsExactly(new InetSocketAddress("127.0.0.9", 80));
-    // After a success the interval applies again.
+    // After a success the interval applies again: the refresh waits for it.
     syncContext.execute(r::refresh);
-    assertThat(events.poll(500, TimeUnit.MILLISECONDS)).isNull();
+    awaitOneTimer();
+    assertThat(clock.untilNextTimer()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(events).isEmpty();
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(nextAddresses()).containsExactly(new InetSocketAddress("127.0.0.9", 80));
   }
 
   @Test
