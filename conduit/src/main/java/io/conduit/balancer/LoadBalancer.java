@@ -1,6 +1,7 @@
 package io.conduit.balancer;
 
 import io.conduit.CallOptions;
+import io.conduit.ConnectivityState;
 import io.conduit.Metadata;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
