@@ -3,11 +3,6 @@ package io.conduit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.lang.module.FindException;
-import java.lang.module.ModuleDescriptor;
-import java.lang.module.ModuleFinder;
-import java.lang.module.ModuleReference;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
@@ -39,35 +33,16 @@ class ModulePathTest {
       "io.conduit.health", "io.conduit.protobuf", "io.conduit.resolver", "io.conduit.stub");
 
   /** This module's classes (an exploded module) and the modules it requires. */
-  private static List<Path> modulePath;
+  private static String modulePath;
   /** A public class of an internal package, which a consumer must not reach. */
   private static String internalClass;
 
   @BeforeAll
-  static void findModules() throws URISyntaxException, IOException {
-    Path classes = Path.of(Server.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+  static void findModules() throws IOException {
+    Path classes = ConduitModule.classes();
     assertThat(classes.resolve("module-info.class")).exists();
-    modulePath = new ArrayList<>();
-    modulePath.add(classes);
-    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-      Path jar = Path.of(entry);
-      if (entry.endsWith(".jar") && isRuntimeDependency(jar)) {
-        modulePath.add(jar);
-      }
-    }
+    modulePath = ConduitModule.modulePath();
     internalClass = anyPublicInternalClass(classes);
-  }
-
-  /** Netty and protobuf: the class path also holds the test libraries, which stay off. */
-  private static boolean isRuntimeDependency(Path jar) {
-    try {
-      return ModuleFinder.of(jar).findAll().stream()
-          .map(ModuleReference::descriptor)
-          .map(ModuleDescriptor::name)
-          .anyMatch(name -> name.startsWith("io.netty.") || name.equals("com.google.protobuf"));
-    } catch (FindException e) {
-      return false; // not usable as a module at all
-    }
   }
 
   private static String anyPublicInternalClass(Path classes) throws IOException {
@@ -183,7 +158,7 @@ class ModulePathTest {
 
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--module-path", join(modulePath) + java.io.File.pathSeparator + out,
+        "--module-path", modulePath + java.io.File.pathSeparator + out,
         "-m", "conduit.consumer/consumer.Main", internalClass));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     process.getOutputStream().close();
@@ -230,7 +205,7 @@ class ModulePathTest {
       // An empty class path: javac in this JVM would otherwise default to the test class path,
       // which holds Conduit's classes once more, in the unnamed module.
       Path noClassPath = Files.createDirectories(out.resolveSibling("empty-class-path"));
-      List<String> options = List.of("--release", "17", "--module-path", join(modulePath),
+      List<String> options = List.of("--release", "17", "--module-path", modulePath,
           "--class-path", noClassPath.toString(), "-d", out.toString());
       javac.getTask(null, files, diagnostics, options, null, files.getJavaFileObjectsFromPaths(javaFiles))
           .call();
@@ -242,9 +217,5 @@ class ModulePathTest {
     Path path = root.resolve(file);
     Files.createDirectories(path.getParent());
     Files.writeString(path, content);
-  }
-
-  private static String join(List<Path> paths) {
-    return paths.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator));
   }
 }

@@ -17,7 +17,6 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.lang.reflect.TypeVariable;
 import java.lang.reflect.WildcardType;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,8 +47,8 @@ class PublicApiTest {
   private static List<Class<?>> apiClasses;
 
   @BeforeAll
-  static void loadExportedClasses() throws URISyntaxException, IOException {
-    Path classes = Path.of(Server.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+  static void loadExportedClasses() throws IOException {
+    Path classes = ConduitModule.classes();
     ModuleDescriptor module = ModuleFinder.of(classes).find("io.conduit").orElseThrow().descriptor();
     assertThat(module.exports()).noneMatch(ModuleDescriptor.Exports::isQualified);
     exported = module.exports().stream()
