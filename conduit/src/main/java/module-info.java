@@ -12,6 +12,10 @@
 // protobuf-java has no module-info, only an Automatic-Module-Name.
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.conduit {
+  // The API reaches the implementation only where a builder becomes the real thing (Channel,
+  // Server, their builders, ChannelTls/ServerTls building the transport's TLS context) and in the
+  // server stub's I/O-thread check; ApiDependencyTest holds that list, PublicApiTest keeps
+  // internal and Netty types out of the exported signatures.
   exports io.conduit;
   exports io.conduit.balancer;
   exports io.conduit.health;
