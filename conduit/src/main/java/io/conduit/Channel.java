@@ -1,6 +1,5 @@
 package io.conduit;
 
-import io.conduit.balancer.ConnectivityState;
 import io.conduit.balancer.LoadBalancer;
 import io.conduit.internal.ChannelImpl;
 import io.conduit.internal.ExponentialBackoff;

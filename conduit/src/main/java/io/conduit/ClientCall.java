@@ -10,8 +10,14 @@ package io.conduit;
  */
 public abstract class ClientCall<Q, R> {
 
+  /** For implementations and forwarding wrappers. */
+  protected ClientCall() {}
+
   /** Receives the events of a call; {@link #onClose} comes exactly once, last. */
   public abstract static class Listener<R> {
+    /** For the code that listens to a call: stubs, interceptors. */
+    protected Listener() {}
+
     /** The response headers arrived (not called for a Trailers-Only response). */
     public void onHeaders(Metadata headers) {}
 

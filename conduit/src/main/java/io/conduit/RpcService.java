@@ -7,4 +7,12 @@ package io.conduit;
 @FunctionalInterface
 public interface RpcService {
   ServiceDefinition definition();
+
+  /**
+   * Called once when a server this service was registered on (with
+   * {@link Server.Builder#service(RpcService)}) starts shutting down, before it tells clients to
+   * go away: a health service, for one, turns NOT_SERVING here so that health-checking clients
+   * move on first. Runs on the thread that called {@code shutdown()}; the default does nothing.
+   */
+  default void onServerShutdown() {}
 }

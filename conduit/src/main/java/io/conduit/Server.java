@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A gRPC server: listens on a port and serves the registered services over HTTP/2.
@@ -30,12 +31,16 @@ public final class Server implements AutoCloseable {
     io.conduit.internal.NettyDefaults.apply();
   }
 
+  private static final System.Logger LOG = System.getLogger(Server.class.getName());
+
   private final ServerImpl impl;
-  private final List<io.conduit.health.HealthStatusManager> healthManagers;
+  /** The services to tell when shutdown begins (see {@link RpcService#onServerShutdown}). */
+  private final List<RpcService> rpcServices;
+  private final AtomicBoolean shutdownAnnounced = new AtomicBoolean();
 
   private Server(Builder builder) {
     this.impl = new ServerImpl(builder.config());
-    this.healthManagers = List.copyOf(builder.healthManagers);
+    this.rpcServices = List.copyOf(builder.rpcServices);
   }
 
   public static Builder builder() {
@@ -79,16 +84,30 @@ public final class Server implements AutoCloseable {
    */
   public Server shutdown() {
     // Health-checking clients should stop sending before the connections go.
-    healthManagers.forEach(io.conduit.health.HealthStatusManager::enterTerminalState);
+    announceShutdown();
     impl.shutdown();
     return this;
   }
 
   /** Stops at once: cancels in-flight calls and closes every connection. */
   public Server shutdownNow() {
-    healthManagers.forEach(io.conduit.health.HealthStatusManager::enterTerminalState);
+    announceShutdown();
     impl.shutdownNow();
     return this;
+  }
+
+  private void announceShutdown() {
+    if (!shutdownAnnounced.compareAndSet(false, true)) {
+      return;
+    }
+    for (RpcService service : rpcServices) {
+      try {
+        service.onServerShutdown();
+      } catch (RuntimeException e) {
+        // One service's hook must not keep the server from shutting down.
+        LOG.log(System.Logger.Level.WARNING, "onServerShutdown of " + service + " failed", e);
+      }
+    }
   }
 
   public boolean isShutdown() {
@@ -134,7 +153,7 @@ public final class Server implements AutoCloseable {
     private SocketAddress address = new InetSocketAddress(0);
     private final List<ServiceDefinition> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
-    private final List<io.conduit.health.HealthStatusManager> healthManagers = new ArrayList<>();
+    private final List<RpcService> rpcServices = new ArrayList<>();
     private Executor executor;
     private boolean directExecutor;
     private int maxInboundMessageSize = 4 * 1024 * 1024;
@@ -294,11 +313,14 @@ public final class Server implements AutoCloseable {
       return address(new io.conduit.InProcessSocketAddress(name));
     }
 
+    /**
+     * Serves {@code service}, and tells it when the server starts shutting down
+     * ({@link RpcService#onServerShutdown}).
+     */
     public Builder service(RpcService service) {
-      if (service instanceof io.conduit.health.HealthStatusManager health) {
-        healthManagers.add(health);
-      }
-      return service(service.definition());
+      service(service.definition());
+      rpcServices.add(service);
+      return this;
     }
 
     public Builder service(ServiceDefinition service) {

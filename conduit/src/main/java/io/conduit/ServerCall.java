@@ -8,11 +8,17 @@ import java.net.SocketAddress;
  */
 public abstract class ServerCall<Q, R> {
 
+  /** For implementations and forwarding wrappers. */
+  protected ServerCall() {}
+
   /**
    * Receives the events of a call. Callbacks for one call never run concurrently; they run on the
    * server's handler executor, never on an I/O thread (unless the server uses a direct executor).
    */
   public abstract static class Listener<Q> {
+    /** For the code that listens to a call: stubs, interceptors. */
+    protected Listener() {}
+
     /** A request message arrived; one per {@link ServerCall#request} credit. */
     public void onMessage(Q message) {}
 

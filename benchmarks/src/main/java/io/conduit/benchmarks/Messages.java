@@ -2,7 +2,7 @@ package io.conduit.benchmarks;
 
 import io.grpc.benchmarks.proto.Messages.SimpleRequest;
 
-/** Benchmark messages, shared by the micro-benchmarks (some live in Conduit's packages). */
+/** Benchmark messages, shared by the micro-benchmarks. */
 public final class Messages {
   private Messages() {}
 

@@ -1,6 +1,7 @@
 package io.conduit.balancer;
 
 import io.conduit.CallOptions;
+import io.conduit.ConnectivityState;
 import io.conduit.Metadata;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
@@ -21,9 +22,13 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * <p>Policies are found by name: {@code pick_first} (the default) and {@code round_robin} are
  * built in; register a {@link Provider} on the channel builder or through
- * {@link java.util.ServiceLoader} for your own.
+ * {@link java.util.ServiceLoader} (a {@code META-INF/services} file or {@code provides} in a
+ * module declaration) for your own.
  */
 public abstract class LoadBalancer {
+
+  /** For policy implementations. */
+  protected LoadBalancer() {}
 
   /** New addresses from the resolver, with this policy's config from the service config. */
   public abstract void acceptResolvedAddresses(List<SocketAddress> addresses, Map<String, ?> config);

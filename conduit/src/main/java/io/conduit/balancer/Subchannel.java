@@ -1,5 +1,6 @@
 package io.conduit.balancer;
 
+import io.conduit.ConnectivityState;
 import java.net.SocketAddress;
 
 /**

@@ -62,6 +62,12 @@ public final class HealthStatusManager implements RpcService {
     }
   }
 
+  /** The server this service is registered on is shutting down: {@link #enterTerminalState}. */
+  @Override
+  public void onServerShutdown() {
+    enterTerminalState();
+  }
+
   /** The current status of {@code service}, or {@code null} if unknown. */
   public HealthStatus status(String service) {
     synchronized (lock) {

@@ -6,7 +6,7 @@ import io.conduit.ClientCall;
 import io.conduit.Clock;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
-import io.conduit.balancer.ConnectivityState;
+import io.conduit.ConnectivityState;
 import io.conduit.balancer.LoadBalancer;
 import io.conduit.internal.balancer.LoadBalancerRegistry;
 import io.conduit.internal.resolver.NameResolverRegistry;

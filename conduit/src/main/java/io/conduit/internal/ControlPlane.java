@@ -1,6 +1,6 @@
 package io.conduit.internal;
 
-import io.conduit.balancer.ConnectivityState;
+import io.conduit.ConnectivityState;
 import io.conduit.Status;
 import io.conduit.balancer.LoadBalancer;
 import io.conduit.balancer.Subchannel;

@@ -1,7 +1,7 @@
 package io.conduit.internal;
 
 import io.conduit.Status;
-import io.conduit.balancer.ConnectivityState;
+import io.conduit.ConnectivityState;
 import io.conduit.balancer.Subchannel;
 import io.conduit.CallOptions;
 import io.conduit.ClientCall;

@@ -21,9 +21,13 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * <p>Resolvers are found by target scheme: register a {@link Provider} on
  * {@code Channel.Builder.nameResolver(...)} or through {@link java.util.ServiceLoader}
- * ({@code META-INF/services/io.conduit.resolver.NameResolver$Provider}).
+ * ({@code META-INF/services/io.conduit.resolver.NameResolver$Provider}, or {@code provides} in a
+ * module declaration).
  */
 public abstract class NameResolver {
+
+  /** For resolver implementations. */
+  protected NameResolver() {}
 
   /** Starts resolving; results and errors go to {@code listener}. */
   public abstract void start(Listener listener);

@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.conduit.CallOptions;
 import io.conduit.Channel;
+import io.conduit.ConnectivityState;
 import io.conduit.Status;
 import io.conduit.StatusException;
-import io.conduit.balancer.ConnectivityState;
 import io.conduit.stub.ClientCalls;
 import io.conduit.testing.FakeClock;
 import java.io.IOException;

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conduit.CallOptions;
 import io.conduit.Channel;
+import io.conduit.ConnectivityState;
 import io.conduit.Status;
-import io.conduit.balancer.ConnectivityState;
 import io.conduit.balancer.LoadBalancer;
 import io.conduit.balancer.Subchannel;
 import io.conduit.resolver.NameResolver;

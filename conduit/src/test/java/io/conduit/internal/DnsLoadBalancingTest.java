@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conduit.CallOptions;
 import io.conduit.Channel;
-import io.conduit.balancer.ConnectivityState;
+import io.conduit.ConnectivityState;
 import io.conduit.stub.ClientCalls;
 import io.conduit.testing.Dnsmasq;
 import io.conduit.testing.FakeClock;

@@ -5,7 +5,7 @@ import static io.conduit.internal.ChannelTesting.who;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conduit.Channel;
-import io.conduit.balancer.ConnectivityState;
+import io.conduit.ConnectivityState;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;

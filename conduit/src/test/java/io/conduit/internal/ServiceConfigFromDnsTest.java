@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.conduit.CallOptions;
 import io.conduit.Channel;
+import io.conduit.ConnectivityState;
 import io.conduit.MethodDescriptor;
 import io.conduit.Server;
 import io.conduit.ServiceDefinition;
 import io.conduit.Status;
-import io.conduit.balancer.ConnectivityState;
 import io.conduit.stub.ClientCalls;
 import io.conduit.stub.ServerCalls;
 import io.conduit.testing.CapturedLog;

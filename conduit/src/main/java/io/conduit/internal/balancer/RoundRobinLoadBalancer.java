@@ -1,7 +1,7 @@
 package io.conduit.internal.balancer;
 
+import io.conduit.ConnectivityState;
 import io.conduit.Status;
-import io.conduit.balancer.ConnectivityState;
 import io.conduit.balancer.LoadBalancer;
 import io.conduit.balancer.Subchannel;
 import java.net.SocketAddress;

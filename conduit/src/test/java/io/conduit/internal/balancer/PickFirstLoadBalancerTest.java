@@ -1,9 +1,9 @@
 package io.conduit.internal.balancer;
 
-import static io.conduit.balancer.ConnectivityState.CONNECTING;
-import static io.conduit.balancer.ConnectivityState.IDLE;
-import static io.conduit.balancer.ConnectivityState.READY;
-import static io.conduit.balancer.ConnectivityState.TRANSIENT_FAILURE;
+import static io.conduit.ConnectivityState.CONNECTING;
+import static io.conduit.ConnectivityState.IDLE;
+import static io.conduit.ConnectivityState.READY;
+import static io.conduit.ConnectivityState.TRANSIENT_FAILURE;
 import static io.conduit.internal.balancer.FakeHelper.addr;
 import static org.assertj.core.api.Assertions.assertThat;
 

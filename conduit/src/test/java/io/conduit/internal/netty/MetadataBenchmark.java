@@ -20,6 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Metadata to and from HTTP/2 headers ({@link GrpcHeaders}): the application's metadata added to
  * outgoing headers, incoming headers turned back into metadata, and the status written to and
  * read from trailers. A typical set: two ASCII entries and one binary ({@code -bin}) entry.
+ *
+ * <p>Beside the tests, in {@code GrpcHeaders}' package (it is internal); it ships in the
+ * test-jar, and {@code benchmarks/bin/jmh} runs it with the other benchmarks.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

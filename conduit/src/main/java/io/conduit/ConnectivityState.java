@@ -1,4 +1,4 @@
-package io.conduit.balancer;
+package io.conduit;
 
 /**
  * The state of a subchannel or of a whole channel (doc/connectivity-semantics-and-api.md).
