@@ -227,7 +227,7 @@ class RetryTest {
       // the fake clock: they would not wait for a connection still on its way.
       channel.state(true);
       Await.until("both connections", Duration.ofSeconds(10),
-          () -> channel.state(false) == io.conduit.balancer.ConnectivityState.READY
+          () -> channel.state(false) == io.conduit.ConnectivityState.READY
               && !clock.pendingDelays().contains(Duration.ofSeconds(20)));
       for (int i = 0; i < 4; i++) {
         long start = clock.nanoTime();
