@@ -337,8 +337,10 @@ final class NettyClientStream extends OutboundMessages implements ClientStream, 
       deframer.close();
     }
     connection.remove(streamId);
-    if (trailersReceived && streamId > 0) {
-      // The server finished before we half-closed: nothing more will be read, stop sending.
+    if (streamId > 0) {
+      // The call is over: nothing more will be sent or read. If our side is still open (the
+      // server finished before we half-closed, or answered with an HTTP error), close it, or
+      // the stream would hold its slot and keep an idle connection from closing.
       connection.resetIfLocalOpen(streamId);
     }
     listener.closed(status, trailers, refused);

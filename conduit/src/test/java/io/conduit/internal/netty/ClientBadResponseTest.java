@@ -76,6 +76,39 @@ class ClientBadResponseTest {
     }
   }
 
+  /**
+   * An HTTP error that ends the stream while the client is still sending closes the client's side
+   * too: otherwise the stream would stay open and the connection could never close when idle, so
+   * a channel shut down gracefully would never terminate.
+   */
+  @Test
+  void anHttpErrorToAClientStillSendingLetsTheChannelTerminate() throws Exception {
+    MethodDescriptor<StringValue, StringValue> upload = MethodDescriptor.of(
+        MethodDescriptor.Type.CLIENT_STREAMING, "test.Strings/Upload",
+        ProtoMarshaller.of(StringValue.getDefaultInstance()),
+        ProtoMarshaller.of(StringValue.getDefaultInstance()));
+    try (RawHttp2Server server = RawHttp2Server.start(st -> st.headers(
+        new DefaultHttp2Headers().status("400").set("content-type", "text/html"), true))) {
+      Channel channel = Channel.forAddress("127.0.0.1", server.port()).plaintext().build();
+      java.util.concurrent.CompletableFuture<Status> closed = new java.util.concurrent.CompletableFuture<>();
+      io.conduit.ClientCall<StringValue, StringValue> call = channel.newCall(upload, CallOptions.DEFAULT);
+      call.start(new io.conduit.ClientCall.Listener<>() {
+        @Override
+        public void onClose(Status status, io.conduit.Metadata trailers) {
+          closed.complete(status);
+        }
+      }, new io.conduit.Metadata());
+      call.request(1);
+      call.sendMessage(StringValue.of("part 1"));
+      // No half-close: the client is still sending when the server's error ends the stream.
+      assertThat(closed.get(10, java.util.concurrent.TimeUnit.SECONDS).code())
+          .isEqualTo(Status.Code.INTERNAL);
+      channel.shutdown();
+      assertThat(channel.awaitTermination(java.time.Duration.ofSeconds(10)))
+          .as("the channel terminates once its only call has ended").isTrue();
+    }
+  }
+
   @Test
   void nonGrpcContentTypeIsUnknown() throws Exception {
     Status s = callAgainst(st -> st.headers(new DefaultHttp2Headers().status("200")
