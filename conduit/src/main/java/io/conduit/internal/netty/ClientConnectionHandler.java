@@ -17,7 +17,6 @@ import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -343,7 +342,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
 
   // ---------------------------------------------------------------- inbound frames
 
-  private final class FrameListener extends Http2FrameAdapter {
+  private final class FrameListener extends GrpcConnectionHandler.FrameListener {
     private boolean settingsReceived;
 
     @Override
@@ -356,12 +355,6 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
           owner.connectionReady(ClientConnectionHandler.this);
         }
       }
-    }
-
-    @Override
-    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers,
-        int streamDependency, short weight, boolean exclusive, int padding, boolean endStream) {
-      onHeadersRead(ctx, streamId, headers, padding, endStream);
     }
 
     @Override

@@ -127,6 +127,17 @@ abstract class GrpcConnectionHandler extends Http2ConnectionHandler {
     FlowWindows.consumeBytes(this, ctx, streamId, bytes);
   }
 
+  /** What both ends' frame listeners share: gRPC sends no priorities, so they are ignored. */
+  abstract static class FrameListener extends io.netty.handler.codec.http2.Http2FrameAdapter {
+    @Override
+    public final void onHeadersRead(ChannelHandlerContext ctx, int streamId,
+        io.netty.handler.codec.http2.Http2Headers headers, int streamDependency, short weight,
+        boolean exclusive, int padding, boolean endStream)
+        throws io.netty.handler.codec.http2.Http2Exception {
+      onHeadersRead(ctx, streamId, headers, padding, endStream);
+    }
+  }
+
   /** The current receive window (grows with the measured bandwidth-delay product). */
   final int receiveWindow() {
     return flowControlPinger.window();
