@@ -10,7 +10,6 @@ import io.conduit.health.Health;
 import io.conduit.health.HealthStatus;
 import io.conduit.internal.transport.ClientConnection;
 import java.net.SocketAddress;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;

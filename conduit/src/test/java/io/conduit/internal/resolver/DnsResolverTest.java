@@ -11,7 +11,6 @@ import io.conduit.testing.Dnsmasq;
 import io.conduit.testing.FakeClock;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
