@@ -180,11 +180,12 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
     }
     host.startCall(this);
     // After the host knows the call, so that an early expiry or cancellation is counted as its end.
+    // The delay is what is left now: placing the call took time (on a fake clock, maybe a lot).
     if (deadline != null) {
       ScheduledFuture<?> timer = host.clock().schedule(host.scheduler(),
           () -> cancelWith(Status.DEADLINE_EXCEEDED.withDescription(
               "deadline exceeded after " + String.format("%.3fs", nanos / 1e9))),
-          nanos, TimeUnit.NANOSECONDS);
+          Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
       boolean ended;
       synchronized (lock) {
         ended = finished;

@@ -589,6 +589,32 @@ class CustomResolverAndBalancerTest {
     };
   }
 
+  /**
+   * The call's deadline timer starts once the channel knows the call; time that passes while the
+   * call is placed (here the picker itself moves the clock on) still counts against it.
+   */
+  @Test
+  void aDeadlineThatPassesWhileTheCallIsPlacedStillEndsIt() throws Exception {
+    io.conduit.testing.FakeClock clock = new io.conduit.testing.FakeClock();
+    java.util.concurrent.atomic.AtomicBoolean slow = new java.util.concurrent.atomic.AtomicBoolean();
+    LoadBalancer.Picker picker = args -> {
+      if (slow.get()) {
+        clock.advance(Duration.ofSeconds(2));
+      }
+      return LoadBalancer.PickResult.withNoResult();
+    };
+    try (Channel channel = Channel.builder("ipv4:" + a.hostPort()).loadBalancer(brokenPolicy(picker))
+        .loadBalancingPolicy("test_broken").disableServiceConfigLookUp().clock(clock).build()) {
+      channel.state(true);
+      await("the picker in force", WAIT, () -> channel.state(false) == ConnectivityState.READY);
+      slow.set(true);
+      java.util.concurrent.CompletableFuture<String> call = io.conduit.stub.ClientCalls.futureUnary(
+          channel, Backend.WHO,
+          CallOptions.DEFAULT.withDeadline(io.conduit.Deadline.after(Duration.ofSeconds(1), clock)), "who");
+      assertThat(statusOf(call).code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    }
+  }
+
   @Test
   void brokenPickersFailCallsInsteadOfHangingThem() throws Exception {
     Subchannel foreign = new Subchannel() {
