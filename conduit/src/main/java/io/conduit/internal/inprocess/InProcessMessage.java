@@ -45,13 +45,7 @@ final class InProcessMessage implements InboundMessage {
 
   @Override
   public <T> T parse(Marshaller<T> marshaller) {
-    try {
-      return marshaller.parse(ByteBuffer.wrap(bytes).asReadOnlyBuffer());
-    } catch (StatusException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw Status.INTERNAL.withDescription("failed to parse the message: " + e).withCause(e).asException();
-    }
+    return marshaller.parse(ByteBuffer.wrap(bytes).asReadOnlyBuffer());
   }
 
   @Override

@@ -2,8 +2,6 @@ package io.conduit.internal.netty;
 
 import io.conduit.Compressor;
 import io.conduit.Marshaller;
-import io.conduit.Status;
-import io.conduit.StatusException;
 import io.conduit.internal.transport.InboundMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -29,10 +27,6 @@ final class NettyInboundMessage implements InboundMessage {
         inflated = MessageFramer.decompress(ByteBufAllocator.DEFAULT, decompressor, payload, maxSize);
       }
       return MessageFramer.parse(marshaller, inflated != null ? inflated : payload);
-    } catch (StatusException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw Status.INTERNAL.withDescription("failed to parse the message: " + e).withCause(e).asException();
     } finally {
       payload.release();
       if (inflated != null) {

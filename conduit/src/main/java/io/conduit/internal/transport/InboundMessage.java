@@ -9,10 +9,11 @@ import io.conduit.Marshaller;
  */
 public interface InboundMessage {
   /**
-   * Parses the message (decompressing it first if needed) and releases what it held.
+   * Parses the message (decompressing it first if needed) and releases what it held. What the
+   * marshaller throws passes through; the call turns it into a status.
    *
-   * @throws io.conduit.StatusException INTERNAL for a message that does not parse,
-   *     RESOURCE_EXHAUSTED for one that inflates past the inbound limit
+   * @throws io.conduit.StatusException RESOURCE_EXHAUSTED for a message that inflates past the
+   *     inbound limit, INTERNAL for one that cannot be decompressed
    */
   <T> T parse(Marshaller<T> marshaller);
 
