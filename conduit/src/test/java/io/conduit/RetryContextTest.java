@@ -139,6 +139,15 @@ class RetryContextTest {
     }
   }
 
+  /** Moves the clock to just before {@code deadline}, then onto it: the call ends there, not before. */
+  private void assertEndsAtTheDeadline(CompletableFuture<String> call, Duration deadline)
+      throws Exception {
+    clock.advance(deadline.minusMillis(1));
+    assertThat(call).as("not before the deadline").isNotDone();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(outcome(call)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+  }
+
   @Test
   void cancellingTheContextDuringTheBackoffEndsTheCallAtOnce() throws Exception {
     // A 30 s pushback: the call can only end within the 10 s that outcome() waits if the
@@ -187,10 +196,7 @@ class RetryContextTest {
       CompletableFuture<String> call = ctx.call(
           () -> ClientCalls.futureUnary(channel, FLAKY, CallOptions.DEFAULT, "x"));
       backend.awaitFirstAttemptClosedOnTheClient(channel);
-      clock.advance(Duration.ofMillis(1499));
-      assertThat(call).as("not before the deadline").isNotDone();
-      clock.advance(Duration.ofMillis(1));
-      assertThat(outcome(call)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertEndsAtTheDeadline(call, Duration.ofMillis(1500));
       assertThat(deadline.isExpired()).as("not before the deadline").isTrue();
       assertThat(backend.attempts).hasSize(1);
       ctx.close();
@@ -204,10 +210,7 @@ class RetryContextTest {
       CallOptions options = CallOptions.DEFAULT.withDeadline(Deadline.after(Duration.ofMillis(1500), clock));
       CompletableFuture<String> call = ClientCalls.futureUnary(channel, FLAKY, options, "x");
       backend.awaitFirstAttemptClosedOnTheClient(channel);
-      clock.advance(Duration.ofMillis(1499));
-      assertThat(call).as("not before the deadline").isNotDone();
-      clock.advance(Duration.ofMillis(1));
-      assertThat(outcome(call)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertEndsAtTheDeadline(call, Duration.ofMillis(1500));
       assertThat(backend.attempts).hasSize(1);
     }
   }
