@@ -65,10 +65,6 @@ final class ServiceConfigState {
     }
   }
 
-  ServiceConfig inForce() {
-    return inForce;
-  }
-
   RetryingClientCall.Throttle throttle() {
     return throttle;
   }

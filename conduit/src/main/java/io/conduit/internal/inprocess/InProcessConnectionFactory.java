@@ -8,18 +8,12 @@ import io.conduit.internal.transport.ClientConnection;
 import io.conduit.internal.transport.ClientConnectionFactory;
 import io.conduit.internal.transport.StreamRequest;
 import java.net.SocketAddress;
-import java.util.concurrent.ScheduledExecutorService;
 
 /** Connects channels to in-process servers by name. */
 public final class InProcessConnectionFactory implements ClientConnectionFactory {
   @Override
   public boolean supports(SocketAddress address) {
     return address instanceof InProcessSocketAddress;
-  }
-
-  @Override
-  public ScheduledExecutorService scheduler() {
-    return InProcessScheduler.get();
   }
 
   @Override

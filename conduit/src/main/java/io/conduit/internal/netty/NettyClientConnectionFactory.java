@@ -45,11 +45,6 @@ public final class NettyClientConnectionFactory implements ClientConnectionFacto
     return !(address instanceof io.conduit.InProcessSocketAddress);
   }
 
-  @Override
-  public ScheduledExecutorService scheduler() {
-    return sharedScheduler();
-  }
-
   /** One of the shared event loops, for timers that belong to no connection. */
   public static ScheduledExecutorService sharedScheduler() {
     return EventLoops.group().next();

@@ -72,10 +72,6 @@ final class ServerConnectionLifecycle {
     }
   }
 
-  boolean isDraining() {
-    return draining;
-  }
-
   void streamOpened() {
     assert ctx.executor().inEventLoop();
     if (idleTimer != null) {

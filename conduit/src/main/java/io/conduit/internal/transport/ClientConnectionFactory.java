@@ -1,7 +1,6 @@
 package io.conduit.internal.transport;
 
 import java.net.SocketAddress;
-import java.util.concurrent.ScheduledExecutorService;
 
 /** Makes connections of one kind of transport for a channel. */
 public interface ClientConnectionFactory {
@@ -13,7 +12,4 @@ public interface ClientConnectionFactory {
    * failed (also after {@code connectTimeoutNanos}, for the part the transport times itself).
    */
   ClientConnection connect(SocketAddress address, long connectTimeoutNanos, ClientConnection.Listener listener);
-
-  /** A scheduler for the channel's own timers and its synchronization context. */
-  ScheduledExecutorService scheduler();
 }
