@@ -30,6 +30,21 @@ public final class SerializingExecutor implements Executor, Runnable {
     schedule();
   }
 
+  /**
+   * Queues a task without running it, so that a caller holding a lock can fix the order of its
+   * events there and run them, with {@link #flush}, after releasing it.
+   */
+  public void enqueue(Runnable task) {
+    tasks.add(task);
+  }
+
+  /** Runs (or has the delegate run) what {@link #enqueue} queued, unless a run is under way. */
+  public void flush() {
+    if (!tasks.isEmpty()) {
+      schedule();
+    }
+  }
+
   private void schedule() {
     if (running.compareAndSet(false, true)) {
       try {

@@ -21,7 +21,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * Both ends of one in-process call. Messages travel serialized through two queues, one per
  * direction, delivered only as the receiver requests them; a sender is ready while less than
  * {@link #READY_THRESHOLD} bytes wait for its peer, as on the network. Each end's events run
- * one at a time, in order, on whichever thread caused them (never under the stream's lock).
+ * one at a time on whichever thread caused them, never under the stream's lock; they are queued
+ * under it, so two threads draining at once cannot swap a message and the end that follows it.
  */
 final class InProcessStream {
   /** Bytes a sender may have waiting for its peer before it stops being ready. */
@@ -163,15 +164,15 @@ final class InProcessStream {
     @Override
     public void writeHeaders(Metadata headers) {
       Metadata copy = ReservedHeaders.applicationCopy(headers);
-      ClientStreamListener l;
       synchronized (lock) {
         if (serverClosed || headersSent) {
           return;
         }
         headersSent = true;
-        l = clientListener;
+        ClientStreamListener l = clientListener;
+        clientEvents.enqueue(() -> l.headersRead(copy));
       }
-      clientEvents.execute(() -> l.headersRead(copy));
+      clientEvents.flush();
     }
 
     @Override
@@ -278,13 +279,12 @@ final class InProcessStream {
    * listener it was cancelled instead of completed.
    */
   private void finish(Status status, Metadata trailers, boolean aborted) {
-    ServerStreamListener sl;
     synchronized (lock) {
       if (serverClosed) {
         return;
       }
       serverClosed = true;
-      sl = serverListener;
+      ServerStreamListener sl = serverListener;
       finalStatus = onTheWire(status);
       finalTrailers = ReservedHeaders.applicationCopy(trailers);
       toClient.ended = true;
@@ -292,99 +292,78 @@ final class InProcessStream {
         toClient.queue.clear();
         toClient.queuedBytes = 0;
       }
+      if (sl != null) {
+        serverEvents.enqueue(aborted ? () -> sl.cancelled(status) : sl::completed);
+      }
     }
-    if (sl != null) {
-      serverEvents.execute(aborted ? () -> sl.cancelled(status) : sl::completed);
-    }
+    serverEvents.flush();
     drainToClient();
   }
 
   private void drainToServer() {
-    while (true) {
-      InProcessMessage next = null;
-      boolean endNow = false;
-      boolean senderReady = false;
-      ServerStreamListener sl;
-      ClientStreamListener cl;
-      synchronized (lock) {
-        sl = serverListener;
-        cl = clientListener;
-        if (serverClosed || sl == null) {
-          return;
-        }
+    synchronized (lock) {
+      ServerStreamListener sl = serverListener;
+      ClientStreamListener cl = clientListener;
+      while (!serverClosed && sl != null) {
         if (toServer.credits > 0 && !toServer.queue.isEmpty()) {
-          next = toServer.queue.poll();
+          InProcessMessage next = toServer.queue.poll();
           toServer.credits--;
           long before = toServer.queuedBytes;
           toServer.queuedBytes -= next.size();
-          senderReady = before >= READY_THRESHOLD && toServer.queuedBytes < READY_THRESHOLD;
-        } else if (toServer.queue.isEmpty() && toServer.ended && !toServer.endDelivered) {
-          toServer.endDelivered = true;
-          endNow = true;
+          serverEvents.enqueue(() -> sl.messageRead(next));
+          if (cl != null && before >= READY_THRESHOLD && toServer.queuedBytes < READY_THRESHOLD) {
+            clientEvents.enqueue(cl::onReady);
+          }
         } else {
-          return;
+          if (toServer.queue.isEmpty() && toServer.ended && !toServer.endDelivered) {
+            toServer.endDelivered = true;
+            serverEvents.enqueue(sl::halfClosed);
+          }
+          break;
         }
-      }
-      if (next != null) {
-        InProcessMessage m = next;
-        serverEvents.execute(() -> sl.messageRead(m));
-        if (senderReady && cl != null) {
-          clientEvents.execute(cl::onReady);
-        }
-      } else if (endNow) {
-        serverEvents.execute(sl::halfClosed);
       }
     }
+    serverEvents.flush();
+    clientEvents.flush();
   }
 
   private void drainToClient() {
-    while (true) {
-      InProcessMessage next = null;
-      boolean senderReady = false;
-      Status status = null;
-      Metadata trailers = null;
-      ServerStreamListener sl;
-      ClientStreamListener cl;
-      synchronized (lock) {
-        sl = serverListener;
-        cl = clientListener;
-        if (clientClosed || cl == null) {
-          return;
-        }
+    boolean done = false;
+    synchronized (lock) {
+      ServerStreamListener sl = serverListener;
+      ClientStreamListener cl = clientListener;
+      while (!clientClosed && cl != null) {
         if (toClient.credits > 0 && !toClient.queue.isEmpty()) {
-          next = toClient.queue.poll();
+          InProcessMessage next = toClient.queue.poll();
           toClient.credits--;
           long before = toClient.queuedBytes;
           toClient.queuedBytes -= next.size();
-          senderReady = before >= READY_THRESHOLD && toClient.queuedBytes < READY_THRESHOLD;
-        } else if (toClient.queue.isEmpty() && toClient.ended && !toClient.endDelivered) {
-          toClient.endDelivered = true;
-          clientClosed = true;
-          status = finalStatus;
-          trailers = finalTrailers;
+          clientEvents.enqueue(() -> cl.messageRead(next));
+          if (sl != null && before >= READY_THRESHOLD && toClient.queuedBytes < READY_THRESHOLD) {
+            serverEvents.enqueue(sl::onReady);
+          }
         } else {
-          return;
+          if (toClient.queue.isEmpty() && toClient.ended && !toClient.endDelivered) {
+            toClient.endDelivered = true;
+            clientClosed = true;
+            Status s = finalStatus;
+            Metadata t = finalTrailers;
+            clientEvents.enqueue(() -> cl.closed(s, t, false));
+            done = true;
+          }
+          break;
         }
       }
-      if (next != null) {
-        InProcessMessage m = next;
-        clientEvents.execute(() -> cl.messageRead(m));
-        if (senderReady && sl != null) {
-          serverEvents.execute(sl::onReady);
-        }
-      } else {
-        Status s = status;
-        Metadata t = trailers;
-        clientEvents.execute(() -> cl.closed(s, t, false));
-        connection.streamDone(this);
-        return;
-      }
+    }
+    clientEvents.flush();
+    serverEvents.flush();
+    if (done) {
+      connection.streamDone(this);
     }
   }
 
   /** Ends the client's side now with {@code status} (unless it has ended). */
   void closeClient(Status status, Metadata trailers, boolean refused) {
-    ClientStreamListener cl;
     synchronized (lock) {
       if (clientClosed) {
         return;
@@ -392,17 +371,17 @@ final class InProcessStream {
       clientClosed = true;
       toClient.queue.clear();
       toClient.queuedBytes = 0;
-      cl = clientListener;
+      ClientStreamListener cl = clientListener;
+      if (cl != null) {
+        clientEvents.enqueue(() -> cl.closed(status, trailers, refused));
+      }
     }
-    if (cl != null) {
-      clientEvents.execute(() -> cl.closed(status, trailers, refused));
-    }
+    clientEvents.flush();
     connection.streamDone(this);
   }
 
   /** Ends the server's side now: its listener hears {@code cancelled} (unless it has ended). */
   void cancelServer(Status reason) {
-    ServerStreamListener sl;
     synchronized (lock) {
       if (serverClosed) {
         return;
@@ -410,10 +389,11 @@ final class InProcessStream {
       serverClosed = true;
       toServer.queue.clear();
       toServer.queuedBytes = 0;
-      sl = serverListener;
+      ServerStreamListener sl = serverListener;
+      if (sl != null) {
+        serverEvents.enqueue(() -> sl.cancelled(reason));
+      }
     }
-    if (sl != null) {
-      serverEvents.execute(() -> sl.cancelled(reason));
-    }
+    serverEvents.flush();
   }
 }
