@@ -118,7 +118,10 @@ public final class Server implements AutoCloseable {
     return impl.isTerminated();
   }
 
-  /** Waits until every connection is closed; returns whether that happened in time. */
+  /**
+   * Waits until every connection is closed and, on the server's default executor, every handler
+   * has returned; returns whether that happened in time.
+   */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return impl.awaitTermination(timeout);
   }

@@ -117,6 +117,8 @@ public final class ServerImpl implements ServerTransportListener {
       terminated = true;
       lock.notifyAll();
     }
+    // No call can start any more: the server's own executor finishes what it holds and stops.
+    shutdownExecutor();
   }
 
   public SocketAddress localAddress() {
@@ -163,10 +165,17 @@ public final class ServerImpl implements ServerTransportListener {
     }
   }
 
+  /**
+   * Shut down, every connection closed, and (when the server owns its executor) every handler
+   * task that was queued has run: after termination no application code of this server runs.
+   */
   public boolean isTerminated() {
     synchronized (lock) {
-      return shutdown && terminated;
+      if (!(shutdown && terminated)) {
+        return false;
+      }
     }
+    return ownedExecutor == null || ownedExecutor.isTerminated();
   }
 
   /** Waits for termination; a null timeout waits for ever. */
@@ -183,7 +192,13 @@ public final class ServerImpl implements ServerTransportListener {
       }
     }
     shutdownExecutor();
-    return true;
+    if (ownedExecutor == null) {
+      return true;
+    }
+    // Calls cancelled by the shutdown may still be queued to start; they run (and see the
+    // cancellation) before the server counts as terminated.
+    long left = timeout == null ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime());
+    return ownedExecutor.awaitTermination(left, TimeUnit.NANOSECONDS);
   }
 
   private void shutdownExecutor() {
