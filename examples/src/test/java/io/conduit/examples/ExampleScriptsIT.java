@@ -29,11 +29,20 @@ class ExampleScriptsIT {
 
   @Test
   void greeterServerAnswersGreeterClient() throws Exception {
-    try (Program server = Program.start("greeter-server", "--port=0")) {
+    try (Program server = Program.start("greeter-server", "--port=0", "--metrics-port=0")) {
       int port = server.awaitPort();
       Program client = Program.start("greeter-client", "--target=127.0.0.1:" + port, "--name=IT");
       assertThat(client.awaitExit()).as(client.describe()).isZero();
       assertThat(client.stdout()).contains("Greeting: Hello IT");
+
+      // The server counted the call on its Prometheus endpoint.
+      Matcher metrics = Pattern.compile("http://localhost:(\\d+)/metrics").matcher(server.stdout());
+      assertThat(metrics.find()).as(server.describe()).isTrue();
+      String scraped = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+              "http://127.0.0.1:" + metrics.group(1) + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(scraped).contains("grpc_server_call_started_total{grpc_method=\"helloworld.Greeter/SayHello\"");
 
       server.terminate();
       assertThat(server.awaitExit()).as(server.describe()).isEqualTo(128 + 15);

@@ -2,6 +2,7 @@ package io.conduit.examples.helloworld;
 
 import io.conduit.Server;
 import io.conduit.examples.Flags;
+import io.conduit.examples.Observability;
 import java.util.Set;
 
 /**
@@ -13,28 +14,36 @@ import java.util.Set;
  */
 public final class GreeterServer {
   private static final String USAGE = """
-      Usage: examples/bin/greeter-server [--port=PORT]
-        --port=PORT   port to listen on, all interfaces (default 50051; 0 picks a free one)""";
+      Usage: examples/bin/greeter-server [--port=PORT] [--metrics-port=PORT]
+        --port=PORT           port to listen on, all interfaces (default 50051; 0 picks a free one)
+        --metrics-port=PORT   Prometheus metrics on http://HOST:PORT/metrics (default 9464; 0 picks a free one);
+                              spans go to the log""";
 
   private GreeterServer() {}
 
   public static void main(String[] args) throws InterruptedException {
-    int port = Flags.parse(args, USAGE, Set.of("port")).port("port", 50051);
+    Flags flags = Flags.parse(args, USAGE, Set.of("port", "metrics-port"));
+    int port = flags.port("port", 50051);
+    int metricsPort = flags.port("metrics-port", 9464);
+    // OpenTelemetry: gRFC A66 metrics on a Prometheus endpoint, A72 spans in the log.
+    Observability telemetry = Observability.start("0.0.0.0", metricsPort);
 
     // One builder: where to listen and what to serve. Handlers run on Conduit's own executor
     // (virtual threads where the JVM has them), so a handler may block.
-    Server server = Server.builder()
+    Server server = telemetry.conduit().configured(Server.builder())
         .port(port)
         .service(new GreeterService())
         .build()
         .start();
     System.out.println("Greeter server listening on port " + server.port());
+    System.out.println("Metrics for Prometheus on http://localhost:" + telemetry.metricsPort() + "/metrics");
 
     // SIGTERM or Ctrl-C runs the shutdown hooks: close() stops taking calls, lets running ones
     // finish (up to 5 s) and then cancels what is left.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("Greeter server shutting down");
       server.close();
+      telemetry.close();
       System.err.println("Greeter server stopped");
     }));
     server.awaitTermination();
