@@ -1,0 +1,76 @@
+package io.conduit.services.internal.reflection;
+
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
+import com.google.protobuf.Descriptors.DescriptorValidationException;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The standard gRPC protos (reflection v1 and v1alpha, health, channelz) as grpc-java ships them,
+ * read from the descriptor set the build makes of them. Reflection serves these rather than the
+ * descriptors of this module's generated classes, whose {@code java_package} was moved to keep
+ * them apart from grpc-java's: a tool sees the files every gRPC server serves.
+ */
+public final class StandardFiles {
+  private static final String RESOURCE = "/io/conduit/services/internal/standard-protos.pb";
+
+  private final Map<String, FileDescriptor> files;
+  private final Map<String, ServiceDescriptor> services;
+
+  private StandardFiles(Map<String, FileDescriptor> files) {
+    this.files = files;
+    Map<String, ServiceDescriptor> byName = new HashMap<>();
+    for (FileDescriptor file : files.values()) {
+      for (ServiceDescriptor service : file.getServices()) {
+        byName.put(service.getFullName(), service);
+      }
+    }
+    this.services = byName;
+  }
+
+  /** The files, read once. */
+  public static StandardFiles get() {
+    return Holder.INSTANCE;
+  }
+
+  /** The standard service of this full name ({@code grpc.health.v1.Health}), or {@code null}. */
+  public ServiceDescriptor service(String fullName) {
+    return services.get(fullName);
+  }
+
+  /** The standard file of this name ({@code grpc/health/v1/health.proto}), or {@code null}. */
+  public FileDescriptor file(String name) {
+    return files.get(name);
+  }
+
+  private static final class Holder {
+    static final StandardFiles INSTANCE = load();
+  }
+
+  private static StandardFiles load() {
+    try (InputStream in = StandardFiles.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(RESOURCE + " is missing from the class path");
+      }
+      // protoc writes a file after the files it imports.
+      Map<String, FileDescriptor> built = new LinkedHashMap<>();
+      for (FileDescriptorProto proto : FileDescriptorSet.parseFrom(in).getFileList()) {
+        FileDescriptor[] deps = proto.getDependencyList().stream().map(built::get)
+            .toArray(FileDescriptor[]::new);
+        built.put(proto.getName(), FileDescriptor.buildFrom(proto, deps));
+      }
+      return new StandardFiles(built);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (DescriptorValidationException e) {
+      throw new IllegalStateException("invalid standard proto", e);
+    }
+  }
+}
