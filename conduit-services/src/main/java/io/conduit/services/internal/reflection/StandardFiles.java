@@ -1,5 +1,7 @@
 package io.conduit.services.internal.reflection;
 
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import com.google.protobuf.Descriptors.DescriptorValidationException;
@@ -50,6 +52,45 @@ public final class StandardFiles {
     return files.get(name);
   }
 
+  /**
+   * The file as protoc embeds it in generated code, and so as grpc-java's reflection serves it:
+   * a descriptor set carries every field's {@code json_name}, generated code only those the
+   * {@code .proto} sets to other than the default.
+   */
+  private static FileDescriptorProto asEmbedded(FileDescriptorProto file) {
+    FileDescriptorProto.Builder b = file.toBuilder();
+    b.getMessageTypeBuilderList().forEach(StandardFiles::clearDefaultJsonNames);
+    b.getExtensionBuilderList().forEach(StandardFiles::clearDefaultJsonName);
+    return b.build();
+  }
+
+  private static void clearDefaultJsonNames(DescriptorProto.Builder message) {
+    message.getFieldBuilderList().forEach(StandardFiles::clearDefaultJsonName);
+    message.getExtensionBuilderList().forEach(StandardFiles::clearDefaultJsonName);
+    message.getNestedTypeBuilderList().forEach(StandardFiles::clearDefaultJsonNames);
+  }
+
+  private static void clearDefaultJsonName(FieldDescriptorProto.Builder field) {
+    if (field.getJsonName().equals(defaultJsonName(field.getName()))) {
+      field.clearJsonName();
+    }
+  }
+
+  /** protoc's default: the name in lowerCamelCase, each underscore dropped and the next letter raised. */
+  private static String defaultJsonName(String name) {
+    StringBuilder json = new StringBuilder(name.length());
+    boolean raise = false;
+    for (char c : name.toCharArray()) {
+      if (c == '_') {
+        raise = true;
+      } else {
+        json.append(raise ? Character.toUpperCase(c) : c);
+        raise = false;
+      }
+    }
+    return json.toString();
+  }
+
   private static final class Holder {
     static final StandardFiles INSTANCE = load();
   }
@@ -61,7 +102,8 @@ public final class StandardFiles {
       }
       // protoc writes a file after the files it imports.
       Map<String, FileDescriptor> built = new LinkedHashMap<>();
-      for (FileDescriptorProto proto : FileDescriptorSet.parseFrom(in).getFileList()) {
+      for (FileDescriptorProto read : FileDescriptorSet.parseFrom(in).getFileList()) {
+        FileDescriptorProto proto = asEmbedded(read);
         FileDescriptor[] deps = proto.getDependencyList().stream().map(built::get)
             .toArray(FileDescriptor[]::new);
         built.put(proto.getName(), FileDescriptor.buildFrom(proto, deps));
