@@ -2,10 +2,11 @@ package io.conduit.examples.helloworld;
 
 import io.conduit.Server;
 import io.conduit.examples.Flags;
+import io.conduit.services.admin.Admin;
 import java.util.Set;
 
 /**
- * Serves {@code helloworld.Greeter} until stopped.
+ * Serves {@code helloworld.Greeter}, with health and server reflection, until stopped.
  *
  * <pre>
  * examples/bin/greeter-server --port=50051
@@ -18,16 +19,23 @@ public final class GreeterServer {
 
   private GreeterServer() {}
 
+  /**
+   * The server's builder: where to listen and what to serve: the Greeter, and the admin services
+   * (health, and server reflection for grpcurl and {@code conduit}). Handlers run on Conduit's own
+   * executor (virtual threads where the JVM has them), so a handler may block.
+   */
+  public static Server.Builder builder(int port) {
+    Server.Builder builder = Server.builder()
+        .port(port)
+        .service(new GreeterService());
+    Admin.addTo(builder);
+    return builder;
+  }
+
   public static void main(String[] args) throws InterruptedException {
     int port = Flags.parse(args, USAGE, Set.of("port")).port("port", 50051);
 
-    // One builder: where to listen and what to serve. Handlers run on Conduit's own executor
-    // (virtual threads where the JVM has them), so a handler may block.
-    Server server = Server.builder()
-        .port(port)
-        .service(new GreeterService())
-        .build()
-        .start();
+    Server server = builder(port).build().start();
     System.out.println("Greeter server listening on port " + server.port());
 
     // SIGTERM or Ctrl-C runs the shutdown hooks: close() stops taking calls, lets running ones
