@@ -64,8 +64,8 @@ public final class Main {
     System.exit(exit);
   }
 
-  /** Runs the command; returns the exit code. */
-  static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+  /** Runs the command with these streams (for tests and embedding); returns the exit code. */
+  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
     Options options;
     try {
       options = Options.parse(args);
