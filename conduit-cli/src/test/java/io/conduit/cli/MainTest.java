@@ -2,8 +2,6 @@ package io.conduit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
-import com.google.protobuf.Descriptors.FileDescriptor;
 import io.conduit.ForwardingServerCall;
 import io.conduit.Metadata;
 import io.conduit.Server;
@@ -18,11 +16,8 @@ import io.conduit.examples.routeguide.Features;
 import io.conduit.examples.routeguide.RouteGuideServer;
 import io.conduit.testing.TestCerts;
 import io.grpc.examples.helloworld.HelloRequest;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -191,25 +186,9 @@ class MainTest {
     }
   }
 
-  /** A FileDescriptorSet of {@code file} and everything it imports. */
-  static Path protoset(FileDescriptor file, Path dir) throws Exception {
-    FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();
-    add(file, set, new HashSet<>());
-    Path path = dir.resolve(file.getName().replace('/', '_') + ".protoset");
-    Files.write(path, set.build().toByteArray());
-    return path;
-  }
-
-  private static void add(FileDescriptor file, FileDescriptorSet.Builder set, Set<String> seen) {
-    if (seen.add(file.getName())) {
-      file.getDependencies().forEach(d -> add(d, set, seen));
-      set.addFile(file.toProto());
-    }
-  }
-
   @Test
   void aServerWithoutReflectionOverAProtoset(@TempDir Path dir) throws Exception {
-    Path protoset = protoset(HelloRequest.getDescriptor().getFile(), dir);
+    Path protoset = Protosets.write(HelloRequest.getDescriptor().getFile(), dir);
     try (Server bare = Server.builder().bind("127.0.0.1", 0).service(new GreeterService()).build().start()) {
       String target = "127.0.0.1:" + bare.port();
       Run list = Run.of("list", target, "--plaintext", "--protoset", protoset.toString());

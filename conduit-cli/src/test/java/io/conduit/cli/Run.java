@@ -6,8 +6,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** One run of the command in this JVM: its exit code and what it printed. */
-record Run(int exit, String out, String err) {
-  static Run withStdin(String stdin, String... args) {
+public record Run(int exit, String out, String err) {
+  /** Runs the command with {@code stdin} as its standard input. */
+  public static Run withStdin(String stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit;
@@ -18,7 +19,8 @@ record Run(int exit, String out, String err) {
     return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
-  static Run of(String... args) {
+  /** Runs the command with an empty standard input. */
+  public static Run of(String... args) {
     return withStdin("", args);
   }
 }

@@ -2,21 +2,14 @@ package io.conduit.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
-import com.google.protobuf.Descriptors.FileDescriptor;
 import io.conduit.Server;
-import io.conduit.cli.Main;
+import io.conduit.cli.Protosets;
+import io.conduit.cli.Run;
 import io.grpc.testing.integration.Test;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,32 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class ConduitCommandTest {
 
-  record Run(int exit, String out, String err) {}
-
   static Run conduit(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      exit = Main.run(args, new ByteArrayInputStream(new byte[0]), o, e);
-    }
-    return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  static Path protoset(FileDescriptor file, Path dir) throws Exception {
-    FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();
-    add(file, set, new HashSet<>());
-    Path path = dir.resolve("grpc-testing.protoset");
-    Files.write(path, set.build().toByteArray());
-    return path;
-  }
-
-  private static void add(FileDescriptor file, FileDescriptorSet.Builder set, Set<String> seen) {
-    if (seen.add(file.getName())) {
-      file.getDependencies().forEach(d -> add(d, set, seen));
-      set.addFile(file.toProto());
-    }
+    return Run.of(args);
   }
 
   @org.junit.jupiter.api.Test
@@ -70,7 +39,7 @@ class ConduitCommandTest {
       assertThat(noReflection.exit()).isEqualTo(64 + 12);
       assertThat(noReflection.err()).contains("does not support reflection", "--protoset");
 
-      String protoset = protoset(Test.getDescriptor(), dir).toString();
+      String protoset = Protosets.write(Test.getDescriptor(), dir).toString();
       Run list = conduit("list", target, "--plaintext", "--protoset", protoset);
       assertThat(list.out().lines()).contains("grpc.testing.TestService");
 

@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A grpc-java server with the services of Conduit's interop server, registered in the same order
@@ -45,17 +44,7 @@ public final class GrpcJavaReflectionServer {
         .build()
         .start();
     InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.shutdown();
-      try {
-        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-          server.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        server.shutdownNow();
-      }
-      executor.shutdownNow();
-    }, "reflection-server-shutdown"));
+    PeerServers.stopOnSigterm(server, "reflection-server-shutdown", executor::shutdownNow);
     System.out.println(PROGRAM + " listening on 127.0.0.1:" + bound.getPort());
     System.out.flush();
     server.awaitTermination();
