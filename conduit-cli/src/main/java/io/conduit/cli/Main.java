@@ -188,8 +188,13 @@ public final class Main {
     if (found instanceof ServiceDescriptor service) {
       return service;
     }
+    List<String> services = source.listServices();
+    if (services.contains(name)) {
+      throw new UsageException("the server has service " + name + " but does not share its "
+          + "schema; give it with --protoset FILE");
+    }
     throw new UsageException("service " + name + " not found; the server has: "
-        + String.join(", ", source.listServices()));
+        + String.join(", ", services));
   }
 
   private static int call(Channel channel, CallOptions callOptions, Options options, List<String> rest,

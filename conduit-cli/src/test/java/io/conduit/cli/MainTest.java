@@ -178,6 +178,19 @@ class MainTest {
   }
 
   @Test
+  void aServiceWithoutASchemaIsNamedAsSuch() {
+    try (Server handmade = Server.builder().bind("127.0.0.1", 0)
+        .service(io.conduit.ServiceDefinition.builder("test.Handmade").build())
+        .service(io.conduit.services.reflection.Reflection.service())
+        .build().start()) {
+      Run run = Run.of("call", "127.0.0.1:" + handmade.port(), "test.Handmade/Echo", "--plaintext");
+      assertThat(run.exit()).isEqualTo(Main.BAD_INPUT);
+      assertThat(run.err()).contains("has service test.Handmade but does not share its schema",
+          "--protoset");
+    }
+  }
+
+  @Test
   void aFailingStatusExitsWithItsOwnCode() {
     try (Server bare = Server.builder().bind("127.0.0.1", 0).build().start()) {
       Run run = Run.of("call", "127.0.0.1:" + bare.port(), "helloworld.Greeter/SayHello", "--plaintext");
