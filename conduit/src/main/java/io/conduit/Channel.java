@@ -164,6 +164,11 @@ public final class Channel implements CallFactory, AutoCloseable {
       this.target = Objects.requireNonNull(target, "target");
     }
 
+    /** The target this builder's channel connects to, as given. */
+    public String target() {
+      return target;
+    }
+
     /** Connects without TLS (HTTP/2 with prior knowledge); the default. */
     public Builder plaintext() {
       this.tls = null;

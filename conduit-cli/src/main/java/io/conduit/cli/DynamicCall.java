@@ -11,11 +11,12 @@ import io.conduit.protobuf.ProtoMarshaller;
 import java.io.PrintStream;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * One call of a method known only by its descriptor: requests and responses are
- * {@link DynamicMessage}s, responses printed as JSON one per line as they arrive (one at a time
- * is asked of the server, so a long stream is not buffered).
+ * {@link DynamicMessage}s, each response handed on as it arrives (one at a time is asked of the
+ * server, so a long stream is not buffered).
  */
 final class DynamicCall {
   private DynamicCall() {}
@@ -25,7 +26,7 @@ final class DynamicCall {
    * end. A request that fails to parse cancels the call and is thrown.
    */
   static Status run(CallFactory channel, CallOptions options, MethodDescriptor method,
-      Iterator<DynamicMessage> requests, JsonMessages json, PrintStream out, PrintStream err,
+      Iterator<DynamicMessage> requests, Consumer<DynamicMessage> responses, PrintStream err,
       boolean verbose) {
     io.conduit.MethodDescriptor<DynamicMessage, DynamicMessage> descriptor = io.conduit.MethodDescriptor.of(
         type(method), method.getService().getFullName() + "/" + method.getName(),
@@ -43,8 +44,7 @@ final class DynamicCall {
 
       @Override
       public void onMessage(DynamicMessage message) {
-        out.println(json.print(message));
-        out.flush();
+        responses.accept(message);
         call.request(1);
       }
 

@@ -28,7 +28,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The {@code conduit} command: {@code list}, {@code describe}, {@code call} and {@code health}
+ * The {@code conduit} command: {@code list}, {@code describe}, {@code call}, {@code health} and
+ * {@code channelz}
  * against any gRPC server. Exit codes: 0 on success, 64 + the status code when the server (or the
  * call) fails with a status (CANCELLED 65 ... UNAUTHENTICATED 80), 2 for bad input, 1 for other
  * local failures (an unreadable file, say).
@@ -45,6 +46,8 @@ public final class Main {
         call HOST:PORT pkg.Service/Method    call it: -d '{"json": "request"}'; client and
                                              bidi streaming (or -d @) read JSON values from stdin
         health HOST:PORT [SERVICE]           grpc.health.v1 Check: SERVING exits 0
+        channelz HOST:PORT [servers|channels] the server's channelz: tables of servers and channels;
+                 [server|channel|socket ID]  one of them as JSON
       Flags:
         --plaintext                          no TLS (default: TLS with the system's CAs)
         --cacert FILE  --cert FILE --key FILE  --authority NAME
@@ -94,6 +97,8 @@ public final class Main {
           case "describe" -> describe(channel, callOptions, options, rest, out);
           case "call" -> call(channel, callOptions, options, rest, in, out, err);
           case "health" -> health(channel, callOptions, rest, out, err);
+          case "channelz" -> ChannelzView.show(source(channel, callOptions, options), channel,
+              callOptions, rest, out, err, options.verbose);
           default -> throw new UsageException("unknown command " + command);
         };
       }
@@ -108,7 +113,7 @@ public final class Main {
     }
   }
 
-  private static int failed(Status status, PrintStream err) {
+  static int failed(Status status, PrintStream err) {
     err.println("conduit: " + status.code() + (status.description() == null ? "" : ": " + status.description()));
     return STATUS_BASE + status.code().value();
   }
@@ -142,7 +147,7 @@ public final class Main {
     return builder.build();
   }
 
-  private static DescriptorSource source(Channel channel, CallOptions callOptions, Options options) {
+  static DescriptorSource source(Channel channel, CallOptions callOptions, Options options) {
     return options.protosets.isEmpty()
         ? new ReflectionSource(channel, callOptions)
         : new ProtosetSource(options.protosets);
@@ -220,8 +225,10 @@ public final class Main {
       }
       JsonMessages json = new JsonMessages(method.getFile());
       Iterator<DynamicMessage> requests = requests(options, method, json, in);
-      Status status = DynamicCall.run(channel, callOptions, method, requests, json, out, err,
-          options.verbose);
+      Status status = DynamicCall.run(channel, callOptions, method, requests, m -> {
+        out.println(json.print(m));
+        out.flush();
+      }, err, options.verbose);
       return status.isOk() ? 0 : failed(status, err);
     }
   }

@@ -79,7 +79,8 @@ class MainTest {
     Run services = Run.of("list", greeterTarget, "--plaintext");
     assertThat(services.exit()).isZero();
     assertThat(services.out().lines()).containsExactly("helloworld.Greeter", "grpc.health.v1.Health",
-        "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection");
+        "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
+        "grpc.channelz.v1.Channelz");
 
     Run methods = Run.of("list", routeGuideTarget, "routeguide.RouteGuide", "--plaintext");
     assertThat(methods.out().lines()).containsExactly("routeguide.RouteGuide.GetFeature",
@@ -137,6 +138,24 @@ class MainTest {
     assertThat(chat.exit()).as(chat.err()).isZero();
     // The second note hears the first, sent at the same place.
     assertThat(chat.out()).contains("\"message\":\"a\"");
+  }
+
+  @Test
+  void channelzTablesAndEntities() {
+    Run call = Run.of("call", routeGuideTarget, "routeguide.RouteGuide/GetFeature", "--plaintext",
+        "-d", "{\"latitude\": 1}");
+    assertThat(call.exit()).isZero();
+    Run tables = Run.of("channelz", routeGuideTarget, "--plaintext");
+    assertThat(tables.exit()).as(tables.err()).isZero();
+    assertThat(tables.out()).contains("SERVER_ID", "CHANNEL_ID", ":" + routeGuide.port());
+    String serverId = tables.out().lines().filter(l -> l.contains(":" + routeGuide.port())).findFirst()
+        .orElseThrow().split("\\s+")[0];
+    Run server = Run.of("channelz", routeGuideTarget, "server", serverId, "--plaintext");
+    assertThat(server.exit()).as(server.err()).isZero();
+    assertThat(server.out()).contains("\"serverId\":\"" + serverId + "\"", "\"callsSucceeded\"",
+        "\"listenSocket\"");
+    Run unknown = Run.of("channelz", routeGuideTarget, "socket", "123456", "--plaintext");
+    assertThat(unknown.exit()).isEqualTo(Main.STATUS_BASE + Status.Code.NOT_FOUND.value());
   }
 
   @Test

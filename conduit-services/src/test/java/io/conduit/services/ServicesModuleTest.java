@@ -21,14 +21,16 @@ import org.junit.jupiter.api.Test;
  * an internal type (such as the generated reflection messages).
  */
 class ServicesModuleTest {
-  private static final List<Class<?>> API = List.of(Reflection.class, ReflectionClient.class, Admin.class);
+  private static final List<Class<?>> API = List.of(Reflection.class, ReflectionClient.class, Admin.class,
+      io.conduit.services.channelz.Channelz.class);
 
   @Test
   void exportsTheApiPackagesOnly() throws URISyntaxException {
     Path classes = Path.of(Reflection.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     ModuleDescriptor module = ModuleFinder.of(classes).find("io.conduit.services").orElseThrow().descriptor();
     assertThat(module.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()))
-        .containsExactlyInAnyOrder("io.conduit.services.admin", "io.conduit.services.reflection");
+        .containsExactlyInAnyOrder("io.conduit.services.admin", "io.conduit.services.channelz",
+            "io.conduit.services.reflection");
     assertThat(module.exports()).allSatisfy(e -> assertThat(e.isQualified()).isFalse());
   }
 

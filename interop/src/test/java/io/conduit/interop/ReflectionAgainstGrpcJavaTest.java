@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Conduit's server reflection against grpc-java's own (ProtoReflectionServiceV1 and the v1alpha
- * ProtoReflectionService, in a JVM of their own) with the same services registered in the same
- * order: the same service list, and for each service the same closed set of files, byte for byte
+ * ProtoReflectionService, in a JVM of their own) with the same services registered (the interop
+ * service and the admin ones: health, reflection, channelz): the same service list, and for each service the same closed set of files, byte for byte
  * as parsed.
  */
 @Timeout(120)
@@ -57,7 +57,7 @@ class ReflectionAgainstGrpcJavaTest {
     assertThat(conduit.services()).containsExactlyInAnyOrderElementsOf(grpcJava.services());
     assertThat(conduit.services()).containsExactly("grpc.testing.TestService",
         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
-        "grpc.reflection.v1alpha.ServerReflection");
+        "grpc.reflection.v1alpha.ServerReflection", "grpc.channelz.v1.Channelz");
     assertThat(conduit.files().keySet()).containsExactlyElementsOf(grpcJava.files().keySet());
     for (String name : grpcJava.files().keySet()) {
       assertThat(conduit.files().get(name)).as(name).isEqualTo(grpcJava.files().get(name));

@@ -2,12 +2,14 @@ package io.conduit.services.admin;
 
 import io.conduit.Server;
 import io.conduit.health.HealthStatusManager;
+import io.conduit.services.channelz.Channelz;
 import io.conduit.services.reflection.Reflection;
 import java.util.Objects;
 
 /**
  * The services an operator's tools expect on every server, registered in one call: health
- * ({@code grpc.health.v1}) and server reflection ({@code v1} and {@code v1alpha}).
+ * ({@code grpc.health.v1}), server reflection ({@code v1} and {@code v1alpha}) and channelz
+ * (the process's {@link Channelz}, which then counts this server's calls).
  *
  * <pre>{@code
  * Server.Builder builder = Server.builder().port(50051).service(new GreeterService());
@@ -31,5 +33,6 @@ public final class Admin {
         .service(Objects.requireNonNull(health, "health"))
         .service(Reflection.service())
         .service(Reflection.v1alphaService());
+    Channelz.get().addTo(builder);
   }
 }

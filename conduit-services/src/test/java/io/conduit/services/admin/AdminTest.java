@@ -13,12 +13,12 @@ import io.conduit.stub.ClientCalls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** One call registers health and both reflection services, and they answer. */
+/** One call registers health, both reflection services and channelz, and they answer. */
 @Timeout(30)
 class AdminTest {
 
   @Test
-  void healthAndReflectionInOneCall() {
+  void healthReflectionAndChannelzInOneCall() {
     String name = "admin-" + System.nanoTime();
     Server.Builder builder = Server.builder().inProcess(name);
     HealthStatusManager health = Admin.addTo(builder);
@@ -27,7 +27,10 @@ class AdminTest {
         Channel channel = Channel.builder("inprocess:" + name).build();
         ReflectionClient reflection = ReflectionClient.open(channel, CallOptions.DEFAULT)) {
       assertThat(reflection.listServices()).containsExactly("grpc.health.v1.Health",
-          "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection");
+          "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
+          "grpc.channelz.v1.Channelz");
+      assertThat(reflection.fileContainingSymbol("grpc.channelz.v1.Channelz").getName())
+          .isEqualTo("grpc/channelz/v1/channelz.proto");
       assertThat(reflection.fileContainingSymbol("grpc.health.v1.Health").getName())
           .isEqualTo("grpc/health/v1/health.proto");
       assertThat(ClientCalls.blockingUnary(channel, Health.CHECK, CallOptions.DEFAULT,

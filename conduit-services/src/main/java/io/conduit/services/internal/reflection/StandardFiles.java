@@ -23,6 +23,15 @@ import java.util.Map;
 public final class StandardFiles {
   private static final String RESOURCE = "/io/conduit/services/internal/standard-protos.pb";
 
+  /** The well-known types the standard protos import, as protobuf-java itself carries them. */
+  private static final Map<String, FileDescriptor> WELL_KNOWN = Map.of(
+      "google/protobuf/any.proto", com.google.protobuf.AnyProto.getDescriptor(),
+      "google/protobuf/duration.proto", com.google.protobuf.DurationProto.getDescriptor(),
+      "google/protobuf/timestamp.proto", com.google.protobuf.TimestampProto.getDescriptor(),
+      "google/protobuf/wrappers.proto", com.google.protobuf.WrappersProto.getDescriptor(),
+      "google/protobuf/empty.proto", com.google.protobuf.EmptyProto.getDescriptor(),
+      "google/protobuf/struct.proto", com.google.protobuf.StructProto.getDescriptor());
+
   private final Map<String, FileDescriptor> files;
   private final Map<String, ServiceDescriptor> services;
 
@@ -103,6 +112,12 @@ public final class StandardFiles {
       // protoc writes a file after the files it imports.
       Map<String, FileDescriptor> built = new LinkedHashMap<>();
       for (FileDescriptorProto read : FileDescriptorSet.parseFrom(in).getFileList()) {
+        FileDescriptor wellKnown = WELL_KNOWN.get(read.getName());
+        if (wellKnown != null) {
+          // The one generated code links to, so that a server serves one version of it.
+          built.put(read.getName(), wellKnown);
+          continue;
+        }
         FileDescriptorProto proto = asEmbedded(read);
         FileDescriptor[] deps = proto.getDependencyList().stream().map(built::get)
             .toArray(FileDescriptor[]::new);

@@ -3,6 +3,7 @@ package io.conduit.interop.peer;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ChannelzService;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -16,7 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * A grpc-java server with the services of Conduit's interop server, registered in the same order
  * (grpc.testing.TestService, grpc.health.v1.Health, grpc-java's own server reflection v1 and
- * v1alpha): what the reflection tests compare Conduit's reflection with.
+ * v1alpha, channelz): what the reflection tests compare Conduit's reflection with.
  *
  * <pre>
  * java -cp grpc-java-peer.jar:$(cat grpc-java.classpath) io.conduit.interop.peer.GrpcJavaReflectionServer --port=0
@@ -41,6 +42,7 @@ public final class GrpcJavaReflectionServer {
         .addService(new HealthStatusManager().getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance())
+        .addService(ChannelzService.newInstance(100))
         .build()
         .start();
     InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
