@@ -125,6 +125,32 @@ class ChannelzTest {
   }
 
   @Test
+  void aChannelKeepsCountingAcrossAReconnect() throws Exception {
+    Channelz channelz = Channelz.create(Instant::now);
+    Server.Builder admin = Server.builder().bind("127.0.0.1", 0);
+    channelz.addTo(admin);
+    Server first = Server.builder().bind("127.0.0.1", 0).service(calls()).build().start();
+    int port = first.port();
+    try (Server adminServer = admin.build().start();
+        Channel toAdmin = Channel.forAddress("127.0.0.1", adminServer.port()).plaintext().build();
+        Channel channel = channelz.track(Channel.forAddress("127.0.0.1", port).plaintext())) {
+      assertThat(ClientCalls.blockingUnary(channel, CALL, CallOptions.DEFAULT, "hi")).isEqualTo("ok");
+      first.close();
+      // The backend comes back on the same port; a wait-for-ready call rides out the reconnect.
+      try (Server second = Server.builder().bind("127.0.0.1", port).service(calls()).build().start()) {
+        CallOptions waiting = CallOptions.DEFAULT.withWaitForReady(true)
+            .withTimeout(java.time.Duration.ofSeconds(20));
+        assertThat(ClientCalls.blockingUnary(channel, CALL, waiting, "hi")).isEqualTo("ok");
+        var data = ChannelzRpc.newBlockingClient(toAdmin)
+            .getTopChannels(GetTopChannelsRequest.getDefaultInstance()).getChannel(0).getData();
+        assertThat(data.getCallsStarted()).isEqualTo(2);
+        assertThat(data.getCallsSucceeded()).isEqualTo(2);
+        assertThat(data.getState().getState()).isEqualTo(ChannelConnectivityState.State.READY);
+      }
+    }
+  }
+
+  @Test
   void terminatedServersAndChannelsAreNoLongerListed() {
     Channelz channelz = Channelz.create(Instant::now);
     Server.Builder admin = Server.builder().bind("127.0.0.1", 0);
