@@ -47,14 +47,20 @@ public final class Channel implements CallFactory, AutoCloseable {
         : ClientInterceptor.intercept(base, List.copyOf(builder.interceptors));
   }
 
-  /** A builder for {@code target}, e.g. {@code "localhost:50051"} or {@code "dns:///example.com:443"}. */
+  /**
+   * A builder for {@code target}, with every globally registered {@link Configurator} applied;
+   * e.g. {@code "localhost:50051"} or {@code "dns:///example.com:443"}.
+   */
   public static Builder builder(String target) {
-    return new Builder(target);
+    Builder b = new Builder(target);
+    // Global configurators first, so that what the caller sets next wins.
+    Configurators.applyTo(b);
+    return b;
   }
 
   /** A builder for {@code host:port}. */
   public static Builder forAddress(String host, int port) {
-    return new Builder(ChannelImpl.hostPort(host, port));
+    return builder(ChannelImpl.hostPort(host, port));
   }
 
   @Override
@@ -136,6 +142,7 @@ public final class Channel implements CallFactory, AutoCloseable {
   public static final class Builder {
     private final String target;
     private final List<ClientInterceptor> interceptors = new ArrayList<>();
+    private final List<ChannelTracer.Factory> tracers = new ArrayList<>();
     private Executor executor;
     private boolean directExecutor;
     private int maxInboundMessageSize = 4 * 1024 * 1024;
@@ -164,9 +171,13 @@ public final class Channel implements CallFactory, AutoCloseable {
       this.target = Objects.requireNonNull(target, "target");
     }
 
-    /** The target this builder's channel connects to, as given. */
-    public String target() {
-      return target;
+    /**
+     * Traces the channel, its calls and connections with {@code factory} (metrics, tracing): see
+     * {@link ChannelTracer}. May be called more than once; each factory sees everything.
+     */
+    public Builder tracer(ChannelTracer.Factory factory) {
+      tracers.add(Objects.requireNonNull(factory, "factory"));
+      return this;
     }
 
     /** Connects without TLS (HTTP/2 with prior knowledge); the default. */
@@ -402,7 +413,7 @@ public final class Channel implements CallFactory, AutoCloseable {
           List.copyOf(resolverProviders), List.copyOf(balancerProviders), idleTimeout, backoff,
           dnsMinRefreshInterval, dnsRefreshPeriod, keepAliveTime, keepAliveTimeout,
           keepAliveWithoutCalls, tls == null ? null : tls.context(), maxConnectionsPerBackend,
-          lookUpServiceConfigInDns, serviceConfigLookUp, clock);
+          lookUpServiceConfigInDns, serviceConfigLookUp, List.copyOf(tracers), clock);
     }
   }
 }

@@ -46,6 +46,7 @@ public final class MethodDescriptor<Q, R> {
   private final Marshaller<R> responseMarshaller;
   private final boolean idempotent;
   private final boolean safe;
+  private final boolean generated;
 
   private MethodDescriptor(Builder<Q, R> b) {
     this.type = Objects.requireNonNull(b.type, "type");
@@ -62,6 +63,7 @@ public final class MethodDescriptor<Q, R> {
     this.responseMarshaller = Objects.requireNonNull(b.responseMarshaller, "responseMarshaller");
     this.idempotent = b.idempotent;
     this.safe = b.safe;
+    this.generated = b.generated;
   }
 
   public static <Q, R> Builder<Q, R> newBuilder() {
@@ -126,6 +128,15 @@ public final class MethodDescriptor<Q, R> {
     return safe;
   }
 
+  /**
+   * Whether the code generator made it from a {@code .proto} file. Telemetry reports the names
+   * of such methods; other names count as {@code "other"} unless the user opts in (gRFC A66),
+   * so that arbitrary method names cannot blow up a metric's cardinality.
+   */
+  public boolean isGenerated() {
+    return generated;
+  }
+
   @Override
   public String toString() {
     return "MethodDescriptor[" + fullMethodName + ", " + type + "]";
@@ -139,6 +150,7 @@ public final class MethodDescriptor<Q, R> {
     private Marshaller<R> responseMarshaller;
     private boolean idempotent;
     private boolean safe;
+    private boolean generated;
 
     private Builder() {}
 
@@ -169,6 +181,12 @@ public final class MethodDescriptor<Q, R> {
 
     public Builder<Q, R> safe(boolean safe) {
       this.safe = safe;
+      return this;
+    }
+
+    /** Marks a descriptor the code generator made (see {@link MethodDescriptor#isGenerated}). */
+    public Builder<Q, R> generated(boolean generated) {
+      this.generated = generated;
       return this;
     }
 

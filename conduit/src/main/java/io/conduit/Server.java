@@ -48,8 +48,11 @@ public final class Server implements AutoCloseable {
     }
   }
 
+  /** A builder, with every globally registered {@link Configurator} applied to it already. */
   public static Builder builder() {
-    return new Builder();
+    Builder b = new Builder();
+    Configurators.applyTo(b);
+    return b;
   }
 
   /** The implementation, for tests in this package. */
@@ -170,6 +173,7 @@ public final class Server implements AutoCloseable {
     private final List<ServiceDefinition> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private final List<RpcService> rpcServices = new ArrayList<>();
+    private final List<ServerCallTracer.Factory> tracers = new ArrayList<>();
     private Executor executor;
     private boolean directExecutor;
     private int maxInboundMessageSize = 4 * 1024 * 1024;
@@ -355,6 +359,15 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Traces every call with {@code factory} (metrics, tracing): see {@link ServerCallTracer}.
+     * May be called more than once; each factory sees every call.
+     */
+    public Builder tracer(ServerCallTracer.Factory factory) {
+      tracers.add(Objects.requireNonNull(factory, "factory"));
+      return this;
+    }
+
     /** Runs handlers on {@code executor} instead of the default (which the server then owns). */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
@@ -480,7 +493,7 @@ public final class Server implements AutoCloseable {
           maxInboundMessageSize, maxConcurrentStreams, maxHeaderListSize, keepAliveTime,
           keepAliveTimeout, permitKeepAliveTime, permitKeepAliveWithoutCalls, maxConnectionIdle,
           maxConnectionAge, maxConnectionAgeGrace, tls == null ? null : tls.context(),
-          handshakeTimeout, writeStallTimeout, maxConnections, limits, clock);
+          handshakeTimeout, writeStallTimeout, maxConnections, limits, List.copyOf(tracers), clock);
     }
 
     private static int checkPort(int port) {

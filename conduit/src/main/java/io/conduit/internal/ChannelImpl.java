@@ -2,7 +2,9 @@ package io.conduit.internal;
 
 import io.conduit.CallFactory;
 import io.conduit.CallOptions;
+import io.conduit.ChannelTracer;
 import io.conduit.ClientCall;
+import io.conduit.ClientCallTracer;
 import io.conduit.Clock;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
@@ -47,7 +49,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
       Duration dnsRefreshPeriod, Duration keepAliveTime, Duration keepAliveTimeout,
       boolean keepAliveWithoutCalls, io.conduit.internal.netty.TlsContext tls,
       int maxConnectionsPerBackend, boolean lookUpServiceConfigInDns, boolean serviceConfigLookUp,
-      Clock clock) {}
+      List<ChannelTracer.Factory> tracers, Clock clock) {}
 
   private final Config config;
   private final URI target;
@@ -61,6 +63,8 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
   private final ServiceConfigState serviceConfig;
   private final PickerQueue pickers = new PickerQueue();
   private final ControlPlane controlPlane;
+  /** The channel's tracers; null when it has none, and then calls do no tracing work at all. */
+  private final ChannelTracers tracers;
   /** Request bytes all retrying calls hold for replay (gRFC A6 per-channel buffer limit). */
   private final java.util.concurrent.atomic.AtomicLong retryBufferBytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -103,6 +107,7 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
         config.lookUpServiceConfigInDns() && config.serviceConfigLookUp(), clock);
     // Fail on a bad target now, not on the first call.
     resolvers.newResolver(target, resolverArgs).shutdown();
+    this.tracers = ChannelTracers.of(config.tracers(), target.toString());
     this.authority = config.authority() != null
         ? config.authority() : NameResolverRegistry.defaultAuthority(target);
     if (config.loadBalancingPolicy() != null && balancers.get(config.loadBalancingPolicy()) == null) {
@@ -138,47 +143,63 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
 
   @Override
   public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
+    ClientCallTracer tracer = tracers == null ? null : tracers.newCallTracer(method, options);
     if (!serviceConfig.isKnown()) {
-      return new AwaitingConfigCall<>(method, options);
+      return new AwaitingConfigCall<>(method, options, tracer);
     }
-    return configuredCall(method, options);
+    return configuredCall(method, options, tracer);
   }
 
   /** A call per the service config in force (method config: timeout, retries...). */
-  private <Q, R> ClientCall<Q, R> configuredCall(MethodDescriptor<Q, R> method, CallOptions options) {
+  private <Q, R> ClientCall<Q, R> configuredCall(MethodDescriptor<Q, R> method, CallOptions options,
+      ClientCallTracer tracer) {
     Executor callExecutor = executor == null ? Runnable::run : new SerializingExecutor(executor);
     MethodConfig mc = serviceConfig.methodConfig(method);
     if (mc == null) {
-      return new ClientCallImpl<>(this, method, options, callExecutor, true);
+      return new ClientCallImpl<>(this, method, options, callExecutor, true, tracer, null);
     }
     CallOptions effective = ServiceConfigState.withMethodConfig(options, mc, clock);
     if (mc.retryPolicy() != null || mc.hedgingPolicy() != null) {
       return new RetryingClientCall<>(this, method, effective, callExecutor, scheduler, clock, mc,
-          serviceConfig.throttle(), retryBufferBytes);
+          serviceConfig.throttle(), retryBufferBytes, tracer);
     }
-    return new ClientCallImpl<>(this, method, effective, callExecutor, true);
+    return new ClientCallImpl<>(this, method, effective, callExecutor, true, tracer, null);
   }
 
   /** A call made before the first resolution: it starts for real once the config is known. */
   private final class AwaitingConfigCall<Q, R> extends DelayedClientCall<Q, R> {
     private final MethodDescriptor<Q, R> method;
     private final CallOptions options;
+    private final ClientCallTracer tracer;
 
-    AwaitingConfigCall(MethodDescriptor<Q, R> method, CallOptions options) {
+    AwaitingConfigCall(MethodDescriptor<Q, R> method, CallOptions options, ClientCallTracer tracer) {
       super(options, callbackExecutor(), scheduler, clock, "the name resolver's first result");
       this.method = method;
       this.options = options;
+      this.tracer = tracer;
     }
 
     @Override
     protected void onStart(io.conduit.Metadata headers, io.conduit.Context context) {
-      Runnable go = () -> begin(configuredCall(method, options), headers, context);
-      if (shutdown || !serviceConfig.waitUntilKnown(go)) {
+      Runnable go = () -> begin(configuredCall(method, options, tracer), headers, context);
+      long waitStart = clock.nanoTime();
+      Runnable afterWait = tracer == null ? go : () -> {
+        tracer.nameResolutionDelayed(clock.nanoTime() - waitStart);
+        go.run();
+      };
+      if (shutdown || !serviceConfig.waitUntilKnown(afterWait)) {
         go.run();
         return;
       }
       // The resolver runs only while the channel is out of idle.
       state(true);
+    }
+
+    @Override
+    protected void failed(Status status) {
+      if (tracer != null) {
+        tracer.callEnded(status);
+      }
     }
   }
 
@@ -189,9 +210,9 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
 
   @Override
   public <Q, R> ClientCall<Q, R> newAttempt(MethodDescriptor<Q, R> method, CallOptions options,
-      Executor callExecutor) {
+      Executor callExecutor, ClientCallTracer.Attempt tracer) {
     // The retry layer replays refused attempts itself, from the one buffer it keeps.
-    return new ClientCallImpl<>(this, method, options, callExecutor, false);
+    return new ClientCallImpl<>(this, method, options, callExecutor, false, null, tracer);
   }
 
   @Override
@@ -345,7 +366,9 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
   @Override
   public ClientConnection connect(SocketAddress address, long connectTimeoutNanos,
       ClientConnection.Listener listener) {
-    ClientConnection transport = transports.connect(address, connectTimeoutNanos, listener);
+    ClientConnection transport = tracers == null
+        ? transports.connect(address, connectTimeoutNanos, listener)
+        : TracedConnection.connect(transports, address, connectTimeoutNanos, listener, tracers);
     synchronized (lock) {
       connections.add(transport);
     }

@@ -2,6 +2,7 @@ package io.conduit.internal;
 
 import io.conduit.CallOptions;
 import io.conduit.ClientCall;
+import io.conduit.ClientCallTracer;
 import io.conduit.Clock;
 import io.conduit.Compressor;
 import io.conduit.Context;
@@ -74,6 +75,10 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   /** Whether this call replays refused streams itself (false when a retry layer above does). */
   private final boolean transparentRetry;
   private final Object lock = new Object();
+  /** The call's tracer when this call is the whole call (no retry layer above it), else null. */
+  private final ClientCallTracer callTracer;
+  /** The current attempt's tracer and message counts; null when the call is not traced. */
+  private volatile TracedAttempt traced;
 
   // Application side.
   private Listener<R> listener;
@@ -108,15 +113,41 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   private int requestedTotal;
   private int transparentRetries;
 
+  /** An untraced call. */
   public ClientCallImpl(Placer host, MethodDescriptor<Q, R> method, CallOptions options,
       Executor callExecutor, boolean transparentRetry) {
+    this(host, method, options, callExecutor, transparentRetry, null, null);
+  }
+
+  /**
+   * {@code callTracer}: this call is a whole call and is traced; {@code attemptTracer}: it is one
+   * attempt of a traced call (the retry layer above traces the call). Both may be null.
+   */
+  public ClientCallImpl(Placer host, MethodDescriptor<Q, R> method, CallOptions options,
+      Executor callExecutor, boolean transparentRetry, ClientCallTracer callTracer,
+      ClientCallTracer.Attempt attemptTracer) {
     this.host = host;
     this.method = method;
     this.options = options;
     this.callExecutor = callExecutor;
     this.transparentRetry = transparentRetry;
+    this.callTracer = callTracer;
+    if (attemptTracer != null) {
+      traced = new TracedAttempt(attemptTracer);
+    }
     if (!transparentRetry) {
       replay = null;
+    }
+  }
+
+  /** One attempt's tracer and what it has counted, replaced whole when a new attempt begins. */
+  private static final class TracedAttempt {
+    final ClientCallTracer.Attempt tracer;
+    int sent;
+    int received;
+
+    TracedAttempt(ClientCallTracer.Attempt tracer) {
+      this.tracer = tracer;
     }
   }
 
@@ -148,6 +179,9 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
     started = true;
     this.listener = Objects.requireNonNull(listener, "listener");
     this.requestMetadata = headers == null ? new Metadata() : headers;
+    if (callTracer != null) {
+      traced = new TracedAttempt(callTracer.newAttempt(ClientCallTracer.AttemptInfo.FIRST));
+    }
     context = Context.current();
     deadline = options.deadline() == null
         ? context.deadline()
@@ -216,13 +250,32 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
    * follows. Returns false when the call ended before.
    */
   public boolean attach(ClientConnection transport) {
+    return attach(transport, false);
+  }
+
+  /** {@code pickDelayed}: the call waited for the balancer (tracers hear it). */
+  boolean attach(ClientConnection transport, boolean pickDelayed) {
     ClientStream s;
     boolean compression;
+    StreamRequest request = streamRequest;
+    TracedAttempt t = traced;
+    if (t != null) {
+      synchronized (lock) {
+        if (failedEarly || stream != null) {
+          return false;
+        }
+      }
+      // Each attempt's own copy: what a tracer adds (trace context) must not pile up on replays.
+      Metadata headers = new Metadata(request.headers());
+      t.tracer.streamStarted(headers, pickDelayed);
+      request = new StreamRequest(request.method(), headers, request.deadline(),
+          request.compressor(), request.maxInboundMessageSize(), request.maxOutboundMessageSize());
+    }
     synchronized (lock) {
       if (failedEarly || stream != null) {
         return false;
       }
-      s = transport.newStream(streamRequest);
+      s = transport.newStream(request);
       // Commands keep queueing until the queue is drained: none can overtake the queued ones.
       stream = s;
       compression = messageCompression;
@@ -378,7 +431,11 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
 
   private void write(ClientStream s, Q message) {
     try {
-      s.writeMessage(message);
+      int wireSize = s.writeMessage(message);
+      TracedAttempt t = traced;
+      if (t != null) {
+        t.tracer.outboundMessage(t.sent++, method.requestMarshaller().serializedSize(message), wireSize);
+      }
     } catch (StatusException e) {
       cancelWith(e.status());
     } catch (RuntimeException e) {
@@ -414,6 +471,10 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
       // The response has begun: this call will not be replayed any more.
       replay = null;
     }
+    TracedAttempt t = traced;
+    if (t != null) {
+      t.tracer.inboundHeaders(headers);
+    }
     deliver(() -> listener.onHeaders(headers));
   }
 
@@ -434,6 +495,10 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
         localFailure = status;
         cancelWith(status);
         return;
+      }
+      TracedAttempt ta = traced;
+      if (ta != null) {
+        ta.tracer.inboundMessage(ta.received++, message.size(), message.wireSize());
       }
       try {
         listener.onMessage(parsed);
@@ -456,7 +521,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
 
   @Override
   public void closed(Status status, Metadata trailers, boolean refused) {
-    if (refused && replayOnNewStream()) {
+    if (refused && replayOnNewStream(status, trailers)) {
       return;
     }
     synchronized (lock) {
@@ -469,7 +534,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
    * The stream never reached the server's application: queue the request again for a new pick
    * (gRFC A6 transparent retry) if it can be replayed.
    */
-  private boolean replayOnNewStream() {
+  private boolean replayOnNewStream(Status status, Metadata trailers) {
     synchronized (lock) {
       if (!transparentRetry || replay == null || failedEarly || closedForApp
           || transparentRetries >= MAX_TRANSPARENT_RETRIES) {
@@ -489,6 +554,12 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
         commands.add(ClientStream::halfClose);
       }
       waiting = commands;
+    }
+    TracedAttempt ended = traced;
+    if (ended != null && callTracer != null) {
+      // The replay is a new attempt of the same call (gRFC A66), made before its pick.
+      ended.tracer.attemptEnded(status, trailers);
+      traced = new TracedAttempt(callTracer.newAttempt(new ClientCallTracer.AttemptInfo(0, true, false)));
     }
     host.retryCall(this);
     return true;
@@ -517,6 +588,14 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
       closedForApp = true;
       if (contextL != null) {
         context.removeListener(contextL);
+      }
+      TracedAttempt ta = traced;
+      if (ta != null) {
+        Status outcome = localFailure != null ? localFailure : status;
+        ta.tracer.attemptEnded(outcome, trailers);
+        if (callTracer != null) {
+          callTracer.callEnded(outcome);
+        }
       }
       try {
         if (refused && localFailure == null && listener instanceof RefusalListener r) {

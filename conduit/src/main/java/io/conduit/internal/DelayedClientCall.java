@@ -111,8 +111,14 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
         deadlineTimer.cancel(false);
       }
     }
-    callbackExecutor.execute(() -> listener.onClose(status, new Metadata()));
+    callbackExecutor.execute(() -> {
+      failed(status);
+      listener.onClose(status, new Metadata());
+    });
   }
+
+  /** The call ended while it waited, just before its listener hears {@code status}. */
+  protected void failed(Status status) {}
 
   private void run(Consumer<ClientCall<Q, R>> command) {
     ClientCall<Q, R> call;

@@ -29,7 +29,7 @@ final class PickerQueue {
   void place(ClientCallImpl<?, ?> call) {
     while (true) {
       Snapshot s = current;
-      if (s.picker() != null && tryPick(call, s.picker())) {
+      if (s.picker() != null && tryPick(call, s.picker(), false)) {
         return;
       }
       synchronized (lock) {
@@ -54,7 +54,8 @@ final class PickerQueue {
       return;
     }
     for (ClientCallImpl<?, ?> call : queued) {
-      if (tryPick(call, next)) {
+      // It waited: tracers hear that its pick was delayed.
+      if (tryPick(call, next, true)) {
         remove(call);
       }
     }
@@ -84,7 +85,7 @@ final class PickerQueue {
   private record Snapshot(LoadBalancer.Picker picker) {}
 
   /** Places the call per the picker; false when it must wait. */
-  private static boolean tryPick(ClientCallImpl<?, ?> call, LoadBalancer.Picker p) {
+  private static boolean tryPick(ClientCallImpl<?, ?> call, LoadBalancer.Picker p, boolean waited) {
     LoadBalancer.PickResult r;
     try {
       r = p.pick(new LoadBalancer.PickArgs(call.method(), call.options(), call.requestHeaders()));
@@ -108,7 +109,7 @@ final class PickerQueue {
         // Not READY any more: the balancer will publish a new picker.
         return false;
       }
-      call.attach(t);
+      call.attach(t, waited);
       return true;
     }
     if (r.error() != null && (r.drop() || !call.isWaitForReady())) {

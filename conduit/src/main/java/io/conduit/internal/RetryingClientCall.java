@@ -2,6 +2,7 @@ package io.conduit.internal;
 
 import io.conduit.CallOptions;
 import io.conduit.ClientCall;
+import io.conduit.ClientCallTracer;
 import io.conduit.Context;
 import io.conduit.Deadline;
 import io.conduit.Metadata;
@@ -38,7 +39,9 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
 
   /** Creates the transport call of one attempt. */
   interface AttemptFactory {
-    <Q, R> ClientCall<Q, R> newAttempt(MethodDescriptor<Q, R> method, CallOptions options, Executor executor);
+    /** {@code tracer}: the attempt's tracer, or null when the call is not traced. */
+    <Q, R> ClientCall<Q, R> newAttempt(MethodDescriptor<Q, R> method, CallOptions options,
+        Executor executor, ClientCallTracer.Attempt tracer);
   }
 
   /** The channel-wide token bucket of {@code retryThrottling}; thread-safe. */
@@ -77,6 +80,8 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   private final Throttle throttle;
   private final int maxAttempts;
   private final java.util.concurrent.atomic.AtomicLong channelBuffered;
+  /** The call's tracer, or null. */
+  private final ClientCallTracer tracer;
 
   private final Object lock = new Object();
   private Listener<R> listener;
@@ -103,8 +108,9 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
   RetryingClientCall(AttemptFactory factory, MethodDescriptor<Q, R> method, CallOptions options,
       Executor callExecutor, ScheduledExecutorService scheduler, io.conduit.Clock clock,
       MethodConfig config, Throttle throttle,
-      java.util.concurrent.atomic.AtomicLong channelBuffered) {
+      java.util.concurrent.atomic.AtomicLong channelBuffered, ClientCallTracer tracer) {
     this.factory = factory;
+    this.tracer = tracer;
     this.channelBuffered = channelBuffered;
     this.method = method;
     this.options = options;
@@ -215,6 +221,7 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
     Metadata h;
     Context ctx;
     List<Q> replaySource;
+    int previous;
     synchronized (lock) {
       if (closed || committed != null || cancelled) {
         return;
@@ -223,11 +230,18 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
       if (started > 0) {
         h.add(PREVIOUS_ATTEMPTS, Integer.toString(started));
       }
+      previous = started;
       started++;
-      attempt = new Attempt(factory.newAttempt(method, options, callExecutor));
+      ctx = context;
+    }
+    // The tracer is user code: not under the lock.
+    ClientCallTracer.Attempt attemptTracer = tracer == null ? null : tracer.newAttempt(
+        new ClientCallTracer.AttemptInfo(previous, transparent,
+            hedging != null && previous > 0 && !transparent));
+    synchronized (lock) {
+      attempt = new Attempt(factory.newAttempt(method, options, callExecutor, attemptTracer));
       // The list itself: a commit meanwhile drops the field, not what was sent before it.
       replaySource = buffered;
-      ctx = context;
     }
     // Not yet in active, so nothing else calls into the attempt before it has started.
     ctx.run(() -> attempt.call.start(attempt, h));
@@ -359,7 +373,12 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
       buffered = null;
     }
     stopWatchingContext();
-    callExecutor.execute(() -> listener.onClose(status, new Metadata()));
+    callExecutor.execute(() -> {
+      if (tracer != null) {
+        tracer.callEnded(status);
+      }
+      listener.onClose(status, new Metadata());
+    });
   }
 
   /** The call is over: its context and deadline no longer concern it. */
@@ -476,6 +495,9 @@ final class RetryingClientCall<Q, R> extends ClientCall<Q, R> {
       stopWatchingContext();
       if (status.isOk() && throttle != null) {
         throttle.onSuccess();
+      }
+      if (tracer != null) {
+        tracer.callEnded(status);
       }
       listener.onClose(status, trailers);
     } else if (delay >= 0) {

@@ -35,6 +35,12 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
   private final Deadline deadline;
   private final Executor callExecutor;
   private final Context.CancellableContext context;
+  /** What the handler runs in: the call's context, with what tracers added to it. */
+  private final Context runContext;
+  /** The call's tracers, or null. */
+  private final ServerTracers tracer;
+  private int messagesReceived;
+  private int messagesSent;
   private ScheduledFuture<?> deadlineTimer;
   /** Whether the message being delivered to onMessage came compressed (call-executor thread). */
   private boolean currentMessageCompressed;
@@ -49,7 +55,8 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
   private boolean closeCalled;
 
   ServerCallImpl(ServerStream stream, ServiceDefinition.Method<Q, R> method, Executor executor,
-      Clock clock) {
+      Clock clock, ServerTracers tracer) {
+    this.tracer = tracer;
     this.stream = stream;
     this.method = method.descriptor();
     this.handler = method.handler();
@@ -58,6 +65,7 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
     this.callExecutor = executor == null ? Runnable::run : new SerializingExecutor(executor);
     Context base = stream.transportContext();
     this.context = deadline == null ? base.withCancellation() : base.withDeadline(deadline);
+    this.runContext = tracer == null ? context : tracer.filterContext(context);
     if (deadline != null) {
       deadlineTimer = clock.schedule(stream.scheduler(),
           () -> stream.cancel(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded on the server")),
@@ -67,7 +75,7 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
 
   /** Runs the handler's startCall on the call executor. Transport thread. */
   void start(Metadata headers) {
-    callExecutor.execute(() -> context.run(() -> {
+    callExecutor.execute(() -> runContext.run(() -> {
       try {
         listener = handler.startCall(this, headers);
         if (listener == null) {
@@ -97,7 +105,13 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
             : Status.INTERNAL.withDescription("failed to parse the request message: " + t).withCause(t);
         failed = true;
         stream.abort(status, new Metadata(), true);
+        if (tracer != null) {
+          tracer.callEnded(status);
+        }
         return;
+      }
+      if (tracer != null) {
+        tracer.inboundMessage(messagesReceived++, message.size(), message.wireSize());
       }
       // Inline, not re-queued: a half-close queued meanwhile must come after this message.
       currentMessageCompressed = message.compressed();
@@ -119,13 +133,16 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
   @Override
   public void cancelled(Status reason) {
     cancelled = true;
+    if (tracer != null) {
+      tracer.callEnded(reason);
+    }
     stopDeadlineTimer();
     // The context first: an onCancel handler must already see it cancelled.
     context.cancel(reason.asException());
     callExecutor.execute(() -> {
       failed = true;
       if (listener != null) {
-        context.run(() -> {
+        runContext.run(() -> {
           try {
             listener.onCancel();
           } catch (Throwable t) {
@@ -141,7 +158,7 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
     stopDeadlineTimer();
     callExecutor.execute(() -> {
       if (listener != null && !failed) {
-        context.run(() -> {
+        runContext.run(() -> {
           try {
             listener.onComplete();
           } catch (Throwable e) {
@@ -168,7 +185,7 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
     if (failed) {
       return;
     }
-    context.run(() -> {
+    runContext.run(() -> {
       try {
         event.accept(listener);
       } catch (Throwable t) {
@@ -179,13 +196,19 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
 
   private void failFromApplication(Throwable t) {
     failed = true;
+    Status status;
     if (t instanceof StatusException se) {
       // Its trailers go with it (an interceptor refusing a call often explains itself there).
-      stream.abort(se.status(), se.trailers() == null ? new Metadata() : se.trailers(), false);
-      return;
+      status = se.status();
+      stream.abort(status, se.trailers() == null ? new Metadata() : se.trailers(), false);
+    } else {
+      LOG.log(Level.WARNING, "call handler threw for " + method.fullMethodName(), t);
+      status = Status.UNKNOWN.withDescription("application error").withCause(t);
+      stream.abort(status, new Metadata(), false);
     }
-    LOG.log(Level.WARNING, "call handler threw for " + method.fullMethodName(), t);
-    stream.abort(Status.UNKNOWN.withDescription("application error").withCause(t), new Metadata(), false);
+    if (tracer != null) {
+      tracer.callEnded(status);
+    }
   }
 
   // ---------------------------------------------------------------- application side
@@ -207,6 +230,9 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
       throw new IllegalStateException("call already closed");
     }
     headersSent = true;
+    if (tracer != null) {
+      tracer.outboundHeaders(headers);
+    }
     stream.writeHeaders(headers);
   }
 
@@ -221,7 +247,10 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
     if (!headersSent) {
       sendHeaders(new Metadata());
     }
-    stream.writeMessage(method.responseMarshaller(), message);
+    int wireSize = stream.writeMessage(method.responseMarshaller(), message);
+    if (tracer != null) {
+      tracer.outboundMessage(messagesSent++, method.responseMarshaller().serializedSize(message), wireSize);
+    }
   }
 
   @Override
@@ -231,6 +260,9 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
     }
     closeCalled = true;
     stream.close(status, trailers == null ? new Metadata() : trailers);
+    if (tracer != null) {
+      tracer.callEnded(status);
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.conduit.internal;
 
 import io.conduit.Clock;
 import io.conduit.Metadata;
+import io.conduit.ServerCallTracer;
 import io.conduit.ServiceDefinition;
 import io.conduit.Status;
 import io.conduit.internal.inprocess.InProcessServerTransport;
@@ -31,9 +32,11 @@ public final class ServerImpl implements ServerTransportListener {
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
       io.conduit.internal.netty.TlsContext tls, Duration handshakeTimeout, Duration writeStallTimeout,
-      int maxConnections, AbuseLimits limits, io.conduit.Clock clock) {}
+      int maxConnections, AbuseLimits limits, List<ServerCallTracer.Factory> tracers,
+      io.conduit.Clock clock) {}
 
   private final MethodRegistry methods;
+  private final List<ServerCallTracer.Factory> tracers;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
   private final Clock clock;
@@ -45,6 +48,7 @@ public final class ServerImpl implements ServerTransportListener {
 
   public ServerImpl(Config config) {
     this.methods = new MethodRegistry(config.services());
+    this.tracers = config.tracers();
     DefaultExecutors.Choice handlers =
         DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-handler");
     this.executor = handlers.executor();
@@ -65,19 +69,26 @@ public final class ServerImpl implements ServerTransportListener {
   @Override
   public void streamCreated(ServerStream stream, CharSequence path, Metadata headers) {
     ServiceDefinition.Method<?, ?> method = methods.lookup(path);
+    ServerTracers tracer = tracers.isEmpty() ? null : ServerTracers.of(tracers,
+        new ServerCallTracer.CallInfo(path.subSequence(1, path.length()).toString(), method != null,
+            headers));
     if (method == null) {
       // A valid request for a method this server lacks: not abuse, however often (a client may
       // call a method the server dropped at full rate).
-      stream.close(Status.UNIMPLEMENTED.withDescription("Method not found: "
-          + path.subSequence(1, path.length())), new Metadata());
+      Status unimplemented = Status.UNIMPLEMENTED.withDescription("Method not found: "
+          + path.subSequence(1, path.length()));
+      stream.close(unimplemented, new Metadata());
+      if (tracer != null) {
+        tracer.callEnded(unimplemented);
+      }
       return;
     }
-    startCall(stream, method, headers);
+    startCall(stream, method, headers, tracer);
   }
 
   private <Q, R> void startCall(ServerStream stream, ServiceDefinition.Method<Q, R> method,
-      Metadata headers) {
-    ServerCallImpl<Q, R> call = new ServerCallImpl<>(stream, method, executor, clock);
+      Metadata headers, ServerTracers tracer) {
+    ServerCallImpl<Q, R> call = new ServerCallImpl<>(stream, method, executor, clock, tracer);
     stream.setListener(call);
     call.start(headers);
   }

@@ -18,10 +18,12 @@ import java.util.Objects;
  * Channel backend = Channelz.get().track(Channel.builder("dns:///backend:443"));
  * }</pre>
  *
- * <p>Servers and channels are counted by interceptors, so only those given to {@link #addTo}
- * and {@link #track} are listed, and a server counts the calls its handlers see (not those to
- * unknown methods). Subchannels and the sockets of connections are not tracked yet: channelz
- * answers NOT_FOUND for them and lists no server sockets.
+ * <p>Servers and channels are counted by tracers on the runtime's stats hook
+ * ({@code Server.Builder.tracer}, {@code Channel.Builder.tracer}), so only those given to
+ * {@link #addTo} and {@link #track} are listed; a server counts every call that reaches it,
+ * unknown methods included, a channel every call (not each retry attempt). Subchannels and the
+ * sockets of connections are not tracked yet: channelz answers NOT_FOUND for them and lists no
+ * server sockets.
  */
 public final class Channelz {
   private static final Channelz PROCESS = new Channelz(InstantSource.system());
@@ -43,19 +45,19 @@ public final class Channelz {
   }
 
   /**
-   * Counts the calls of the server {@code builder} builds (by an interceptor on every service)
-   * and serves channelz on it; the server is listed once built.
+   * Counts the calls of the server {@code builder} builds (with a tracer on the runtime's stats
+   * hook) and serves channelz on it; the server is listed once built.
    */
   public void addTo(Server.Builder builder) {
     ChannelzRegistry.ServerRegistration registration = registry.newServer();
-    builder.intercept(registration.interceptor()).service(registration.service());
+    builder.tracer(registration.tracer()).service(registration.service());
   }
 
   /** Builds the channel, counting its calls; it is listed until it terminates. */
   public Channel track(Channel.Builder builder) {
     ChannelzRegistry.ChannelRegistration registration = registry.newChannel();
-    Channel channel = builder.intercept(registration.interceptor()).build();
-    registry.channelBuilt(registration.handle(), channel, builder.target());
+    Channel channel = builder.tracer(registration.tracer()).build();
+    registry.channelBuilt(registration.handle(), channel);
     return channel;
   }
 }

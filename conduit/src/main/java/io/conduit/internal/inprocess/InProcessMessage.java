@@ -39,7 +39,8 @@ final class InProcessMessage implements InboundMessage {
     return new InProcessMessage(bytes);
   }
 
-  int size() {
+  @Override
+  public int size() {
     return bytes.length;
   }
 
@@ -54,5 +55,10 @@ final class InProcessMessage implements InboundMessage {
   @Override
   public boolean compressed() {
     return false;
+  }
+
+  @Override
+  public int wireSize() {
+    return bytes.length;
   }
 }

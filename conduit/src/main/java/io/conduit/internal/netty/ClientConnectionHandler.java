@@ -55,6 +55,8 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   private volatile io.netty.channel.Channel channel;
   private volatile boolean usable = true;
   private Status failure;
+  /** The GOAWAY the server sent before anything else ended the connection, or null. */
+  private Status goAway;
   private boolean closeWhenIdle;
   /** Over TLS: requests say {@code :scheme https}. */
   private boolean secure;
@@ -101,6 +103,12 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
             && "too_many_pings".equals(debugData.toString(java.nio.charset.StandardCharsets.US_ASCII))) {
           tooManyPings.run();
           owner.tooManyPings();
+        }
+        if (failure == null && goAway == null) {
+          // Why the connection ends, when it does (gRFC A94's disconnect error: the first reason).
+          Http2Error error = Http2Error.valueOf(errorCode);
+          goAway = Status.UNAVAILABLE.withDescription("GOAWAY "
+              + (error == null ? "0x" + Long.toHexString(errorCode) : error.name()));
         }
         markUnusable();
       }
@@ -208,7 +216,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     fail(Status.UNAVAILABLE.withDescription("connection closed"));
     super.channelInactive(ctx);
-    owner.connectionClosed(this, failure);
+    owner.connectionClosed(this, goAway != null ? goAway : failure);
   }
 
   /** The connection attempt failed: calls queued for it fail with UNAVAILABLE. */

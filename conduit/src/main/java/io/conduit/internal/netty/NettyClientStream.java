@@ -64,7 +64,7 @@ final class NettyClientStream extends OutboundMessages implements ClientStream, 
         (io.conduit.Marshaller<Object>) request.method().requestMarshaller();
     ByteBuf frame = MessageFramer.frame(ByteBufAllocator.DEFAULT, marshaller, message,
         request.maxOutboundMessageSize(), messageCompression ? request.compressor() : null);
-    return send(connection.writeQueue(), frame);
+    return send(connection.writeQueue(), frame) - MessageFramer.HEADER_LENGTH;
   }
 
   @Override

@@ -11,12 +11,16 @@ final class NettyInboundMessage implements InboundMessage {
   private final ByteBuf payload;
   private final Compressor decompressor;
   private final int maxSize;
+  private final int wireSize;
+  private int size;
 
   /** {@code decompressor} is null for a message that arrived uncompressed. */
   NettyInboundMessage(ByteBuf payload, Compressor decompressor, int maxSize) {
     this.payload = payload;
     this.decompressor = decompressor;
     this.maxSize = maxSize;
+    this.wireSize = payload.readableBytes();
+    this.size = wireSize;
   }
 
   @Override
@@ -25,6 +29,7 @@ final class NettyInboundMessage implements InboundMessage {
     try {
       if (decompressor != null) {
         inflated = MessageFramer.decompress(ByteBufAllocator.DEFAULT, decompressor, payload, maxSize);
+        size = inflated.readableBytes();
       }
       return MessageFramer.parse(marshaller, inflated != null ? inflated : payload);
     } finally {
@@ -43,5 +48,15 @@ final class NettyInboundMessage implements InboundMessage {
   @Override
   public boolean compressed() {
     return decompressor != null;
+  }
+
+  @Override
+  public int wireSize() {
+    return wireSize;
+  }
+
+  @Override
+  public int size() {
+    return size;
   }
 }

@@ -185,7 +185,7 @@ final class NettyServerStream extends OutboundMessages implements ServerStream, 
   public <T> int writeMessage(io.conduit.Marshaller<T> marshaller, T message) {
     ByteBuf frame = MessageFramer.frame(connection.ctx().alloc(), marshaller, message, -1,
         messageCompression ? responseCompressor : null);
-    return send(connection.writeQueue(), frame);
+    return send(connection.writeQueue(), frame) - MessageFramer.HEADER_LENGTH;
   }
 
   @Override

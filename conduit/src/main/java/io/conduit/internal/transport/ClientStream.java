@@ -11,7 +11,7 @@ public interface ClientStream {
   /**
    * Serializes and sends one request message on the calling thread.
    *
-   * @return the bytes it takes on the wire
+   * @return its size as sent (compressed if it was), gRPC framing excluded
    * @throws io.conduit.StatusException when it cannot be serialized or exceeds the outbound limit
    */
   int writeMessage(Object message);

@@ -22,4 +22,10 @@ public interface InboundMessage {
 
   /** Whether it arrived compressed. */
   boolean compressed();
+
+  /** The bytes it arrived in (compressed if it came compressed), gRPC framing excluded. */
+  int wireSize();
+
+  /** Its decompressed size once {@link #parse} has run; {@link #wireSize} before. */
+  int size();
 }

@@ -25,7 +25,7 @@ public interface ServerStream {
   /**
    * Serializes and sends one response message on the calling thread.
    *
-   * @return the bytes it takes on the wire
+   * @return its size as sent (compressed if it was), gRPC framing excluded
    */
   <T> int writeMessage(io.conduit.Marshaller<T> marshaller, T message);
 

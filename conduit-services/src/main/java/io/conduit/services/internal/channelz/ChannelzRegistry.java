@@ -1,10 +1,10 @@
 package io.conduit.services.internal.channelz;
 
 import io.conduit.Channel;
-import io.conduit.ClientInterceptor;
+import io.conduit.ChannelTracer;
 import io.conduit.RpcService;
 import io.conduit.Server;
-import io.conduit.ServerInterceptor;
+import io.conduit.ServerCallTracer;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +35,7 @@ public final class ChannelzRegistry {
     }
   }
 
-  /** A channel: its counter, its target, and the channel once built. */
+  /** A channel: its counter, its target (a canonical URI), and the channel once built. */
   static final class ChannelEntry {
     final long id;
     final CallCounter calls;
@@ -52,11 +52,11 @@ public final class ChannelzRegistry {
     }
   }
 
-  /** What a server builder gets: the interceptor that counts its calls and the channelz service. */
-  public record ServerRegistration(ServerInterceptor interceptor, RpcService service) {}
+  /** What a server builder gets: the tracer that counts its calls and the channelz service. */
+  public record ServerRegistration(ServerCallTracer.Factory tracer, RpcService service) {}
 
-  /** What a channel builder gets: the interceptor that counts its calls, and a handle for {@link #channelBuilt}. */
-  public record ChannelRegistration(ClientInterceptor interceptor, Object handle) {}
+  /** What a channel builder gets: the tracer that counts its calls, and a handle for {@link #channelBuilt}. */
+  public record ChannelRegistration(ChannelTracer.Factory tracer, Object handle) {}
 
   /** A page of entries from a start id, and whether it is the last. */
   record Page<E>(List<E> entries, boolean end) {}
@@ -73,7 +73,7 @@ public final class ChannelzRegistry {
   /** A server to be: listed once the service's {@code onRegistered} tells which server it is. */
   public ServerRegistration newServer() {
     ServerEntry entry = new ServerEntry(ids.incrementAndGet(), ids.incrementAndGet(), new CallCounter(time));
-    return new ServerRegistration(new CountingServerInterceptor(entry.calls),
+    return new ServerRegistration(new CountingServerTracer(entry.calls),
         new ChannelzService(this, entry));
   }
 
@@ -85,12 +85,12 @@ public final class ChannelzRegistry {
   /** A channel to be: listed once built. */
   public ChannelRegistration newChannel() {
     ChannelEntry entry = new ChannelEntry(ids.incrementAndGet(), new CallCounter(time));
-    return new ChannelRegistration(new CountingClientInterceptor(entry.calls), entry);
+    return new ChannelRegistration(new CountingChannelTracer(entry), entry);
   }
 
-  public void channelBuilt(Object handle, Channel channel, String target) {
+  /** Lists the channel; its tracer has learnt its target as it was built. */
+  public void channelBuilt(Object handle, Channel channel) {
     ChannelEntry entry = (ChannelEntry) handle;
-    entry.target = target;
     entry.channel = channel;
     channels.put(entry.id, entry);
   }

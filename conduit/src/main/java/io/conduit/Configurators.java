@@ -1,0 +1,43 @@
+package io.conduit;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The configurators applied to every {@link Channel#builder} and {@link Server#builder}, in the
+ * order they were registered, before the caller's own settings.
+ *
+ * <pre>{@code
+ * Configurators.registerGlobal(ConduitOpenTelemetry.create(openTelemetry));
+ * }</pre>
+ */
+public final class Configurators {
+  private static final List<Configurator> GLOBAL = new CopyOnWriteArrayList<>();
+
+  private Configurators() {}
+
+  /** A registration; closing it stops applying the configurator to builders made afterwards. */
+  public interface Registration extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /** Applies {@code configurator} to every builder made from now on. */
+  public static Registration registerGlobal(Configurator configurator) {
+    java.util.Objects.requireNonNull(configurator, "configurator");
+    GLOBAL.add(configurator);
+    return () -> GLOBAL.remove(configurator);
+  }
+
+  static void applyTo(Channel.Builder builder) {
+    for (Configurator c : GLOBAL) {
+      c.configure(builder);
+    }
+  }
+
+  static void applyTo(Server.Builder builder) {
+    for (Configurator c : GLOBAL) {
+      c.configure(builder);
+    }
+  }
+}
