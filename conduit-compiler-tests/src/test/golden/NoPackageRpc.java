@@ -76,10 +76,14 @@ public final class NoPackageRpc {
           .asException();
     }
 
-    /** The service's methods, served by this object's overrides. */
+    /**
+     * The service's methods, served by this object's overrides, and its schema (for server
+     * reflection).
+     */
     @Override
     public ServiceDefinition definition() {
       return ServiceDefinition.builder(SERVICE_NAME)
+          .schemaDescriptor(Nopackage.getDescriptor().findServiceByName("NoPackage"))
           .method(ECHO, ServerCalls.unary(this::echo))
           .build();
     }

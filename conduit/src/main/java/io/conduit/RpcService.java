@@ -15,4 +15,12 @@ public interface RpcService {
    * move on first. Runs on the thread that called {@code shutdown()}; the default does nothing.
    */
   default void onServerShutdown() {}
+
+  /**
+   * Called once for each server this service is registered on (with
+   * {@link Server.Builder#service(RpcService)}), when that server is built: a service that serves
+   * facts about its server, such as server reflection (which lists {@link Server#services()}),
+   * keeps it here. Runs on the thread that called {@code build()}; the default does nothing.
+   */
+  default void onRegistered(Server server) {}
 }

@@ -36,11 +36,16 @@ public final class Server implements AutoCloseable {
   private final ServerImpl impl;
   /** The services to tell when shutdown begins (see {@link RpcService#onServerShutdown}). */
   private final List<RpcService> rpcServices;
+  private final List<ServiceDefinition> services;
   private final AtomicBoolean shutdownAnnounced = new AtomicBoolean();
 
   private Server(Builder builder) {
     this.impl = new ServerImpl(builder.config());
     this.rpcServices = List.copyOf(builder.rpcServices);
+    this.services = List.copyOf(builder.services);
+    for (RpcService service : rpcServices) {
+      service.onRegistered(this);
+    }
   }
 
   /** A builder, with every globally registered {@link Configurator} applied to it already. */
@@ -59,6 +64,14 @@ public final class Server implements AutoCloseable {
   public Server start() {
     impl.start();
     return this;
+  }
+
+  /**
+   * The services this server serves, in the order they were registered, as registered (before
+   * the server's interceptors).
+   */
+  public List<ServiceDefinition> services() {
+    return services;
   }
 
   /** The bound port (the real one when built with port 0). */

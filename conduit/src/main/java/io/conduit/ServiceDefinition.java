@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A service as the server sees it: its name and a handler per method. Generated service base
- * classes build one; hand-written services can too.
+ * A service as the server sees it: its name, a handler per method and, optionally, the schema
+ * it was generated from. Generated service base classes build one; hand-written services can too.
  *
  * <pre>{@code
  * ServiceDefinition echo = ServiceDefinition.builder("demo.Echo")
@@ -34,10 +34,12 @@ public final class ServiceDefinition {
 
   private final String name;
   private final Map<String, Method<?, ?>> methods;
+  private final Object schemaDescriptor;
 
-  private ServiceDefinition(String name, Map<String, Method<?, ?>> methods) {
+  private ServiceDefinition(String name, Map<String, Method<?, ?>> methods, Object schemaDescriptor) {
     this.name = name;
     this.methods = Collections.unmodifiableMap(methods);
+    this.schemaDescriptor = schemaDescriptor;
   }
 
   public static Builder builder(String serviceName) {
@@ -53,6 +55,16 @@ public final class ServiceDefinition {
     return methods.values();
   }
 
+  /**
+   * What describes the service's schema, or {@code null} for a service built without one. For
+   * services generated from a {@code .proto} file it is the protobuf
+   * {@code Descriptors.ServiceDescriptor}, which server reflection serves to tools. An
+   * {@code Object} so that this API names no protobuf type.
+   */
+  public Object schemaDescriptor() {
+    return schemaDescriptor;
+  }
+
   /** The method with this full name ({@code package.Service/Method}), or {@code null}. */
   public Method<?, ?> method(String fullMethodName) {
     return methods.get(fullMethodName);
@@ -64,7 +76,7 @@ public final class ServiceDefinition {
     for (Map.Entry<String, Method<?, ?>> e : methods.entrySet()) {
       wrapped.put(e.getKey(), e.getValue().intercepted(interceptors));
     }
-    return new ServiceDefinition(name, wrapped);
+    return new ServiceDefinition(name, wrapped, schemaDescriptor);
   }
 
   public ServiceDefinition intercept(ServerInterceptor... interceptors) {
@@ -75,6 +87,7 @@ public final class ServiceDefinition {
   public static final class Builder {
     private final String name;
     private final Map<String, Method<?, ?>> methods = new LinkedHashMap<>();
+    private Object schemaDescriptor;
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "serviceName");
@@ -91,8 +104,14 @@ public final class ServiceDefinition {
       return this;
     }
 
+    /** Sets {@link ServiceDefinition#schemaDescriptor()}; generated code passes its service's. */
+    public Builder schemaDescriptor(Object descriptor) {
+      this.schemaDescriptor = Objects.requireNonNull(descriptor, "descriptor");
+      return this;
+    }
+
     public ServiceDefinition build() {
-      return new ServiceDefinition(name, new LinkedHashMap<>(methods));
+      return new ServiceDefinition(name, new LinkedHashMap<>(methods), schemaDescriptor);
     }
   }
 

@@ -83,10 +83,14 @@ public final class NestedRpc {
           .asException();
     }
 
-    /** The service's methods, served by this object's overrides. */
+    /**
+     * The service's methods, served by this object's overrides, and its schema (for server
+     * reflection).
+     */
     @Override
     public ServiceDefinition definition() {
       return ServiceDefinition.builder(SERVICE_NAME)
+          .schemaDescriptor(CustomOuter.getDescriptor().findServiceByName("Nested"))
           .method(DEEP, ServerCalls.unary(this::deep))
           .build();
     }

@@ -1,8 +1,10 @@
 package io.conduit.compiler;
 
 import com.google.protobuf.DescriptorProtos.MethodOptions.IdempotencyLevel;
+import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.GeneratorNames;
 import io.conduit.compiler.SourceWriter.Doc;
 import io.conduit.compiler.TypeNames.Ref;
 import java.util.ArrayList;
@@ -322,29 +324,35 @@ final class ServiceGenerator {
       w.close("}");
     }
     w.line();
-    w.javadoc(List.of("The service's methods, served by this object's overrides."));
+    w.javadoc(List.of("The service's methods, served by this object's overrides, and its schema "
+        + "(for server reflection)."));
     w.line("@" + t(OVERRIDE));
     w.open("public " + t(SERVICE_DEFINITION) + " definition() {");
-    if (methods.isEmpty()) {
-      w.line("return " + t(SERVICE_DEFINITION) + ".builder(SERVICE_NAME).build();");
-    } else {
-      w.line("return " + t(SERVICE_DEFINITION) + ".builder(SERVICE_NAME)");
-      w.indent(2);
-      for (Method m : methods) {
-        String adapter = switch (m.type()) {
-          case "UNARY" -> "unary";
-          case "SERVER_STREAMING" -> "serverStreaming";
-          case "CLIENT_STREAMING" -> "clientStreaming";
-          default -> "bidiStreaming";
-        };
-        w.call(".method", List.of(m.constant(),
-            t(SERVER_CALLS) + "." + adapter + "(this::" + m.javaName() + ")"), "");
-      }
-      w.line(".build();");
-      w.indent(-2);
+    w.line("return " + t(SERVICE_DEFINITION) + ".builder(SERVICE_NAME)");
+    w.indent(2);
+    // The descriptor of the file's outer class: what grpc-java's descriptor suppliers carry.
+    w.line(".schemaDescriptor(" + t(fileClass()) + ".getDescriptor().findServiceByName("
+        + JavaNames.quote(service.getName()) + "))");
+    for (Method m : methods) {
+      String adapter = switch (m.type()) {
+        case "UNARY" -> "unary";
+        case "SERVER_STREAMING" -> "serverStreaming";
+        case "CLIENT_STREAMING" -> "clientStreaming";
+        default -> "bidiStreaming";
+      };
+      w.call(".method", List.of(m.constant(),
+          t(SERVER_CALLS) + "." + adapter + "(this::" + m.javaName() + ")"), "");
     }
+    w.line(".build();");
+    w.indent(-2);
     w.close("}");
     w.close("}");
+  }
+
+  /** The class protoc's Java generator makes for the service's file, with its descriptor. */
+  private Ref fileClass() {
+    FileDescriptor file = service.getFile();
+    return Ref.of(JavaTypes.javaPackage(file), GeneratorNames.getFileClassName(file));
   }
 
   private void client(SourceWriter w, String name, boolean blocking) {

@@ -3,6 +3,7 @@ package io.conduit.interop;
 import io.conduit.Server;
 import io.conduit.health.HealthStatus;
 import io.conduit.health.HealthStatusManager;
+import io.conduit.services.admin.Admin;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -13,7 +14,8 @@ import java.util.Set;
 
 /**
  * The interop server: serves {@code grpc.testing.TestService} with the standard flags of
- * doc/interop-test-descriptions.md, and {@code grpc.health.v1.Health} (SERVING), until SIGTERM,
+ * doc/interop-test-descriptions.md, {@code grpc.health.v1.Health} (SERVING) and server reflection
+ * (v1 and v1alpha, for grpcurl and the {@code conduit} command), until SIGTERM,
  * then shuts down gracefully (health NOT_SERVING first).
  *
  * <pre>
@@ -39,12 +41,16 @@ public final class InteropServer {
     return builder(service, newHealthService(service));
   }
 
-  /** A builder with {@code service}, {@code health} and the interop server's settings. */
+  /**
+   * A builder with {@code service}, the admin services ({@code health} and server reflection) and
+   * the interop server's settings.
+   */
   public static Server.Builder builder(TestServiceImpl service, HealthStatusManager health) {
-    return Server.builder()
+    Server.Builder builder = Server.builder()
         .service(service)
-        .service(health)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_SIZE);
+    Admin.addTo(builder, health);
+    return builder;
   }
 
   /**

@@ -32,6 +32,8 @@ final class GrpcJavaPeer {
   static final String ID_SERVER_CLASS = "io.conduit.interop.peer.GrpcJavaIdServer";
   /** The peer module's grpc.health.v1 client: Check and Watch. */
   static final String HEALTH_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaHealthClient";
+  /** The peer module's server with grpc-java's reflection services beside the interop ones. */
+  static final String REFLECTION_SERVER_CLASS = "io.conduit.interop.peer.GrpcJavaReflectionServer";
   /** The peer module's client that sends keepalive pings every second. */
   static final String KEEPALIVE_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaKeepAliveClient";
 
@@ -120,6 +122,15 @@ final class GrpcJavaPeer {
     /** SIGTERM (then SIGKILL), and the log goes. */
     @Override
     public void close() throws IOException {
+      new Listening(process, log, address).close();
+    }
+  }
+
+  /** A running peer program that reported where it listens: its process, its output, its address. */
+  record Listening(Process process, Path log, InetSocketAddress address) implements AutoCloseable {
+    /** SIGTERM (then SIGKILL), and the log goes. */
+    @Override
+    public void close() throws IOException {
       try {
         stop(process);
       } catch (InterruptedException e) {
@@ -130,32 +141,30 @@ final class GrpcJavaPeer {
     }
   }
 
-  private static final Pattern ID_SERVER_LISTENING =
-      Pattern.compile("GrpcJavaIdServer listening on ([0-9.]+):(\\d+)");
-
   /**
-   * Starts a {@code GrpcJavaIdServer} on {@code address} and an ephemeral port, and waits until it
-   * reports where it listens.
+   * Starts a Conduit peer program that prints {@code NAME listening on ADDRESS:PORT} once it
+   * serves, and waits until it does.
    */
-  static IdServer startIdServer(String address, String serverId, Duration timeout)
+  static Listening startListening(String mainClass, List<String> args, Duration timeout)
       throws IOException, InterruptedException {
-    Path log = Files.createTempFile("grpc-java-id-server-" + serverId + "-", ".log");
-    Process process = start(ID_SERVER_CLASS,
-        List.of("--address=" + address, "--port=0", "--server_id=" + serverId), log);
+    String name = mainClass.substring(mainClass.lastIndexOf('.') + 1);
+    Pattern listening = Pattern.compile(name + " listening on ([0-9.]+):(\\d+)");
+    Path log = Files.createTempFile("grpc-java-" + name + "-", ".log");
+    Process process = start(mainClass, args, log);
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
       while (true) {
-        Matcher m = ID_SERVER_LISTENING.matcher(read(log));
+        Matcher m = listening.matcher(read(log));
         if (m.find()) {
-          return new IdServer(serverId, process, log,
+          return new Listening(process, log,
               new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))));
         }
         if (!process.isAlive()) {
-          throw new IllegalStateException("GrpcJavaIdServer exited with " + process.exitValue()
+          throw new IllegalStateException(name + " exited with " + process.exitValue()
               + " before listening:\n" + read(log));
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("GrpcJavaIdServer not listening after "
+          throw new IllegalStateException(name + " not listening after "
               + timeout.toSeconds() + " s:\n" + read(log));
         }
         Thread.sleep(50);
@@ -165,6 +174,17 @@ final class GrpcJavaPeer {
       Files.deleteIfExists(log);
       throw e;
     }
+  }
+
+  /**
+   * Starts a {@code GrpcJavaIdServer} on {@code address} and an ephemeral port, and waits until it
+   * reports where it listens.
+   */
+  static IdServer startIdServer(String address, String serverId, Duration timeout)
+      throws IOException, InterruptedException {
+    Listening server = startListening(ID_SERVER_CLASS,
+        List.of("--address=" + address, "--port=0", "--server_id=" + serverId), timeout);
+    return new IdServer(serverId, server.process(), server.log(), server.address());
   }
 
   static String read(Path log) {

@@ -292,10 +292,14 @@ public final class CallsRpc {
           .asException();
     }
 
-    /** The service's methods, served by this object's overrides. */
+    /**
+     * The service's methods, served by this object's overrides, and its schema (for server
+     * reflection).
+     */
     @Override
     public ServiceDefinition definition() {
       return ServiceDefinition.builder(SERVICE_NAME)
+          .schemaDescriptor(CallsOuterClass.getDescriptor().findServiceByName("Calls"))
           .method(UNARY, ServerCalls.unary(this::unary))
           .method(SERVER_STREAM, ServerCalls.serverStreaming(this::serverStream))
           .method(CLIENT_STREAM, ServerCalls.clientStreaming(this::clientStream))

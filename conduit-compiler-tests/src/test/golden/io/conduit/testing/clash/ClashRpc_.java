@@ -77,10 +77,14 @@ public final class ClashRpc_ {
           .asException();
     }
 
-    /** The service's methods, served by this object's overrides. */
+    /**
+     * The service's methods, served by this object's overrides, and its schema (for server
+     * reflection).
+     */
     @Override
     public ServiceDefinition definition() {
       return ServiceDefinition.builder(SERVICE_NAME)
+          .schemaDescriptor(ClashOuterClass.getDescriptor().findServiceByName("Clash"))
           .method(CALL, ServerCalls.unary(this::call))
           .build();
     }

@@ -81,10 +81,14 @@ public final class ClashRpc__ {
           .asException();
     }
 
-    /** The service's methods, served by this object's overrides. */
+    /**
+     * The service's methods, served by this object's overrides, and its schema (for server
+     * reflection).
+     */
     @Override
     public ServiceDefinition definition() {
       return ServiceDefinition.builder(SERVICE_NAME)
+          .schemaDescriptor(ClashOuterClass.getDescriptor().findServiceByName("clash"))
           .method(CALL, ServerCalls.unary(this::call))
           .build();
     }

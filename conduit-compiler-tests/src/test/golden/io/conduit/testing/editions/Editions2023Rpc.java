@@ -79,10 +79,14 @@ public final class Editions2023Rpc {
           .asException();
     }
 
-    /** The service's methods, served by this object's overrides. */
+    /**
+     * The service's methods, served by this object's overrides, and its schema (for server
+     * reflection).
+     */
     @Override
     public ServiceDefinition definition() {
       return ServiceDefinition.builder(SERVICE_NAME)
+          .schemaDescriptor(Editions.getDescriptor().findServiceByName("Editions2023"))
           .method(CALL, ServerCalls.unary(this::call))
           .build();
     }

@@ -78,10 +78,14 @@ public final class Editions2024Rpc {
           .asException();
     }
 
-    /** The service's methods, served by this object's overrides. */
+    /**
+     * The service's methods, served by this object's overrides, and its schema (for server
+     * reflection).
+     */
     @Override
     public ServiceDefinition definition() {
       return ServiceDefinition.builder(SERVICE_NAME)
+          .schemaDescriptor(Editions2024Proto.getDescriptor().findServiceByName("Editions2024"))
           .method(CALL, ServerCalls.unary(this::call))
           .build();
     }

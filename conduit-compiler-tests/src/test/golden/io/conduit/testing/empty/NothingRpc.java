@@ -56,10 +56,15 @@ public final class NothingRpc {
     /** For subclasses. */
     protected Service() {}
 
-    /** The service's methods, served by this object's overrides. */
+    /**
+     * The service's methods, served by this object's overrides, and its schema (for server
+     * reflection).
+     */
     @Override
     public ServiceDefinition definition() {
-      return ServiceDefinition.builder(SERVICE_NAME).build();
+      return ServiceDefinition.builder(SERVICE_NAME)
+          .schemaDescriptor(Empty.getDescriptor().findServiceByName("Nothing"))
+          .build();
     }
   }
 

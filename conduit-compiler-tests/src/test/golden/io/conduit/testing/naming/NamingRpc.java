@@ -461,10 +461,14 @@ public final class NamingRpc {
           .asException();
     }
 
-    /** The service's methods, served by this object's overrides. */
+    /**
+     * The service's methods, served by this object's overrides, and its schema (for server
+     * reflection).
+     */
     @java.lang.Override
     public ServiceDefinition definition() {
       return ServiceDefinition.builder(SERVICE_NAME)
+          .schemaDescriptor(NamingOuterClass.getDescriptor().findServiceByName("Naming"))
           .method(GET_FOO, ServerCalls.unary(this::getFoo))
           .method(GET_FOO_2, ServerCalls.unary(this::getFoo_2))
           .method(GET_FOO_3, ServerCalls.unary(this::getFoo_3))

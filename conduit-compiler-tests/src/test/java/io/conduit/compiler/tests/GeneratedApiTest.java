@@ -43,6 +43,24 @@ import org.junit.jupiter.api.Timeout;
 class GeneratedApiTest {
 
   @Test
+  void definitionsCarryTheirServicesProtoDescriptor() {
+    Object schema = new CallsRpc.Service() {}.definition().schemaDescriptor();
+    assertThat(schema).isInstanceOf(com.google.protobuf.Descriptors.ServiceDescriptor.class);
+    var service = (com.google.protobuf.Descriptors.ServiceDescriptor) schema;
+    assertThat(service.getFullName()).isEqualTo(CallsRpc.SERVICE_NAME);
+    assertThat(service.getFile().getName()).isEqualTo("conduit/testing/calls.proto");
+    // The outer class of a file with java_outer_classname, and a service without methods.
+    assertThat(((com.google.protobuf.Descriptors.ServiceDescriptor)
+        new NestedRpc.Service() {}.definition().schemaDescriptor()).getFile())
+        .isSameAs(CustomOuter.getDescriptor());
+    assertThat(new io.conduit.testing.empty.NothingRpc.Service() {}.definition().schemaDescriptor())
+        .isNotNull();
+    // Interceptors wrap the handlers and keep the schema.
+    ServiceDefinition definition = new CallsRpc.Service() {}.definition();
+    assertThat(definition.intercept(List.of()).schemaDescriptor()).isSameAs(definition.schemaDescriptor());
+  }
+
+  @Test
   void descriptors() {
     assertThat(CallsRpc.SERVICE_NAME).isEqualTo("conduit.testing.calls.Calls");
     assertThat(CallsRpc.UNARY.type()).isEqualTo(MethodDescriptor.Type.UNARY);

@@ -3,10 +3,11 @@ package io.conduit.examples.helloworld;
 import io.conduit.Server;
 import io.conduit.examples.Flags;
 import io.conduit.examples.Observability;
+import io.conduit.services.admin.Admin;
 import java.util.Set;
 
 /**
- * Serves {@code helloworld.Greeter} until stopped.
+ * Serves {@code helloworld.Greeter}, with health and server reflection, until stopped.
  *
  * <pre>
  * examples/bin/greeter-server --port=50051
@@ -21,6 +22,19 @@ public final class GreeterServer {
 
   private GreeterServer() {}
 
+  /**
+   * The server's builder: where to listen and what to serve: the Greeter, and the admin services
+   * (health, and server reflection for grpcurl and {@code conduit}). Handlers run on Conduit's own
+   * executor (virtual threads where the JVM has them), so a handler may block.
+   */
+  public static Server.Builder builder(int port) {
+    Server.Builder builder = Server.builder()
+        .port(port)
+        .service(new GreeterService());
+    Admin.addTo(builder);
+    return builder;
+  }
+
   public static void main(String[] args) throws InterruptedException {
     Flags flags = Flags.parse(args, USAGE, Set.of("port", "metrics-port"));
     int port = flags.port("port", 50051);
@@ -28,13 +42,7 @@ public final class GreeterServer {
     // OpenTelemetry: gRFC A66 metrics on a Prometheus endpoint, A72 spans in the log.
     Observability telemetry = Observability.start("0.0.0.0", metricsPort);
 
-    // One builder: where to listen and what to serve. Handlers run on Conduit's own executor
-    // (virtual threads where the JVM has them), so a handler may block.
-    Server server = telemetry.conduit().configured(Server.builder())
-        .port(port)
-        .service(new GreeterService())
-        .build()
-        .start();
+    Server server = telemetry.conduit().configured(builder(port)).build().start();
     System.out.println("Greeter server listening on port " + server.port());
     System.out.println("Metrics for Prometheus on http://localhost:" + telemetry.metricsPort() + "/metrics");
 

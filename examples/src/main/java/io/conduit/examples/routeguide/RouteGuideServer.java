@@ -2,6 +2,7 @@ package io.conduit.examples.routeguide;
 
 import io.conduit.Server;
 import io.conduit.examples.Flags;
+import io.conduit.services.admin.Admin;
 import io.grpc.examples.routeguide.Feature;
 import java.util.List;
 import java.util.Set;
@@ -20,15 +21,20 @@ public final class RouteGuideServer {
 
   private RouteGuideServer() {}
 
+  /** The server's builder: the RouteGuide over {@code features}, and the admin services. */
+  public static Server.Builder builder(int port, List<Feature> features) {
+    Server.Builder builder = Server.builder()
+        .port(port)
+        .service(new RouteGuideService(features));
+    Admin.addTo(builder);
+    return builder;
+  }
+
   public static void main(String[] args) throws InterruptedException {
     int port = Flags.parse(args, USAGE, Set.of("port")).port("port", 10000);
 
     List<Feature> features = Features.load();
-    Server server = Server.builder()
-        .port(port)
-        .service(new RouteGuideService(features))
-        .build()
-        .start();
+    Server server = builder(port, features).build().start();
     System.out.println("RouteGuide server listening on port " + server.port()
         + " with " + features.size() + " features");
 

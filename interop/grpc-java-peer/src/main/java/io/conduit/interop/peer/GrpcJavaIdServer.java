@@ -18,7 +18,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A grpc-java server of {@code grpc.testing.TestService} (EmptyCall and UnaryCall) that reports
@@ -54,16 +53,7 @@ public final class GrpcJavaIdServer {
         .start();
     InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
     String where = bound.getAddress().getHostAddress() + ":" + bound.getPort();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.shutdown();
-      try {
-        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-          server.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        server.shutdownNow();
-      }
-    }, "id-server-shutdown"));
+    PeerServers.stopOnSigterm(server, "id-server-shutdown", () -> {});
     System.out.println(PROGRAM + " listening on " + where + " as server_id " + serverId);
     System.out.flush();
     server.awaitTermination();

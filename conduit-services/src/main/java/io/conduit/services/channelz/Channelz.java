@@ -1,0 +1,63 @@
+package io.conduit.services.channelz;
+
+import io.conduit.Channel;
+import io.conduit.Server;
+import io.conduit.services.internal.channelz.ChannelzRegistry;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * Channelz ({@code grpc.channelz.v1.Channelz}), which tools such as grpcdebug and the
+ * {@code conduit channelz} command read: the process's servers and channels with their calls
+ * started, succeeded and failed and when the last one started, each channel's state and target,
+ * each server's listening address.
+ *
+ * <pre>{@code
+ * Server.Builder builder = Server.builder().port(50051).service(new GreeterService());
+ * Channelz.get().addTo(builder);                                // counts it, serves channelz
+ * Channel backend = Channelz.get().track(Channel.builder("dns:///backend:443"));
+ * }</pre>
+ *
+ * <p>Servers and channels are counted by tracers on the runtime's stats hook
+ * ({@code Server.Builder.tracer}, {@code Channel.Builder.tracer}), so only those given to
+ * {@link #addTo} and {@link #track} are listed; a server counts every call that reaches it,
+ * unknown methods included, a channel every call (not each retry attempt). Subchannels and the
+ * sockets of connections are not tracked yet: channelz answers NOT_FOUND for them and lists no
+ * server sockets.
+ */
+public final class Channelz {
+  private static final Channelz PROCESS = new Channelz(InstantSource.system());
+
+  private final ChannelzRegistry registry;
+
+  private Channelz(InstantSource time) {
+    this.registry = new ChannelzRegistry(time);
+  }
+
+  /** The process's channelz, on the system's time. */
+  public static Channelz get() {
+    return PROCESS;
+  }
+
+  /** A channelz of its own, its timestamps from {@code time}: for tests. */
+  public static Channelz create(InstantSource time) {
+    return new Channelz(Objects.requireNonNull(time, "time"));
+  }
+
+  /**
+   * Counts the calls of the server {@code builder} builds (with a tracer on the runtime's stats
+   * hook) and serves channelz on it; the server is listed once built.
+   */
+  public void addTo(Server.Builder builder) {
+    ChannelzRegistry.ServerRegistration registration = registry.newServer();
+    builder.tracer(registration.tracer()).service(registration.service());
+  }
+
+  /** Builds the channel, counting its calls; it is listed until it terminates. */
+  public Channel track(Channel.Builder builder) {
+    ChannelzRegistry.ChannelRegistration registration = registry.newChannel();
+    Channel channel = builder.tracer(registration.tracer()).build();
+    registry.channelBuilt(registration.handle(), channel);
+    return channel;
+  }
+}

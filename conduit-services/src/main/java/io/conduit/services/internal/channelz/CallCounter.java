@@ -1,0 +1,47 @@
+package io.conduit.services.internal.channelz;
+
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Calls started, succeeded and failed, and when the last one started: channelz's figures for a
+ * channel or a server. Adders, so that calls on many threads do not contend on one counter.
+ */
+public final class CallCounter {
+  private final InstantSource time;
+  private final LongAdder started = new LongAdder();
+  private final LongAdder succeeded = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private volatile Instant lastStarted;
+
+  CallCounter(InstantSource time) {
+    this.time = time;
+  }
+
+  void callStarted() {
+    started.increment();
+    lastStarted = time.instant();
+  }
+
+  void callEnded(boolean ok) {
+    (ok ? succeeded : failed).increment();
+  }
+
+  long callsStarted() {
+    return started.sum();
+  }
+
+  long callsSucceeded() {
+    return succeeded.sum();
+  }
+
+  long callsFailed() {
+    return failed.sum();
+  }
+
+  /** When the last call started, or {@code null} before the first. */
+  Instant lastStarted() {
+    return lastStarted;
+  }
+}

@@ -1,0 +1,44 @@
+package io.conduit.services.internal.channelz;
+
+import io.conduit.CallOptions;
+import io.conduit.ChannelTracer;
+import io.conduit.ClientCallTracer;
+import io.conduit.MethodDescriptor;
+import io.conduit.Status;
+
+/**
+ * Counts a channel's calls through the runtime's stats hook (a call, not its attempts: a retried
+ * call counts once), and learns the channel's target when the channel is built.
+ */
+final class CountingChannelTracer implements ChannelTracer.Factory {
+  private static final ClientCallTracer.Attempt ATTEMPT = new ClientCallTracer.Attempt() {};
+
+  private final ChannelzRegistry.ChannelEntry entry;
+
+  CountingChannelTracer(ChannelzRegistry.ChannelEntry entry) {
+    this.entry = entry;
+  }
+
+  @Override
+  public ChannelTracer newChannelTracer(String target) {
+    entry.target = target;
+    CallCounter counter = entry.calls;
+    return new ChannelTracer() {
+      @Override
+      public ClientCallTracer newCallTracer(MethodDescriptor<?, ?> method, CallOptions options) {
+        counter.callStarted();
+        return new ClientCallTracer() {
+          @Override
+          public Attempt newAttempt(AttemptInfo info) {
+            return ATTEMPT;
+          }
+
+          @Override
+          public void callEnded(Status status) {
+            counter.callEnded(status.isOk());
+          }
+        };
+      }
+    };
+  }
+}
