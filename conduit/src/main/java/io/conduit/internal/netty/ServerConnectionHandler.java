@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * The server side of one HTTP/2 connection: turns request streams into calls, and calls' writes
  * into frames. Everything here runs on the connection's event loop.
  */
-public final class ServerConnectionHandler extends GrpcConnectionHandler {
+public final class ServerConnectionHandler extends GrpcConnectionHandler implements ServerConnection {
   private static final System.Logger LOG = System.getLogger(ServerConnectionHandler.class.getName());
 
   private static final long NONE = ServerConnectionLifecycle.NEVER;
@@ -171,7 +171,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
     ctx.close();
   }
 
-  /** Runs {@code task} once the connection has closed and its calls have been cancelled. */
+  @Override
   public void onClosed(Runnable task) {
     this.onClosed = task;
   }
@@ -187,6 +187,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
   }
 
   /** Sends GOAWAY and closes once in-flight calls finish; {@code now} closes at once. */
+  @Override
   public void shutdown(boolean now) {
     ctx.executor().execute(() -> {
       if (now) {
