@@ -30,7 +30,7 @@ public final class NettyServerTransport implements ServerTransport {
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
       TlsContext tls, Duration handshakeTimeout, Duration writeStallTimeout,
-      int maxConnections, AbuseLimits limits, io.conduit.Clock clock, Http1Server web) {}
+      int maxConnections, AbuseLimits limits, io.conduit.Clock clock, WebServer web) {}
 
   private static long nanos(Duration d) {
     return d == null ? Long.MAX_VALUE : d.toNanos();
@@ -70,7 +70,7 @@ public final class NettyServerTransport implements ServerTransport {
         nanos(config.keepAliveTime()), nanos(config.keepAliveTimeout()),
         nanos(config.permitKeepAliveTime()), config.permitKeepAliveWithoutCalls(),
         nanos(config.maxConnectionIdle()), nanos(config.maxConnectionAge()),
-        nanos(config.maxConnectionAgeGrace()), config.limits(), config.clock());
+        nanos(config.maxConnectionAgeGrace()), config.limits(), config.clock(), config.web());
     SocketAddress bindAddress = EventLoops.toNetty(config.address());
     ServerBootstrap b = new ServerBootstrap()
         .group(EventLoops.group())
@@ -118,11 +118,11 @@ public final class NettyServerTransport implements ServerTransport {
       return;
     }
     ServerConnectionHandler handler = ServerConnectionHandler.create(settings);
+    WebServer web = config.web();
     SslContext tls = sslContext;
     if (tls != null) {
-      TlsSupport.addServerTls(ch, tls, nanos(config.handshakeTimeout()));
+      TlsSupport.addServerTls(ch, tls, nanos(config.handshakeTimeout()), web != null);
     }
-    Http1Server web = config.web();
     ch.pipeline().addLast(new ConnectionGuard(config.clock(), nanos(config.handshakeTimeout()),
         nanos(config.writeStallTimeout()), web == null
             ? () -> handler.decoder().prefaceReceived()

@@ -1,18 +1,10 @@
 package io.conduit.internal.web;
 
+import io.conduit.internal.netty.WebServer;
 import io.netty.buffer.ByteBuf;
 
-/** Where a request's body goes as it arrives. Event loop only. */
-interface RequestBody {
-  /** Takes over {@code data}. */
-  void data(ByteBuf data);
-
-  /** The body is complete. */
-  void end();
-
-  /** The client went away (closed the connection, reset the stream) before the response ended. */
-  void clientGone();
-
+/** Where a request's body goes as it arrives, whatever the HTTP version. Event loop only. */
+interface RequestBody extends WebServer.RequestBody {
   /** A body nobody reads (a response that needs none of it). */
   RequestBody DISCARD = new RequestBody() {
     @Override

@@ -3,10 +3,11 @@ package io.conduit.internal.web;
 import io.conduit.Clock;
 import io.conduit.MethodDescriptor;
 import io.conduit.WebOptions;
-import io.conduit.internal.netty.Http1Server;
+import io.conduit.internal.netty.WebServer;
 import io.conduit.internal.netty.ServerConnection;
 import io.conduit.internal.transport.ServerTransportListener;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.util.AttributeKey;
 import java.time.Duration;
@@ -17,7 +18,7 @@ import java.util.function.Function;
  * transport's protocol detection hands over. Each web request becomes a {@link WebCall}, a
  * server stream handed to the same {@link ServerTransportListener} native streams go to.
  */
-public final class WebProtocols implements Http1Server {
+public final class WebProtocols implements WebServer {
   private static final AttributeKey<Http1Connection> CONNECTION =
       AttributeKey.valueOf("conduit.http1Connection");
   /** An HTTP/1.1 request line longer than this is refused (414). */
@@ -55,6 +56,13 @@ public final class WebProtocols implements Http1Server {
     ch.pipeline().addLast(new Http1RequestDecoder(MAX_REQUEST_LINE, maxHeaderSize),
         new HttpResponseEncoder(), connection);
     return connection;
+  }
+
+  @Override
+  public RequestBody serveHttp2(Http2RequestStream stream, Http2Headers headers,
+      ServerTransportListener streams) {
+    Http2Headers cors = cors().forResponse(headers.get("origin"));
+    return new WebRouter(this, streams).route(new Http2Exchange(stream, cors), headers, cors);
   }
 
   @Override
