@@ -28,8 +28,11 @@ module io.conduit {
   requires io.netty.buffer;
   requires io.netty.codec;
   requires io.netty.codec.dns;
+  requires io.netty.codec.http;
   requires io.netty.codec.http2;
   requires io.netty.common;
+  // Connect's JSON codec, only when protobuf-java-util is present (it brings Guava).
+  requires static com.google.protobuf.util;
   requires io.netty.handler;
   requires io.netty.resolver;
   requires io.netty.resolver.dns;

@@ -193,8 +193,18 @@ public final class Server implements AutoCloseable {
     private io.conduit.internal.netty.AbuseLimits limits =
         io.conduit.internal.netty.AbuseLimits.DEFAULT;
     private Clock clock = Clock.SYSTEM;
+    private WebOptions web;
 
     private Builder() {}
+
+    /**
+     * Also serves gRPC-Web and the Connect protocol, over HTTP/1.1 and HTTP/2, on the same port
+     * as native gRPC (which is unchanged); see {@link WebOptions}. Default: off.
+     */
+    public Builder web(WebOptions options) {
+      this.web = Objects.requireNonNull(options, "options");
+      return this;
+    }
 
     /** Serves over TLS (HTTP/2 negotiated with ALPN); see {@link ServerTls}. Default: plaintext. */
     public Builder tls(ServerTls tls) {
@@ -493,7 +503,8 @@ public final class Server implements AutoCloseable {
           maxInboundMessageSize, maxConcurrentStreams, maxHeaderListSize, keepAliveTime,
           keepAliveTimeout, permitKeepAliveTime, permitKeepAliveWithoutCalls, maxConnectionIdle,
           maxConnectionAge, maxConnectionAgeGrace, tls == null ? null : tls.context(),
-          handshakeTimeout, writeStallTimeout, maxConnections, limits, List.copyOf(tracers), clock);
+          handshakeTimeout, writeStallTimeout, maxConnections, limits, List.copyOf(tracers), clock,
+          web);
     }
 
     private static int checkPort(int port) {

@@ -12,6 +12,7 @@ import io.conduit.internal.netty.NettyServerTransport;
 import io.conduit.internal.transport.ServerStream;
 import io.conduit.internal.transport.ServerTransport;
 import io.conduit.internal.transport.ServerTransportListener;
+import io.conduit.internal.web.WebProtocols;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class ServerImpl implements ServerTransportListener {
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
       io.conduit.internal.netty.TlsContext tls, Duration handshakeTimeout, Duration writeStallTimeout,
       int maxConnections, AbuseLimits limits, List<ServerCallTracer.Factory> tracers,
-      io.conduit.Clock clock) {}
+      io.conduit.Clock clock, io.conduit.WebOptions web) {}
 
   private final MethodRegistry methods;
   private final List<ServerCallTracer.Factory> tracers;
@@ -61,7 +62,10 @@ public final class ServerImpl implements ServerTransportListener {
             config.keepAliveTime(), config.keepAliveTimeout(), config.permitKeepAliveTime(),
             config.permitKeepAliveWithoutCalls(), config.maxConnectionIdle(), config.maxConnectionAge(),
             config.maxConnectionAgeGrace(), config.tls(), config.handshakeTimeout(),
-            config.writeStallTimeout(), config.maxConnections(), config.limits(), config.clock()));
+            config.writeStallTimeout(), config.maxConnections(), config.limits(), config.clock(),
+            config.web() == null ? null : new WebProtocols(config.web(), this::method,
+                config.maxInboundMessageSize(), config.maxHeaderListSize(),
+                config.handshakeTimeout(), config.clock())));
   }
 
   // ---------------------------------------------------------------- streams (transport thread)
@@ -84,6 +88,12 @@ public final class ServerImpl implements ServerTransportListener {
       return;
     }
     startCall(stream, method, headers, tracer);
+  }
+
+  /** The method served at {@code path}, or null: for transports whose protocol needs its type. */
+  private io.conduit.MethodDescriptor<?, ?> method(CharSequence path) {
+    ServiceDefinition.Method<?, ?> m = methods.lookup(path);
+    return m == null ? null : m.descriptor();
   }
 
   private <Q, R> void startCall(ServerStream stream, ServiceDefinition.Method<Q, R> method,

@@ -124,6 +124,16 @@ public final class RawHttp2Client implements AutoCloseable {
     return id;
   }
 
+  /** Resets the stream (RST_STREAM CANCEL), as a client that gives up on it does. */
+  public void reset(int streamId) throws Exception {
+    channel.eventLoop().submit(() -> {
+      ChannelHandlerContext ctx = channel.pipeline().context(handler);
+      handler.resetStream(ctx, streamId, io.netty.handler.codec.http2.Http2Error.CANCEL.code(),
+          ctx.newPromise());
+      handler.flush(ctx);
+    }).get(5, TimeUnit.SECONDS);
+  }
+
   /** Waits for the stream to end (END_STREAM or RST_STREAM). */
   public Response await(int streamId) throws Exception {
     return responses.get(streamId).done.get(10, TimeUnit.SECONDS);

@@ -13,22 +13,22 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** gRPC header names and the mapping between {@link Metadata} and HTTP/2 headers. */
-final class GrpcHeaders {
+public final class GrpcHeaders {
   private static final System.Logger LOG = System.getLogger(GrpcHeaders.class.getName());
 
   static final AsciiString POST = AsciiString.cached("POST");
   static final AsciiString HTTP = AsciiString.cached("http");
   static final AsciiString HTTPS = AsciiString.cached("https");
   static final AsciiString STATUS_OK = AsciiString.cached("200");
-  static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
+  public static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
   static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
   static final AsciiString TE = AsciiString.cached("te");
   static final AsciiString TRAILERS = AsciiString.cached("trailers");
   static final AsciiString USER_AGENT = AsciiString.cached("user-agent");
-  static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
-  static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
-  static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
-  static final AsciiString GRPC_ENCODING = AsciiString.cached("grpc-encoding");
+  public static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
+  public static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+  public static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
+  public static final AsciiString GRPC_ENCODING = AsciiString.cached("grpc-encoding");
   static final AsciiString GRPC_ACCEPT_ENCODING = AsciiString.cached("grpc-accept-encoding");
 
   /** The {@code grpc-accept-encoding} this implementation sends. */
@@ -108,7 +108,7 @@ final class GrpcHeaders {
   }
 
   /** Adds application metadata to outgoing headers, skipping keys the transport owns. */
-  static void addMetadata(Http2Headers headers, Metadata metadata) {
+  public static void addMetadata(Http2Headers headers, Metadata metadata) {
     if (metadata == null) {
       return;
     }
@@ -120,7 +120,7 @@ final class GrpcHeaders {
   }
 
   /** The application metadata in incoming headers: no pseudo-headers, no reserved ones. */
-  static Metadata toMetadata(Http2Headers headers) {
+  public static Metadata toMetadata(Http2Headers headers) {
     Metadata md = new Metadata();
     for (Map.Entry<CharSequence, CharSequence> h : headers) {
       CharSequence name = h.getKey();
@@ -158,7 +158,7 @@ final class GrpcHeaders {
   }
 
   /** Sets {@code grpc-status} and {@code grpc-message} (percent-encoded). */
-  static void addStatus(Http2Headers trailers, Status status) {
+  public static void addStatus(Http2Headers trailers, Status status) {
     trailers.set(GRPC_STATUS, STATUS_CODES[status.code().value()]);
     if (status.description() != null) {
       trailers.set(GRPC_MESSAGE, StatusMessage.encode(status.description()));

@@ -13,10 +13,10 @@ import java.util.ArrayDeque;
  *
  * <p>Confined to the connection's event loop.
  */
-final class MessageDeframer {
+public final class MessageDeframer {
 
   /** Receives what the deframer finds. */
-  interface Listener {
+  public interface Listener {
     /** One message payload, {@code compressed} per its flag; the listener releases it. */
     void messageRead(ByteBuf payload, boolean compressed);
 
@@ -46,14 +46,14 @@ final class MessageDeframer {
   private boolean compressedAllowed;
   private boolean pendingCompressed;
 
-  MessageDeframer(ByteBufAllocator alloc, Listener listener, int maxMessageSize) {
+  public MessageDeframer(ByteBufAllocator alloc, Listener listener, int maxMessageSize) {
     this.listener = listener;
     this.maxMessageSize = maxMessageSize;
     this.alloc = alloc;
   }
 
   /** Takes ownership of {@code data}. */
-  void add(ByteBuf data) {
+  public void add(ByteBuf data) {
     if (closed) {
       data.release();
       return;
@@ -68,7 +68,7 @@ final class MessageDeframer {
     deliver();
   }
 
-  void request(int n) {
+  public void request(int n) {
     if (n <= 0) {
       return;
     }
@@ -81,7 +81,7 @@ final class MessageDeframer {
     compressedAllowed = true;
   }
 
-  void endOfStream() {
+  public void endOfStream() {
     endSeen = true;
     deliver();
   }
@@ -92,7 +92,7 @@ final class MessageDeframer {
   }
 
   /** Drops everything buffered; later input is discarded. */
-  void close() {
+  public void close() {
     if (!closed) {
       closed = true;
       ByteBuf b;

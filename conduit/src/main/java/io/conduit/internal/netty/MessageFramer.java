@@ -13,8 +13,8 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 
 /** Writes a message as a gRPC frame: flag byte, 4-byte length, payload, in one pooled buffer. */
-final class MessageFramer {
-  static final int HEADER_LENGTH = 5;
+public final class MessageFramer {
+  public static final int HEADER_LENGTH = 5;
 
   private MessageFramer() {}
 
@@ -24,7 +24,7 @@ final class MessageFramer {
    *
    * @throws io.conduit.StatusException RESOURCE_EXHAUSTED when larger than {@code maxSize}
    */
-  static <T> ByteBuf frame(ByteBufAllocator alloc, Marshaller<T> marshaller, T message, int maxSize) {
+  public static <T> ByteBuf frame(ByteBufAllocator alloc, Marshaller<T> marshaller, T message, int maxSize) {
     return frame(alloc, marshaller, message, maxSize, null);
   }
 
@@ -94,7 +94,7 @@ final class MessageFramer {
   }
 
   /** Parses a message payload where it lies: one buffer, or the pieces it arrived in. */
-  static <T> T parse(Marshaller<T> marshaller, ByteBuf payload) {
+  public static <T> T parse(Marshaller<T> marshaller, ByteBuf payload) {
     return payload.nioBufferCount() == 1
         ? marshaller.parse(payload.nioBuffer()) : marshaller.parse(payload.nioBuffers());
   }

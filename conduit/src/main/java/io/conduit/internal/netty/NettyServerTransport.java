@@ -30,14 +30,15 @@ public final class NettyServerTransport implements ServerTransport {
       Duration permitKeepAliveTime, boolean permitKeepAliveWithoutCalls,
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
       TlsContext tls, Duration handshakeTimeout, Duration writeStallTimeout,
-      int maxConnections, AbuseLimits limits, io.conduit.Clock clock) {}
+      int maxConnections, AbuseLimits limits, io.conduit.Clock clock, WebServer web) {}
 
   private static long nanos(Duration d) {
     return d == null ? Long.MAX_VALUE : d.toNanos();
   }
 
   private final Settings config;
-  private final Set<ServerConnectionHandler> connections = ConcurrentHashMap.newKeySet();
+  private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
+  private ServerTransportListener streams;
   private final Object lock = new Object();
   private final List<Runnable> terminationTasks = new ArrayList<>();
   /** New connections use the current one; replaced by {@link #updateSslContext}. */
@@ -63,12 +64,13 @@ public final class NettyServerTransport implements ServerTransport {
 
   @Override
   public void start(ServerTransportListener streams) {
+    this.streams = streams;
     settings = new ServerConnectionHandler.ServerSettings(streams,
         config.maxInboundMessageSize(), config.maxConcurrentStreams(), config.maxHeaderListSize(),
         nanos(config.keepAliveTime()), nanos(config.keepAliveTimeout()),
         nanos(config.permitKeepAliveTime()), config.permitKeepAliveWithoutCalls(),
         nanos(config.maxConnectionIdle()), nanos(config.maxConnectionAge()),
-        nanos(config.maxConnectionAgeGrace()), config.limits(), config.clock());
+        nanos(config.maxConnectionAgeGrace()), config.limits(), config.clock(), config.web());
     SocketAddress bindAddress = EventLoops.toNetty(config.address());
     ServerBootstrap b = new ServerBootstrap()
         .group(EventLoops.group())
@@ -116,21 +118,48 @@ public final class NettyServerTransport implements ServerTransport {
       return;
     }
     ServerConnectionHandler handler = ServerConnectionHandler.create(settings);
+    WebServer web = config.web();
     SslContext tls = sslContext;
     if (tls != null) {
-      TlsSupport.addServerTls(ch, tls, nanos(config.handshakeTimeout()));
+      TlsSupport.addServerTls(ch, tls, nanos(config.handshakeTimeout()), web != null);
     }
     ch.pipeline().addLast(new ConnectionGuard(config.clock(), nanos(config.handshakeTimeout()),
-        nanos(config.writeStallTimeout()), () -> handler.decoder().prefaceReceived()));
+        nanos(config.writeStallTimeout()), web == null
+            ? () -> handler.decoder().prefaceReceived()
+            : () -> handler.decoder().prefaceReceived() || web.requestStarted(ch)));
+    if (web == null) {
+      addHttp2(ch, handler);
+      return;
+    }
+    // Only with the web protocols on does a connection pass the detector: native gRPC alone
+    // keeps the pipeline it always had. Until it knows, the detector stands for the connection.
+    ProtocolDetector detector = new ProtocolDetector();
+    detector.onDetected(() -> {
+      handOver(detector);
+      addHttp2(ch, handler);
+    }, () -> {
+      handOver(detector);
+      register(ch, web.install(ch, streams));
+    });
+    ch.pipeline().addLast(detector);
+    register(ch, detector);
+  }
+
+  private void addHttp2(Channel ch, ServerConnectionHandler handler) {
     // After the guard, so that the guard's own closes stay immediate.
     ch.pipeline().addLast(new LingeringClose(config.clock(), handler::lingersOnClose,
         nanos(config.writeStallTimeout())));
     ch.pipeline().addLast(handler);
+    register(ch, handler);
+  }
+
+  /** Keeps {@code connection}, which holds a reserved slot, until it closes. */
+  private void register(Channel ch, ServerConnection connection) {
     boolean accepted;
     synchronized (lock) {
       accepted = !shutdown;
       if (accepted) {
-        connections.add(handler);
+        connections.add(connection);
       } else {
         openChildren--;
       }
@@ -140,13 +169,20 @@ public final class NettyServerTransport implements ServerTransport {
       maybeTerminated();
       return;
     }
-    handler.onClosed(() -> {
+    connection.onClosed(() -> {
       synchronized (lock) {
-        connections.remove(handler);
+        connections.remove(connection);
         openChildren--;
       }
       maybeTerminated();
     });
+  }
+
+  /** The detector has found the protocol: its slot goes to the connection {@link #register}ed next. */
+  private void handOver(ProtocolDetector detector) {
+    synchronized (lock) {
+      connections.remove(detector);
+    }
   }
 
   @Override
@@ -177,7 +213,7 @@ public final class NettyServerTransport implements ServerTransport {
     if (serverChannel != null) {
       serverChannel.close();
     }
-    for (ServerConnectionHandler c : List.copyOf(connections)) {
+    for (ServerConnection c : List.copyOf(connections)) {
       c.shutdown(now);
     }
     maybeTerminated();
@@ -215,7 +251,8 @@ public final class NettyServerTransport implements ServerTransport {
 
   /** The largest receive window among open connections (BDP flow control grows them). */
   public int maxReceiveWindow() {
-    return connections.stream().mapToInt(ServerConnectionHandler::receiveWindow).max().orElse(0);
+    return connections.stream().filter(c -> c instanceof ServerConnectionHandler)
+        .mapToInt(c -> ((ServerConnectionHandler) c).receiveWindow()).max().orElse(0);
   }
 
   @Override

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * The server side of one HTTP/2 connection: turns request streams into calls, and calls' writes
  * into frames. Everything here runs on the connection's event loop.
  */
-public final class ServerConnectionHandler extends GrpcConnectionHandler {
+public final class ServerConnectionHandler extends GrpcConnectionHandler implements ServerConnection {
   private static final System.Logger LOG = System.getLogger(ServerConnectionHandler.class.getName());
 
   private static final long NONE = ServerConnectionLifecycle.NEVER;
@@ -46,10 +46,12 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
       int maxHeaderListSize, long keepAliveTimeNanos, long keepAliveTimeoutNanos,
       long permitKeepAliveTimeNanos, boolean permitKeepAliveWithoutCalls,
       long maxConnectionIdleNanos, long maxConnectionAgeNanos, long maxConnectionAgeGraceNanos,
-      AbuseLimits limits, io.conduit.Clock clock) {}
+      AbuseLimits limits, io.conduit.Clock clock, WebServer web) {}
 
   private final ServerSettings settings;
   private final Http2Connection.PropertyKey callKey;
+  /** The body of a request the web protocols serve (only when they are on). */
+  private final Http2Connection.PropertyKey webKey;
   private final KeepAliveEnforcer keepAliveEnforcer;
   private final ResetBudget resetBudget;
   private Runnable onClosed = () -> {};
@@ -64,6 +66,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
     super(decoder, encoder, initialSettings);
     this.settings = settings;
     this.callKey = connection().newKey();
+    this.webKey = connection().newKey();
     this.keepAliveEnforcer = new KeepAliveEnforcer(settings.clock(), settings.permitKeepAliveTimeNanos(),
         settings.permitKeepAliveWithoutCalls());
     this.resetBudget = settings.limits().newResetBudget(settings.clock());
@@ -81,6 +84,10 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
         NettyServerStream call = stream.getProperty(callKey);
         if (call != null) {
           call.transportCancelled(Status.CANCELLED.withDescription("stream closed"));
+        }
+        WebServer.RequestBody web = stream.removeProperty(webKey);
+        if (web != null) {
+          web.clientGone();
         }
         lifecycle.streamClosed();
       }
@@ -171,7 +178,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
     ctx.close();
   }
 
-  /** Runs {@code task} once the connection has closed and its calls have been cancelled. */
+  @Override
   public void onClosed(Runnable task) {
     this.onClosed = task;
   }
@@ -187,6 +194,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
   }
 
   /** Sends GOAWAY and closes once in-flight calls finish; {@code now} closes at once. */
+  @Override
   public void shutdown(boolean now) {
     ctx.executor().execute(() -> {
       if (now) {
@@ -353,6 +361,11 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
         existing.inboundEnd();
         return;
       }
+      WebServer.RequestBody web = stream == null ? null : stream.getProperty(webKey);
+      if (web != null) {
+        web.end();
+        return;
+      }
       if (stream == null || closingOnError) {
         // After an error GOAWAY (sent for the last stream id Netty can vouch for: all of them)
         // the rest of the client's batch still arrives; no new calls from it.
@@ -368,6 +381,14 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
       dataRead(data.readableBytes() + padding);
       NettyServerStream call = stream == null ? null : stream.getProperty(callKey);
       if (call == null) {
+        WebServer.RequestBody web = stream == null ? null : stream.getProperty(webKey);
+        if (web != null) {
+          // Web request bodies are small (a browser's are whole): no per-stream back-pressure.
+          web.data(data.retain());
+          if (endOfStream) {
+            web.end();
+          }
+        }
         return data.readableBytes() + padding;
       }
       call.inboundData(data.retain());
@@ -411,11 +432,26 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
         call.transportCancelled(Status.CANCELLED.withDescription("cancelled by client (RST_STREAM "
             + errorCode + ")"));
       }
+      WebServer.RequestBody web = stream == null ? null : stream.removeProperty(webKey);
+      if (web != null) {
+        web.clientGone();
+      }
     }
   }
 
   private void startCall(Http2Stream stream, Http2Headers headers, boolean endStream) {
     int streamId = stream.id();
+    if (settings.web() != null && !(GrpcHeaders.POST.contentEquals(headers.method())
+        && GrpcHeaders.isGrpcContentType(headers.get(GrpcHeaders.CONTENT_TYPE)))) {
+      WebServer.RequestBody body = settings.web().serveHttp2(new WebStream(streamId), headers,
+          settings.streams());
+      if (connection().stream(streamId) != null && !endStream) {
+        stream.setProperty(webKey, body);
+      } else if (endStream) {
+        body.end();
+      }
+      return;
+    }
     if (!GrpcHeaders.POST.contentEquals(headers.method())) {
       respondHttpError(streamId, 405, Status.INTERNAL.withDescription(
           "method '" + headers.method() + "' is not allowed, gRPC requires POST"));
@@ -464,6 +500,43 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler {
     settings.streams().streamCreated(call, path, metadata);
     if (endStream) {
       call.inboundEnd();
+    }
+  }
+
+  /** An HTTP/2 stream the web protocols answer. */
+  private final class WebStream implements WebServer.Http2RequestStream {
+    private final int streamId;
+
+    WebStream(int streamId) {
+      this.streamId = streamId;
+    }
+
+    @Override
+    public io.netty.channel.Channel channel() {
+      return ctx.channel();
+    }
+
+    @Override
+    public void writeHeaders(Http2Headers headers, boolean endStream) {
+      ServerConnectionHandler.this.writeHeaders(streamId, headers, endStream,
+          endStream ? f -> resetIfRemoteOpen(streamId, false) : null);
+    }
+
+    @Override
+    public void writeData(ByteBuf data, boolean endStream, Runnable written) {
+      keepAliveEnforcer.onWrite();
+      ChannelFuture f = encoder().writeData(ctx, streamId, data, 0, endStream, ctx.newPromise());
+      if (written != null) {
+        f.addListener(x -> written.run());
+      }
+      if (endStream) {
+        f.addListener(x -> resetIfRemoteOpen(streamId, false));
+      }
+    }
+
+    @Override
+    public void reset() {
+      ServerConnectionHandler.this.reset(streamId, Http2Error.CANCEL);
     }
   }
 

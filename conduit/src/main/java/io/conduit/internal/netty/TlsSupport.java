@@ -57,6 +57,19 @@ public final class TlsSupport {
       ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
       H2);
 
+  /** The ALPN protocol id of HTTP/1.1. */
+  public static final String HTTP_1_1 = "http/1.1";
+
+  /**
+   * Servers also offer HTTP/1.1, after h2 (which clients that have it pick): a server with the
+   * web protocols serves it, one without refuses the connection after the handshake as before.
+   */
+  private static final ApplicationProtocolConfig SERVER_ALPN = new ApplicationProtocolConfig(
+      ApplicationProtocolConfig.Protocol.ALPN,
+      ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+      ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+      H2, HTTP_1_1);
+
   private TlsSupport() {}
 
   /** Key and trust material as a builder collects it; turned into an {@link SslContext}. */
@@ -129,7 +142,7 @@ public final class TlsSupport {
       SslContextBuilder b = keyManager != null
           ? SslContextBuilder.forServer(keyManager)
           : SslContextBuilder.forServer(file(certChain), file(privateKey));
-      return build(trust(b).clientAuth(clientAuth));
+      return build(trust(b).clientAuth(clientAuth), SERVER_ALPN);
     }
 
     public TlsContext clientContext() {
@@ -143,7 +156,7 @@ public final class TlsSupport {
       } else if (certChain != null) {
         b.keyManager(file(certChain), file(privateKey));
       }
-      SslContext context = build(trust(b));
+      SslContext context = build(trust(b), ALPN);
       context.attributes().attr(HAS_CLIENT_KEY).set(hasKey());
       return context;
     }
@@ -164,12 +177,12 @@ public final class TlsSupport {
       return p.toFile();
     }
 
-    private static SslContext build(SslContextBuilder b) {
+    private static SslContext build(SslContextBuilder b, ApplicationProtocolConfig alpn) {
       try {
         return b.sslProvider(SslProvider.JDK)
             .protocols("TLSv1.3", "TLSv1.2")
             .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-            .applicationProtocolConfig(ALPN)
+            .applicationProtocolConfig(alpn)
             .build();
       } catch (SSLException | RuntimeException e) {
         throw new IllegalArgumentException("invalid TLS key or trust material: " + e.getMessage(), e);
@@ -179,13 +192,17 @@ public final class TlsSupport {
 
   // ---------------------------------------------------------------- server
 
-  /** Puts TLS in front of a new server connection; the HTTP/2 handler comes after. */
-  public static void addServerTls(Channel ch, SslContext context, long handshakeTimeoutNanos) {
+  /**
+   * Puts TLS in front of a new server connection; the HTTP/2 handler comes after. {@code http1}:
+   * the connection may also be HTTP/1.1 (the web protocols are on), whether negotiated or not.
+   */
+  public static void addServerTls(Channel ch, SslContext context, long handshakeTimeoutNanos,
+      boolean http1) {
     SslHandler ssl = context.newHandler(ch.alloc());
     // Netty's own timer, on real time: ConnectionGuard enforces the same limit (handshake and
     // preface) on the server's clock, so a fake clock still sees it.
     ssl.setHandshakeTimeout(handshakeTimeoutNanos, TimeUnit.NANOSECONDS);
-    ch.pipeline().addLast(ssl, new ServerTlsHandler(ssl));
+    ch.pipeline().addLast(ssl, new ServerTlsHandler(ssl, http1));
   }
 
   /**
@@ -207,9 +224,11 @@ public final class TlsSupport {
   /** Refuses clients that do not negotiate h2; keeps handshake failures out of the warnings. */
   private static final class ServerTlsHandler extends ChannelDuplexHandler {
     private final SslHandler ssl;
+    private final boolean http1;
 
-    ServerTlsHandler(SslHandler ssl) {
+    ServerTlsHandler(SslHandler ssl, boolean http1) {
       this.ssl = ssl;
+      this.http1 = http1;
     }
 
     @Override
@@ -221,7 +240,8 @@ public final class TlsSupport {
           ctx.close();
           return;
         }
-        if (!H2.equals(ssl.applicationProtocol())) {
+        // With HTTP/1.1 allowed, the protocol detector after this tells them apart.
+        if (!H2.equals(ssl.applicationProtocol()) && !http1) {
           LOG.log(Level.DEBUG, () -> "refusing " + ctx.channel().remoteAddress()
               + ": it did not negotiate HTTP/2 with TLS ALPN 'h2'");
           ctx.close();

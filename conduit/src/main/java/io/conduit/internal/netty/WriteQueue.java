@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Commands from application threads for one connection, run on its event loop in order, with
  * one flush per batch: many sends cost one wake-up and one system call.
  */
-final class WriteQueue {
+public final class WriteQueue {
   /**
    * Commands between flushes in a long batch. A unary call takes about four (request, headers,
    * message, trailers), so a read of 64 pipelined calls still leaves in one write.
@@ -24,18 +24,18 @@ final class WriteQueue {
   private volatile boolean open;
 
   /** {@code flusher} runs on {@code eventLoop} after each batch. */
-  WriteQueue(Executor eventLoop, Runnable flusher) {
+  public WriteQueue(Executor eventLoop, Runnable flusher) {
     this.eventLoop = eventLoop;
     this.flusher = flusher;
   }
 
   /** Lets queued commands run; until then they wait (e.g. for the connection to be ready). */
-  void open() {
+  public void open() {
     open = true;
     schedule();
   }
 
-  void enqueue(Runnable command) {
+  public void enqueue(Runnable command) {
     commands.add(command);
     if (open) {
       schedule();

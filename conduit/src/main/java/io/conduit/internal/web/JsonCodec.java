@@ -1,0 +1,59 @@
+package io.conduit.internal.web;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import io.conduit.Marshaller;
+import io.conduit.Status;
+import io.conduit.protobuf.ProtoMarshaller;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The standard protobuf JSON mapping (protobuf-java-util's {@link JsonFormat}), for messages
+ * whose methods use a {@link ProtoMarshaller} of full (not lite) messages. Loaded only when
+ * protobuf-java-util is on the class path ({@link MessageCodec#json}).
+ */
+final class JsonCodec implements MessageCodec {
+  private final JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
+  private final JsonFormat.Parser parser = JsonFormat.parser();
+
+  @Override
+  public String name() {
+    return "json";
+  }
+
+  @Override
+  public <T> ByteBuf encode(ByteBufAllocator alloc, Marshaller<T> marshaller, T message) {
+    if (!(message instanceof MessageOrBuilder m)) {
+      throw Status.INTERNAL.withDescription("the JSON codec needs a protobuf message, not "
+          + message.getClass().getName()).asException();
+    }
+    try {
+      byte[] json = printer.print(m).getBytes(StandardCharsets.UTF_8);
+      return alloc.buffer(json.length).writeBytes(json);
+    } catch (InvalidProtocolBufferException e) {
+      throw Status.INTERNAL.withDescription("cannot write the response as JSON: " + e.getMessage())
+          .withCause(e).asException();
+    }
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> T decode(Marshaller<T> marshaller, ByteBuf payload) {
+    if (!(marshaller instanceof ProtoMarshaller<?> pm) || !(pm.defaultInstance() instanceof Message prototype)) {
+      throw Status.UNIMPLEMENTED.withDescription("this method takes no JSON (its messages are not "
+          + "full protobuf messages)").asException();
+    }
+    Message.Builder builder = prototype.newBuilderForType();
+    try {
+      parser.merge(payload.toString(StandardCharsets.UTF_8), builder);
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("the request is not a valid JSON "
+          + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage()).asException();
+    }
+    return (T) builder.build();
+  }
+}
