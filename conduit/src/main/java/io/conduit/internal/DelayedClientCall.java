@@ -169,11 +169,16 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
     run(c -> c.setMessageCompression(enabled));
   }
 
+  /**
+   * The real call's readiness as soon as there is one, even while queued commands are still being
+   * handed over (a message sent now joins them, in order): its listener's {@code onReady} may run
+   * before the hand-over ends, and a writer woken by it must then see {@code true}.
+   */
   @Override
   public boolean isReady() {
     ClientCall<Q, R> call;
     synchronized (lock) {
-      call = passThrough ? delegate : null;
+      call = delegate;
     }
     return call != null && call.isReady();
   }
