@@ -52,6 +52,10 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
     Context context = Context.current();
     Deadline deadline = options.deadline() == null
         ? context.deadline() : options.deadline().minimum(context.deadline());
+    if (deadline != null && deadline.isExpired()) {
+      fail(Status.DEADLINE_EXCEEDED.withDescription(ClientCallImpl.DEADLINE_ALREADY_PASSED));
+      return;
+    }
     if (deadline != null) {
       ScheduledFuture<?> timer = clock.schedule(scheduler,
           () -> fail(Status.DEADLINE_EXCEEDED.withDescription(
