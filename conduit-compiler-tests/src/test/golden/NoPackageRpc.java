@@ -28,10 +28,13 @@ public final class NoPackageRpc {
 
   /** The unary method {@code NoPackage/Echo}. */
   public static final MethodDescriptor<Nopackage.Ping, Nopackage.Ping> ECHO =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "NoPackage/Echo",
-          ProtoMarshaller.of(Nopackage.Ping.getDefaultInstance()),
-          ProtoMarshaller.of(Nopackage.Ping.getDefaultInstance()));
+      MethodDescriptor.<Nopackage.Ping, Nopackage.Ping>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("NoPackage/Echo")
+          .requestMarshaller(ProtoMarshaller.of(Nopackage.Ping.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Nopackage.Ping.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   private NoPackageRpc() {}
 

@@ -34,10 +34,13 @@ public final class NestedRpc {
 
   /** The unary method {@code conduit.testing.outer.Nested/Deep}. */
   public static final MethodDescriptor<CustomOuter.Outer.Inner.Deeper, CustomOuter.Outer.Inner> DEEP =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.outer.Nested/Deep",
-          ProtoMarshaller.of(CustomOuter.Outer.Inner.Deeper.getDefaultInstance()),
-          ProtoMarshaller.of(CustomOuter.Outer.Inner.getDefaultInstance()));
+      MethodDescriptor.<CustomOuter.Outer.Inner.Deeper, CustomOuter.Outer.Inner>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.outer.Nested/Deep")
+          .requestMarshaller(ProtoMarshaller.of(CustomOuter.Outer.Inner.Deeper.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(CustomOuter.Outer.Inner.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   private NestedRpc() {}
 

@@ -89,8 +89,11 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   private boolean started;
   private boolean halfClosed;
   private volatile boolean closedForApp;
-  /** Set on the call executor when a response cannot be parsed; overrides the server's status. */
-  private Status localFailure;
+  /**
+   * The call's outcome decided on this side, which overrides the server's status: a cancellation,
+   * an expired deadline, a response that cannot be parsed, a listener that threw.
+   */
+  private volatile Status localFailure;
   private Compressor requestCompressor;
   private StreamRequest streamRequest;
   private ScheduledFuture<?> deadlineTimer;
@@ -370,6 +373,13 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   }
 
   private void cancelWith(Status status) {
+    synchronized (lock) {
+      // Once the deadline has passed (or the call is cancelled) that is how it ends, even when the
+      // server's answer is already on its way: the stream's reset is queued behind it.
+      if (!finished && localFailure == null) {
+        localFailure = status;
+      }
+    }
     if (!failEarly(status)) {
       ClientStream s = stream;
       if (s != null) {
@@ -536,7 +546,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
    */
   private boolean replayOnNewStream(Status status, Metadata trailers) {
     synchronized (lock) {
-      if (!transparentRetry || replay == null || failedEarly || closedForApp
+      if (!transparentRetry || replay == null || failedEarly || closedForApp || localFailure != null
           || transparentRetries >= MAX_TRANSPARENT_RETRIES) {
         return false;
       }

@@ -42,45 +42,63 @@ public final class CallsRpc {
 
   /** The unary method {@code conduit.testing.calls.Calls/Unary}. */
   public static final MethodDescriptor<Request, Response> UNARY =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.calls.Calls/Unary",
-          ProtoMarshaller.of(Request.getDefaultInstance()),
-          ProtoMarshaller.of(Response.getDefaultInstance()));
+      MethodDescriptor.<Request, Response>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.calls.Calls/Unary")
+          .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Response.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The server-streaming method {@code conduit.testing.calls.Calls/ServerStream}. */
   public static final MethodDescriptor<Request, Response> SERVER_STREAM =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.SERVER_STREAMING, "conduit.testing.calls.Calls/ServerStream",
-          ProtoMarshaller.of(Request.getDefaultInstance()),
-          ProtoMarshaller.of(Response.getDefaultInstance()));
+      MethodDescriptor.<Request, Response>newBuilder()
+          .type(MethodDescriptor.Type.SERVER_STREAMING)
+          .fullMethodName("conduit.testing.calls.Calls/ServerStream")
+          .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Response.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The client-streaming method {@code conduit.testing.calls.Calls/ClientStream}. */
   public static final MethodDescriptor<Request, Response> CLIENT_STREAM =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.CLIENT_STREAMING, "conduit.testing.calls.Calls/ClientStream",
-          ProtoMarshaller.of(Request.getDefaultInstance()),
-          ProtoMarshaller.of(Response.getDefaultInstance()));
+      MethodDescriptor.<Request, Response>newBuilder()
+          .type(MethodDescriptor.Type.CLIENT_STREAMING)
+          .fullMethodName("conduit.testing.calls.Calls/ClientStream")
+          .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Response.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The bidirectional-streaming method {@code conduit.testing.calls.Calls/Bidi}. */
   public static final MethodDescriptor<Request, Response> BIDI =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.BIDI_STREAMING, "conduit.testing.calls.Calls/Bidi",
-          ProtoMarshaller.of(Request.getDefaultInstance()),
-          ProtoMarshaller.of(Response.getDefaultInstance()));
+      MethodDescriptor.<Request, Response>newBuilder()
+          .type(MethodDescriptor.Type.BIDI_STREAMING)
+          .fullMethodName("conduit.testing.calls.Calls/Bidi")
+          .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Response.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.calls.Calls/NotImplemented}. */
   public static final MethodDescriptor<Empty, Empty> NOT_IMPLEMENTED =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.calls.Calls/NotImplemented",
-          ProtoMarshaller.of(Empty.getDefaultInstance()),
-          ProtoMarshaller.of(Empty.getDefaultInstance()));
+      MethodDescriptor.<Empty, Empty>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.calls.Calls/NotImplemented")
+          .requestMarshaller(ProtoMarshaller.of(Empty.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Empty.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.calls.Calls/Sleep}. */
   public static final MethodDescriptor<Duration, Empty> SLEEP =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.calls.Calls/Sleep",
-          ProtoMarshaller.of(Duration.getDefaultInstance()),
-          ProtoMarshaller.of(Empty.getDefaultInstance()));
+      MethodDescriptor.<Duration, Empty>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.calls.Calls/Sleep")
+          .requestMarshaller(ProtoMarshaller.of(Duration.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Empty.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /**
    * The unary method {@code conduit.testing.calls.Calls/Old}.
@@ -89,10 +107,13 @@ public final class CallsRpc {
    */
   @Deprecated
   public static final MethodDescriptor<Request, Response> OLD =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.calls.Calls/Old",
-          ProtoMarshaller.of(Request.getDefaultInstance()),
-          ProtoMarshaller.of(Response.getDefaultInstance()));
+      MethodDescriptor.<Request, Response>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.calls.Calls/Old")
+          .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Response.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.calls.Calls/Get}. */
   public static final MethodDescriptor<Request, Response> GET =
@@ -103,6 +124,7 @@ public final class CallsRpc {
           .responseMarshaller(ProtoMarshaller.of(Response.getDefaultInstance()))
           .idempotent(true)
           .safe(true)
+          .generated(true)
           .build();
 
   /** The unary method {@code conduit.testing.calls.Calls/Put}. */
@@ -113,14 +135,18 @@ public final class CallsRpc {
           .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
           .responseMarshaller(ProtoMarshaller.of(Response.getDefaultInstance()))
           .idempotent(true)
+          .generated(true)
           .build();
 
   /** The unary method {@code conduit.testing.calls.Calls/Shared}. */
   public static final MethodDescriptor<SharedOuterClass.SharedMessage, SharedOuterClass.SharedMessage.Nested> SHARED =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.calls.Calls/Shared",
-          ProtoMarshaller.of(SharedOuterClass.SharedMessage.getDefaultInstance()),
-          ProtoMarshaller.of(SharedOuterClass.SharedMessage.Nested.getDefaultInstance()));
+      MethodDescriptor.<SharedOuterClass.SharedMessage, SharedOuterClass.SharedMessage.Nested>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.calls.Calls/Shared")
+          .requestMarshaller(ProtoMarshaller.of(SharedOuterClass.SharedMessage.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(SharedOuterClass.SharedMessage.Nested.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   private CallsRpc() {}
 

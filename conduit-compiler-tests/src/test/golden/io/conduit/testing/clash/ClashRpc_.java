@@ -30,10 +30,13 @@ public final class ClashRpc_ {
 
   /** The unary method {@code conduit.testing.clash.Clash/Call}. */
   public static final MethodDescriptor<ClashRpc, ClashRpc> CALL =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.clash.Clash/Call",
-          ProtoMarshaller.of(ClashRpc.getDefaultInstance()),
-          ProtoMarshaller.of(ClashRpc.getDefaultInstance()));
+      MethodDescriptor.<ClashRpc, ClashRpc>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.clash.Clash/Call")
+          .requestMarshaller(ProtoMarshaller.of(ClashRpc.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(ClashRpc.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   private ClashRpc_() {}
 

@@ -34,10 +34,13 @@ public final class ClashRpc__ {
 
   /** The unary method {@code conduit.testing.clash.clash/Call}. */
   public static final MethodDescriptor<ClashRpc, ClashRpc> CALL =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.clash.clash/Call",
-          ProtoMarshaller.of(ClashRpc.getDefaultInstance()),
-          ProtoMarshaller.of(ClashRpc.getDefaultInstance()));
+      MethodDescriptor.<ClashRpc, ClashRpc>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.clash.clash/Call")
+          .requestMarshaller(ProtoMarshaller.of(ClashRpc.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(ClashRpc.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   private ClashRpc__() {}
 

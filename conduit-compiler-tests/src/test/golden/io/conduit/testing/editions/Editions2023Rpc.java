@@ -30,10 +30,13 @@ public final class Editions2023Rpc {
 
   /** The unary method {@code conduit.testing.editions.Editions2023/Call}. */
   public static final MethodDescriptor<Editions.EditionsRequest, Editions.EditionsRequest> CALL =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.editions.Editions2023/Call",
-          ProtoMarshaller.of(Editions.EditionsRequest.getDefaultInstance()),
-          ProtoMarshaller.of(Editions.EditionsRequest.getDefaultInstance()));
+      MethodDescriptor.<Editions.EditionsRequest, Editions.EditionsRequest>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.editions.Editions2023/Call")
+          .requestMarshaller(ProtoMarshaller.of(Editions.EditionsRequest.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Editions.EditionsRequest.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   private Editions2023Rpc() {}
 

@@ -30,10 +30,13 @@ public final class Editions2024Rpc {
 
   /** The unary method {@code conduit.testing.editions2024.Editions2024/Call}. */
   public static final MethodDescriptor<TopLevel, Editions2024Proto.InFile> CALL =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.editions2024.Editions2024/Call",
-          ProtoMarshaller.of(TopLevel.getDefaultInstance()),
-          ProtoMarshaller.of(Editions2024Proto.InFile.getDefaultInstance()));
+      MethodDescriptor.<TopLevel, Editions2024Proto.InFile>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.editions2024.Editions2024/Call")
+          .requestMarshaller(ProtoMarshaller.of(TopLevel.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Editions2024Proto.InFile.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   private Editions2024Rpc() {}
 

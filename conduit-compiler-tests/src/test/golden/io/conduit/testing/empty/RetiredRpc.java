@@ -37,10 +37,13 @@ public final class RetiredRpc {
 
   /** The unary method {@code conduit.testing.empty.Retired/Call}. */
   public static final MethodDescriptor<com.google.protobuf.Empty, com.google.protobuf.Empty> CALL =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.empty.Retired/Call",
-          ProtoMarshaller.of(com.google.protobuf.Empty.getDefaultInstance()),
-          ProtoMarshaller.of(com.google.protobuf.Empty.getDefaultInstance()));
+      MethodDescriptor.<com.google.protobuf.Empty, com.google.protobuf.Empty>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.empty.Retired/Call")
+          .requestMarshaller(ProtoMarshaller.of(com.google.protobuf.Empty.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(com.google.protobuf.Empty.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   private RetiredRpc() {}
 

@@ -34,164 +34,233 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/get_foo}. */
   public static final MethodDescriptor<String, String> GET_FOO =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/get_foo",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/get_foo")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/GetFoo}. */
   public static final MethodDescriptor<String, String> GET_FOO_2 =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/GetFoo",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/GetFoo")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/getFoo}. */
   public static final MethodDescriptor<String, String> GET_FOO_3 =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/getFoo",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/getFoo")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/class}. */
   public static final MethodDescriptor<io.conduit.testing.naming.Service, io.conduit.testing.naming.BlockingClient> CLASS =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/class",
-          ProtoMarshaller.of(io.conduit.testing.naming.Service.getDefaultInstance()),
-          ProtoMarshaller.of(io.conduit.testing.naming.BlockingClient.getDefaultInstance()));
+      MethodDescriptor.<io.conduit.testing.naming.Service, io.conduit.testing.naming.BlockingClient>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/class")
+          .requestMarshaller(ProtoMarshaller.of(io.conduit.testing.naming.Service.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(io.conduit.testing.naming.BlockingClient.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/Service}. */
   public static final MethodDescriptor<io.conduit.testing.naming.AsyncClient, String> SERVICE =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/Service",
-          ProtoMarshaller.of(io.conduit.testing.naming.AsyncClient.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<io.conduit.testing.naming.AsyncClient, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/Service")
+          .requestMarshaller(ProtoMarshaller.of(io.conduit.testing.naming.AsyncClient.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The server-streaming method {@code conduit.testing.naming.Naming/BlockingClient}. */
   public static final MethodDescriptor<String, String> BLOCKING_CLIENT =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.SERVER_STREAMING, "conduit.testing.naming.Naming/BlockingClient",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.SERVER_STREAMING)
+          .fullMethodName("conduit.testing.naming.Naming/BlockingClient")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The client-streaming method {@code conduit.testing.naming.Naming/AsyncClient}. */
   public static final MethodDescriptor<String, String> ASYNC_CLIENT =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.CLIENT_STREAMING, "conduit.testing.naming.Naming/AsyncClient",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.CLIENT_STREAMING)
+          .fullMethodName("conduit.testing.naming.Naming/AsyncClient")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/definition}. */
   public static final MethodDescriptor<String, String> DEFINITION =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/definition",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/definition")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The bidirectional-streaming method {@code conduit.testing.naming.Naming/WithDeadline}. */
   public static final MethodDescriptor<String, String> WITH_DEADLINE =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.BIDI_STREAMING, "conduit.testing.naming.Naming/WithDeadline",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.BIDI_STREAMING)
+          .fullMethodName("conduit.testing.naming.Naming/WithDeadline")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/toString}. */
   public static final MethodDescriptor<String, String> TO_STRING =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/toString",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/toString")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/HashCode}. */
   public static final MethodDescriptor<String, String> HASH_CODE =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/HashCode",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/HashCode")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/GetClass}. */
   public static final MethodDescriptor<String, String> GET_CLASS =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/GetClass",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/GetClass")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/wait}. */
   public static final MethodDescriptor<String, String> WAIT =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/wait",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/wait")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/yield}. */
   public static final MethodDescriptor<String, String> YIELD =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/yield",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/yield")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/ServiceName}. */
   public static final MethodDescriptor<String, String> SERVICE_NAME_ =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/ServiceName",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/ServiceName")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/SERVICE_NAME}. */
   public static final MethodDescriptor<String, String> SERVICE_NAME__2 =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/SERVICE_NAME",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/SERVICE_NAME")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/HTTPGet}. */
   public static final MethodDescriptor<String, String> HTTP_GET =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/HTTPGet",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/HTTPGet")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/CallOptions}. */
   public static final MethodDescriptor<CallOptions, Status> CALL_OPTIONS =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/CallOptions",
-          ProtoMarshaller.of(CallOptions.getDefaultInstance()),
-          ProtoMarshaller.of(Status.getDefaultInstance()));
+      MethodDescriptor.<CallOptions, Status>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/CallOptions")
+          .requestMarshaller(ProtoMarshaller.of(CallOptions.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Status.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/Uses}. */
   public static final MethodDescriptor<Override, Deprecated> USES =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/Uses",
-          ProtoMarshaller.of(Override.getDefaultInstance()),
-          ProtoMarshaller.of(Deprecated.getDefaultInstance()));
+      MethodDescriptor.<Override, Deprecated>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/Uses")
+          .requestMarshaller(ProtoMarshaller.of(Override.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Deprecated.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/UsesOld}. */
   public static final MethodDescriptor<OldMessage, OldMessage> USES_OLD =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/UsesOld",
-          ProtoMarshaller.of(OldMessage.getDefaultInstance()),
-          ProtoMarshaller.of(OldMessage.getDefaultInstance()));
+      MethodDescriptor.<OldMessage, OldMessage>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/UsesOld")
+          .requestMarshaller(ProtoMarshaller.of(OldMessage.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(OldMessage.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/Time}. */
   public static final MethodDescriptor<Duration, Objects> TIME =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/Time",
-          ProtoMarshaller.of(Duration.getDefaultInstance()),
-          ProtoMarshaller.of(Objects.getDefaultInstance()));
+      MethodDescriptor.<Duration, Objects>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/Time")
+          .requestMarshaller(ProtoMarshaller.of(Duration.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(Objects.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/_leading}. */
   public static final MethodDescriptor<String, String> LEADING =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/_leading",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/_leading")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   /** The unary method {@code conduit.testing.naming.Naming/Leading}. */
   public static final MethodDescriptor<String, String> LEADING_2 =
-      MethodDescriptor.of(
-          MethodDescriptor.Type.UNARY, "conduit.testing.naming.Naming/Leading",
-          ProtoMarshaller.of(String.getDefaultInstance()),
-          ProtoMarshaller.of(String.getDefaultInstance()));
+      MethodDescriptor.<String, String>newBuilder()
+          .type(MethodDescriptor.Type.UNARY)
+          .fullMethodName("conduit.testing.naming.Naming/Leading")
+          .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .responseMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
+          .generated(true)
+          .build();
 
   private NamingRpc() {}
 

@@ -73,6 +73,9 @@ class GeneratedApiTest {
     assertThat(CallsRpc.GET.isSafe()).isTrue();
     assertThat(CallsRpc.PUT.isIdempotent()).isTrue();
     assertThat(CallsRpc.PUT.isSafe()).isFalse();
+    // Telemetry reports generated methods by name (gRFC A66), whatever their idempotency.
+    assertThat(List.of(CallsRpc.UNARY, CallsRpc.GET, CallsRpc.PUT, CallsRpc.BIDI))
+        .allMatch(io.conduit.MethodDescriptor::isGenerated);
 
     Request request = Request.newBuilder().setMessage("m").setValue(7).build();
     java.nio.ByteBuffer buffer =
