@@ -42,7 +42,12 @@ public final class HealthClient {
     this.timeout = timeout;
   }
 
-  /** A client of the health service behind {@code channel} (usually a {@link io.conduit.Channel}). */
+  /**
+   * A client of the health service behind {@code channel}.
+   *
+   * @param channel usually a {@link io.conduit.Channel}
+   * @return the client, with default call options
+   */
   public static HealthClient of(CallFactory channel) {
     return new HealthClient(Objects.requireNonNull(channel, "channel"), CallOptions.DEFAULT, null);
   }
@@ -50,6 +55,9 @@ public final class HealthClient {
   /**
    * This client with {@code options} for its calls, replacing the options and the deadline set
    * before.
+   *
+   * @param options the options of every call
+   * @return the new client
    */
   public HealthClient withOptions(CallOptions options) {
     return new HealthClient(channel, Objects.requireNonNull(options, "options"), null);
@@ -58,19 +66,31 @@ public final class HealthClient {
   /**
    * This client with a deadline {@code timeout} after the start of each call, replacing the
    * deadline set before. It ends a Watch too (with DEADLINE_EXCEEDED).
+   *
+   * @param timeout the time each call may take
+   * @return the new client
    */
   public HealthClient withDeadline(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     return new HealthClient(channel, options.withDeadline(null), timeout);
   }
 
-  /** This client with {@code deadline} for all its calls, replacing the deadline set before. */
+  /**
+   * This client with {@code deadline} for all its calls, replacing the deadline set before.
+   *
+   * @param deadline when every call must have ended
+   * @return the new client
+   */
   public HealthClient withDeadline(Deadline deadline) {
     Objects.requireNonNull(deadline, "deadline");
     return new HealthClient(channel, options.withDeadline(deadline), null);
   }
 
-  /** This client with calls that wait for a ready connection instead of failing fast. */
+  /**
+   * This client with calls that wait for a ready connection instead of failing fast.
+   *
+   * @return the new client
+   */
   public HealthClient withWaitForReady() {
     return new HealthClient(channel, options.withWaitForReady(true), timeout);
   }
@@ -78,6 +98,9 @@ public final class HealthClient {
   /**
    * This client with its calls passing through {@code interceptors}: the first sees each call
    * first.
+   *
+   * @param interceptors the interceptors, outermost first
+   * @return the new client
    */
   public HealthClient withInterceptors(ClientInterceptor... interceptors) {
     return new HealthClient(ClientInterceptor.intercept(channel, List.of(interceptors)), options, timeout);
@@ -91,6 +114,8 @@ public final class HealthClient {
    * Asks the serving status of {@code service} ({@code ""} or {@link HealthStatusManager#SERVER}
    * for the server as a whole) and waits for the answer.
    *
+   * @param service the service's full name, or {@code ""}
+   * @return its serving status
    * @throws io.conduit.StatusException NOT_FOUND if the server does not know {@code service}, or
    *     the status the call failed with
    */
@@ -103,6 +128,9 @@ public final class HealthClient {
    * Asks the serving status of {@code service}; the future completes with it or fails with a
    * {@link io.conduit.StatusException} (NOT_FOUND for a service the server does not know).
    * Cancelling the future cancels the call.
+   *
+   * @param service the service's full name, or {@code ""}
+   * @return the future serving status
    */
   public CompletableFuture<HealthStatus> checkAsync(String service) {
     CompletableFuture<Health.Response> call =
@@ -128,6 +156,9 @@ public final class HealthClient {
    * Watches {@code service}: the iterator returns its current status at once, then each change
    * as it happens ({@link HealthStatus#SERVICE_UNKNOWN} while the server does not know it). The
    * stream has no end of its own: close the iterator to cancel the call.
+   *
+   * @param service the service's full name, or {@code ""}
+   * @return the statuses, as they come
    */
   public BlockingIterator<HealthStatus> watch(String service) {
     BlockingIterator<Health.Response> responses =
@@ -154,6 +185,10 @@ public final class HealthClient {
    * Watches {@code service}: {@code observer} hears its current status, then each change as it
    * happens, on the channel's executor, until the call ends. Cancel the returned {@link Watch} to
    * stop: {@code observer} then hears {@code onError} with CANCELLED.
+   *
+   * @param service the service's full name, or {@code ""}
+   * @param observer hears the statuses, then the end
+   * @return the handle that cancels the Watch
    */
   public Watch watch(String service, StreamObserver<HealthStatus> observer) {
     Objects.requireNonNull(observer, "observer");

@@ -50,6 +50,8 @@ public final class StatusProto {
    * {@code google.rpc.Status} in the {@link #DETAILS_KEY} trailer. Throw it from a service method
    * or pass it to {@code onError}.
    *
+   * @param status the code, message and details to send
+   * @return the exception, with the details trailer
    * @throws IllegalArgumentException if the code is OK (0) or not a gRPC code (1 to 16)
    */
   public static StatusException toStatusException(com.google.rpc.Status status) {
@@ -59,6 +61,11 @@ public final class StatusProto {
   /**
    * Like {@link #toStatusException(com.google.rpc.Status)}, with {@code trailers} sent too (a
    * {@link #DETAILS_KEY} among them is replaced).
+   *
+   * @param status the code, message and details to send
+   * @param trailers more trailers to send, copied; may be {@code null}
+   * @return the exception, with the trailers and the details trailer
+   * @throws IllegalArgumentException if the code is OK (0) or not a gRPC code (1 to 16)
    */
   public static StatusException toStatusException(com.google.rpc.Status status, Metadata trailers) {
     Objects.requireNonNull(status, "status");
@@ -72,6 +79,9 @@ public final class StatusProto {
    * and {@code details}: each a detail message such as {@code ErrorInfo}, packed into an
    * {@link Any} unless it is one already.
    *
+   * @param status the gRPC status to fail with
+   * @param details the detail messages, in order
+   * @return the exception, with the details trailer
    * @throws IllegalArgumentException if {@code status} is OK
    */
   public static StatusException toStatusException(Status status, Message... details) {
@@ -84,6 +94,9 @@ public final class StatusProto {
    * description as the message ({@code ""} when it has none), and each detail packed into an
    * {@link Any} unless it is one already.
    *
+   * @param status the code and description
+   * @param details the detail messages, in order
+   * @return the {@code google.rpc.Status}
    * @throws IllegalArgumentException if {@code status} is OK
    */
   public static com.google.rpc.Status of(Status status, Message... details) {
@@ -104,6 +117,8 @@ public final class StatusProto {
    * {@code t}'s cause chain (as {@link #fromStatusAndTrailers}), or {@code null} if there is
    * none.
    *
+   * @param t a failure, such as a client's {@link StatusException} or a future's exception
+   * @return the call's {@code google.rpc.Status}, or {@code null}
    * @throws IllegalArgumentException if the details trailer is malformed or disagrees with the
    *     gRPC status
    */
@@ -121,7 +136,9 @@ public final class StatusProto {
    * when there is one, otherwise one made of {@code status}'s code and description (no details),
    * as for a failure that happened locally, such as UNAVAILABLE.
    *
+   * @param status the call's gRPC status
    * @param trailers the call's trailers; may be {@code null}
+   * @return the call's {@code google.rpc.Status}
    * @throws IllegalArgumentException if the trailer does not hold a {@code google.rpc.Status}, or
    *     holds one whose code is not {@code status}'s
    */
@@ -153,6 +170,10 @@ public final class StatusProto {
    * The first detail of {@code status} that is a {@code type}, such as
    * {@code detail(status, RetryInfo.class)}; empty if it has none.
    *
+   * @param <T> the detail's message type
+   * @param status the status to look in
+   * @param type the detail's message class
+   * @return the first such detail, or empty
    * @throws IllegalArgumentException if that detail's bytes are not a valid {@code type}
    */
   public static <T extends Message> Optional<T> detail(com.google.rpc.Status status, Class<T> type) {
@@ -163,6 +184,10 @@ public final class StatusProto {
   /**
    * Every detail of {@code status} that is a {@code type}, in order.
    *
+   * @param <T> the details' message type
+   * @param status the status to look in
+   * @param type the details' message class
+   * @return those details, possibly none
    * @throws IllegalArgumentException if one of them is not a valid {@code type}
    */
   public static <T extends Message> List<T> details(com.google.rpc.Status status, Class<T> type) {
