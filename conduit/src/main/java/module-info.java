@@ -1,8 +1,8 @@
 /**
  * Conduit, a gRPC framework: the API ({@code io.conduit}), what generated code calls
- * ({@code io.conduit.stub}), the resolver and balancer SPIs, protobuf support and the health
- * service. Everything under {@code io.conduit.internal} is the implementation and is not
- * exported.
+ * ({@code io.conduit.stub}), the resolver and balancer SPIs, protobuf support, and the health
+ * service and its client. Everything under {@code io.conduit.internal} is the implementation and
+ * is not exported.
  *
  * <p>Netty is an implementation detail: no exported signature names a Netty type, so it is
  * required, not {@code requires transitive}. On the module path the native epoll transport is

@@ -20,7 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * }</pre>
  *
  * <p>A server it is registered on turns every status NOT_SERVING when it starts shutting down, so
- * health-checking clients move away before connections close.
+ * health-checking clients move away before connections close. {@link HealthClient} is the
+ * client side.
  */
 public final class HealthStatusManager implements RpcService {
   /** The name that stands for the server as a whole. */

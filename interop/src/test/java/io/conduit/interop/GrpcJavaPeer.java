@@ -36,6 +36,10 @@ final class GrpcJavaPeer {
   static final String REFLECTION_SERVER_CLASS = "io.conduit.interop.peer.GrpcJavaReflectionServer";
   /** The peer module's client that sends keepalive pings every second. */
   static final String KEEPALIVE_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaKeepAliveClient";
+  /** The peer module's server whose calls fail with details through grpc-java's StatusProto. */
+  static final String RICH_ERROR_SERVER_CLASS = "io.conduit.interop.peer.GrpcJavaRichErrorServer";
+  /** The peer module's client that prints the details grpc-java's StatusProto reads. */
+  static final String RICH_ERROR_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaRichErrorClient";
 
   private GrpcJavaPeer() {}
 
