@@ -120,7 +120,8 @@ public final class GrpcJavaOtelPeer {
   }
 
   private ManagedChannel channel(String target) {
-    ManagedChannelBuilder<?> b = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create());
+    ManagedChannelBuilder<?> b =
+        Grpc.newChannelBuilder(target, InsecureChannelCredentials.create());
     grpcOtel.configureChannelBuilder(b);
     return b.build();
   }

@@ -1,0 +1,586 @@
+package io.conduit.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.conduit.Channel;
+import io.conduit.Server;
+import io.conduit.Status;
+import io.conduit.StatusException;
+import io.conduit.opentelemetry.ConduitOpenTelemetry;
+import io.conduit.stub.ServerStreamObserver;
+import io.conduit.testing.Await;
+import io.grpc.testing.integration.Messages.EchoStatus;
+import io.grpc.testing.integration.Messages.Payload;
+import io.grpc.testing.integration.Messages.SimpleRequest;
+import io.grpc.testing.integration.Messages.SimpleResponse;
+import io.grpc.testing.integration.TestServiceRpc;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.PointData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Conduit's {@code conduit-opentelemetry} against grpc-java's own {@code grpc-opentelemetry}
+ * ({@code GrpcJavaOtelPeer}, in JVMs of their own), both on real SDKs with W3C
+ * {@code traceparent}, over two chains of three hops:
+ *
+ * <ul>
+ *   <li><b>grpc-java → Conduit → grpc-java</b>: grpc-java's client calls a Conduit server whose
+ *       handler makes the same call, on a Conduit channel, to a grpc-java server;
+ *   <li><b>Conduit → grpc-java → Conduit</b>: a Conduit client calls a grpc-java server whose
+ *       handler makes the same call to a Conduit server.
+ * </ul>
+ *
+ * <p>Each chain carries two UnaryCalls: one that succeeds (a 100-byte payload asking for a
+ * 200-byte one) and one whose {@code response_status} makes the last server fail it with
+ * NOT_FOUND. Then: every span of a call, in all three processes, is in one trace with the right
+ * parent links (gRFC A72), and the metrics Conduit records as a client and as a server are those
+ * grpc-java records in the same role for the same calls (gRFC A66): names, units, kinds, attributes
+ * and their values, bucket boundaries, counts, and the message sizes to the byte.
+ */
+@Timeout(240)
+class OpenTelemetryAgainstGrpcJavaTest {
+  private static final String PEER = "io.conduit.interop.peer.GrpcJavaOtelPeer";
+  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final String METHOD = "grpc.testing.TestService/UnaryCall";
+  private static final String SENT = "Sent.grpc.testing.TestService.UnaryCall";
+  private static final String ATTEMPT = "Attempt.grpc.testing.TestService.UnaryCall";
+  private static final String RECV = "Recv.grpc.testing.TestService.UnaryCall";
+  /** What the peer's failing call asks for (GrpcJavaOtelPeer.FAIL_MESSAGE). */
+  private static final String FAIL_MESSAGE = "asked to fail";
+  private static final Set<String> A66_METRICS = Set.of(
+      "grpc.client.attempt.started", "grpc.client.attempt.duration",
+      "grpc.client.attempt.sent_total_compressed_message_size",
+      "grpc.client.attempt.rcvd_total_compressed_message_size", "grpc.client.call.duration",
+      "grpc.server.call.started", "grpc.server.call.duration",
+      "grpc.server.call.sent_total_compressed_message_size",
+      "grpc.server.call.rcvd_total_compressed_message_size");
+
+  private static final String GRPC_JAVA_CLIENT = "grpc-java client";
+  private static final String GRPC_JAVA_SERVER = "grpc-java server";
+  private static final String CONDUIT = "Conduit";
+
+  /** What one chain left: every span (labelled with its process) and every metric point. */
+  record Chain(List<Sp> spans, Map<String, List<Point>> points) {}
+
+  /** A finished span, from either implementation. */
+  record Sp(String process, String name, String kind, String traceId, String spanId,
+      String parentSpanId, boolean parentRemote, String status, String description,
+      Map<String, String> attrs, List<Event> events) {
+    @Override
+    public String toString() {
+      return process + ":" + name + "[" + kind + " " + spanId + "<-" + parentSpanId + " " + status
+          + " " + events + "]";
+    }
+  }
+
+  record Event(String name, Map<String, String> attrs) {}
+
+  /** A metric point; {@code grpc.target} with the port as {@code PORT}, to compare across runs. */
+  record Point(String name, String unit, String type, Map<String, String> attrs, long count,
+      double sum, long value, String bounds) {
+    String key() {
+      return name + " " + unit + " " + type + " " + attrs;
+    }
+  }
+
+  private static Chain grpcJavaConduitGrpcJava;
+  private static Chain conduitGrpcJavaConduit;
+
+  @BeforeAll
+  @Timeout(240)
+  static void runChains() throws Exception {
+    grpcJavaConduitGrpcJava = runGrpcJavaConduitGrpcJava();
+    conduitGrpcJavaConduit = runConduitGrpcJavaConduit();
+  }
+
+  // ---- grpc-java → Conduit → grpc-java
+
+  private static Chain runGrpcJavaConduitGrpcJava() throws Exception {
+    try (Sdk sdk = new Sdk();
+        GrpcJavaPeer.Listening back = startPeerServer(List.of())) {
+      ConduitOpenTelemetry otel = ConduitOpenTelemetry.create(sdk.sdk);
+      int backPort = back.address().getPort();
+      GrpcJavaPeer.Result client;
+      Channel toBack = otel.configured(Channel.builder("127.0.0.1:" + backPort)).plaintext()
+          .build();
+      int front;
+      try (Server server = otel.configured(Server.builder()).bind("127.0.0.1", 0)
+          .service(new Forwarder(toBack)).build().start()) {
+        front = server.port();
+        client = GrpcJavaPeer.run(PEER,
+            List.of("--mode=client", "--target=127.0.0.1:" + front), PEER_TIMEOUT);
+        assertThat(client.exitCode()).as("grpc-java client; output:%n%s", client.output()).isZero();
+        assertThat(client.output()).contains("CALL ok OK 200", "CALL fail NOT_FOUND");
+        // Per call: the server span of the front, the call and attempt spans to the back.
+        Await.until("Conduit's 6 spans end", WAIT,
+            () -> sdk.spans.getFinishedSpanItems().size() >= 6);
+      } finally {
+        toBack.close();
+      }
+      String backOutput = finish(back);
+      List<Sp> spans = new ArrayList<>(sdk.spans());
+      spans.addAll(peerSpans(GRPC_JAVA_CLIENT, client.output()));
+      spans.addAll(peerSpans(GRPC_JAVA_SERVER, backOutput));
+      Map<String, List<Point>> points = new HashMap<>();
+      points.put(GRPC_JAVA_CLIENT, peerPoints(client.output(), front));
+      points.put(CONDUIT, sdk.points(backPort));
+      points.put(GRPC_JAVA_SERVER, peerPoints(backOutput, backPort));
+      return new Chain(spans, points);
+    }
+  }
+
+  /** UnaryCall: the same call to the next server, answered with its response or its status. */
+  private static final class Forwarder extends TestServiceRpc.Service {
+    private final TestServiceRpc.BlockingClient next;
+
+    Forwarder(Channel next) {
+      this.next = TestServiceRpc.newBlockingClient(next).withDeadline(Duration.ofSeconds(30));
+    }
+
+    @Override
+    public void unaryCall(SimpleRequest request, ServerStreamObserver<SimpleResponse> responses) {
+      // StatusException from the next server goes back to the caller as it is.
+      responses.onNext(next.unaryCall(request));
+      responses.onCompleted();
+    }
+  }
+
+  @Test
+  void grpcJavaToConduitToGrpcJavaIsOneTraceWithTheRightParents() {
+    for (String status : List.of("OK", "ERROR")) {
+      List<Sp> trace = assertChain(grpcJavaConduitGrpcJava.spans(), status,
+          GRPC_JAVA_CLIENT, SENT,
+          GRPC_JAVA_CLIENT, ATTEMPT,
+          CONDUIT, RECV,
+          CONDUIT, SENT,
+          CONDUIT, ATTEMPT,
+          GRPC_JAVA_SERVER, RECV);
+      // Where the trace crossed a process, the parent came over the wire.
+      assertThat(trace.get(2).parentRemote()).as("Conduit's server span").isTrue();
+      assertThat(trace.get(5).parentRemote()).as("grpc-java's server span").isTrue();
+      assertThat(trace.get(3).parentRemote()).as("Conduit's call span, made in the handler")
+          .isFalse();
+    }
+  }
+
+  // ---- Conduit → grpc-java → Conduit
+
+  private static Chain runConduitGrpcJavaConduit() throws Exception {
+    try (Sdk sdk = new Sdk();
+        TestServiceImpl service = new TestServiceImpl()) {
+      ConduitOpenTelemetry otel = ConduitOpenTelemetry.create(sdk.sdk);
+      try (Server back = otel.configured(Server.builder()).bind("127.0.0.1", 0).service(service)
+          .build().start();
+          GrpcJavaPeer.Listening front =
+              startPeerServer(List.of("--next=127.0.0.1:" + back.port()))) {
+        int backPort = back.port();
+        int frontPort = front.address().getPort();
+        Channel channel = otel.configured(Channel.builder("127.0.0.1:" + frontPort)).plaintext()
+            .build();
+        try {
+          TestServiceRpc.BlockingClient client =
+              TestServiceRpc.newBlockingClient(channel).withDeadline(Duration.ofSeconds(30));
+          assertThat(client.unaryCall(okRequest()).getPayload().getBody().size()).isEqualTo(200);
+          assertThatThrownBy(() -> client.unaryCall(failRequest()))
+              .isInstanceOfSatisfying(StatusException.class, e -> {
+                assertThat(e.status().code()).isEqualTo(Status.Code.NOT_FOUND);
+                assertThat(e.status().description()).isEqualTo(FAIL_MESSAGE);
+              });
+        } finally {
+          channel.close();
+        }
+        // Per call: the client's call and attempt spans, the back server's span.
+        Await.until("Conduit's 6 spans end", WAIT,
+            () -> sdk.spans.getFinishedSpanItems().size() >= 6);
+        String frontOutput = finish(front);
+        List<Sp> spans = new ArrayList<>(sdk.spans());
+        spans.addAll(peerSpans(GRPC_JAVA_SERVER, frontOutput));
+        Map<String, List<Point>> points = new HashMap<>();
+        points.put(CONDUIT, sdk.points(frontPort));
+        points.put(GRPC_JAVA_SERVER, peerPoints(frontOutput, backPort));
+        return new Chain(spans, points);
+      }
+    }
+  }
+
+  @Test
+  void conduitToGrpcJavaToConduitIsOneTraceWithTheRightParents() {
+    for (String status : List.of("OK", "ERROR")) {
+      List<Sp> trace = assertChain(conduitGrpcJavaConduit.spans(), status,
+          CONDUIT, SENT,
+          CONDUIT, ATTEMPT,
+          GRPC_JAVA_SERVER, RECV,
+          GRPC_JAVA_SERVER, SENT,
+          GRPC_JAVA_SERVER, ATTEMPT,
+          CONDUIT, RECV);
+      assertThat(trace.get(2).parentRemote()).as("grpc-java's server span").isTrue();
+      assertThat(trace.get(5).parentRemote()).as("Conduit's server span").isTrue();
+    }
+  }
+
+  /** The same call, the same request: the peer's are GrpcJavaOtelPeer.okRequest's. */
+  private static SimpleRequest okRequest() {
+    return SimpleRequest.newBuilder()
+        .setResponseSize(200)
+        .setPayload(Payload.newBuilder().setBody(ByteString.copyFrom(new byte[100])))
+        .build();
+  }
+
+  private static SimpleRequest failRequest() {
+    return SimpleRequest.newBuilder().setResponseStatus(EchoStatus.newBuilder()
+        .setCode(Status.Code.NOT_FOUND.value()).setMessage(FAIL_MESSAGE)).build();
+  }
+
+  /**
+   * Finds, in the trace whose root (the first span named) ended with {@code status}, the spans
+   * named by {@code processAndName} pairs, each the child of the one before, and returns them.
+   */
+  private static List<Sp> assertChain(List<Sp> spans, String status, String... processAndName) {
+    List<Sp> roots = spans.stream().filter(s -> s.process().equals(processAndName[0])
+        && s.name().equals(processAndName[1]) && s.status().equals(status)).toList();
+    assertThat(roots).as("%s root spans %s with status %s among %s", processAndName[0],
+        processAndName[1], status, spans).hasSize(1);
+    Sp root = roots.get(0);
+    assertThat(root.parentSpanId()).as("the root span %s has no parent", root)
+        .isEqualTo("0000000000000000");
+    List<Sp> trace = spans.stream().filter(s -> s.traceId().equals(root.traceId())).toList();
+    assertThat(trace).as("the spans of trace %s", root.traceId())
+        .hasSize(processAndName.length / 2);
+    List<Sp> chain = new ArrayList<>(List.of(root));
+    for (int i = 2; i < processAndName.length; i += 2) {
+      String process = processAndName[i];
+      String name = processAndName[i + 1];
+      Sp parent = chain.get(chain.size() - 1);
+      List<Sp> found = trace.stream()
+          .filter(s -> s.process().equals(process) && s.name().equals(name)
+              && s.parentSpanId().equals(parent.spanId()))
+          .toList();
+      assertThat(found).as("%s's %s, child of %s, in %s", process, name, parent, trace).hasSize(1);
+      assertThat(found.get(0).status()).as("status of %s", found.get(0)).isEqualTo(status);
+      chain.add(found.get(0));
+    }
+    return chain;
+  }
+
+  // ---- Metrics: what Conduit records, beside what grpc-java records in the same role
+
+  @Test
+  void conduitRecordsTheClientMetricsGrpcJavaRecordsForTheSameCalls() {
+    // grpc-java → Conduit → grpc-java: both clients made the same two calls.
+    assertSameMetrics("client", grpcJavaConduitGrpcJava.points().get(GRPC_JAVA_CLIENT),
+        grpcJavaConduitGrpcJava.points().get(CONDUIT));
+    // Conduit → grpc-java → Conduit: the Conduit client and the grpc-java server's client.
+    assertSameMetrics("client", conduitGrpcJavaConduit.points().get(GRPC_JAVA_SERVER),
+        conduitGrpcJavaConduit.points().get(CONDUIT));
+  }
+
+  @Test
+  void conduitRecordsTheServerMetricsGrpcJavaRecordsForTheSameCalls() {
+    assertSameMetrics("server", grpcJavaConduitGrpcJava.points().get(GRPC_JAVA_SERVER),
+        grpcJavaConduitGrpcJava.points().get(CONDUIT));
+    assertSameMetrics("server", conduitGrpcJavaConduit.points().get(GRPC_JAVA_SERVER),
+        conduitGrpcJavaConduit.points().get(CONDUIT));
+  }
+
+  @Test
+  void theMetricsAreGrfcA66s() {
+    for (Chain chain : List.of(grpcJavaConduitGrpcJava, conduitGrpcJavaConduit)) {
+      List<Point> conduit = chain.points().get(CONDUIT);
+      assertThat(conduit.stream().map(Point::name).collect(Collectors.toSet()))
+          .containsExactlyInAnyOrderElementsOf(A66_METRICS);
+      for (Point p : conduit) {
+        Map<String, String> expected = new TreeMap<>();
+        expected.put("grpc.method", METHOD);
+        if (p.name().startsWith("grpc.client.")) {
+          expected.put("grpc.target", "dns:///127.0.0.1:PORT");
+        }
+        if (!p.name().endsWith(".started")) {
+          expected.put("grpc.status", p.attrs().get("grpc.status"));
+          assertThat(p.attrs().get("grpc.status")).as(p.key()).isIn("OK", "NOT_FOUND");
+        }
+        assertThat(p.attrs()).as(p.key()).isEqualTo(expected);
+        assertThat(p.unit()).as(p.key()).isEqualTo(p.name().endsWith("duration") ? "s"
+            : p.name().endsWith("_size") ? "By"
+            : p.name().startsWith("grpc.client.") ? "{attempt}" : "{call}");
+      }
+    }
+  }
+
+  /**
+   * The {@code role} ({@code client} or {@code server}) points of both, side by side: the same
+   * keys (name, unit, kind, attributes), and for each the same count, bucket boundaries, value
+   * (counters) and sum (sizes; durations differ, naturally).
+   */
+  private static void assertSameMetrics(String role, List<Point> grpcJava, List<Point> conduit) {
+    String prefix = "grpc." + role + ".";
+    Map<String, Point> g = byKey(grpcJava, prefix);
+    Map<String, Point> c = byKey(conduit, prefix);
+    assertThat(c.keySet()).as("Conduit's %s points beside grpc-java's", role)
+        .containsExactlyInAnyOrderElementsOf(g.keySet());
+    assertThat(c).as("%s points", role).hasSize(role.equals("client") ? 9 : 7);
+    for (String key : g.keySet()) {
+      Point gp = g.get(key);
+      Point cp = c.get(key);
+      assertThat(cp.count()).as("count of %s", key).isEqualTo(gp.count());
+      assertThat(cp.value()).as("value of %s", key).isEqualTo(gp.value());
+      assertThat(cp.bounds()).as("bucket boundaries of %s", key).isEqualTo(gp.bounds());
+      if (key.contains("_size")) {
+        assertThat(cp.sum()).as("bytes of %s", key).isEqualTo(gp.sum());
+      }
+    }
+  }
+
+  private static Map<String, Point> byKey(List<Point> points, String prefix) {
+    Map<String, Point> m = new TreeMap<>();
+    for (Point p : points) {
+      if (p.name().startsWith(prefix)) {
+        assertThat(m.put(p.key(), p)).as("one point for %s", p.key()).isNull();
+      }
+    }
+    return m;
+  }
+
+  // ---- Spans: what each implementation puts on them
+
+  @Test
+  void theSpansCarryWhatGrpcJavasCarryForTheSameCall() {
+    List<Sp> spans = grpcJavaConduitGrpcJava.spans();
+    // The successful call's spans: grpc-java's as a client, Conduit's as a client, both servers.
+    Sp grpcJavaAttempt = only(spans, GRPC_JAVA_CLIENT, ATTEMPT, "OK");
+    Sp conduitAttempt = only(spans, CONDUIT, ATTEMPT, "OK");
+    Sp grpcJavaSent = only(spans, GRPC_JAVA_CLIENT, SENT, "OK");
+    Sp conduitSent = only(spans, CONDUIT, SENT, "OK");
+    Sp grpcJavaRecv = only(spans, GRPC_JAVA_SERVER, RECV, "OK");
+    Sp conduitRecv = only(spans, CONDUIT, RECV, "OK");
+
+    assertThat(conduitAttempt.attrs()).isEqualTo(grpcJavaAttempt.attrs())
+        .isEqualTo(Map.of("previous-rpc-attempts", "0", "transparent-retry", "false"));
+
+    // The same request and response, so the same message events and sizes: the request of 107
+    // bytes goes out on the attempt, the response of 206 bytes comes in (grpc-java puts that one
+    // on the call span: the Java workaround gRFC A72 allows; Conduit on the attempt span, as A72
+    // says), and the servers see them the other way round.
+    Event out =
+        new Event("Outbound message", Map.of("message-size", "107", "sequence-number", "0"));
+    Event in = new Event("Inbound message", Map.of("message-size", "206", "sequence-number", "0"));
+    assertThat(messages(grpcJavaAttempt)).containsExactly(out);
+    assertThat(messages(grpcJavaSent)).containsExactly(in);
+    assertThat(messages(conduitAttempt)).containsExactly(out, in);
+    assertThat(messages(conduitSent)).isEmpty();
+    assertThat(messages(grpcJavaRecv)).containsExactly(
+        new Event("Inbound message", out.attrs()), new Event("Outbound message", in.attrs()));
+    assertThat(messages(conduitRecv)).isEqualTo(messages(grpcJavaRecv));
+
+    // Span kinds: gRFC A72 names none; grpc-java 1.79 leaves every span INTERNAL, Conduit follows
+    // OpenTelemetry's RPC conventions for the spans that cross the wire.
+    assertThat(conduitSent.kind()).isEqualTo("INTERNAL");
+    assertThat(conduitAttempt.kind()).isEqualTo("CLIENT");
+    assertThat(conduitRecv.kind()).isEqualTo("SERVER");
+
+    // A failed call: ERROR on every span, described by the code and the message.
+    for (String process : List.of(GRPC_JAVA_CLIENT, CONDUIT)) {
+      for (String name : List.of(SENT, ATTEMPT)) {
+        Sp s = only(spans, process, name, "ERROR");
+        assertThat(s.description()).as("%s", s).isEqualTo("NOT_FOUND: " + FAIL_MESSAGE);
+      }
+    }
+    for (String process : List.of(GRPC_JAVA_SERVER, CONDUIT)) {
+      Sp s = only(spans, process, RECV, "ERROR");
+      assertThat(s.description()).as("%s", s).isEqualTo("NOT_FOUND: " + FAIL_MESSAGE);
+    }
+  }
+
+  private static Sp only(List<Sp> spans, String process, String name, String status) {
+    List<Sp> found = spans.stream().filter(s -> s.process().equals(process)
+        && s.name().equals(name) && s.status().equals(status)).toList();
+    assertThat(found).as("%s's %s with %s among %s", process, name, status, spans).hasSize(1);
+    return found.get(0);
+  }
+
+  private static List<Event> messages(Sp span) {
+    return span.events().stream().filter(e -> e.name().endsWith(" message")).toList();
+  }
+
+  // ---- The peer
+
+  private static GrpcJavaPeer.Listening startPeerServer(List<String> more) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--mode=server", "--port=0"));
+    args.addAll(more);
+    return GrpcJavaPeer.startListening(PEER, args, PEER_TIMEOUT);
+  }
+
+  /** Closes the peer server's standard input: it shuts down, prints its telemetry and exits. */
+  private static String finish(GrpcJavaPeer.Listening peer) throws Exception {
+    peer.process().getOutputStream().close();
+    boolean exited = peer.process().waitFor(PEER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    String output = GrpcJavaPeer.read(peer.log());
+    assertThat(exited).as("the grpc-java server exited; output:%n%s", output).isTrue();
+    assertThat(peer.process().exitValue()).as("output:%n%s", output).isZero();
+    assertThat(output).contains("\nEND");
+    return output;
+  }
+
+  private static List<Sp> peerSpans(String process, String output) {
+    return output.lines().filter(l -> l.startsWith("SPAN ")).map(l -> {
+      Map<String, String> f = fields(l);
+      return new Sp(process, f.get("name"), f.get("kind"), f.get("traceId"), f.get("spanId"),
+          f.get("parentSpanId"), Boolean.parseBoolean(f.get("parentRemote")), f.get("status"),
+          f.get("description"), keyValues(f.get("attrs")), events(f.get("events")));
+    }).toList();
+  }
+
+  /** The peer's points, {@code grpc.target} checked to be {@code dns:///127.0.0.1:targetPort}. */
+  private static List<Point> peerPoints(String output, int targetPort) {
+    return output.lines().filter(l -> l.startsWith("METRIC ")).map(l -> {
+      Map<String, String> f = fields(l);
+      return new Point(f.get("name"), f.get("unit"), f.get("type"),
+          withoutPort(keyValues(f.get("attrs")), targetPort),
+          Long.parseLong(f.getOrDefault("count", "0")),
+          Double.parseDouble(f.getOrDefault("sum", "0")),
+          Long.parseLong(f.getOrDefault("value", "0")), f.getOrDefault("bounds", ""));
+    }).toList();
+  }
+
+  private static Map<String, String> withoutPort(Map<String, String> attrs, int targetPort) {
+    String target = attrs.get("grpc.target");
+    if (target == null) {
+      return attrs;
+    }
+    assertThat(target).isEqualTo("dns:///127.0.0.1:" + targetPort);
+    Map<String, String> m = new TreeMap<>(attrs);
+    m.put("grpc.target", "dns:///127.0.0.1:PORT");
+    return m;
+  }
+
+  private static Map<String, String> fields(String line) {
+    Map<String, String> f = new LinkedHashMap<>();
+    for (String token : line.substring(line.indexOf(' ') + 1).split(" ")) {
+      int eq = token.indexOf('=');
+      f.put(token.substring(0, eq),
+          URLDecoder.decode(token.substring(eq + 1), StandardCharsets.UTF_8));
+    }
+    return f;
+  }
+
+  private static Map<String, String> keyValues(String s) {
+    Map<String, String> m = new TreeMap<>();
+    if (s == null || s.isEmpty()) {
+      return m;
+    }
+    for (String kv : s.split(";")) {
+      int eq = kv.indexOf('=');
+      m.put(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+    return m;
+  }
+
+  private static List<Event> events(String s) {
+    if (s == null || s.isEmpty()) {
+      return List.of();
+    }
+    return Arrays.stream(s.split("\\|")).map(e -> {
+      int brace = e.indexOf('{');
+      return new Event(e.substring(0, brace), keyValues(e.substring(brace + 1, e.length() - 1)));
+    }).toList();
+  }
+
+  // ---- Conduit's side: a real SDK, read into the same shapes
+
+  private static final class Sdk implements AutoCloseable {
+    final InMemorySpanExporter spans = InMemorySpanExporter.create();
+    final InMemoryMetricReader metrics = InMemoryMetricReader.create();
+    final OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+        .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
+        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+        .build();
+
+    List<Sp> spans() {
+      return spans.getFinishedSpanItems().stream().map(Sdk::span).toList();
+    }
+
+    private static Sp span(SpanData s) {
+      return new Sp(CONDUIT, s.getName(), s.getKind().name(), s.getTraceId(), s.getSpanId(),
+          s.getParentSpanId(), s.getParentSpanContext().isRemote(),
+          s.getStatus().getStatusCode().name(), s.getStatus().getDescription(),
+          strings(s.getAttributes()),
+          s.getEvents().stream().map(e -> new Event(e.getName(), strings(e.getAttributes())))
+              .toList());
+    }
+
+    /** The points, each channel's {@code grpc.target} checked to be one of {@code targetPorts}. */
+    List<Point> points(int... targetPorts) {
+      Set<String> targets = Arrays.stream(targetPorts).mapToObj(p -> "dns:///127.0.0.1:" + p)
+          .collect(Collectors.toCollection(TreeSet::new));
+      List<Point> points = new ArrayList<>();
+      for (MetricData m : metrics.collectAllMetrics()) {
+        for (PointData p : m.getData().getPoints()) {
+          Map<String, String> attrs = strings(p.getAttributes());
+          String target = attrs.get("grpc.target");
+          if (target != null) {
+            assertThat(target).isIn(targets);
+            attrs.put("grpc.target", "dns:///127.0.0.1:PORT");
+          }
+          long count = 0;
+          double sum = 0;
+          long value = 0;
+          String bounds = "";
+          if (p instanceof HistogramPointData h) {
+            count = h.getCount();
+            sum = h.getSum();
+            bounds = h.getBoundaries().stream().map(String::valueOf)
+                .collect(Collectors.joining(";"));
+          } else if (p instanceof LongPointData l) {
+            value = l.getValue();
+          }
+          points.add(new Point(m.getName(), m.getUnit(), m.getType().name(), attrs, count, sum,
+              value, bounds));
+        }
+      }
+      return points;
+    }
+
+    private static Map<String, String> strings(Attributes attributes) {
+      Map<String, String> m = new TreeMap<>();
+      attributes.forEach((k, v) -> m.put(k.getKey(), String.valueOf(v)));
+      return m;
+    }
+
+    @Override
+    public void close() {
+      sdk.close();
+    }
+  }
+}
