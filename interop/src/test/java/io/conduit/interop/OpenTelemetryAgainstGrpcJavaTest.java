@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.conduit.Channel;
+import io.conduit.Metadata;
 import io.conduit.Server;
+import io.conduit.ServerCall;
+import io.conduit.ServerCallHandler;
+import io.conduit.ServerInterceptor;
 import io.conduit.Status;
 import io.conduit.StatusException;
 import io.conduit.opentelemetry.ConduitOpenTelemetry;
+import io.conduit.opentelemetry.GrpcTraceBinPropagator;
 import io.conduit.stub.ServerStreamObserver;
 import io.conduit.testing.Await;
 import io.grpc.testing.integration.Messages.EchoStatus;
@@ -19,6 +24,7 @@ import io.grpc.testing.integration.TestServiceRpc;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
@@ -42,16 +48,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Conduit's {@code conduit-opentelemetry} against grpc-java's own {@code grpc-opentelemetry}
- * ({@code GrpcJavaOtelPeer}, in JVMs of their own), both on real SDKs with W3C
- * {@code traceparent}, over two chains of three hops:
+ * ({@code GrpcJavaOtelPeer}, in JVMs of their own), both on real SDKs, over two chains of three
+ * hops, once with W3C {@code traceparent} and once with the binary {@code grpc-trace-bin} header
+ * (Conduit's {@link GrpcTraceBinPropagator} against grpc-java's own) as the only propagator:
  *
  * <ul>
  *   <li><b>grpc-java → Conduit → grpc-java</b>: grpc-java's client calls a Conduit server whose
@@ -90,8 +100,11 @@ class OpenTelemetryAgainstGrpcJavaTest {
   private static final String GRPC_JAVA_SERVER = "grpc-java server";
   private static final String CONDUIT = "Conduit";
 
-  /** What one chain left: every span (labelled with its process) and every metric point. */
-  record Chain(List<Sp> spans, Map<String, List<Point>> points) {}
+  /**
+   * What one chain left: every span (labelled with its process), every metric point, and which
+   * trace headers reached the Conduit server from grpc-java's client.
+   */
+  record Chain(List<Sp> spans, Map<String, List<Point>> points, Set<String> traceHeaders) {}
 
   /** A finished span, from either implementation. */
   record Sp(String process, String name, String kind, String traceId, String spanId,
@@ -114,37 +127,59 @@ class OpenTelemetryAgainstGrpcJavaTest {
     }
   }
 
-  private static Chain grpcJavaConduitGrpcJava;
-  private static Chain conduitGrpcJavaConduit;
+  private static final String W3C = "w3c";
+  private static final String GRPC_TRACE_BIN = "grpc-trace-bin";
+  /** By propagator: what each chain left. */
+  private static final Map<String, Chain> GRPC_JAVA_CONDUIT_GRPC_JAVA = new HashMap<>();
+  private static final Map<String, Chain> CONDUIT_GRPC_JAVA_CONDUIT = new HashMap<>();
 
   @BeforeAll
   @Timeout(240)
   static void runChains() throws Exception {
-    grpcJavaConduitGrpcJava = runGrpcJavaConduitGrpcJava();
-    conduitGrpcJavaConduit = runConduitGrpcJavaConduit();
+    for (String propagator : List.of(W3C, GRPC_TRACE_BIN)) {
+      GRPC_JAVA_CONDUIT_GRPC_JAVA.put(propagator, runGrpcJavaConduitGrpcJava(propagator));
+      CONDUIT_GRPC_JAVA_CONDUIT.put(propagator, runConduitGrpcJavaConduit(propagator));
+    }
+  }
+
+  /** Records which trace headers each call brought. */
+  private static final class TraceHeaders implements ServerInterceptor {
+    final Set<String> seen = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+        ServerCallHandler<Q, R> next) {
+      for (String header : List.of("traceparent", GrpcTraceBinPropagator.HEADER)) {
+        if (headers.containsKey(header)) {
+          seen.add(header);
+        }
+      }
+      return next.startCall(call, headers);
+    }
   }
 
   // ---- grpc-java → Conduit → grpc-java
 
-  private static Chain runGrpcJavaConduitGrpcJava() throws Exception {
-    try (Sdk sdk = new Sdk();
-        GrpcJavaPeer.Listening back = startPeerServer(List.of())) {
+  private static Chain runGrpcJavaConduitGrpcJava(String propagator) throws Exception {
+    try (Sdk sdk = new Sdk(propagator);
+        GrpcJavaPeer.Listening back = startPeerServer(propagator, List.of())) {
       ConduitOpenTelemetry otel = ConduitOpenTelemetry.create(sdk.sdk);
       int backPort = back.address().getPort();
       GrpcJavaPeer.Result client;
       Channel toBack = otel.configured(Channel.builder("127.0.0.1:" + backPort)).plaintext()
           .build();
       int front;
+      TraceHeaders headers = new TraceHeaders();
       try (Server server = otel.configured(Server.builder()).bind("127.0.0.1", 0)
-          .service(new Forwarder(toBack)).build().start()) {
+          .intercept(headers).service(new Forwarder(toBack)).build().start()) {
         front = server.port();
-        client = GrpcJavaPeer.run(PEER,
-            List.of("--mode=client", "--target=127.0.0.1:" + front), PEER_TIMEOUT);
+        client = GrpcJavaPeer.run(PEER, List.of("--mode=client", "--target=127.0.0.1:" + front,
+            "--propagator=" + propagator), PEER_TIMEOUT);
         assertThat(client.exitCode()).as("grpc-java client; output:%n%s", client.output()).isZero();
         assertThat(client.output()).contains("CALL ok OK 200", "CALL fail NOT_FOUND");
         // Per call: the server span of the front, the call and attempt spans to the back.
         Await.until("Conduit's 6 spans end", WAIT,
-            () -> sdk.spans.getFinishedSpanItems().size() >= 6);
+            () -> sdk.spans.getFinishedSpanItems().size() >= 6, () -> sdk.spans().toString());
       } finally {
         toBack.close();
       }
@@ -156,7 +191,7 @@ class OpenTelemetryAgainstGrpcJavaTest {
       points.put(GRPC_JAVA_CLIENT, peerPoints(client.output(), front));
       points.put(CONDUIT, sdk.points(backPort));
       points.put(GRPC_JAVA_SERVER, peerPoints(backOutput, backPort));
-      return new Chain(spans, points);
+      return new Chain(spans, points, Set.copyOf(headers.seen));
     }
   }
 
@@ -176,10 +211,14 @@ class OpenTelemetryAgainstGrpcJavaTest {
     }
   }
 
-  @Test
-  void grpcJavaToConduitToGrpcJavaIsOneTraceWithTheRightParents() {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {W3C, GRPC_TRACE_BIN})
+  void grpcJavaToConduitToGrpcJavaIsOneTraceWithTheRightParents(String propagator) {
+    Chain chain = GRPC_JAVA_CONDUIT_GRPC_JAVA.get(propagator);
+    assertThat(chain.traceHeaders()).as("what grpc-java's client sent")
+        .containsExactly(header(propagator));
     for (String status : List.of("OK", "ERROR")) {
-      List<Sp> trace = assertChain(grpcJavaConduitGrpcJava.spans(), status,
+      List<Sp> trace = assertChain(chain.spans(), status,
           GRPC_JAVA_CLIENT, SENT,
           GRPC_JAVA_CLIENT, ATTEMPT,
           CONDUIT, RECV,
@@ -188,7 +227,7 @@ class OpenTelemetryAgainstGrpcJavaTest {
           GRPC_JAVA_SERVER, RECV);
       // Where the trace crossed a process, the parent came over the wire.
       assertThat(trace.get(2).parentRemote()).as("Conduit's server span").isTrue();
-      assertThat(trace.get(5).parentRemote()).as("grpc-java's server span").isTrue();
+      assertGrpcJavaParentRemote(propagator, trace.get(5));
       assertThat(trace.get(3).parentRemote()).as("Conduit's call span, made in the handler")
           .isFalse();
     }
@@ -196,14 +235,15 @@ class OpenTelemetryAgainstGrpcJavaTest {
 
   // ---- Conduit → grpc-java → Conduit
 
-  private static Chain runConduitGrpcJavaConduit() throws Exception {
-    try (Sdk sdk = new Sdk();
+  private static Chain runConduitGrpcJavaConduit(String propagator) throws Exception {
+    TraceHeaders headers = new TraceHeaders();
+    try (Sdk sdk = new Sdk(propagator);
         TestServiceImpl service = new TestServiceImpl()) {
       ConduitOpenTelemetry otel = ConduitOpenTelemetry.create(sdk.sdk);
-      try (Server back = otel.configured(Server.builder()).bind("127.0.0.1", 0).service(service)
-          .build().start();
+      try (Server back = otel.configured(Server.builder()).bind("127.0.0.1", 0).intercept(headers)
+          .service(service).build().start();
           GrpcJavaPeer.Listening front =
-              startPeerServer(List.of("--next=127.0.0.1:" + back.port()))) {
+              startPeerServer(propagator, List.of("--next=127.0.0.1:" + back.port()))) {
         int backPort = back.port();
         int frontPort = front.address().getPort();
         Channel channel = otel.configured(Channel.builder("127.0.0.1:" + frontPort)).plaintext()
@@ -222,31 +262,51 @@ class OpenTelemetryAgainstGrpcJavaTest {
         }
         // Per call: the client's call and attempt spans, the back server's span.
         Await.until("Conduit's 6 spans end", WAIT,
-            () -> sdk.spans.getFinishedSpanItems().size() >= 6);
+            () -> sdk.spans.getFinishedSpanItems().size() >= 6, () -> sdk.spans().toString());
         String frontOutput = finish(front);
         List<Sp> spans = new ArrayList<>(sdk.spans());
         spans.addAll(peerSpans(GRPC_JAVA_SERVER, frontOutput));
         Map<String, List<Point>> points = new HashMap<>();
         points.put(CONDUIT, sdk.points(frontPort));
         points.put(GRPC_JAVA_SERVER, peerPoints(frontOutput, backPort));
-        return new Chain(spans, points);
+        return new Chain(spans, points, Set.copyOf(headers.seen));
       }
     }
   }
 
-  @Test
-  void conduitToGrpcJavaToConduitIsOneTraceWithTheRightParents() {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {W3C, GRPC_TRACE_BIN})
+  void conduitToGrpcJavaToConduitIsOneTraceWithTheRightParents(String propagator) {
+    Chain chain = CONDUIT_GRPC_JAVA_CONDUIT.get(propagator);
+    assertThat(chain.traceHeaders()).as("what grpc-java's client sent")
+        .containsExactly(header(propagator));
     for (String status : List.of("OK", "ERROR")) {
-      List<Sp> trace = assertChain(conduitGrpcJavaConduit.spans(), status,
+      List<Sp> trace = assertChain(chain.spans(), status,
           CONDUIT, SENT,
           CONDUIT, ATTEMPT,
           GRPC_JAVA_SERVER, RECV,
           GRPC_JAVA_SERVER, SENT,
           GRPC_JAVA_SERVER, ATTEMPT,
           CONDUIT, RECV);
-      assertThat(trace.get(2).parentRemote()).as("grpc-java's server span").isTrue();
+      assertGrpcJavaParentRemote(propagator, trace.get(2));
       assertThat(trace.get(5).parentRemote()).as("Conduit's server span").isTrue();
     }
+  }
+
+  /**
+   * grpc-java's server span continues a remote parent; but grpc-java 1.79 reads grpc-trace-bin
+   * into a span context that is not marked remote (SpanContext.create where OpenTelemetry's
+   * propagators use createFromRemoteParent), so that only W3C's parent says so. Conduit's
+   * GrpcTraceBinPropagator marks it remote.
+   */
+  private static void assertGrpcJavaParentRemote(String propagator, Sp span) {
+    if (propagator.equals(W3C)) {
+      assertThat(span.parentRemote()).as("grpc-java's server span %s", span).isTrue();
+    }
+  }
+
+  private static String header(String propagator) {
+    return propagator.equals(W3C) ? "traceparent" : GrpcTraceBinPropagator.HEADER;
   }
 
   /** The same call, the same request: the peer's are GrpcJavaOtelPeer.okRequest's. */
@@ -298,24 +358,29 @@ class OpenTelemetryAgainstGrpcJavaTest {
   @Test
   void conduitRecordsTheClientMetricsGrpcJavaRecordsForTheSameCalls() {
     // grpc-java → Conduit → grpc-java: both clients made the same two calls.
-    assertSameMetrics("client", grpcJavaConduitGrpcJava.points().get(GRPC_JAVA_CLIENT),
-        grpcJavaConduitGrpcJava.points().get(CONDUIT));
+    Chain forward = GRPC_JAVA_CONDUIT_GRPC_JAVA.get(W3C);
+    assertSameMetrics("client", forward.points().get(GRPC_JAVA_CLIENT),
+        forward.points().get(CONDUIT));
     // Conduit → grpc-java → Conduit: the Conduit client and the grpc-java server's client.
-    assertSameMetrics("client", conduitGrpcJavaConduit.points().get(GRPC_JAVA_SERVER),
-        conduitGrpcJavaConduit.points().get(CONDUIT));
+    Chain backward = CONDUIT_GRPC_JAVA_CONDUIT.get(W3C);
+    assertSameMetrics("client", backward.points().get(GRPC_JAVA_SERVER),
+        backward.points().get(CONDUIT));
   }
 
   @Test
   void conduitRecordsTheServerMetricsGrpcJavaRecordsForTheSameCalls() {
-    assertSameMetrics("server", grpcJavaConduitGrpcJava.points().get(GRPC_JAVA_SERVER),
-        grpcJavaConduitGrpcJava.points().get(CONDUIT));
-    assertSameMetrics("server", conduitGrpcJavaConduit.points().get(GRPC_JAVA_SERVER),
-        conduitGrpcJavaConduit.points().get(CONDUIT));
+    Chain forward = GRPC_JAVA_CONDUIT_GRPC_JAVA.get(W3C);
+    assertSameMetrics("server", forward.points().get(GRPC_JAVA_SERVER),
+        forward.points().get(CONDUIT));
+    Chain backward = CONDUIT_GRPC_JAVA_CONDUIT.get(W3C);
+    assertSameMetrics("server", backward.points().get(GRPC_JAVA_SERVER),
+        backward.points().get(CONDUIT));
   }
 
   @Test
   void theMetricsAreGrfcA66s() {
-    for (Chain chain : List.of(grpcJavaConduitGrpcJava, conduitGrpcJavaConduit)) {
+    for (Chain chain : List.of(GRPC_JAVA_CONDUIT_GRPC_JAVA.get(W3C),
+        CONDUIT_GRPC_JAVA_CONDUIT.get(W3C))) {
       List<Point> conduit = chain.points().get(CONDUIT);
       assertThat(conduit.stream().map(Point::name).collect(Collectors.toSet()))
           .containsExactlyInAnyOrderElementsOf(A66_METRICS);
@@ -375,7 +440,7 @@ class OpenTelemetryAgainstGrpcJavaTest {
 
   @Test
   void theSpansCarryWhatGrpcJavasCarryForTheSameCall() {
-    List<Sp> spans = grpcJavaConduitGrpcJava.spans();
+    List<Sp> spans = GRPC_JAVA_CONDUIT_GRPC_JAVA.get(W3C).spans();
     // The successful call's spans: grpc-java's as a client, Conduit's as a client, both servers.
     Sp grpcJavaAttempt = only(spans, GRPC_JAVA_CLIENT, ATTEMPT, "OK");
     Sp conduitAttempt = only(spans, CONDUIT, ATTEMPT, "OK");
@@ -434,8 +499,10 @@ class OpenTelemetryAgainstGrpcJavaTest {
 
   // ---- The peer
 
-  private static GrpcJavaPeer.Listening startPeerServer(List<String> more) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--mode=server", "--port=0"));
+  private static GrpcJavaPeer.Listening startPeerServer(String propagator, List<String> more)
+      throws Exception {
+    List<String> args =
+        new ArrayList<>(List.of("--mode=server", "--port=0", "--propagator=" + propagator));
     args.addAll(more);
     return GrpcJavaPeer.startListening(PEER, args, PEER_TIMEOUT);
   }
@@ -520,12 +587,19 @@ class OpenTelemetryAgainstGrpcJavaTest {
   private static final class Sdk implements AutoCloseable {
     final InMemorySpanExporter spans = InMemorySpanExporter.create();
     final InMemoryMetricReader metrics = InMemoryMetricReader.create();
-    final OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder()
-            .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
-        .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
-        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-        .build();
+    final OpenTelemetrySdk sdk;
+
+    /** With W3C's propagator or the grpc-trace-bin one, alone. */
+    Sdk(String propagator) {
+      TextMapPropagator p = propagator.equals(W3C)
+          ? W3CTraceContextPropagator.getInstance() : GrpcTraceBinPropagator.getInstance();
+      sdk = OpenTelemetrySdk.builder()
+          .setTracerProvider(SdkTracerProvider.builder()
+              .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+          .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
+          .setPropagators(ContextPropagators.create(p))
+          .build();
+    }
 
     List<Sp> spans() {
       return spans.getFinishedSpanItems().stream().map(Sdk::span).toList();

@@ -1,17 +1,18 @@
 package io.conduit.interop.peer;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
-import io.grpc.ServerBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.InternalNettyChannelBuilder;
+import io.grpc.netty.InternalNettyServerBuilder;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.opentelemetry.GrpcOpenTelemetry;
+import io.grpc.opentelemetry.GrpcTraceBinContextPropagator;
 import io.grpc.opentelemetry.InternalGrpcOpenTelemetry;
 import io.grpc.stub.StreamObserver;
 import io.grpc.testing.integration.Messages.EchoStatus;
@@ -23,6 +24,7 @@ import io.grpc.testing.integration.TestServiceImpl;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
@@ -53,15 +55,17 @@ import java.util.stream.Collectors;
 
 /**
  * grpc-java with its own OpenTelemetry module ({@code grpc-opentelemetry}: gRFC A66 metrics and,
- * turned on, A72 tracing with W3C {@code traceparent}) on an in-memory SDK, as a client or a
+ * turned on, A72 tracing, propagated in W3C {@code traceparent} or, with
+ * {@code --propagator=grpc-trace-bin}, in the binary {@code grpc-trace-bin} header with
+ * grpc-java's own propagator) on an in-memory SDK, as a client or a
  * server of {@code grpc.testing.TestService}; it prints what it recorded, for the interop tests to
  * compare with what Conduit records for the same calls.
  *
  * <pre>
  * java -cp grpc-java-peer.jar:$(cat grpc-java.classpath) io.conduit.interop.peer.GrpcJavaOtelPeer \
- *     --mode=server [--port=0] [--next=HOST:PORT]
+ *     --mode=server [--port=0] [--next=HOST:PORT] [--propagator=w3c|grpc-trace-bin]
  * java -cp ... io.conduit.interop.peer.GrpcJavaOtelPeer --mode=client --target=HOST:PORT \
- *     [--fail_code=5]
+ *     [--fail_code=5] [--propagator=w3c|grpc-trace-bin]
  * </pre>
  *
  * <p>Server: grpc-java's interop {@code TestServiceImpl} (which honours {@code response_status});
@@ -90,15 +94,16 @@ public final class GrpcJavaOtelPeer {
 
   private final InMemorySpanExporter spans = InMemorySpanExporter.create();
   private final InMemoryMetricReader metrics = InMemoryMetricReader.create();
-  private final OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
-      .setTracerProvider(SdkTracerProvider.builder()
-          .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
-      .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
-      .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-      .build();
+  private final OpenTelemetrySdk sdk;
   private final GrpcOpenTelemetry grpcOtel;
 
-  private GrpcJavaOtelPeer() {
+  private GrpcJavaOtelPeer(TextMapPropagator propagator) {
+    sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+        .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
+        .setPropagators(ContextPropagators.create(propagator))
+        .build();
     GrpcOpenTelemetry.Builder b = GrpcOpenTelemetry.newBuilder().sdk(sdk);
     // Tracing is experimental in grpc-java 1.79: off unless turned on.
     InternalGrpcOpenTelemetry.enableTracing(b, true);
@@ -107,9 +112,15 @@ public final class GrpcJavaOtelPeer {
 
   public static void main(String[] args) throws Exception {
     PeerFlags flags = PeerFlags.parse(PROGRAM, args,
-        Set.of("mode", "port", "next", "target", "fail_code"));
+        Set.of("mode", "port", "next", "target", "fail_code", "propagator"));
     String mode = flags.required("mode");
-    GrpcJavaOtelPeer peer = new GrpcJavaOtelPeer();
+    String propagator = flags.string("propagator", "w3c");
+    GrpcJavaOtelPeer peer = new GrpcJavaOtelPeer(switch (propagator) {
+      case "w3c" -> W3CTraceContextPropagator.getInstance();
+      case "grpc-trace-bin" -> GrpcTraceBinContextPropagator.defaultInstance();
+      default -> throw PeerFlags.usage(PROGRAM,
+          "--propagator must be w3c or grpc-trace-bin: " + propagator);
+    });
     switch (mode) {
       case "server" -> peer.server(flags.integer("port", 0, 0, 65535), flags.string("next", ""));
       case "client" -> peer.client(flags.required("target"),
@@ -120,8 +131,13 @@ public final class GrpcJavaOtelPeer {
   }
 
   private ManagedChannel channel(String target) {
-    ManagedChannelBuilder<?> b =
-        Grpc.newChannelBuilder(target, InsecureChannelCredentials.create());
+    NettyChannelBuilder b = NettyChannelBuilder.forTarget(target,
+        InsecureChannelCredentials.create());
+    // grpc-census is on this classpath (grpc-interop-testing brings it) and grpc-java turns it on
+    // by default: its own grpc-trace-bin (of an unsampled OpenCensus span) would go out beside
+    // traceparent, or replace this module's grpc-trace-bin. Only the OpenTelemetry module here.
+    InternalNettyChannelBuilder.setTracingEnabled(b, false);
+    InternalNettyChannelBuilder.setStatsEnabled(b, false);
     grpcOtel.configureChannelBuilder(b);
     return b.build();
   }
@@ -130,8 +146,10 @@ public final class GrpcJavaOtelPeer {
     ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
     ManagedChannel nextChannel = next.isEmpty() ? null : channel(next);
     TestServiceImpl interop = new TestServiceImpl(executor);
-    ServerBuilder<?> b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port),
+    NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port),
         InsecureServerCredentials.create());
+    InternalNettyServerBuilder.setTracingEnabled(b, false);
+    InternalNettyServerBuilder.setStatsEnabled(b, false);
     if (nextChannel == null) {
       b.addService(interop);
     } else {
