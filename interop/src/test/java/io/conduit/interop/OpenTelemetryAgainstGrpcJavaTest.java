@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.conduit.CallOptions;
 import io.conduit.Channel;
 import io.conduit.Metadata;
 import io.conduit.Server;
@@ -16,11 +17,14 @@ import io.conduit.opentelemetry.ConduitOpenTelemetry;
 import io.conduit.opentelemetry.GrpcTraceBinPropagator;
 import io.conduit.stub.ServerStreamObserver;
 import io.conduit.testing.Await;
+import io.grpc.testing.integration.EmptyProtos.Empty;
+import io.grpc.testing.integration.Messages.BoolValue;
 import io.grpc.testing.integration.Messages.EchoStatus;
 import io.grpc.testing.integration.Messages.Payload;
 import io.grpc.testing.integration.Messages.SimpleRequest;
 import io.grpc.testing.integration.Messages.SimpleResponse;
 import io.grpc.testing.integration.TestServiceRpc;
+import io.grpc.testing.integration.UnimplementedServiceRpc;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -132,6 +136,11 @@ class OpenTelemetryAgainstGrpcJavaTest {
   /** By propagator: what each chain left. */
   private static final Map<String, Chain> GRPC_JAVA_CONDUIT_GRPC_JAVA = new HashMap<>();
   private static final Map<String, Chain> CONDUIT_GRPC_JAVA_CONDUIT = new HashMap<>();
+  /** One hop each way, with more kinds of calls (DIRECT_CALLS): grpc-java → Conduit. */
+  private static Chain grpcJavaToConduit;
+  /** Conduit → grpc-java. */
+  private static Chain conduitToGrpcJava;
+  private static final String DIRECT_CALLS = "ok,fail,unknown,compressed";
 
   @BeforeAll
   @Timeout(240)
@@ -140,6 +149,8 @@ class OpenTelemetryAgainstGrpcJavaTest {
       GRPC_JAVA_CONDUIT_GRPC_JAVA.put(propagator, runGrpcJavaConduitGrpcJava(propagator));
       CONDUIT_GRPC_JAVA_CONDUIT.put(propagator, runConduitGrpcJavaConduit(propagator));
     }
+    grpcJavaToConduit = runGrpcJavaToConduit();
+    conduitToGrpcJava = runConduitToGrpcJava();
   }
 
   /** Records which trace headers each call brought. */
@@ -408,12 +419,23 @@ class OpenTelemetryAgainstGrpcJavaTest {
    * (counters) and sum (sizes; durations differ, naturally).
    */
   private static void assertSameMetrics(String role, List<Point> grpcJava, List<Point> conduit) {
+    assertSameMetrics(role, grpcJava, conduit, role.equals("client") ? 9 : 7, Set.of());
+  }
+
+  /**
+   * Like {@link #assertSameMetrics(String, List, List)}, with {@code points} points in all, of
+   * which grpc-java lacks {@code conduitOnly}.
+   */
+  private static void assertSameMetrics(String role, List<Point> grpcJava, List<Point> conduit,
+      int points, Set<String> conduitOnly) {
     String prefix = "grpc." + role + ".";
     Map<String, Point> g = byKey(grpcJava, prefix);
     Map<String, Point> c = byKey(conduit, prefix);
+    Set<String> expected = new TreeSet<>(g.keySet());
+    expected.addAll(conduitOnly);
     assertThat(c.keySet()).as("Conduit's %s points beside grpc-java's", role)
-        .containsExactlyInAnyOrderElementsOf(g.keySet());
-    assertThat(c).as("%s points", role).hasSize(role.equals("client") ? 9 : 7);
+        .containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(c).as("%s points", role).hasSize(points);
     for (String key : g.keySet()) {
       Point gp = g.get(key);
       Point cp = c.get(key);
@@ -434,6 +456,146 @@ class OpenTelemetryAgainstGrpcJavaTest {
       }
     }
     return m;
+  }
+
+  // ---- One hop each way: an unknown method, compression
+
+  private static Chain runGrpcJavaToConduit() throws Exception {
+    try (Sdk sdk = new Sdk(W3C);
+        TestServiceImpl service = new TestServiceImpl()) {
+      ConduitOpenTelemetry otel = ConduitOpenTelemetry.create(sdk.sdk);
+      GrpcJavaPeer.Result client;
+      try (Server server = otel.configured(Server.builder()).bind("127.0.0.1", 0).service(service)
+          .build().start()) {
+        client = GrpcJavaPeer.run(PEER, List.of("--mode=client",
+            "--target=127.0.0.1:" + server.port(), "--calls=" + DIRECT_CALLS), PEER_TIMEOUT);
+        assertThat(client.exitCode()).as("grpc-java client; output:%n%s", client.output()).isZero();
+        assertThat(client.output()).contains("CALL ok OK 200", "CALL fail NOT_FOUND",
+            "CALL unknown UNIMPLEMENTED", "CALL compressed OK 1000");
+        Await.until("Conduit's 4 server spans end", WAIT,
+            () -> sdk.spans.getFinishedSpanItems().size() >= 4, () -> sdk.spans().toString());
+        List<Sp> spans = new ArrayList<>(sdk.spans());
+        spans.addAll(peerSpans(GRPC_JAVA_CLIENT, client.output()));
+        return new Chain(spans, Map.of(CONDUIT, sdk.points(),
+            GRPC_JAVA_CLIENT, peerPoints(client.output(), server.port())), Set.of());
+      }
+    }
+  }
+
+  private static Chain runConduitToGrpcJava() throws Exception {
+    try (Sdk sdk = new Sdk(W3C);
+        GrpcJavaPeer.Listening server = startPeerServer(W3C, List.of())) {
+      ConduitOpenTelemetry otel = ConduitOpenTelemetry.create(sdk.sdk);
+      int port = server.address().getPort();
+      Channel channel = otel.configured(Channel.builder("127.0.0.1:" + port)).plaintext().build();
+      try {
+        TestServiceRpc.BlockingClient client =
+            TestServiceRpc.newBlockingClient(channel).withDeadline(Duration.ofSeconds(30));
+        assertThat(client.unaryCall(okRequest()).getPayload().getBody().size()).isEqualTo(200);
+        assertThatThrownBy(() -> client.unaryCall(failRequest()))
+            .isInstanceOfSatisfying(StatusException.class,
+                e -> assertThat(e.status().code()).isEqualTo(Status.Code.NOT_FOUND));
+        assertThatThrownBy(() -> UnimplementedServiceRpc.newBlockingClient(channel)
+            .withDeadline(Duration.ofSeconds(30)).unimplementedCall(Empty.getDefaultInstance()))
+            .isInstanceOfSatisfying(StatusException.class,
+                e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNIMPLEMENTED));
+        assertThat(client.withOptions(CallOptions.DEFAULT.withCompression("gzip"))
+            .withDeadline(Duration.ofSeconds(30)).unaryCall(compressedRequest())
+            .getPayload().getBody().size()).isEqualTo(1000);
+      } finally {
+        channel.close();
+      }
+      String output = finish(server);
+      List<Sp> spans = new ArrayList<>(sdk.spans());
+      spans.addAll(peerSpans(GRPC_JAVA_SERVER, output));
+      return new Chain(spans, Map.of(CONDUIT, sdk.points(port),
+          GRPC_JAVA_SERVER, peerPoints(output, port)), Set.of());
+    }
+  }
+
+  /** GrpcJavaOtelPeer.compressedRequest: gzip both ways, 1000 bytes each way. */
+  private static SimpleRequest compressedRequest() {
+    return SimpleRequest.newBuilder()
+        .setResponseSize(1000)
+        .setResponseCompressed(BoolValue.newBuilder().setValue(true))
+        .setPayload(Payload.newBuilder().setBody(ByteString.copyFrom(new byte[1000])))
+        .build();
+  }
+
+  /**
+   * A method no server has ({@code grpc.testing.UnimplementedService/UnimplementedCall}) is
+   * {@code other} on both servers and its name on both clients (generated stubs); a compressed
+   * call's wire bytes count in the sizes. grpc-java 1.79 counts no
+   * {@code grpc.server.call.started} for a method it does not have, though it records the call's
+   * duration and sizes: A66 counts every call started, as Conduit does.
+   */
+  @Test
+  void oneHopEachWayRecordsTheSameMetricsForAnUnknownMethodAndACompressedCall() {
+    String unknown = "grpc.testing.UnimplementedService/UnimplementedCall";
+    // 2 grpc.client.attempt.started (UnaryCall, UnimplementedCall), 4 metrics x 3 (UnaryCall OK
+    // and NOT_FOUND, UnimplementedCall UNIMPLEMENTED).
+    assertSameMetrics("client", grpcJavaToConduit.points().get(GRPC_JAVA_CLIENT),
+        conduitToGrpcJava.points().get(CONDUIT), 14, Set.of());
+    assertThat(conduitToGrpcJava.points().get(CONDUIT)).anySatisfy(p -> assertThat(p.attrs())
+        .containsEntry("grpc.method", unknown).containsEntry("grpc.status", "UNIMPLEMENTED"));
+    // 2 grpc.server.call.started (UnaryCall, other), 3 metrics x 3.
+    String startedOther = "grpc.server.call.started {call} LONG_SUM {grpc.method=other}";
+    assertSameMetrics("server", conduitToGrpcJava.points().get(GRPC_JAVA_SERVER),
+        grpcJavaToConduit.points().get(CONDUIT), 11, Set.of(startedOther));
+    assertThat(grpcJavaToConduit.points().get(CONDUIT)).anySatisfy(p -> assertThat(p.attrs())
+        .containsEntry("grpc.method", "other").containsEntry("grpc.status", "UNIMPLEMENTED"));
+    assertThat(grpcJavaToConduit.points().get(CONDUIT)).noneSatisfy(p -> assertThat(p.attrs())
+        .containsValue(unknown));
+  }
+
+  /**
+   * The compressed call: each side's sizes of the other's bytes. The client's outbound message
+   * event has both sizes; the server saw the same compressed size come in, and the same
+   * uncompressed size once decompressed.
+   */
+  @Test
+  void aCompressedCallsMessageEventsCarryTheSameSizesOnBothSides() {
+    // Conduit → grpc-java.
+    Sp conduitAttempt = compressedCall(conduitToGrpcJava.spans(), CONDUIT, ATTEMPT);
+    Sp grpcJavaRecv = compressedCall(conduitToGrpcJava.spans(), GRPC_JAVA_SERVER, RECV);
+    Map<String, String> sent = event(conduitAttempt, "Outbound message");
+    assertThat(sent).containsEntry("message-size", "1013").containsKey("message-size-compressed");
+    assertThat(Long.parseLong(sent.get("message-size-compressed"))).isLessThan(1013);
+    assertThat(event(grpcJavaRecv, "Inbound compressed message").get("message-size-compressed"))
+        .isEqualTo(sent.get("message-size-compressed"));
+    assertThat(event(grpcJavaRecv, "Inbound message").get("message-size")).isEqualTo("1013");
+    // grpc-java's compressed response, as Conduit's client read it.
+    Map<String, String> answered = event(grpcJavaRecv, "Outbound message");
+    Map<String, String> read = event(conduitAttempt, "Inbound message");
+    assertThat(read).containsEntry("message-size", answered.get("message-size"))
+        .containsEntry("message-size-compressed", answered.get("message-size-compressed"));
+
+    // grpc-java → Conduit.
+    Sp grpcJavaAttempt = compressedCall(grpcJavaToConduit.spans(), GRPC_JAVA_CLIENT, ATTEMPT);
+    Sp conduitRecv = compressedCall(grpcJavaToConduit.spans(), CONDUIT, RECV);
+    Map<String, String> out = event(grpcJavaAttempt, "Outbound message");
+    Map<String, String> in = event(conduitRecv, "Inbound message");
+    assertThat(in).containsEntry("message-size", out.get("message-size"))
+        .containsEntry("message-size-compressed", out.get("message-size-compressed"));
+    Map<String, String> conduitAnswered = event(conduitRecv, "Outbound message");
+    assertThat(conduitAnswered).containsKey("message-size-compressed");
+    assertThat(event(grpcJavaAttempt, "Inbound compressed message").get("message-size-compressed"))
+        .isEqualTo(conduitAnswered.get("message-size-compressed"));
+  }
+
+  /** The span named {@code name} of {@code process} whose events have a compressed size. */
+  private static Sp compressedCall(List<Sp> spans, String process, String name) {
+    List<Sp> found = spans.stream().filter(s -> s.process().equals(process)
+        && s.name().equals(name) && s.events().stream()
+            .anyMatch(e -> e.attrs().containsKey("message-size-compressed"))).toList();
+    assertThat(found).as("%s's compressed %s among %s", process, name, spans).hasSize(1);
+    return found.get(0);
+  }
+
+  private static Map<String, String> event(Sp span, String name) {
+    List<Event> found = span.events().stream().filter(e -> e.name().equals(name)).toList();
+    assertThat(found).as("%s events of %s", name, span).hasSize(1);
+    return found.get(0).attrs();
   }
 
   // ---- Spans: what each implementation puts on them

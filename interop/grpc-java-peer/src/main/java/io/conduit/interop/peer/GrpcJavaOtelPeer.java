@@ -15,12 +15,15 @@ import io.grpc.opentelemetry.GrpcOpenTelemetry;
 import io.grpc.opentelemetry.GrpcTraceBinContextPropagator;
 import io.grpc.opentelemetry.InternalGrpcOpenTelemetry;
 import io.grpc.stub.StreamObserver;
+import io.grpc.testing.integration.EmptyProtos.Empty;
+import io.grpc.testing.integration.Messages.BoolValue;
 import io.grpc.testing.integration.Messages.EchoStatus;
 import io.grpc.testing.integration.Messages.Payload;
 import io.grpc.testing.integration.Messages.SimpleRequest;
 import io.grpc.testing.integration.Messages.SimpleResponse;
 import io.grpc.testing.integration.TestServiceGrpc;
 import io.grpc.testing.integration.TestServiceImpl;
+import io.grpc.testing.integration.UnimplementedServiceGrpc;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -65,7 +68,7 @@ import java.util.stream.Collectors;
  * java -cp grpc-java-peer.jar:$(cat grpc-java.classpath) io.conduit.interop.peer.GrpcJavaOtelPeer \
  *     --mode=server [--port=0] [--next=HOST:PORT] [--propagator=w3c|grpc-trace-bin]
  * java -cp ... io.conduit.interop.peer.GrpcJavaOtelPeer --mode=client --target=HOST:PORT \
- *     [--fail_code=5] [--propagator=w3c|grpc-trace-bin]
+ *     [--calls=ok,fail] [--fail_code=5] [--propagator=w3c|grpc-trace-bin]
  * </pre>
  *
  * <p>Server: grpc-java's interop {@code TestServiceImpl} (which honours {@code response_status});
@@ -74,9 +77,12 @@ import java.util.stream.Collectors;
  * Prints {@code GrpcJavaOtelPeer listening on 127.0.0.1:PORT}, then, when its standard input
  * closes, shuts down, prints its telemetry and {@code END}, and exits.
  *
- * <p>Client: two UnaryCalls to {@code --target}, one that succeeds ({@code CALL ok OK}) and one
- * whose {@code response_status} asks for {@code --fail_code} ({@code CALL fail CODE}); then prints
- * its telemetry and {@code END}.
+ * <p>Client: the {@code --calls} to {@code --target}, in order, each reported as
+ * {@code CALL NAME CODE}: {@code ok}, a UnaryCall that succeeds; {@code fail}, one whose
+ * {@code response_status} asks for {@code --fail_code}; {@code unknown},
+ * {@code grpc.testing.UnimplementedService/UnimplementedCall}, which servers do not have;
+ * {@code compressed}, a UnaryCall compressed both ways. Then prints its telemetry and
+ * {@code END}.
  *
  * <p>Telemetry lines, each value URL-encoded (UTF-8):
  * <pre>
@@ -112,7 +118,7 @@ public final class GrpcJavaOtelPeer {
 
   public static void main(String[] args) throws Exception {
     PeerFlags flags = PeerFlags.parse(PROGRAM, args,
-        Set.of("mode", "port", "next", "target", "fail_code", "propagator"));
+        Set.of("mode", "port", "next", "target", "fail_code", "calls", "propagator"));
     String mode = flags.required("mode");
     String propagator = flags.string("propagator", "w3c");
     GrpcJavaOtelPeer peer = new GrpcJavaOtelPeer(switch (propagator) {
@@ -124,7 +130,8 @@ public final class GrpcJavaOtelPeer {
     switch (mode) {
       case "server" -> peer.server(flags.integer("port", 0, 0, 65535), flags.string("next", ""));
       case "client" -> peer.client(flags.required("target"),
-          flags.integer("fail_code", Status.Code.NOT_FOUND.value(), 1, 16));
+          flags.integer("fail_code", Status.Code.NOT_FOUND.value(), 1, 16),
+          flags.string("calls", "ok,fail"));
       default -> throw PeerFlags.usage(PROGRAM, "--mode must be server or client: " + mode);
     }
     System.exit(0);
@@ -181,24 +188,52 @@ public final class GrpcJavaOtelPeer {
     }
   }
 
-  private void client(String target, int failCode) throws InterruptedException {
+  private void client(String target, int failCode, String calls) throws InterruptedException {
     ManagedChannel channel = channel(target);
     TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(30, TimeUnit.SECONDS);
-    SimpleResponse ok = stub.unaryCall(okRequest());
-    System.out.println("CALL ok OK " + ok.getPayload().getBody().size());
-    try {
-      stub.unaryCall(SimpleRequest.newBuilder().setResponseStatus(
-          EchoStatus.newBuilder().setCode(failCode).setMessage(FAIL_MESSAGE)).build());
-      System.out.println("CALL fail OK");
-    } catch (StatusRuntimeException e) {
-      System.out.println("CALL fail " + e.getStatus().getCode());
+    for (String call : calls.split(",")) {
+      String outcome;
+      try {
+        outcome = switch (call) {
+          case "ok" -> "OK " + stub.unaryCall(okRequest()).getPayload().getBody().size();
+          case "fail" -> {
+            stub.unaryCall(SimpleRequest.newBuilder().setResponseStatus(
+                EchoStatus.newBuilder().setCode(failCode).setMessage(FAIL_MESSAGE)).build());
+            yield "OK";
+          }
+          case "unknown" -> {
+            UnimplementedServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .unimplementedCall(Empty.getDefaultInstance());
+            yield "OK";
+          }
+          case "compressed" -> "OK " + stub.withCompression("gzip").unaryCall(compressedRequest())
+              .getPayload().getBody().size();
+          default -> throw PeerFlags.usage(PROGRAM, "unknown call in --calls: " + call);
+        };
+      } catch (StatusRuntimeException e) {
+        outcome = e.getStatus().getCode().toString();
+      }
+      System.out.println("CALL " + call + " " + outcome);
     }
     channel.shutdown();
     if (!channel.awaitTermination(10, TimeUnit.SECONDS)) {
       channel.shutdownNow();
     }
     dump(System.out);
+  }
+
+  /**
+   * A UnaryCall that the client sends gzip-compressed (the stub asks) with a 1000-byte payload,
+   * and whose 1000-byte response the server is asked to compress.
+   */
+  static SimpleRequest compressedRequest() {
+    return SimpleRequest.newBuilder()
+        .setResponseSize(1000)
+        .setResponseCompressed(BoolValue.newBuilder().setValue(true))
+        .setPayload(Payload.newBuilder().setBody(ByteString.copyFrom(new byte[1000])))
+        .build();
   }
 
   /** A UnaryCall with a 100-byte request that asks for a 200-byte response. */
