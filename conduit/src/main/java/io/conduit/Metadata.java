@@ -6,6 +6,7 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -22,10 +23,39 @@ import java.util.Set;
  *     .addBinary("trace-bin", traceBytes);
  * }</pre>
  *
+ * <p>Headers the transport owns ({@code content-type}, {@code te}, {@code grpc-timeout},
+ * {@code grpc-status}...) cannot be added: {@link IllegalArgumentException} says what sets them.
+ *
  * <p>Not thread-safe: build it on one thread, then hand it over.
  */
 public final class Metadata {
+  /** The headers the transport owns, each with what the application uses instead. */
+  private static final Map<String, String> RESERVED = reserved();
 
+  private static Map<String, String> reserved() {
+    String transport = "the transport sets it";
+    String status = "the call's Status carries it";
+    String compression = "choose compression with CallOptions.withCompression (client) or "
+        + "ServerStreamObserver.setCompression (server)";
+    return Map.ofEntries(
+        Map.entry("content-type", transport), Map.entry("te", transport),
+        Map.entry("content-length", transport), Map.entry("connection", transport),
+        Map.entry("keep-alive", transport), Map.entry("transfer-encoding", transport),
+        Map.entry("upgrade", transport), Map.entry("proxy-connection", transport),
+        Map.entry("host", "set the authority with Channel.Builder.authority"),
+        Map.entry("user-agent", "set it with Channel.Builder.userAgent"),
+        Map.entry("grpc-timeout", "set a deadline with CallOptions.withTimeout or withDeadline"),
+        Map.entry("grpc-status", status), Map.entry("grpc-message", status),
+        Map.entry("grpc-encoding", compression), Map.entry("grpc-accept-encoding", compression));
+  }
+
+  /**
+   * Whether {@code key} (lower case) is a header the transport owns, which metadata cannot hold
+   * and received metadata never shows.
+   */
+  public static boolean isReserved(String key) {
+    return RESERVED.containsKey(key);
+  }
   /** The suffix that marks binary keys. */
   public static final String BINARY_SUFFIX = "-bin";
 
@@ -231,7 +261,13 @@ public final class Metadata {
         throw new IllegalArgumentException("invalid character '" + c + "' in metadata key '" + key + "'");
       }
     }
-    return normalize(key);
+    String k = normalize(key);
+    String instead = RESERVED.get(k);
+    if (instead != null) {
+      throw new IllegalArgumentException("metadata key '" + k + "' is reserved for the gRPC "
+          + "transport: " + instead);
+    }
+    return k;
   }
 
   private static String checkAsciiValue(String key, String value) {

@@ -169,7 +169,8 @@ public final class Server implements AutoCloseable {
 
   /** Configures a {@link Server}. */
   public static final class Builder {
-    private SocketAddress address = new InetSocketAddress(0);
+    /** Where to listen: there is no default, so that no server listens where nobody asked. */
+    private SocketAddress address;
     private final List<ServiceDefinition> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private final List<RpcService> rpcServices = new ArrayList<>();
@@ -490,7 +491,15 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
+    /**
+     * @throws IllegalStateException when no address was given ({@link #port}, {@link #bind},
+     *     {@link #address}, {@link #abstractUnixSocket} or {@link #inProcess})
+     */
     public Server build() {
+      if (address == null) {
+        throw new IllegalStateException("the server has no address: choose one with port(n) "
+            + "(port(0) picks a free port), bind(host, port), address(...) or inProcess(name)");
+      }
       return new Server(this);
     }
 

@@ -329,4 +329,29 @@ class MetadataTest {
     Metadata md = new Metadata().add("a", "1").addBinary("b-bin", new byte[] {1});
     assertThat(md.toString()).isEqualTo("Metadata(a=1,b-bin=AQ)");
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"content-type", "te", "user-agent", "grpc-timeout", "grpc-encoding",
+      "grpc-accept-encoding", "grpc-status", "grpc-message", "content-length", "host",
+      "connection", "transfer-encoding", "Content-Type", "GRPC-TIMEOUT"})
+  void headersTheTransportOwnsAreRefusedWithWhatToUseInstead(String key) {
+    String lower = key.toLowerCase(java.util.Locale.ROOT);
+    assertThatThrownBy(() -> new Metadata().add(key, "x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("metadata key '" + lower + "' is reserved for the gRPC transport: ");
+    assertThatThrownBy(() -> new Metadata().addWireValue(key, "x"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+  }
+
+  @Test
+  void theRefusalSaysWhereTheReservedValueComesFrom() {
+    assertThatThrownBy(() -> new Metadata().add("grpc-timeout", "1S"))
+        .hasMessageContaining("CallOptions.withTimeout");
+    assertThatThrownBy(() -> new Metadata().add("user-agent", "me/1"))
+        .hasMessageContaining("Channel.Builder.userAgent");
+    assertThatThrownBy(() -> new Metadata().add("grpc-status", "13"))
+        .hasMessageContaining("Status");
+    assertThatThrownBy(() -> new Metadata().add("grpc-encoding", "gzip"))
+        .hasMessageContaining("withCompression");
+  }
 }

@@ -140,7 +140,12 @@ public final class Main {
     if (!options.headers.isEmpty()) {
       Metadata headers = new Metadata();
       for (String[] h : options.headers) {
-        headers.add(h[0], h[1]);
+        try {
+          headers.add(h[0], h[1]);
+        } catch (IllegalArgumentException e) {
+          String hint = h[0].equals("grpc-timeout") ? " (use --deadline)" : "";
+          throw new UsageException("-H " + h[0] + ": " + e.getMessage() + hint);
+        }
       }
       builder.intercept(ClientInterceptor.attachHeaders(headers));
     }

@@ -182,6 +182,16 @@ class MainTest {
   }
 
   @Test
+  void aHeaderTheTransportOwnsIsRefusedBeforeAnythingIsSent() {
+    SEEN.clear();
+    Run run = Run.of("call", greeterTarget, "helloworld.Greeter/SayHello", "-d", "{}",
+        "--plaintext", "-H", "grpc-timeout: 1S");
+    assertThat(run.exit()).isEqualTo(Main.BAD_INPUT);
+    assertThat(run.err()).contains("grpc-timeout", "reserved", "--deadline");
+    assertThat(SEEN).isEmpty();
+  }
+
+  @Test
   void unknownServicesAndMethodsAreNamed() {
     Run service = Run.of("call", greeterTarget, "helloworld.Nope/SayHello", "--plaintext");
     assertThat(service.exit()).isEqualTo(Main.BAD_INPUT);

@@ -88,6 +88,10 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   private volatile Runnable contextListener;
   private boolean started;
   private boolean halfClosed;
+  /** How a call whose deadline was over before it started ends. */
+  static final String DEADLINE_ALREADY_PASSED =
+      "the deadline had already passed when the call started";
+
   private volatile boolean closedForApp;
   /**
    * The call's outcome decided on this side, which overrides the server's status: a cancellation,
@@ -209,7 +213,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
         maxInbound, options.maxOutboundMessageSize());
     long nanos = deadline == null ? 0 : deadline.remainingNanos();
     if (deadline != null && nanos <= 0) {
-      failEarly(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call started"));
+      failEarly(Status.DEADLINE_EXCEEDED.withDescription(DEADLINE_ALREADY_PASSED));
       return;
     }
     synchronized (lock) {

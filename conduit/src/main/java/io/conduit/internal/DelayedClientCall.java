@@ -52,6 +52,10 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
     Context context = Context.current();
     Deadline deadline = options.deadline() == null
         ? context.deadline() : options.deadline().minimum(context.deadline());
+    if (deadline != null && deadline.isExpired()) {
+      fail(Status.DEADLINE_EXCEEDED.withDescription(ClientCallImpl.DEADLINE_ALREADY_PASSED));
+      return;
+    }
     if (deadline != null) {
       ScheduledFuture<?> timer = clock.schedule(scheduler,
           () -> fail(Status.DEADLINE_EXCEEDED.withDescription(
@@ -169,11 +173,16 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
     run(c -> c.setMessageCompression(enabled));
   }
 
+  /**
+   * The real call's readiness as soon as there is one, even while queued commands are still being
+   * handed over (a message sent now joins them, in order): its listener's {@code onReady} may run
+   * before the hand-over ends, and a writer woken by it must then see {@code true}.
+   */
   @Override
   public boolean isReady() {
     ClientCall<Q, R> call;
     synchronized (lock) {
-      call = passThrough ? delegate : null;
+      call = delegate;
     }
     return call != null && call.isReady();
   }

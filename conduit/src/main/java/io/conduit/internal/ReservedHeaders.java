@@ -1,22 +1,17 @@
 package io.conduit.internal;
 
 import io.conduit.Metadata;
-import java.util.Set;
 
 /**
  * Headers the transport owns: the application can neither see them in received metadata nor
- * send them (every transport applies the same rule).
+ * send them (every transport applies the same rule); {@link Metadata} refuses to hold them.
  */
 public final class ReservedHeaders {
-  private static final Set<String> RESERVED = Set.of(
-      "content-type", "te", "user-agent", "host", "connection", "keep-alive", "transfer-encoding",
-      "upgrade", "proxy-connection", "grpc-timeout", "grpc-status", "grpc-message",
-      "grpc-encoding", "grpc-accept-encoding", "content-length");
-
   private ReservedHeaders() {}
 
+  /** {@code key} (lower case) is one the transport owns. */
   public static boolean isReserved(String key) {
-    return RESERVED.contains(key);
+    return Metadata.isReserved(key);
   }
 
   /** A copy of {@code metadata} without reserved headers (nor pseudo-headers). */
@@ -24,7 +19,7 @@ public final class ReservedHeaders {
     Metadata copy = new Metadata();
     if (metadata != null) {
       for (Metadata.Entry e : metadata.entries()) {
-        if (!RESERVED.contains(e.key()) && !e.key().startsWith(":")) {
+        if (!Metadata.isReserved(e.key()) && !e.key().startsWith(":")) {
           copy.addWireValue(e.key(), e.wireValue());
         }
       }

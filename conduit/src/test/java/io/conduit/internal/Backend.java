@@ -37,7 +37,7 @@ final class Backend implements AutoCloseable {
 
   final String id;
   final AtomicInteger calls = new AtomicInteger();
-  /** Calls that asked to be held and are waiting to be released. */
+  /** Calls that asked to be held and have not been released yet. */
   final AtomicInteger held = new AtomicInteger();
   private final java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
   private volatile boolean releasedAll;
@@ -73,8 +73,6 @@ final class Backend implements AutoCloseable {
               }
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
-            } finally {
-              held.decrementAndGet();
             }
           } else if (req.startsWith("sleep:")) {
             try {
@@ -100,9 +98,13 @@ final class Backend implements AutoCloseable {
     return Server.builder().address(address).service(service).intercept(counter).build();
   }
 
-  /** Lets the calls held now answer. */
+  /**
+   * Lets the calls held now answer: exactly those, so that no permit is left over for a later
+   * call, and {@link #held} drops to 0 at once (a call released here no longer counts as held,
+   * even before its handler wakes up).
+   */
   void releaseHeld() {
-    permits.release(held.get());
+    permits.release(held.getAndSet(0));
   }
 
   /** Lets held calls, and all later ones, answer. */

@@ -6,7 +6,12 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -15,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,10 +44,10 @@ class ExampleScriptsIT {
       // The server counted the call on its Prometheus endpoint.
       Matcher metrics = Pattern.compile("http://localhost:(\\d+)/metrics").matcher(server.stdout());
       assertThat(metrics.find()).as(server.describe()).isTrue();
-      String scraped = java.net.http.HttpClient.newHttpClient().send(
-          java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+      String scraped = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create(
               "http://127.0.0.1:" + metrics.group(1) + "/metrics")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+          HttpResponse.BodyHandlers.ofString()).body();
       assertThat(scraped).contains("grpc_server_call_started_total{grpc_method=\"helloworld.Greeter/SayHello\"");
 
       server.terminate();
@@ -71,6 +77,38 @@ class ExampleScriptsIT {
       server.terminate();
       assertThat(server.awaitExit()).as(server.describe()).isEqualTo(128 + 15);
       assertThat(server.stderr()).contains("RouteGuide server stopped");
+    }
+  }
+
+  @Test
+  void greeterWebServesThePageAndConnect() throws Exception {
+    Path page = BIN.resolve("../target/web/index.html");
+    if (!Files.isRegularFile(page)) {
+      String missing = "the browser page was not built (" + page + "): the build needs Node.js and npm";
+      if (System.getenv("CI") != null) {
+        throw new AssertionError(missing);
+      }
+      Assumptions.abort(missing);
+    }
+    try (Program server = Program.start("greeter-web", "--port", "0", "--metrics-port=0")) {
+      int port = server.awaitPort();
+      server.awaitLine("Browser page on http://localhost:" + port + "/");
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> index = http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(index.statusCode()).isEqualTo(200);
+      assertThat(index.body()).contains("helloworld.Greeter, from the browser");
+      HttpResponse<String> hello = http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/helloworld.Greeter/SayHello"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"IT\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(hello.statusCode()).as(hello.body()).isEqualTo(200);
+      assertThat(hello.body()).isEqualTo("{\"message\":\"Hello IT\"}");
+
+      server.terminate();
+      assertThat(server.awaitExit()).as(server.describe()).isEqualTo(128 + 15);
     }
   }
 
@@ -152,6 +190,20 @@ class ExampleScriptsIT {
           long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
           if (left <= 0 || !process.isAlive()) {
             throw new AssertionError("no port from " + describe());
+          }
+          out.wait(Math.min(left, 200));
+        }
+      }
+    }
+
+    /** Waits (bounded) for a line of standard output that contains {@code text}. */
+    void awaitLine(String text) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      synchronized (out) {
+        while (out.stream().noneMatch(l -> l.contains(text))) {
+          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+          if (left <= 0 || !process.isAlive()) {
+            throw new AssertionError("no \"" + text + "\" from " + describe());
           }
           out.wait(Math.min(left, 200));
         }

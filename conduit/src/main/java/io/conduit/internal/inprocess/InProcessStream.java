@@ -10,6 +10,7 @@ import io.conduit.internal.ReservedHeaders;
 import io.conduit.internal.SerializingExecutor;
 import io.conduit.internal.transport.ClientStream;
 import io.conduit.internal.transport.ClientStreamListener;
+import io.conduit.internal.transport.MessageLimits;
 import io.conduit.internal.transport.ServerStream;
 import io.conduit.internal.transport.ServerStreamListener;
 import io.conduit.internal.transport.StreamRequest;
@@ -92,8 +93,8 @@ final class InProcessStream {
       Marshaller<Object> m = (Marshaller<Object>) request.method().requestMarshaller();
       InProcessMessage bytes = InProcessMessage.serialize(m, message, request.maxOutboundMessageSize());
       if (serverMaxInbound >= 0 && bytes.size() > serverMaxInbound) {
-        Status tooLarge = Status.RESOURCE_EXHAUSTED.withDescription("message of " + bytes.size()
-            + " bytes exceeds the server's inbound limit of " + serverMaxInbound);
+        Status tooLarge = Status.RESOURCE_EXHAUSTED.withDescription(
+            MessageLimits.tooLarge(true, bytes.size(), serverMaxInbound));
         server.abort(tooLarge, new Metadata(), true);
         return bytes.size();
       }
@@ -180,8 +181,8 @@ final class InProcessStream {
       InProcessMessage bytes = InProcessMessage.serialize(marshaller, message, -1);
       int clientMax = request.maxInboundMessageSize();
       if (clientMax >= 0 && bytes.size() > clientMax) {
-        Status tooLarge = Status.RESOURCE_EXHAUSTED.withDescription("message of " + bytes.size()
-            + " bytes exceeds the client's inbound limit of " + clientMax);
+        Status tooLarge = Status.RESOURCE_EXHAUSTED.withDescription(
+            MessageLimits.tooLarge(false, bytes.size(), clientMax));
         closeClient(tooLarge, new Metadata(), false);
         cancelServer(Status.CANCELLED.withDescription("client refused a response: " + tooLarge.description()));
         return bytes.size();

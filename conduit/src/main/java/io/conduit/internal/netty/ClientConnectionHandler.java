@@ -60,6 +60,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   private boolean closeWhenIdle;
   /** Over TLS: requests say {@code :scheme https}. */
   private boolean secure;
+  private FrameListener frames;
 
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings settings, ClientConnection.Listener owner, Runnable tooManyPings,
@@ -132,7 +133,8 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
         .maxHeaderListSize(maxHeaderListSize);
     ClientConnectionHandler handler = new ClientConnectionHandler(decoder, encoder, settings, owner,
         tooManyPings, keepAlive, authority, userAgent);
-    decoder.frameListener(handler.new FrameListener());
+    handler.frames = handler.new FrameListener();
+    decoder.frameListener(handler.frames);
     handler.eventLoop = eventLoop;
     handler.writeQueue(new WriteQueue(eventLoop, handler::flushIfActive));
     return handler;
@@ -207,21 +209,43 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   @Override
   void ioFailed(ChannelHandlerContext ctx, Throwable cause) {
     // An I/O error ends the connection; its calls fail with the cause.
-    fail(Status.UNAVAILABLE.withDescription(cause instanceof TlsSupport.TlsFailure
-        ? cause.getMessage() : "connection error: " + cause).withCause(cause));
+    String description;
+    if (cause instanceof TlsSupport.TlsFailure) {
+      description = cause.getMessage();
+    } else if (beforeServerSettings() && String.valueOf(cause.getMessage()).matches(
+        "(?s).*Hex dump for first 5 bytes: 1[56]03.*")) {
+      // Netty quotes the first bytes, and these are a TLS record: the server speaks TLS.
+      description = "the server answered with TLS, but this channel is plaintext: "
+          + USE_TLS;
+    } else {
+      description = "connection error: " + cause;
+    }
+    fail(Status.UNAVAILABLE.withDescription(description).withCause(cause));
     ctx.close();
+  }
+
+  private static final String USE_TLS = "configure TLS with Channel.Builder.tls() or "
+      + "tls(ChannelTls)";
+
+  /** Whether the connection is plaintext and the server has not said a word of HTTP/2 yet. */
+  private boolean beforeServerSettings() {
+    return !secure && frames != null && !frames.settingsReceived;
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    fail(Status.UNAVAILABLE.withDescription("connection closed"));
+    // A TLS server closes a connection that opens with HTTP/2's plaintext preface.
+    fail(Status.UNAVAILABLE.withDescription(beforeServerSettings()
+        ? "connection closed before the server sent its HTTP/2 settings: the server may expect "
+            + "TLS (" + USE_TLS + "), or not speak HTTP/2"
+        : "connection closed"));
     super.channelInactive(ctx);
     owner.connectionClosed(this, goAway != null ? goAway : failure);
   }
 
   /** The connection attempt failed: calls queued for it fail with UNAVAILABLE. */
-  void connectFailed(Throwable cause) {
-    fail(Status.UNAVAILABLE.withDescription("failed to connect: " + cause.getMessage()).withCause(cause));
+  void connectFailed(String description, Throwable cause) {
+    fail(Status.UNAVAILABLE.withDescription(description).withCause(cause));
     owner.connectionClosed(this, failure);
   }
 
@@ -274,7 +298,8 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
     if (ch != null) {
       ch.close();
     } else {
-      eventLoop.execute(() -> connectFailed(new java.io.IOException("closed before connecting")));
+      eventLoop.execute(() -> connectFailed("closed before connecting",
+          new java.io.IOException("closed before connecting")));
     }
   }
 

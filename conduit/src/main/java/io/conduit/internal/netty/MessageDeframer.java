@@ -1,6 +1,7 @@
 package io.conduit.internal.netty;
 
 import io.conduit.Status;
+import io.conduit.internal.transport.MessageLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
@@ -45,11 +46,15 @@ public final class MessageDeframer {
   private boolean delivering;
   private boolean compressedAllowed;
   private boolean pendingCompressed;
+  private final boolean server;
 
-  public MessageDeframer(ByteBufAllocator alloc, Listener listener, int maxMessageSize) {
+  /** {@code server}: whether this side is the server, for the words of a too-large message. */
+  public MessageDeframer(ByteBufAllocator alloc, Listener listener, int maxMessageSize,
+      boolean server) {
     this.listener = listener;
     this.maxMessageSize = maxMessageSize;
     this.alloc = alloc;
+    this.server = server;
   }
 
   /** Takes ownership of {@code data}. */
@@ -130,9 +135,8 @@ public final class MessageDeframer {
           pendingCompressed = (flags & 1) != 0;
           // A compressed message is checked again once inflated.
           if (length < 0 || length > maxMessageSize) {
-            fail(Status.RESOURCE_EXHAUSTED.withDescription("message of "
-                + Integer.toUnsignedString(length) + " bytes exceeds the inbound limit of "
-                + maxMessageSize));
+            fail(Status.RESOURCE_EXHAUSTED.withDescription(
+                MessageLimits.tooLarge(server, Integer.toUnsignedLong(length), maxMessageSize)));
             return;
           }
           pendingLength = length;

@@ -93,7 +93,7 @@ public final class NettyClientConnectionFactory implements ClientConnectionFacto
     handler.channel(f.channel());
     f.addListener(done -> {
       if (!done.isSuccess()) {
-        handler.connectFailed(done.cause());
+        handler.connectFailed(ConnectFailure.describe(address, done.cause()), done.cause());
       }
     });
     return handler;

@@ -51,7 +51,7 @@ final class NettyClientStream extends OutboundMessages implements ClientStream, 
     this.listener = listener;
     connection.writeQueue().enqueue(() -> {
       if (!closed) {
-        deframer = new MessageDeframer(ByteBufAllocator.DEFAULT, this, request.maxInboundMessageSize());
+        deframer = new MessageDeframer(ByteBufAllocator.DEFAULT, this, request.maxInboundMessageSize(), false);
         connection.newStream(this, requestHeaders(connection.isSecure()));
       }
     });

@@ -46,7 +46,7 @@ final class NettyServerStream extends OutboundMessages implements ServerStream, 
     this.maxInboundMessageSize = maxInboundMessageSize;
     this.requestCompressor = requestCompressor;
     this.acceptEncoding = acceptEncoding;
-    this.deframer = new MessageDeframer(connection.ctx().alloc(), this, maxInboundMessageSize);
+    this.deframer = new MessageDeframer(connection.ctx().alloc(), this, maxInboundMessageSize, true);
     if (requestCompressor != null) {
       deframer.allowCompressed();
     }

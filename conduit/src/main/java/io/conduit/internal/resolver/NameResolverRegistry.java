@@ -41,6 +41,9 @@ public final class NameResolverRegistry {
       throw new IllegalArgumentException("empty target");
     }
     java.util.regex.Matcher m = SCHEME.matcher(target);
+    if (m.matches()) {
+      checkNotAUrl(target, m.group(1).toLowerCase(java.util.Locale.ROOT), m.group(2));
+    }
     if (m.matches() && isKnown(m.group(1).toLowerCase(java.util.Locale.ROOT))) {
       // Schemes are case-insensitive: DNS:///host is dns:///host.
       String scheme = m.group(1).toLowerCase(java.util.Locale.ROOT);
@@ -67,6 +70,24 @@ public final class NameResolverRegistry {
       return new URI("dns", "", "/" + target, null);
     } catch (java.net.URISyntaxException e) {
       throw new IllegalArgumentException("invalid target '" + target + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** Targets written as URLs, which gRPC targets look like but are not: say what to write. */
+  private void checkNotAUrl(String target, String scheme, String rest) {
+    if ((scheme.equals("http") || scheme.equals("https")) && !providers.containsKey(scheme)
+        && rest.startsWith("//")) {
+      String hostPort = rest.substring(2).replaceFirst("/+$", "");
+      throw new IllegalArgumentException("target '" + target + "' is a URL; a gRPC target is '"
+          + hostPort + "' (or 'dns:///" + hostPort + "')"
+          + (scheme.equals("https") ? ", with TLS turned on by Channel.Builder.tls()" : ""));
+    }
+    if (scheme.equals("dns") && !providers.containsKey("dns") && rest.startsWith("//")
+        && rest.indexOf('/', 2) < 0) {
+      // dns://X/name: X is the DNS server to ask. With nothing after it, X was meant as the name.
+      String hostPort = rest.substring(2);
+      throw new IllegalArgumentException("target '" + target + "' names a DNS server but no host "
+          + "to look up; write 'dns:///" + hostPort + "' (three slashes) or '" + hostPort + "'");
     }
   }
 

@@ -27,7 +27,7 @@ final class ConnectStreamCall extends WebCall {
       int maxMessageSize) {
     super(exchange, codec, authority, timeoutNanos);
     this.contentType = AsciiString.cached("application/connect+" + codec.name());
-    this.deframer = new MessageDeframer(alloc, this, maxMessageSize);
+    this.deframer = new MessageDeframer(alloc, this, maxMessageSize, true);
   }
 
   @Override

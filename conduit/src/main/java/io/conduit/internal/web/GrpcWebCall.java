@@ -32,7 +32,7 @@ final class GrpcWebCall extends WebCall {
       int maxMessageSize) {
     super(exchange, MessageCodec.PROTO, authority, timeoutNanos);
     this.text = text;
-    this.deframer = new MessageDeframer(alloc, this, maxMessageSize);
+    this.deframer = new MessageDeframer(alloc, this, maxMessageSize, true);
     this.base64 = text ? new Base64StreamDecoder() : null;
   }
 

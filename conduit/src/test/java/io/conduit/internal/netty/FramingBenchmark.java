@@ -78,7 +78,7 @@ public class FramingBenchmark {
       public void deframeFailed(Status status) {
         throw new AssertionError(status.toString());
       }
-    }, Integer.MAX_VALUE);
+    }, Integer.MAX_VALUE, false);
     deframer.request(Integer.MAX_VALUE);
   }
 

@@ -64,7 +64,7 @@ class MessageDeframerTest {
 
   private final Recorder recorder = new Recorder();
   private final List<ByteBuf> inputs = new ArrayList<>();
-  private MessageDeframer deframer = new MessageDeframer(ALLOC, recorder, LIMIT);
+  private MessageDeframer deframer = new MessageDeframer(ALLOC, recorder, LIMIT, true);
 
   @AfterEach
   void everyInputBufferWasReleased() {
@@ -386,7 +386,7 @@ class MessageDeframerTest {
 
   @Test
   void aPrefixAboveTheLimitIsResourceExhausted() {
-    deframer = new MessageDeframer(ALLOC, recorder, 100);
+    deframer = new MessageDeframer(ALLOC, recorder, 100, true);
     // Reported as soon as the prefix is seen, before any credit or payload.
     add(frameWithLength(0, 101, new byte[0]));
     assertThat(recorder.failures).singleElement().satisfies(s -> {
@@ -397,7 +397,7 @@ class MessageDeframerTest {
 
   @Test
   void aMessageOfExactlyTheLimitIsAccepted() {
-    deframer = new MessageDeframer(ALLOC, recorder, 100);
+    deframer = new MessageDeframer(ALLOC, recorder, 100, true);
     deframer.request(1);
     add(frame(0, payload(100, 1)));
     assertThat(recorder.messages).hasSize(1);
@@ -492,7 +492,7 @@ class MessageDeframerTest {
     Random random = new Random(99);
     for (int round = 0; round < 50; round++) {
       Recorder r = new Recorder();
-      deframer = new MessageDeframer(ALLOC, r, LIMIT);
+      deframer = new MessageDeframer(ALLOC, r, LIMIT, true);
       List<byte[]> expected = new ArrayList<>();
       ByteArrayOutputStream wire = new ByteArrayOutputStream();
       int count = 1 + random.nextInt(20);

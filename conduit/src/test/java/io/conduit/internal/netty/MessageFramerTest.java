@@ -238,7 +238,7 @@ class MessageFramerTest {
           public void deframeFailed(Status status) {
             throw new AssertionError(status.toString());
           }
-        }, 1 << 20);
+        }, 1 << 20, true);
     deframer.request(100);
     List<byte[]> sent = new ArrayList<>();
     for (int size : new int[] {0, 1, 17, 4096, 100_000}) {

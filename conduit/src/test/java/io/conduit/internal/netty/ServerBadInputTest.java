@@ -112,7 +112,7 @@ class ServerBadInputTest {
     byte[] big = StringValue.of("x".repeat(LIMIT * 2)).toByteArray();
     RawHttp2Client.Response r = call(RawHttp2Client.grpcHeaders(PATH), RawHttp2Client.frame(0, big));
     assertThat(r.header("grpc-status")).isEqualTo("8");
-    assertThat(r.header("grpc-message")).contains("exceeds the inbound limit of " + LIMIT);
+    assertThat(r.header("grpc-message")).contains("exceeds the server's inbound limit of " + LIMIT);
   }
 
   @Test
