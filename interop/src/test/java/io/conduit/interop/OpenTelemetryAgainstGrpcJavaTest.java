@@ -125,7 +125,7 @@ class OpenTelemetryAgainstGrpcJavaTest {
 
   /** A metric point; {@code grpc.target} with the port as {@code PORT}, to compare across runs. */
   record Point(String name, String unit, String type, Map<String, String> attrs, long count,
-      double sum, long value, String bounds) {
+      double sum, long value, String bounds, String description) {
     String key() {
       return name + " " + unit + " " + type + " " + attrs;
     }
@@ -416,7 +416,7 @@ class OpenTelemetryAgainstGrpcJavaTest {
   /**
    * The {@code role} ({@code client} or {@code server}) points of both, side by side: the same
    * keys (name, unit, kind, attributes), and for each the same count, bucket boundaries, value
-   * (counters) and sum (sizes; durations differ, naturally).
+   * (counters) and sum (sizes; durations differ, naturally), and a description.
    */
   private static void assertSameMetrics(String role, List<Point> grpcJava, List<Point> conduit) {
     assertSameMetrics(role, grpcJava, conduit, role.equals("client") ? 9 : 7, Set.of());
@@ -442,6 +442,11 @@ class OpenTelemetryAgainstGrpcJavaTest {
       assertThat(cp.count()).as("count of %s", key).isEqualTo(gp.count());
       assertThat(cp.value()).as("value of %s", key).isEqualTo(gp.value());
       assertThat(cp.bounds()).as("bucket boundaries of %s", key).isEqualTo(gp.bounds());
+      // Prose: A66 gives one per metric, and neither implementation uses its words; grpc-java's
+      // and Conduit's are alike, not the same ("Number of client call attempts started", with
+      // or without a period).
+      assertThat(cp.description()).as("description of %s", key).isNotBlank();
+      assertThat(gp.description()).as("grpc-java's description of %s", key).isNotBlank();
       if (key.contains("_size")) {
         assertThat(cp.sum()).as("bytes of %s", key).isEqualTo(gp.sum());
       }
@@ -697,7 +702,8 @@ class OpenTelemetryAgainstGrpcJavaTest {
           withoutPort(keyValues(f.get("attrs")), targetPort),
           Long.parseLong(f.getOrDefault("count", "0")),
           Double.parseDouble(f.getOrDefault("sum", "0")),
-          Long.parseLong(f.getOrDefault("value", "0")), f.getOrDefault("bounds", ""));
+          Long.parseLong(f.getOrDefault("value", "0")), f.getOrDefault("bounds", ""),
+          f.get("description"));
     }).toList();
   }
 
@@ -802,7 +808,7 @@ class OpenTelemetryAgainstGrpcJavaTest {
             value = l.getValue();
           }
           points.add(new Point(m.getName(), m.getUnit(), m.getType().name(), attrs, count, sum,
-              value, bounds));
+              value, bounds, m.getDescription()));
         }
       }
       return points;

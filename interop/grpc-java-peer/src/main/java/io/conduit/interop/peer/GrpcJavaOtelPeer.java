@@ -88,8 +88,9 @@ import java.util.stream.Collectors;
  * <pre>
  * SPAN name=N kind=K traceId=T spanId=S parentSpanId=P parentRemote=B status=C description=D
  *     attrs=K1=V1;K2=V2 events=NAME{K=V;K=V}|NAME{...}
- * METRIC name=N unit=U type=T attrs=K1=V1;K2=V2 value=V                  (sums)
- * METRIC name=N unit=U type=T attrs=... count=C sum=S bounds=B1;B2;...   (histograms)
+ * METRIC name=N unit=U type=T description=D attrs=K1=V1;K2=V2 value=V     (sums)
+ * METRIC name=N unit=U type=T description=D attrs=... count=C sum=S bounds=B1;B2;...
+ *                                                                  (histograms)
  * </pre>
  * with one METRIC line per point, attributes sorted by key.
  */
@@ -284,7 +285,7 @@ public final class GrpcJavaOtelPeer {
         .sorted(Comparator.comparing(MetricData::getName)).toList();
     for (MetricData m : all) {
       String head = "METRIC name=" + enc(m.getName()) + " unit=" + enc(m.getUnit())
-          + " type=" + m.getType();
+          + " type=" + m.getType() + " description=" + enc(m.getDescription());
       for (PointData p : m.getData().getPoints()) {
         String line = head + " attrs=" + enc(attributes(p.getAttributes()));
         if (p instanceof HistogramPointData h) {
