@@ -551,6 +551,17 @@ class OpenTelemetryAgainstGrpcJavaTest {
         .containsEntry("grpc.method", "other").containsEntry("grpc.status", "UNIMPLEMENTED"));
     assertThat(grpcJavaToConduit.points().get(CONDUIT)).noneSatisfy(p -> assertThat(p.attrs())
         .containsValue(unknown));
+    // Spans keep the name: both servers' spans for it, children of the attempts, in error.
+    String recvUnknown = "Recv.grpc.testing.UnimplementedService.UnimplementedCall";
+    for (Chain hop : List.of(grpcJavaToConduit, conduitToGrpcJava)) {
+      String server = hop == grpcJavaToConduit ? CONDUIT : GRPC_JAVA_SERVER;
+      String client = hop == grpcJavaToConduit ? GRPC_JAVA_CLIENT : CONDUIT;
+      Sp recv = only(hop.spans(), server, recvUnknown, "ERROR");
+      Sp attempt = only(hop.spans(), client,
+          "Attempt.grpc.testing.UnimplementedService.UnimplementedCall", "ERROR");
+      assertThat(recv.parentSpanId()).as("%s", recv).isEqualTo(attempt.spanId());
+      assertThat(recv.description()).as("%s", recv).startsWith("UNIMPLEMENTED: ");
+    }
   }
 
   /**
