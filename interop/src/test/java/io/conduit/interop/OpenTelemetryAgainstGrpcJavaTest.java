@@ -21,8 +21,10 @@ import io.grpc.testing.integration.EmptyProtos.Empty;
 import io.grpc.testing.integration.Messages.BoolValue;
 import io.grpc.testing.integration.Messages.EchoStatus;
 import io.grpc.testing.integration.Messages.Payload;
+import io.grpc.testing.integration.Messages.ResponseParameters;
 import io.grpc.testing.integration.Messages.SimpleRequest;
 import io.grpc.testing.integration.Messages.SimpleResponse;
+import io.grpc.testing.integration.Messages.StreamingOutputCallRequest;
 import io.grpc.testing.integration.TestServiceRpc;
 import io.grpc.testing.integration.UnimplementedServiceRpc;
 import io.opentelemetry.api.common.Attributes;
@@ -140,7 +142,7 @@ class OpenTelemetryAgainstGrpcJavaTest {
   private static Chain grpcJavaToConduit;
   /** Conduit → grpc-java. */
   private static Chain conduitToGrpcJava;
-  private static final String DIRECT_CALLS = "ok,fail,unknown,compressed";
+  private static final String DIRECT_CALLS = "ok,fail,unknown,compressed,streaming";
 
   @BeforeAll
   @Timeout(240)
@@ -476,9 +478,9 @@ class OpenTelemetryAgainstGrpcJavaTest {
             "--target=127.0.0.1:" + server.port(), "--calls=" + DIRECT_CALLS), PEER_TIMEOUT);
         assertThat(client.exitCode()).as("grpc-java client; output:%n%s", client.output()).isZero();
         assertThat(client.output()).contains("CALL ok OK 200", "CALL fail NOT_FOUND",
-            "CALL unknown UNIMPLEMENTED", "CALL compressed OK 1000");
-        Await.until("Conduit's 4 server spans end", WAIT,
-            () -> sdk.spans.getFinishedSpanItems().size() >= 4, () -> sdk.spans().toString());
+            "CALL unknown UNIMPLEMENTED", "CALL compressed OK 1000", "CALL streaming OK 10 20 30");
+        Await.until("Conduit's 5 server spans end", WAIT,
+            () -> sdk.spans.getFinishedSpanItems().size() >= 5, () -> sdk.spans().toString());
         List<Sp> spans = new ArrayList<>(sdk.spans());
         spans.addAll(peerSpans(GRPC_JAVA_CLIENT, client.output()));
         return new Chain(spans, Map.of(CONDUIT, sdk.points(),
@@ -507,6 +509,11 @@ class OpenTelemetryAgainstGrpcJavaTest {
         assertThat(client.withOptions(CallOptions.DEFAULT.withCompression("gzip"))
             .withDeadline(Duration.ofSeconds(30)).unaryCall(compressedRequest())
             .getPayload().getBody().size()).isEqualTo(1000);
+        List<Integer> sizes = new ArrayList<>();
+        try (var responses = client.streamingOutputCall(streamingRequest())) {
+          responses.forEachRemaining(r -> sizes.add(r.getPayload().getBody().size()));
+        }
+        assertThat(sizes).containsExactly(10, 20, 30);
       } finally {
         channel.close();
       }
@@ -516,6 +523,15 @@ class OpenTelemetryAgainstGrpcJavaTest {
       return new Chain(spans, Map.of(CONDUIT, sdk.points(port),
           GRPC_JAVA_SERVER, peerPoints(output, port)), Set.of());
     }
+  }
+
+  /** GrpcJavaOtelPeer.streamingRequest: three responses, of 10, 20 and 30 bytes. */
+  private static StreamingOutputCallRequest streamingRequest() {
+    StreamingOutputCallRequest.Builder b = StreamingOutputCallRequest.newBuilder();
+    for (int size : new int[] {10, 20, 30}) {
+      b.addResponseParameters(ResponseParameters.newBuilder().setSize(size));
+    }
+    return b.build();
   }
 
   /** GrpcJavaOtelPeer.compressedRequest: gzip both ways, 1000 bytes each way. */
@@ -537,16 +553,17 @@ class OpenTelemetryAgainstGrpcJavaTest {
   @Test
   void oneHopEachWayRecordsTheSameMetricsForAnUnknownMethodAndACompressedCall() {
     String unknown = "grpc.testing.UnimplementedService/UnimplementedCall";
-    // 2 grpc.client.attempt.started (UnaryCall, UnimplementedCall), 4 metrics x 3 (UnaryCall OK
-    // and NOT_FOUND, UnimplementedCall UNIMPLEMENTED).
+    // 3 grpc.client.attempt.started (UnaryCall, UnimplementedCall, StreamingOutputCall), 4
+    // metrics x 4 (UnaryCall OK and NOT_FOUND, UnimplementedCall UNIMPLEMENTED, StreamingOutputCall
+    // OK).
     assertSameMetrics("client", grpcJavaToConduit.points().get(GRPC_JAVA_CLIENT),
-        conduitToGrpcJava.points().get(CONDUIT), 14, Set.of());
+        conduitToGrpcJava.points().get(CONDUIT), 19, Set.of());
     assertThat(conduitToGrpcJava.points().get(CONDUIT)).anySatisfy(p -> assertThat(p.attrs())
         .containsEntry("grpc.method", unknown).containsEntry("grpc.status", "UNIMPLEMENTED"));
-    // 2 grpc.server.call.started (UnaryCall, other), 3 metrics x 3.
+    // 3 grpc.server.call.started (UnaryCall, other, StreamingOutputCall), 3 metrics x 4.
     String startedOther = "grpc.server.call.started {call} LONG_SUM {grpc.method=other}";
     assertSameMetrics("server", conduitToGrpcJava.points().get(GRPC_JAVA_SERVER),
-        grpcJavaToConduit.points().get(CONDUIT), 11, Set.of(startedOther));
+        grpcJavaToConduit.points().get(CONDUIT), 15, Set.of(startedOther));
     assertThat(grpcJavaToConduit.points().get(CONDUIT)).anySatisfy(p -> assertThat(p.attrs())
         .containsEntry("grpc.method", "other").containsEntry("grpc.status", "UNIMPLEMENTED"));
     assertThat(grpcJavaToConduit.points().get(CONDUIT)).noneSatisfy(p -> assertThat(p.attrs())
@@ -597,6 +614,27 @@ class OpenTelemetryAgainstGrpcJavaTest {
     assertThat(conduitAnswered).containsKey("message-size-compressed");
     assertThat(event(grpcJavaAttempt, "Inbound compressed message").get("message-size-compressed"))
         .isEqualTo(conduitAnswered.get("message-size-compressed"));
+  }
+
+  /**
+   * The streaming call's messages, numbered from 0 with their sizes: the same on both clients
+   * (grpc-java puts its inbound ones on the call span, see above) and on both servers.
+   */
+  @Test
+  void aStreamingCallsMessagesAreNumberedAndSizedAlike() {
+    String method = "grpc.testing.TestService.StreamingOutputCall";
+    List<Event> responses = List.of(
+        new Event("Inbound message", Map.of("message-size", "14", "sequence-number", "0")),
+        new Event("Inbound message", Map.of("message-size", "24", "sequence-number", "1")),
+        new Event("Inbound message", Map.of("message-size", "34", "sequence-number", "2")));
+    Sp conduitAttempt = only(conduitToGrpcJava.spans(), CONDUIT, "Attempt." + method, "OK");
+    assertThat(messages(conduitAttempt).stream().filter(e -> e.name().startsWith("Inbound")))
+        .containsExactlyElementsOf(responses);
+    Sp grpcJavaSent = only(grpcJavaToConduit.spans(), GRPC_JAVA_CLIENT, "Sent." + method, "OK");
+    assertThat(messages(grpcJavaSent)).containsExactlyElementsOf(responses);
+    Sp conduitRecv = only(grpcJavaToConduit.spans(), CONDUIT, "Recv." + method, "OK");
+    Sp grpcJavaRecv = only(conduitToGrpcJava.spans(), GRPC_JAVA_SERVER, "Recv." + method, "OK");
+    assertThat(messages(conduitRecv)).isEqualTo(messages(grpcJavaRecv)).hasSize(4);
   }
 
   /** The span named {@code name} of {@code process} whose events have a compressed size. */

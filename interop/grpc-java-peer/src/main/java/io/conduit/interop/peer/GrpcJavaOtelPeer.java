@@ -19,8 +19,10 @@ import io.grpc.testing.integration.EmptyProtos.Empty;
 import io.grpc.testing.integration.Messages.BoolValue;
 import io.grpc.testing.integration.Messages.EchoStatus;
 import io.grpc.testing.integration.Messages.Payload;
+import io.grpc.testing.integration.Messages.ResponseParameters;
 import io.grpc.testing.integration.Messages.SimpleRequest;
 import io.grpc.testing.integration.Messages.SimpleResponse;
+import io.grpc.testing.integration.Messages.StreamingOutputCallRequest;
 import io.grpc.testing.integration.TestServiceGrpc;
 import io.grpc.testing.integration.TestServiceImpl;
 import io.grpc.testing.integration.UnimplementedServiceGrpc;
@@ -81,8 +83,8 @@ import java.util.stream.Collectors;
  * {@code CALL NAME CODE}: {@code ok}, a UnaryCall that succeeds; {@code fail}, one whose
  * {@code response_status} asks for {@code --fail_code}; {@code unknown},
  * {@code grpc.testing.UnimplementedService/UnimplementedCall}, which servers do not have;
- * {@code compressed}, a UnaryCall compressed both ways. Then prints its telemetry and
- * {@code END}.
+ * {@code compressed}, a UnaryCall compressed both ways; {@code streaming}, a StreamingOutputCall
+ * of three responses. Then prints its telemetry and {@code END}.
  *
  * <p>Telemetry lines, each value URL-encoded (UTF-8):
  * <pre>
@@ -211,6 +213,12 @@ public final class GrpcJavaOtelPeer {
           }
           case "compressed" -> "OK " + stub.withCompression("gzip").unaryCall(compressedRequest())
               .getPayload().getBody().size();
+          case "streaming" -> {
+            StringBuilder sizes = new StringBuilder("OK");
+            stub.streamingOutputCall(streamingRequest())
+                .forEachRemaining(r -> sizes.append(' ').append(r.getPayload().getBody().size()));
+            yield sizes.toString();
+          }
           default -> throw PeerFlags.usage(PROGRAM, "unknown call in --calls: " + call);
         };
       } catch (StatusRuntimeException e) {
@@ -235,6 +243,15 @@ public final class GrpcJavaOtelPeer {
         .setResponseCompressed(BoolValue.newBuilder().setValue(true))
         .setPayload(Payload.newBuilder().setBody(ByteString.copyFrom(new byte[1000])))
         .build();
+  }
+
+  /** A StreamingOutputCall asking for three responses, of 10, 20 and 30 bytes. */
+  static StreamingOutputCallRequest streamingRequest() {
+    StreamingOutputCallRequest.Builder b = StreamingOutputCallRequest.newBuilder();
+    for (int size : new int[] {10, 20, 30}) {
+      b.addResponseParameters(ResponseParameters.newBuilder().setSize(size));
+    }
+    return b.build();
   }
 
   /** A UnaryCall with a 100-byte request that asks for a 200-byte response. */
