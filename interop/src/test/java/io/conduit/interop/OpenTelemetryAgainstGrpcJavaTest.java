@@ -47,6 +47,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -142,7 +143,16 @@ class OpenTelemetryAgainstGrpcJavaTest {
   private static Chain grpcJavaToConduit;
   /** Conduit → grpc-java. */
   private static Chain conduitToGrpcJava;
-  private static final String DIRECT_CALLS = "ok,fail,unknown,compressed,streaming";
+  private static final String DIRECT_CALLS = "ok,fail,unknown,compressed,streaming,retried";
+  /** gRFC A96's metrics, off by default in both: on for the one-hop runs. */
+  private static final List<String> A96_METRICS = List.of("grpc.client.call.retries",
+      "grpc.client.call.transparent_retries", "grpc.client.call.hedges",
+      "grpc.client.call.retry_delay");
+  /** GrpcJavaOtelPeer.RETRY_SERVICE_CONFIG: UnaryCall retries UNAVAILABLE, 3 attempts. */
+  private static final String RETRY_SERVICE_CONFIG = """
+      {"methodConfig": [{"name": [{"service": "grpc.testing.TestService", "method": "UnaryCall"}],
+        "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.01s", "maxBackoff": "0.01s",
+          "backoffMultiplier": 1, "retryableStatusCodes": ["UNAVAILABLE"]}}]}""";
 
   @BeforeAll
   @Timeout(240)
@@ -470,17 +480,21 @@ class OpenTelemetryAgainstGrpcJavaTest {
   private static Chain runGrpcJavaToConduit() throws Exception {
     try (Sdk sdk = new Sdk(W3C);
         TestServiceImpl service = new TestServiceImpl()) {
-      ConduitOpenTelemetry otel = ConduitOpenTelemetry.create(sdk.sdk);
+      ConduitOpenTelemetry otel = ConduitOpenTelemetry.builder(sdk.sdk)
+          .enableMetrics(A96_METRICS.toArray(String[]::new)).build();
       GrpcJavaPeer.Result client;
       try (Server server = otel.configured(Server.builder()).bind("127.0.0.1", 0).service(service)
           .build().start()) {
         client = GrpcJavaPeer.run(PEER, List.of("--mode=client",
-            "--target=127.0.0.1:" + server.port(), "--calls=" + DIRECT_CALLS), PEER_TIMEOUT);
+            "--target=127.0.0.1:" + server.port(), "--calls=" + DIRECT_CALLS,
+            "--enable_metrics=" + String.join(",", A96_METRICS)), PEER_TIMEOUT);
         assertThat(client.exitCode()).as("grpc-java client; output:%n%s", client.output()).isZero();
         assertThat(client.output()).contains("CALL ok OK 200", "CALL fail NOT_FOUND",
-            "CALL unknown UNIMPLEMENTED", "CALL compressed OK 1000", "CALL streaming OK 10 20 30");
-        Await.until("Conduit's 5 server spans end", WAIT,
-            () -> sdk.spans.getFinishedSpanItems().size() >= 5, () -> sdk.spans().toString());
+            "CALL unknown UNIMPLEMENTED", "CALL compressed OK 1000", "CALL streaming OK 10 20 30",
+            "CALL retried UNAVAILABLE");
+        // One per call, and three for the retried one.
+        Await.until("Conduit's 8 server spans end", WAIT,
+            () -> sdk.spans.getFinishedSpanItems().size() >= 8, () -> sdk.spans().toString());
         List<Sp> spans = new ArrayList<>(sdk.spans());
         spans.addAll(peerSpans(GRPC_JAVA_CLIENT, client.output()));
         return new Chain(spans, Map.of(CONDUIT, sdk.points(),
@@ -492,9 +506,11 @@ class OpenTelemetryAgainstGrpcJavaTest {
   private static Chain runConduitToGrpcJava() throws Exception {
     try (Sdk sdk = new Sdk(W3C);
         GrpcJavaPeer.Listening server = startPeerServer(W3C, List.of())) {
-      ConduitOpenTelemetry otel = ConduitOpenTelemetry.create(sdk.sdk);
+      ConduitOpenTelemetry otel = ConduitOpenTelemetry.builder(sdk.sdk)
+          .enableMetrics(A96_METRICS.toArray(String[]::new)).build();
       int port = server.address().getPort();
-      Channel channel = otel.configured(Channel.builder("127.0.0.1:" + port)).plaintext().build();
+      Channel channel = otel.configured(Channel.builder("127.0.0.1:" + port)).plaintext()
+          .defaultServiceConfig(RETRY_SERVICE_CONFIG).build();
       try {
         TestServiceRpc.BlockingClient client =
             TestServiceRpc.newBlockingClient(channel).withDeadline(Duration.ofSeconds(30));
@@ -514,6 +530,11 @@ class OpenTelemetryAgainstGrpcJavaTest {
           responses.forEachRemaining(r -> sizes.add(r.getPayload().getBody().size()));
         }
         assertThat(sizes).containsExactly(10, 20, 30);
+        assertThatThrownBy(() -> client.unaryCall(SimpleRequest.newBuilder()
+            .setResponseStatus(EchoStatus.newBuilder().setCode(Status.Code.UNAVAILABLE.value())
+                .setMessage(FAIL_MESSAGE)).build()))
+            .isInstanceOfSatisfying(StatusException.class,
+                e -> assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE));
       } finally {
         channel.close();
       }
@@ -544,26 +565,29 @@ class OpenTelemetryAgainstGrpcJavaTest {
   }
 
   /**
-   * A method no server has ({@code grpc.testing.UnimplementedService/UnimplementedCall}) is
-   * {@code other} on both servers and its name on both clients (generated stubs); a compressed
-   * call's wire bytes count in the sizes. grpc-java 1.79 counts no
+   * The same points on both clients and on both servers for an unknown method, a compressed call,
+   * a server stream and a retried call, with gRFC A96's retry metrics on. A method no server has
+   * ({@code grpc.testing.UnimplementedService/UnimplementedCall}) is {@code other} on both
+   * servers and its name on both clients (generated stubs); a compressed call's wire bytes count
+   * in the sizes. grpc-java 1.79 counts no
    * {@code grpc.server.call.started} for a method it does not have, though it records the call's
    * duration and sizes: A66 counts every call started, as Conduit does.
    */
   @Test
-  void oneHopEachWayRecordsTheSameMetricsForAnUnknownMethodAndACompressedCall() {
+  void oneHopEachWayRecordsTheSameMetricsForMoreKindsOfCalls() {
     String unknown = "grpc.testing.UnimplementedService/UnimplementedCall";
     // 3 grpc.client.attempt.started (UnaryCall, UnimplementedCall, StreamingOutputCall), 4
-    // metrics x 4 (UnaryCall OK and NOT_FOUND, UnimplementedCall UNIMPLEMENTED, StreamingOutputCall
-    // OK).
+    // metrics x 5 (UnaryCall OK, NOT_FOUND and UNAVAILABLE, UnimplementedCall UNIMPLEMENTED,
+    // StreamingOutputCall OK), 1 grpc.client.call.retries (only the retried call, its 2 retries)
+    // and 3 grpc.client.call.retry_delay (every call, 0 s for those not retried).
     assertSameMetrics("client", grpcJavaToConduit.points().get(GRPC_JAVA_CLIENT),
-        conduitToGrpcJava.points().get(CONDUIT), 19, Set.of());
+        conduitToGrpcJava.points().get(CONDUIT), 27, Set.of());
     assertThat(conduitToGrpcJava.points().get(CONDUIT)).anySatisfy(p -> assertThat(p.attrs())
         .containsEntry("grpc.method", unknown).containsEntry("grpc.status", "UNIMPLEMENTED"));
-    // 3 grpc.server.call.started (UnaryCall, other, StreamingOutputCall), 3 metrics x 4.
+    // 3 grpc.server.call.started (UnaryCall, other, StreamingOutputCall), 3 metrics x 5.
     String startedOther = "grpc.server.call.started {call} LONG_SUM {grpc.method=other}";
     assertSameMetrics("server", conduitToGrpcJava.points().get(GRPC_JAVA_SERVER),
-        grpcJavaToConduit.points().get(CONDUIT), 15, Set.of(startedOther));
+        grpcJavaToConduit.points().get(CONDUIT), 18, Set.of(startedOther));
     assertThat(grpcJavaToConduit.points().get(CONDUIT)).anySatisfy(p -> assertThat(p.attrs())
         .containsEntry("grpc.method", "other").containsEntry("grpc.status", "UNIMPLEMENTED"));
     assertThat(grpcJavaToConduit.points().get(CONDUIT)).noneSatisfy(p -> assertThat(p.attrs())
@@ -635,6 +659,36 @@ class OpenTelemetryAgainstGrpcJavaTest {
     Sp conduitRecv = only(grpcJavaToConduit.spans(), CONDUIT, "Recv." + method, "OK");
     Sp grpcJavaRecv = only(conduitToGrpcJava.spans(), GRPC_JAVA_SERVER, "Recv." + method, "OK");
     assertThat(messages(conduitRecv)).isEqualTo(messages(grpcJavaRecv)).hasSize(4);
+  }
+
+  /**
+   * The retried call (UNAVAILABLE, 3 attempts): one call span, three attempt spans under it
+   * numbered by {@code previous-rpc-attempts}, and a server span under each, on both clients.
+   */
+  @Test
+  void aRetriedCallHasAnAttemptSpanPerAttemptOnBothClients() {
+    for (Chain hop : List.of(grpcJavaToConduit, conduitToGrpcJava)) {
+      String server = hop == grpcJavaToConduit ? CONDUIT : GRPC_JAVA_SERVER;
+      String client = hop == grpcJavaToConduit ? GRPC_JAVA_CLIENT : CONDUIT;
+      List<Sp> sent = hop.spans().stream().filter(s -> s.process().equals(client)
+          && s.name().equals(SENT) && s.description().startsWith("UNAVAILABLE")).toList();
+      assertThat(sent).as("%s's retried call among %s", client, hop.spans()).hasSize(1);
+      List<Sp> attempts = hop.spans().stream()
+          .filter(s -> s.parentSpanId().equals(sent.get(0).spanId()))
+          .sorted(Comparator.comparing(s -> s.attrs().get("previous-rpc-attempts")))
+          .toList();
+      assertThat(attempts).extracting(Sp::name).containsExactly(ATTEMPT, ATTEMPT, ATTEMPT);
+      assertThat(attempts).extracting(Sp::attrs).containsExactly(
+          Map.of("previous-rpc-attempts", "0", "transparent-retry", "false"),
+          Map.of("previous-rpc-attempts", "1", "transparent-retry", "false"),
+          Map.of("previous-rpc-attempts", "2", "transparent-retry", "false"));
+      for (Sp attempt : attempts) {
+        assertThat(attempt.description()).isEqualTo("UNAVAILABLE: " + FAIL_MESSAGE);
+        assertThat(hop.spans()).as("%s's span under %s", server, attempt).filteredOn(
+            s -> s.process().equals(server) && s.parentSpanId().equals(attempt.spanId()))
+            .singleElement().satisfies(s -> assertThat(s.name()).isEqualTo(RECV));
+      }
+    }
   }
 
   /** The span named {@code name} of {@code process} whose events have a compressed size. */

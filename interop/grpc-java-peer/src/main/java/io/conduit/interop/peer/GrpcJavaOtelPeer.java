@@ -71,6 +71,7 @@ import java.util.stream.Collectors;
  *     --mode=server [--port=0] [--next=HOST:PORT] [--propagator=w3c|grpc-trace-bin]
  * java -cp ... io.conduit.interop.peer.GrpcJavaOtelPeer --mode=client --target=HOST:PORT \
  *     [--calls=ok,fail] [--fail_code=5] [--propagator=w3c|grpc-trace-bin]
+ *     [--enable_metrics=NAME,...]
  * </pre>
  *
  * <p>Server: grpc-java's interop {@code TestServiceImpl} (which honours {@code response_status});
@@ -84,7 +85,9 @@ import java.util.stream.Collectors;
  * {@code response_status} asks for {@code --fail_code}; {@code unknown},
  * {@code grpc.testing.UnimplementedService/UnimplementedCall}, which servers do not have;
  * {@code compressed}, a UnaryCall compressed both ways; {@code streaming}, a StreamingOutputCall
- * of three responses. Then prints its telemetry and {@code END}.
+ * of three responses; {@code retried}, a UnaryCall that fails with UNAVAILABLE, on a channel that
+ * retries it (3 attempts). {@code --enable_metrics} turns on metrics grpc-java keeps off (those of
+ * gRFC A96: {@code grpc.client.call.retries}, ...). Then prints its telemetry and {@code END}.
  *
  * <p>Telemetry lines, each value URL-encoded (UTF-8):
  * <pre>
@@ -98,6 +101,16 @@ import java.util.stream.Collectors;
  */
 public final class GrpcJavaOtelPeer {
   private static final String PROGRAM = "GrpcJavaOtelPeer";
+  /**
+   * UnaryCall retries UNAVAILABLE: 3 attempts, 10 ms apart. (grpc-java wants the JSON's numbers
+   * as doubles.)
+   */
+  static final Map<String, ?> RETRY_SERVICE_CONFIG = Map.of("methodConfig", List.of(Map.of(
+      "name", List.of(Map.of("service", "grpc.testing.TestService", "method", "UnaryCall")),
+      "retryPolicy", Map.of("maxAttempts", 3.0, "initialBackoff", "0.01s",
+          "maxBackoff", "0.01s", "backoffMultiplier", 1.0,
+          "retryableStatusCodes", List.of("UNAVAILABLE")))));
+
   /** The message of the failing call's {@code response_status}. */
   static final String FAIL_MESSAGE = "asked to fail";
 
@@ -106,14 +119,15 @@ public final class GrpcJavaOtelPeer {
   private final OpenTelemetrySdk sdk;
   private final GrpcOpenTelemetry grpcOtel;
 
-  private GrpcJavaOtelPeer(TextMapPropagator propagator) {
+  private GrpcJavaOtelPeer(TextMapPropagator propagator, List<String> enableMetrics) {
     sdk = OpenTelemetrySdk.builder()
         .setTracerProvider(SdkTracerProvider.builder()
             .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
         .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
         .setPropagators(ContextPropagators.create(propagator))
         .build();
-    GrpcOpenTelemetry.Builder b = GrpcOpenTelemetry.newBuilder().sdk(sdk);
+    GrpcOpenTelemetry.Builder b = GrpcOpenTelemetry.newBuilder().sdk(sdk)
+        .enableMetrics(enableMetrics);
     // Tracing is experimental in grpc-java 1.79: off unless turned on.
     InternalGrpcOpenTelemetry.enableTracing(b, true);
     grpcOtel = b.build();
@@ -121,15 +135,17 @@ public final class GrpcJavaOtelPeer {
 
   public static void main(String[] args) throws Exception {
     PeerFlags flags = PeerFlags.parse(PROGRAM, args,
-        Set.of("mode", "port", "next", "target", "fail_code", "calls", "propagator"));
+        Set.of("mode", "port", "next", "target", "fail_code", "calls", "propagator",
+            "enable_metrics"));
     String mode = flags.required("mode");
     String propagator = flags.string("propagator", "w3c");
+    String enable = flags.string("enable_metrics", "");
     GrpcJavaOtelPeer peer = new GrpcJavaOtelPeer(switch (propagator) {
       case "w3c" -> W3CTraceContextPropagator.getInstance();
       case "grpc-trace-bin" -> GrpcTraceBinContextPropagator.defaultInstance();
       default -> throw PeerFlags.usage(PROGRAM,
           "--propagator must be w3c or grpc-trace-bin: " + propagator);
-    });
+    }, enable.isEmpty() ? List.of() : List.of(enable.split(",")));
     switch (mode) {
       case "server" -> peer.server(flags.integer("port", 0, 0, 65535), flags.string("next", ""));
       case "client" -> peer.client(flags.required("target"),
@@ -141,8 +157,18 @@ public final class GrpcJavaOtelPeer {
   }
 
   private ManagedChannel channel(String target) {
+    return channel(target, false);
+  }
+
+  /**
+   * With {@code retry}, UnaryCall retries UNAVAILABLE, 3 attempts in all (RETRY_SERVICE_CONFIG).
+   */
+  private ManagedChannel channel(String target, boolean retry) {
     NettyChannelBuilder b = NettyChannelBuilder.forTarget(target,
         InsecureChannelCredentials.create());
+    if (retry) {
+      b.defaultServiceConfig(RETRY_SERVICE_CONFIG).enableRetry();
+    }
     // grpc-census is on this classpath (grpc-interop-testing brings it) and grpc-java turns it on
     // by default: its own grpc-trace-bin (of an unsampled OpenCensus span) would go out beside
     // traceparent, or replace this module's grpc-trace-bin. Only the OpenTelemetry module here.
@@ -192,7 +218,7 @@ public final class GrpcJavaOtelPeer {
   }
 
   private void client(String target, int failCode, String calls) throws InterruptedException {
-    ManagedChannel channel = channel(target);
+    ManagedChannel channel = channel(target, List.of(calls.split(",")).contains("retried"));
     TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(30, TimeUnit.SECONDS);
     for (String call : calls.split(",")) {
@@ -213,6 +239,11 @@ public final class GrpcJavaOtelPeer {
           }
           case "compressed" -> "OK " + stub.withCompression("gzip").unaryCall(compressedRequest())
               .getPayload().getBody().size();
+          case "retried" -> {
+            stub.unaryCall(SimpleRequest.newBuilder().setResponseStatus(EchoStatus.newBuilder()
+                .setCode(Status.Code.UNAVAILABLE.value()).setMessage(FAIL_MESSAGE)).build());
+            yield "OK";
+          }
           case "streaming" -> {
             StringBuilder sizes = new StringBuilder("OK");
             stub.streamingOutputCall(streamingRequest())
