@@ -54,7 +54,7 @@ public final class Channel implements CallFactory, AutoCloseable {
   public static Builder builder(String target) {
     Builder b = new Builder(target);
     // Global configurators first, so that what the caller sets next wins.
-    Configurators.applyTo(b);
+    b.globalConfigurators = Configurators.applyTo(b);
     return b;
   }
 
@@ -143,6 +143,8 @@ public final class Channel implements CallFactory, AutoCloseable {
     private final String target;
     private final List<ClientInterceptor> interceptors = new ArrayList<>();
     private final List<ChannelTracer.Factory> tracers = new ArrayList<>();
+    /** The global configurators applied to this builder, told of the channel it builds. */
+    private List<Configurator> globalConfigurators = List.of();
     private Executor executor;
     private boolean directExecutor;
     private int maxInboundMessageSize = 4 * 1024 * 1024;
@@ -404,7 +406,11 @@ public final class Channel implements CallFactory, AutoCloseable {
      * @throws IllegalArgumentException for a bad target, policy or service config
      */
     public Channel build() {
-      return new Channel(this);
+      Channel channel = new Channel(this);
+      for (Configurator c : globalConfigurators) {
+        c.built(channel);
+      }
+      return channel;
     }
 
     ChannelImpl.Config config() {

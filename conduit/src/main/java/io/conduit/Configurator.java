@@ -11,4 +11,14 @@ public interface Configurator {
 
   /** Configures a server builder. */
   default void configure(Server.Builder builder) {}
+
+  /**
+   * The channel a builder this configurator configured as a global one has built (not called
+   * for builders it was applied to by hand). For plugins that keep track of channels: a test
+   * kit, an admin page.
+   */
+  default void built(Channel channel) {}
+
+  /** The server a builder this configurator configured as a global one has built. */
+  default void built(Server server) {}
 }

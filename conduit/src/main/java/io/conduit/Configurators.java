@@ -29,15 +29,21 @@ public final class Configurators {
     return () -> GLOBAL.remove(configurator);
   }
 
-  static void applyTo(Channel.Builder builder) {
-    for (Configurator c : GLOBAL) {
+  /** Applies the global configurators to {@code builder}; returns them, to hear what it builds. */
+  static List<Configurator> applyTo(Channel.Builder builder) {
+    List<Configurator> applied = List.copyOf(GLOBAL);
+    for (Configurator c : applied) {
       c.configure(builder);
     }
+    return applied;
   }
 
-  static void applyTo(Server.Builder builder) {
-    for (Configurator c : GLOBAL) {
+  /** Applies the global configurators to {@code builder}; returns them, to hear what it builds. */
+  static List<Configurator> applyTo(Server.Builder builder) {
+    List<Configurator> applied = List.copyOf(GLOBAL);
+    for (Configurator c : applied) {
       c.configure(builder);
     }
+    return applied;
   }
 }

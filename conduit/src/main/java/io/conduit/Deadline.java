@@ -70,6 +70,23 @@ public final class Deadline implements Comparable<Deadline> {
     return remainingNanos() <= 0;
   }
 
+  /**
+   * This deadline counted on {@code ticker} from now on: the same time remaining, measured by that
+   * ticker from here (a channel on a fake clock runs its calls' deadlines on it). This deadline
+   * itself when it is measured on {@code ticker} already.
+   */
+  public Deadline on(Ticker ticker) {
+    Objects.requireNonNull(ticker, "ticker");
+    if (ticker == this.ticker || (isSystem(ticker) && isSystem(this.ticker))) {
+      return this;
+    }
+    return new Deadline(ticker, ticker.nanoTime() + remainingNanos());
+  }
+
+  private static boolean isSystem(Ticker ticker) {
+    return ticker == Ticker.SYSTEM || ticker == Clock.SYSTEM;
+  }
+
   /** The earlier of this deadline and {@code other} (which may be {@code null}). */
   public Deadline minimum(Deadline other) {
     return other == null || compareTo(other) <= 0 ? this : other;

@@ -51,7 +51,7 @@ public final class Server implements AutoCloseable {
   /** A builder, with every globally registered {@link Configurator} applied to it already. */
   public static Builder builder() {
     Builder b = new Builder();
-    Configurators.applyTo(b);
+    b.globalConfigurators = Configurators.applyTo(b);
     return b;
   }
 
@@ -171,6 +171,8 @@ public final class Server implements AutoCloseable {
   public static final class Builder {
     /** Where to listen: there is no default, so that no server listens where nobody asked. */
     private SocketAddress address;
+    /** The global configurators applied to this builder, told of the server it builds. */
+    private List<Configurator> globalConfigurators = List.of();
     private final List<ServiceDefinition> services = new ArrayList<>();
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private final List<RpcService> rpcServices = new ArrayList<>();
@@ -500,7 +502,11 @@ public final class Server implements AutoCloseable {
         throw new IllegalStateException("the server has no address: choose one with port(n) "
             + "(port(0) picks a free port), bind(host, port), address(...) or inProcess(name)");
       }
-      return new Server(this);
+      Server server = new Server(this);
+      for (Configurator c : globalConfigurators) {
+        c.built(server);
+      }
+      return server;
     }
 
     ServerImpl.Config config() {

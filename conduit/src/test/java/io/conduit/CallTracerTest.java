@@ -359,6 +359,16 @@ class CallTracerTest {
         seen.add("server");
         builder.tracer(r);
       }
+
+      @Override
+      public void built(Channel channel) {
+        seen.add("built " + channel.authority());
+      }
+
+      @Override
+      public void built(Server server) {
+        seen.add("built server");
+      }
     };
     Configurators.Registration reg = Configurators.registerGlobal(tracing);
     try {
@@ -372,8 +382,11 @@ class CallTracerTest {
     } finally {
       reg.close();
     }
-    assertThat(seen).containsExactly("server", "channel");
+    // Each configurator hears of what the builders it configured built.
+    assertThat(seen).hasSize(4);
+    assertThat(seen.subList(0, 3)).containsExactly("server", "built server", "channel");
+    assertThat(seen.get(3)).startsWith("built 127.0.0.1:");
     Channel.builder("localhost:1").build().close();
-    assertThat(seen).hasSize(2);
+    assertThat(seen).hasSize(4);
   }
 }

@@ -61,6 +61,22 @@ class DeadlineTest {
   }
 
   @Test
+  void onAnotherClockTheRemainingTimeCountsOnThatClock() {
+    io.conduit.testing.FakeClock clock = new io.conduit.testing.FakeClock();
+    Deadline real = Deadline.after(Duration.ofMinutes(1));
+    Deadline fake = real.on(clock);
+    assertThat(fake.timeRemaining()).isLessThanOrEqualTo(Duration.ofMinutes(1))
+        .isGreaterThan(Duration.ofSeconds(50));
+    clock.advance(Duration.ofSeconds(59));
+    assertThat(fake.isExpired()).isFalse();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(fake.isExpired()).isTrue();
+    assertThat(real.isExpired()).as("the original still counts real time").isFalse();
+    assertThat(fake.on(clock)).isSameAs(fake);
+    assertThat(real.on(Clock.SYSTEM)).as("the JVM's clock either way").isSameAs(real);
+  }
+
+  @Test
   void expiresExactlyAtTheDeadlineNotBefore() {
     FakeTicker ticker = new FakeTicker(42);
     Deadline d = Deadline.after(Duration.ofNanos(100), ticker);

@@ -143,6 +143,10 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
 
   @Override
   public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
+    if (clock != io.conduit.Clock.SYSTEM && options.deadline() != null) {
+      // On a fake clock, a timeout given as real time counts on that clock from now on.
+      options = options.withDeadline(options.deadline().on(clock));
+    }
     ClientCallTracer tracer = tracers == null ? null : tracers.newCallTracer(method, options);
     if (!serviceConfig.isKnown()) {
       return new AwaitingConfigCall<>(method, options, tracer);

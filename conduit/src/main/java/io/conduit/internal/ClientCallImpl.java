@@ -190,9 +190,8 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
       traced = new TracedAttempt(callTracer.newAttempt(ClientCallTracer.AttemptInfo.FIRST));
     }
     context = Context.current();
-    deadline = options.deadline() == null
-        ? context.deadline()
-        : options.deadline().minimum(context.deadline());
+    Deadline inherited = context.deadline() == null ? null : context.deadline().on(host.clock());
+    deadline = options.deadline() == null ? inherited : options.deadline().minimum(inherited);
     String encoding = options.compression();
     if (encoding != null && !"identity".equals(encoding)) {
       requestCompressor = Compressors.get(encoding);

@@ -10,8 +10,8 @@ class LeakDetectionExtensionTest {
   @Test
   void recordsALeakedBuffer() throws Exception {
     leakOne();
-    for (int i = 0; i < 20 && LeakDetectionExtension.drainLeaks().isEmpty(); i++) {
-      LeakDetectionExtension.collect();
+    for (int i = 0; i < 20 && NettyLeaks.drain().isEmpty(); i++) {
+      NettyLeaks.collect();
       for (int j = 0; j < 10; j++) {
         PooledByteBufAllocator.DEFAULT.buffer(1).release();
       }
@@ -19,7 +19,7 @@ class LeakDetectionExtensionTest {
         throw new AssertionError("the leaked buffer was never reported");
       }
     }
-    assertThat(LeakDetectionExtension.drainLeaks()).isEmpty();
+    assertThat(NettyLeaks.drain()).isEmpty();
   }
 
   private static void leakOne() {
