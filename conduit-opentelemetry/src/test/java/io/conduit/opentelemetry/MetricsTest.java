@@ -254,6 +254,12 @@ class MetricsTest {
     // No hedge and no transparent retry: 0 is not reported.
     assertThat(telemetry.metric(all, CLIENT_CALL_HEDGES)).isEmpty();
     assertThat(telemetry.metric(all, CLIENT_CALL_TRANSPARENT_RETRIES)).isEmpty();
+
+    // A call that needs no retry: no retries point, but its delay (0 s) counts, as grpc-java's.
+    assertThat(ClientCalls.blockingUnary(channel, TestService.UNARY, CallOptions.DEFAULT, "y")).isEqualTo("y");
+    all = metricsAfter(4);
+    assertPoint(histogram(all, CLIENT_CALL_RETRIES, "{retry}", RETRY_BUCKETS).get(client(UNARY, null)), 1, 2);
+    assertThat(histogram(all, CLIENT_CALL_RETRY_DELAY, "s", LATENCY_BUCKETS).get(client(UNARY, null)).getCount()).isEqualTo(2);
   }
 
   @Test

@@ -120,7 +120,7 @@ class TracingTest {
     awaitSpans(3);
     for (String name : List.of("Sent.test.Telemetry.Unary", "Attempt.test.Telemetry.Unary", "Recv.test.Telemetry.Unary")) {
       assertThat(span(name).getStatus().getStatusCode()).as(name).isEqualTo(StatusCode.ERROR);
-      assertThat(span(name).getStatus().getDescription()).as(name).isEqualTo("NOT_FOUND, no such thing");
+      assertThat(span(name).getStatus().getDescription()).as(name).isEqualTo("NOT_FOUND: no such thing");
     }
   }
 

@@ -139,7 +139,8 @@ public final class MetricsChannelTracer implements ChannelTracer {
         h = hedges;
         delay = retryDelayNanos;
       }
-      // A96: a count of 0 is not reported; nor is the delay of a call that never tried again.
+      // A96: a count of 0 is not reported. The delay is every call's (0 s for one that never
+      // tried again), as A96 defines it per call and grpc-java records it.
       if (instruments.clientRetries != null && r > 0) {
         instruments.clientRetries.record(r, attributes);
       }
@@ -149,7 +150,7 @@ public final class MetricsChannelTracer implements ChannelTracer {
       if (instruments.clientHedges != null && h > 0) {
         instruments.clientHedges.record(h, attributes);
       }
-      if (instruments.clientRetryDelay != null && r + t + h > 0) {
+      if (instruments.clientRetryDelay != null) {
         instruments.clientRetryDelay.record(seconds(delay), attributes);
       }
     }

@@ -26,13 +26,16 @@ final class Spans {
     span.addEvent(event, a.build());
   }
 
-  /** OK stays OK; any other code is an error described by the code and the message. */
+  /**
+   * OK stays OK; any other code is an error described by the code and the message, as grpc-java
+   * writes it ({@code NOT_FOUND: no such thing}), so that both read alike in one trace.
+   */
   static void end(Span span, Status status) {
     if (status.isOk()) {
       span.setStatus(StatusCode.OK);
     } else {
       String d = status.description();
-      span.setStatus(StatusCode.ERROR, d == null ? status.code().name() : status.code().name() + ", " + d);
+      span.setStatus(StatusCode.ERROR, d == null ? status.code().name() : status.code().name() + ": " + d);
     }
     span.end();
   }
