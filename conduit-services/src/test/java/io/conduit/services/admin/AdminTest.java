@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
 class AdminTest {
 
   @Test
+  @SuppressWarnings("try") // the server only has to be open while the client asks
   void healthReflectionAndChannelzInOneCall() {
     String name = "admin-" + System.nanoTime();
     Server.Builder builder = Server.builder().inProcess(name);

@@ -50,6 +50,7 @@ class ReflectionClientTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the server only has to be open while the client asks
   void filesThatImportEachOtherAreAnErrorNotAHang() {
     FileDescriptorProto a = FileDescriptorProto.newBuilder().setName("a.proto").addDependency("b.proto").build();
     FileDescriptorProto b = FileDescriptorProto.newBuilder().setName("b.proto").addDependency("a.proto").build();
