@@ -411,9 +411,9 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener, Sub
     }
     if (open.contains(connection)) {
       // On the connection's loop this completes at once.
-      socket.figures().thenAccept(last -> {
+      socket.figures().whenComplete((last, failure) -> {
         synchronized (open) {
-          if (open.remove(connection)) {
+          if (open.remove(connection) && last != null) {
             closedFigures = closedFigures.plus(last);
           }
         }

@@ -181,23 +181,39 @@ abstract class GrpcConnectionHandler extends Http2ConnectionHandler implements S
     java.util.concurrent.CompletableFuture<SocketFigures> result = new java.util.concurrent.CompletableFuture<>();
     ChannelHandlerContext c = ctx;
     if (c == null || c.executor().inEventLoop()) {
-      result.complete(figuresOnLoop());
+      completeWithFigures(result);
       return result;
     }
     try {
-      c.executor().execute(() -> result.complete(figuresOnLoop()));
+      c.executor().execute(() -> completeWithFigures(result));
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // The loop has stopped, and with it every write: what the fields hold is final.
-      result.complete(figuresOnLoop());
+      completeWithFigures(result);
     }
     return result;
+  }
+
+  private void completeWithFigures(java.util.concurrent.CompletableFuture<SocketFigures> result) {
+    try {
+      result.complete(figuresOnLoop());
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+    }
   }
 
   /** The figures now; on the event loop (or once it has stopped). */
   final SocketFigures figuresOnLoop() {
     io.netty.handler.codec.http2.Http2Stream connectionStream = connection().connectionStream();
-    long local = encoder().flowController().windowSize(connectionStream);
-    long remote = decoder().flowController().windowSize(connectionStream);
+    long local;
+    long remote;
+    try {
+      local = encoder().flowController().windowSize(connectionStream);
+      remote = decoder().flowController().windowSize(connectionStream);
+    } catch (RuntimeException e) {
+      // The connection has closed and its flow controllers let go of it.
+      local = -1;
+      remote = -1;
+    }
     return stats.figures(clock.nanoTime(), local, remote, tls());
   }
 
