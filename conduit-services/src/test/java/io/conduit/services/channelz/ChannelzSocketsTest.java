@@ -117,6 +117,13 @@ class ChannelzSocketsTest {
       for (int i = 0; i < ok; i++) {
         assertThat(ClientCalls.blockingUnary(channel, CALL, CallOptions.DEFAULT, "hi")).isEqualTo("ok");
       }
+      // A look before the clock moves: the transport dates events once per read, and the last
+      // answer's read may still be completing; this look dates it now (at the ok calls' time).
+      long firstSubchannel = cz.getTopChannels(GetTopChannelsRequest.getDefaultInstance())
+          .getChannel(0).getSubchannelRef(0).getSubchannelId();
+      var early = socket(cz, subchannel(cz, firstSubchannel).getSocketRef(0).getSocketId()).getData();
+      assertThat(List.of(early.getStreamsSucceeded(), early.getMessagesReceived())).containsExactly(3L, 3L);
+      assertThat(early.getLastMessageReceivedTimestamp()).isEqualTo(at(okTime));
       clock.advance(Duration.ofSeconds(1));
       long failTime = clock.nanoTime();
       for (int i = 0; i < failed; i++) {

@@ -2,11 +2,18 @@ package io.conduit.internal.channelz;
 
 /**
  * One connection's figures as its transport counts them: plain fields, written only on the
- * connection's event loop (no locks, no allocation, one clock read where a time is kept) and
- * read there too, by {@link #figures}, which the transport runs on its loop when channelz asks.
- * Times are the connection's clock's {@code nanoTime}; 0 means never.
+ * connection's event loop and read there too, by {@link #figures}, which the transport runs on
+ * its loop when channelz asks. No lock, no allocation, and no clock read per event: an event
+ * only marks its time as due, and {@link #stamp} dates everything due at once, once per read or
+ * write batch (the transport calls it as a read completes and before a flush). Times are the
+ * connection's clock's {@code nanoTime}; 0 means never.
  */
 public final class SocketStats {
+  private static final int LOCAL_STREAM = 1;
+  private static final int REMOTE_STREAM = 2;
+  private static final int SENT = 4;
+  private static final int RECEIVED = 8;
+
   private long streamsStarted;
   private long streamsSucceeded;
   private long streamsFailed;
@@ -17,17 +24,19 @@ public final class SocketStats {
   private long lastRemoteStreamCreatedNanos;
   private long lastMessageSentNanos;
   private long lastMessageReceivedNanos;
+  /** The kinds of event since the last {@link #stamp}, whose times are still to be taken. */
+  private int undated;
 
   /** This side opened a stream (a client's call went out). */
-  public void localStreamStarted(long nowNanos) {
+  public void localStreamStarted() {
     streamsStarted++;
-    lastLocalStreamCreatedNanos = nowNanos;
+    undated |= LOCAL_STREAM;
   }
 
   /** The peer opened a stream (a call reached the server). */
-  public void remoteStreamStarted(long nowNanos) {
+  public void remoteStreamStarted() {
     streamsStarted++;
-    lastRemoteStreamCreatedNanos = nowNanos;
+    undated |= REMOTE_STREAM;
   }
 
   /** A started stream ended, with status OK or not. */
@@ -39,23 +48,50 @@ public final class SocketStats {
     }
   }
 
-  public void messageSent(long nowNanos) {
+  public void messageSent() {
     messagesSent++;
-    lastMessageSentNanos = nowNanos;
+    undated |= SENT;
   }
 
-  public void messageReceived(long nowNanos) {
+  public void messageReceived() {
     messagesReceived++;
-    lastMessageReceivedNanos = nowNanos;
+    undated |= RECEIVED;
   }
 
   public void keepAliveSent() {
     keepAlivesSent++;
   }
 
-  /** The figures now, with the transport's part; on the event loop. */
+  /** Whether events wait for {@link #stamp}: the caller reads its clock only then. */
+  public boolean undated() {
+    return undated != 0;
+  }
+
+  /** Dates the events since the last stamp {@code nowNanos}. */
+  public void stamp(long nowNanos) {
+    int due = undated;
+    if (due == 0) {
+      return;
+    }
+    undated = 0;
+    if ((due & LOCAL_STREAM) != 0) {
+      lastLocalStreamCreatedNanos = nowNanos;
+    }
+    if ((due & REMOTE_STREAM) != 0) {
+      lastRemoteStreamCreatedNanos = nowNanos;
+    }
+    if ((due & SENT) != 0) {
+      lastMessageSentNanos = nowNanos;
+    }
+    if ((due & RECEIVED) != 0) {
+      lastMessageReceivedNanos = nowNanos;
+    }
+  }
+
+  /** The figures now, with the transport's part (events still undated take {@code nowNanos}). */
   public SocketFigures figures(long nowNanos, long localWindow, long remoteWindow,
       SocketFigures.Tls tls) {
+    stamp(nowNanos);
     return new SocketFigures(streamsStarted, streamsSucceeded, streamsFailed, messagesSent,
         messagesReceived, keepAlivesSent, lastLocalStreamCreatedNanos, lastRemoteStreamCreatedNanos,
         lastMessageSentNanos, lastMessageReceivedNanos, nowNanos, localWindow, remoteWindow, tls);

@@ -311,7 +311,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
       return;
     }
     calls.put(id, call);
-    stats.localStreamStarted(clock.nanoTime());
+    stats.localStreamStarted();
     call.streamCreated(id);
     encoder().writeHeaders(ctx, id, headers, 0, false, ctx.newPromise()).addListener(f -> {
       if (!f.isSuccess()) {

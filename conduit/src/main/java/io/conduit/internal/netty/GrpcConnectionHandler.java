@@ -92,9 +92,22 @@ abstract class GrpcConnectionHandler extends Http2ConnectionHandler implements S
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    // The streams and messages this read brought are dated now: one clock read per read.
+    if (stats.undated()) {
+      stats.stamp(clock.nanoTime());
+    }
     // What handlers answered during this read goes out with the flush that ends it.
     writeQueue.runQueued();
     super.channelReadComplete(ctx);
+  }
+
+  /** Dates the streams and messages written since the last flush: one clock read per batch. */
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    if (stats.undated()) {
+      stats.stamp(clock.nanoTime());
+    }
+    super.flush(ctx);
   }
 
   @Override

@@ -74,7 +74,7 @@ final class NettyClientStream extends OutboundMessages implements ClientStream, 
 
   @Override
   void writeFrame(ByteBuf frame, ChannelFutureListener onDone) {
-    connection.stats.messageSent(connection.clock.nanoTime());
+    connection.stats.messageSent();
     connection.writeData(streamId, frame, false, onDone);
   }
 
@@ -314,7 +314,7 @@ final class NettyClientStream extends OutboundMessages implements ClientStream, 
 
   @Override
   public void messageRead(ByteBuf payload, boolean compressed) {
-    connection.stats.messageReceived(connection.clock.nanoTime());
+    connection.stats.messageReceived();
     listener.messageRead(new NettyInboundMessage(payload, compressed ? responseCompressor : null,
         request.maxInboundMessageSize()));
   }

@@ -74,7 +74,7 @@ final class NettyServerStream extends OutboundMessages implements ServerStream, 
       payload.release();
       return;
     }
-    connection.stats.messageReceived(connection.clock.nanoTime());
+    connection.stats.messageReceived();
     listener.messageRead(new NettyInboundMessage(payload, compressed ? requestCompressor : null,
         maxInboundMessageSize));
   }
@@ -197,7 +197,7 @@ final class NettyServerStream extends OutboundMessages implements ServerStream, 
 
   @Override
   void writeFrame(ByteBuf frame, ChannelFutureListener onDone) {
-    connection.stats.messageSent(connection.clock.nanoTime());
+    connection.stats.messageSent();
     connection.writeData(streamId, frame, onDone);
   }
 

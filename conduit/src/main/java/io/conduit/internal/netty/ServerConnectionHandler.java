@@ -498,7 +498,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
         settings.maxInboundMessageSize(), requestCompressor,
         headers.get(GrpcHeaders.GRPC_ACCEPT_ENCODING));
     stream.setProperty(callKey, call);
-    stats.remoteStreamStarted(clock.nanoTime());
+    stats.remoteStreamStarted();
     settings.streams().streamCreated(call, path, metadata);
     if (endStream) {
       call.inboundEnd();
