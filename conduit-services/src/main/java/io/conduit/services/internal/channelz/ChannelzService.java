@@ -140,13 +140,8 @@ final class ChannelzService extends ChannelzRpc.Service {
   public void getSocket(GetSocketRequest request, ServerStreamObserver<GetSocketResponse> responses) {
     SocketView open = registry.socket(request.getSocketId());
     if (open != null) {
-      open.figures().whenComplete((figures, failure) -> {
-        if (failure != null) {
-          responses.onError(Status.INTERNAL.withDescription("socket figures: " + failure).asException());
-        } else {
-          reply(responses, GetSocketResponse.newBuilder().setSocket(socket(open, figures)).build());
-        }
-      });
+      open.figures().whenComplete((figures, failure) -> answer(responses, failure,
+          () -> GetSocketResponse.newBuilder().setSocket(socket(open, figures)).build()));
       return;
     }
     ServerEntry e = registry.serverListeningOn(request.getSocketId());
@@ -171,17 +166,33 @@ final class ChannelzService extends ChannelzRpc.Service {
     // Read before the open ones' figures arrive: a socket that closes meanwhile may count twice
     // rather than not at all.
     SocketFigures closed = sc.closedSockets();
-    CompletableFuture.allOf(figures.toArray(CompletableFuture[]::new)).whenComplete((ignored, failure) -> {
+    CompletableFuture.allOf(figures.toArray(CompletableFuture[]::new)).whenComplete(
+        (ignored, failure) -> answer(responses, failure, () -> {
+          SocketFigures sum = closed;
+          for (CompletableFuture<SocketFigures> f : figures) {
+            sum = f.join().plus(sum);
+          }
+          return GetSubchannelResponse.newBuilder().setSubchannel(subchannel(sc, sockets, sum)).build();
+        }));
+  }
+
+  /**
+   * Answers once the figures are in, from the thread that took them: whatever fails there
+   * (taking or reading them) becomes an INTERNAL status rather than a call left unanswered.
+   */
+  private static <T> void answer(ServerStreamObserver<T> responses, Throwable failure,
+      java.util.function.Supplier<T> response) {
+    T built;
+    try {
       if (failure != null) {
-        responses.onError(Status.INTERNAL.withDescription("socket figures: " + failure).asException());
-        return;
+        throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
       }
-      SocketFigures sum = closed;
-      for (CompletableFuture<SocketFigures> f : figures) {
-        sum = f.join().plus(sum);
-      }
-      reply(responses, GetSubchannelResponse.newBuilder().setSubchannel(subchannel(sc, sockets, sum)).build());
-    });
+      built = response.get();
+    } catch (RuntimeException e) {
+      responses.onError(Status.INTERNAL.withDescription("socket figures: " + e).withCause(e).asException());
+      return;
+    }
+    reply(responses, built);
   }
 
   private Subchannel subchannel(SubchannelView sc, List<SocketView> sockets, SocketFigures sum) {
