@@ -10,7 +10,8 @@
  * io.netty.transport.epoll.linux.x86_64}); without it Conduit runs on NIO.
  */
 // protobuf-java has no module-info, only an Automatic-Module-Name.
-@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+// "module": the qualified export names io.conduit.services, which is built after this one.
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic", "module"})
 module io.conduit {
   // The API reaches the implementation only where a builder becomes the real thing (Channel,
   // Server, their builders, ChannelTls/ServerTls building the transport's TLS context) and in the
@@ -22,6 +23,8 @@ module io.conduit {
   exports io.conduit.protobuf;
   exports io.conduit.resolver;
   exports io.conduit.stub;
+  // What channelz (io.conduit.services) reads from the transport: not an API.
+  exports io.conduit.internal.channelz to io.conduit.services;
 
   // ProtoMarshaller's signatures name protobuf types.
   requires transitive com.google.protobuf;

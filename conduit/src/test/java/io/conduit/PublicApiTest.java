@@ -50,8 +50,13 @@ class PublicApiTest {
   static void loadExportedClasses() throws IOException {
     Path classes = ConduitModule.classes();
     ModuleDescriptor module = ModuleFinder.of(classes).find("io.conduit").orElseThrow().descriptor();
-    assertThat(module.exports()).noneMatch(ModuleDescriptor.Exports::isQualified);
+    // The one qualified export: what channelz reads from the transport, to the services module
+    // alone. It is no API, so its signatures are not checked here.
+    assertThat(module.exports().stream().filter(ModuleDescriptor.Exports::isQualified)
+        .map(e -> e.source() + " to " + e.targets()))
+        .containsExactly("io.conduit.internal.channelz to [io.conduit.services]");
     exported = module.exports().stream()
+        .filter(e -> !e.isQualified())
         .map(ModuleDescriptor.Exports::source)
         .collect(Collectors.toCollection(TreeSet::new));
     assertThat(exported).contains("io.conduit").noneMatch(p -> p.contains(".internal"));

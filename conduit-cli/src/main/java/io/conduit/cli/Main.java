@@ -47,7 +47,10 @@ public final class Main {
                                              bidi streaming (or -d @) read JSON values from stdin
         health HOST:PORT [SERVICE]           grpc.health.v1 Check: SERVING exits 0
         channelz HOST:PORT [servers|channels] the server's channelz: tables of servers and channels;
-                 [server|channel|socket ID]  one of them as JSON
+                 subchannels [CHANNEL_ID]    a channel's (or every channel's) subchannels;
+                 sockets [SERVER_ID]         a server's (or every server's and subchannel's)
+                                             sockets: streams, messages, keepalives, TLS;
+                 [server|channel|subchannel|socket ID]  one of them as JSON
       Flags:
         --plaintext                          no TLS (default: TLS with the system's CAs)
         --cacert FILE  --cert FILE --key FILE  --authority NAME

@@ -122,6 +122,8 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
     this.controlPlane = new ControlPlane(target, resolvers, balancers, resolverArgs,
         config.loadBalancingPolicy(), serviceConfig, config.backoff(), this, this, syncContext,
         scheduler, pluginScheduler, clock);
+    io.conduit.internal.channelz.ChannelzHooks.channelCreated(config.tracers(),
+        controlPlane::subchannelViews);
     DefaultExecutors.Choice callbacks =
         DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-callback");
     executor = callbacks.executor();

@@ -50,7 +50,8 @@ final class ControlPlane {
   private final io.conduit.Clock clock;
   /** Paces retries after failed resolutions (the reconnect backoff policy, as grpc-java does). */
   private final ExponentialBackoff resolutionBackoff;
-  private final List<SubchannelImpl> subchannels = new ArrayList<>();
+  /** Changed on the synchronization context; copied on write, so that channelz reads it anywhere. */
+  private final List<SubchannelImpl> subchannels = new java.util.concurrent.CopyOnWriteArrayList<>();
   private NameResolver resolver;
   private LoadBalancer balancer;
   private String balancerPolicy;
@@ -129,6 +130,11 @@ final class ControlPlane {
       balancer = null;
       balancerPolicy = null;
     }
+  }
+
+  /** The subchannels now, for channelz. Any thread. */
+  List<io.conduit.internal.channelz.SubchannelView> subchannelViews() {
+    return List.copyOf(subchannels);
   }
 
   /** Shuts every subchannel down ({@code now}: their connections close at once). */

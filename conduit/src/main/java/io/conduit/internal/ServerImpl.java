@@ -66,6 +66,7 @@ public final class ServerImpl implements ServerTransportListener {
             config.web() == null ? null : new WebProtocols(config.web(), this::method,
                 config.maxInboundMessageSize(), config.maxHeaderListSize(),
                 config.handshakeTimeout(), config.clock())));
+    io.conduit.internal.channelz.ChannelzHooks.serverCreated(config.tracers(), transport::sockets);
   }
 
   // ---------------------------------------------------------------- streams (transport thread)

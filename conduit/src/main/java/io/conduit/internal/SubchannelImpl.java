@@ -8,6 +8,10 @@ import io.conduit.ClientCall;
 import io.conduit.Metadata;
 import io.conduit.health.Health;
 import io.conduit.health.HealthStatus;
+import io.conduit.internal.channelz.ChannelzIds;
+import io.conduit.internal.channelz.SocketFigures;
+import io.conduit.internal.channelz.SocketView;
+import io.conduit.internal.channelz.SubchannelView;
 import io.conduit.internal.transport.ClientConnection;
 import java.net.SocketAddress;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * (then IDLE again); TRANSIENT_FAILURE after a failed attempt, reconnecting by itself once its
  * backoff has passed. State changes run on the channel's synchronization context.
  */
-final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
+final class SubchannelImpl implements Subchannel, ClientConnection.Listener, SubchannelView {
 
   /** What a subchannel needs from its channel (which also hosts its health-check calls). */
   interface Parent extends ClientCallImpl.Placer {
@@ -53,7 +57,15 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
   private final Parent host;
   private final ExponentialBackoff backoff;
   private StateListener listener;
-  private ConnectivityState state = ConnectivityState.IDLE;
+  /** Written on the synchronization context; volatile for channelz. */
+  private volatile ConnectivityState state = ConnectivityState.IDLE;
+  private final long channelzId = ChannelzIds.next();
+  /**
+   * Its connections from READY until closed (draining ones too), for channelz; and the summed
+   * figures of those that have closed. Changed only when a connection opens or closes.
+   */
+  private final java.util.List<ClientConnection> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile SocketFigures closedFigures = SocketFigures.NONE;
   private ClientConnection connecting;
   private volatile ClientConnection ready;
   /** False while a health check has not said SERVING: the connection is then not picked. */
@@ -130,6 +142,7 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
             extraRequested.set(false);
             if (state == ConnectivityState.READY) {
               extras.add(c);
+              open.add(c);
             } else {
               c.shutdown();
             }
@@ -144,7 +157,9 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
 
       @Override
       public void connectionClosed(ClientConnection c, Status reason) {
+        retire(c);
         host.syncContext().execute(() -> {
+          retire(c);
           host.connectionClosed(c);
           extras.remove(c);
           if (c == extraConnecting) {
@@ -237,6 +252,7 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
       connecting = null;
       cancelConnectDeadline();
       ready = connection;
+      open.add(connection);
       backoff.reset();
       String healthService = host.healthCheckServiceName();
       if (healthService == null) {
@@ -362,7 +378,10 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
 
   @Override
   public void connectionClosed(ClientConnection connection, Status reason) {
+    retire(connection);
     host.syncContext().execute(() -> {
+      // Again here: it may have closed before its READY was handled.
+      retire(connection);
       host.connectionClosed(connection);
       if (state == ConnectivityState.SHUTDOWN) {
         return;
@@ -378,6 +397,52 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener {
         host.refreshNameResolution();
       }
     });
+  }
+
+  /**
+   * A connection closed (called on its event loop, where its figures are final): its figures join
+   * the closed ones before channelz stops listing it.
+   */
+  private void retire(ClientConnection connection) {
+    SocketView socket = connection.socket();
+    if (socket == null) {
+      open.remove(connection);
+      return;
+    }
+    if (open.contains(connection)) {
+      // On the connection's loop this completes at once.
+      socket.figures().whenComplete((last, failure) -> {
+        synchronized (open) {
+          if (open.remove(connection) && last != null) {
+            closedFigures = closedFigures.plus(last);
+          }
+        }
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- channelz
+
+  @Override
+  public long subchannelId() {
+    return channelzId;
+  }
+
+  @Override
+  public java.util.List<SocketView> sockets() {
+    java.util.List<SocketView> sockets = new java.util.ArrayList<>();
+    for (ClientConnection c : open) {
+      SocketView s = c.socket();
+      if (s != null) {
+        sockets.add(s);
+      }
+    }
+    return sockets;
+  }
+
+  @Override
+  public SocketFigures closedSockets() {
+    return closedFigures;
   }
 
   @Override

@@ -112,6 +112,11 @@ final class TracedConnection implements ClientConnection, ClientConnection.Liste
   }
 
   @Override
+  public io.conduit.internal.channelz.SocketView socket() {
+    return connection.socket();
+  }
+
+  @Override
   public void shutdown() {
     shutdownRequested = true;
     connection.shutdown();

@@ -121,10 +121,10 @@ class ChannelzTest {
       assertThat(first.getEnd()).isFalse();
 
       for (Runnable unknown : new Runnable[] {
-          () -> cz.getServer(GetServerRequest.newBuilder().setServerId(999).build()),
-          () -> cz.getChannel(GetChannelRequest.newBuilder().setChannelId(999).build()),
-          () -> cz.getSocket(GetSocketRequest.newBuilder().setSocketId(999).build()),
-          () -> cz.getSubchannel(GetSubchannelRequest.newBuilder().setSubchannelId(1).build())}) {
+          () -> cz.getServer(GetServerRequest.newBuilder().setServerId(Long.MAX_VALUE).build()),
+          () -> cz.getChannel(GetChannelRequest.newBuilder().setChannelId(Long.MAX_VALUE).build()),
+          () -> cz.getSocket(GetSocketRequest.newBuilder().setSocketId(Long.MAX_VALUE).build()),
+          () -> cz.getSubchannel(GetSubchannelRequest.newBuilder().setSubchannelId(Long.MAX_VALUE).build())}) {
         assertThatThrownBy(unknown::run).isInstanceOfSatisfying(StatusException.class,
             e -> assertThat(e.status().code()).isEqualTo(Status.Code.NOT_FOUND));
       }

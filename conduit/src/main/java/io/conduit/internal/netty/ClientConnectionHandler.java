@@ -65,7 +65,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings settings, ClientConnection.Listener owner, Runnable tooManyPings,
       KeepAlive keepAliveSettings, AsciiString authority, AsciiString userAgent) {
-    super(decoder, encoder, settings);
+    super(decoder, encoder, settings, keepAliveSettings.clock());
     this.owner = owner;
     this.tooManyPings = tooManyPings;
     this.authority = authority;
@@ -74,6 +74,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
         keepAliveSettings.clock(), keepAliveSettings.timeNanos(), keepAliveSettings.timeoutNanos(),
         keepAliveSettings.withoutCalls(), () -> !calls.isEmpty(),
         () -> {
+          stats.keepAliveSent();
           encoder().writePing(ctx, false, KeepAliveManager.PING_DATA, ctx.newPromise());
           flush(ctx);
         },
@@ -153,6 +154,11 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   @Override
   public void shutdownNow() {
     closeNow();
+  }
+
+  @Override
+  public io.conduit.internal.channelz.SocketView socket() {
+    return this;
   }
 
   AsciiString authority() {
@@ -330,6 +336,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
       return;
     }
     calls.put(id, call);
+    stats.localStreamStarted();
     call.streamCreated(id);
     encoder().writeHeaders(ctx, id, headers, 0, false, ctx.newPromise()).addListener(f -> {
       if (!f.isSuccess()) {

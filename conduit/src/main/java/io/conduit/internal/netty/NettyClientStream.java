@@ -74,6 +74,7 @@ final class NettyClientStream extends OutboundMessages implements ClientStream, 
 
   @Override
   void writeFrame(ByteBuf frame, ChannelFutureListener onDone) {
+    connection.stats.messageSent();
     connection.writeData(streamId, frame, false, onDone);
   }
 
@@ -313,6 +314,7 @@ final class NettyClientStream extends OutboundMessages implements ClientStream, 
 
   @Override
   public void messageRead(ByteBuf payload, boolean compressed) {
+    connection.stats.messageReceived();
     listener.messageRead(new NettyInboundMessage(payload, compressed ? responseCompressor : null,
         request.maxInboundMessageSize()));
   }
@@ -338,6 +340,7 @@ final class NettyClientStream extends OutboundMessages implements ClientStream, 
     }
     connection.remove(streamId);
     if (streamId > 0) {
+      connection.stats.streamEnded(status.isOk());
       // The call is over: nothing more will be sent or read. If our side is still open (the
       // server finished before we half-closed, or answered with an HTTP error), close it, or
       // the stream would hold its slot and keep an idle connection from closing.

@@ -74,6 +74,7 @@ final class NettyServerStream extends OutboundMessages implements ServerStream, 
       payload.release();
       return;
     }
+    connection.stats.messageReceived();
     listener.messageRead(new NettyInboundMessage(payload, compressed ? requestCompressor : null,
         maxInboundMessageSize));
   }
@@ -97,13 +98,14 @@ final class NettyServerStream extends OutboundMessages implements ServerStream, 
       return;
     }
     completed = true;
-    cleanUp();
+    cleanUp(false);
     if (listener != null) {
       listener.cancelled(reason);
     }
   }
 
-  private void cleanUp() {
+  private void cleanUp(boolean ok) {
+    connection.stats.streamEnded(ok);
     deframer.close();
     connection.detach(streamId);
   }
@@ -114,7 +116,7 @@ final class NettyServerStream extends OutboundMessages implements ServerStream, 
     }
     writeStatus(status, trailers, !headersSent, badInput);
     completed = true;
-    cleanUp();
+    cleanUp(false);
     if (listener != null) {
       listener.cancelled(status);
     }
@@ -195,6 +197,7 @@ final class NettyServerStream extends OutboundMessages implements ServerStream, 
 
   @Override
   void writeFrame(ByteBuf frame, ChannelFutureListener onDone) {
+    connection.stats.messageSent();
     connection.writeData(streamId, frame, onDone);
   }
 
@@ -213,7 +216,7 @@ final class NettyServerStream extends OutboundMessages implements ServerStream, 
       }
       completed = true;
       writeStatus(status, trailers, !headersSent, false);
-      cleanUp();
+      cleanUp(status.isOk());
       if (listener != null) {
         listener.completed();
       }

@@ -186,6 +186,18 @@ public final class NettyServerTransport implements ServerTransport {
   }
 
   @Override
+  public List<io.conduit.internal.channelz.SocketView> sockets() {
+    List<io.conduit.internal.channelz.SocketView> open = new java.util.ArrayList<>();
+    for (ServerConnection c : connections) {
+      if (c instanceof ServerConnectionHandler h) {
+        open.add(h);
+      }
+    }
+    open.sort(java.util.Comparator.comparingLong(io.conduit.internal.channelz.SocketView::socketId));
+    return open;
+  }
+
+  @Override
   public SocketAddress localAddress() {
     if (serverChannel == null) {
       throw new IllegalStateException("server not started");

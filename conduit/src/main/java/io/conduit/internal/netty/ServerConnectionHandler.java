@@ -63,7 +63,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
 
   private ServerConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings initialSettings, ServerSettings settings) {
-    super(decoder, encoder, initialSettings);
+    super(decoder, encoder, initialSettings, settings.clock());
     this.settings = settings;
     this.callKey = connection().newKey();
     this.webKey = connection().newKey();
@@ -121,6 +121,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
       KeepAliveManager keepAlive = new KeepAliveManager(settings.clock(), settings.keepAliveTimeNanos(),
           settings.keepAliveTimeoutNanos(), true, () -> connection().numActiveStreams() > 0,
           () -> {
+            stats.keepAliveSent();
             encoder().writePing(ctx, false, KeepAliveManager.PING_DATA, ctx.newPromise());
             flush(ctx);
           },
@@ -497,6 +498,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
         settings.maxInboundMessageSize(), requestCompressor,
         headers.get(GrpcHeaders.GRPC_ACCEPT_ENCODING));
     stream.setProperty(callKey, call);
+    stats.remoteStreamStarted();
     settings.streams().streamCreated(call, path, metadata);
     if (endStream) {
       call.inboundEnd();

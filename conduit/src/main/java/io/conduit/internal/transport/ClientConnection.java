@@ -36,4 +36,9 @@ public interface ClientConnection {
 
   /** Closes now (or abandons the connect); open streams fail with UNAVAILABLE. */
   void shutdownNow();
+
+  /** The connection as channelz sees it, or null for one it does not list (in-process). */
+  default io.conduit.internal.channelz.SocketView socket() {
+    return null;
+  }
 }

@@ -25,4 +25,9 @@ public interface ServerTransport {
 
   /** Runs {@code task} once it has stopped listening and its last connection has closed. */
   void whenTerminated(Runnable task);
+
+  /** Its open HTTP/2 connections, by socket id, for channelz (none for in-process). Any thread. */
+  default java.util.List<io.conduit.internal.channelz.SocketView> sockets() {
+    return java.util.List.of();
+  }
 }

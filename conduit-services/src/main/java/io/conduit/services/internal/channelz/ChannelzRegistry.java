@@ -9,7 +9,10 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicLong;
+import io.conduit.internal.channelz.ChannelzHooks;
+import io.conduit.internal.channelz.ChannelzIds;
+import io.conduit.internal.channelz.SocketView;
+import io.conduit.internal.channelz.SubchannelView;
 
 /**
  * The channels and servers channelz reports, by id (one id space, as in gRPC's channelz), each
@@ -23,6 +26,8 @@ public final class ChannelzRegistry {
     final long listenSocketId;
     final CallCounter calls;
     volatile Server server;
+    /** Its connections, told by the runtime when the server is built. */
+    volatile ChannelzHooks.ServerView view;
 
     ServerEntry(long id, long listenSocketId, CallCounter calls) {
       this.id = id;
@@ -41,6 +46,8 @@ public final class ChannelzRegistry {
     final CallCounter calls;
     volatile Channel channel;
     volatile String target;
+    /** Its subchannels, told by the runtime when the channel is built. */
+    volatile ChannelzHooks.ChannelView view;
 
     ChannelEntry(long id, CallCounter calls) {
       this.id = id;
@@ -62,7 +69,6 @@ public final class ChannelzRegistry {
   record Page<E>(List<E> entries, boolean end) {}
 
   private final InstantSource time;
-  private final AtomicLong ids = new AtomicLong();
   private final ConcurrentSkipListMap<Long, ServerEntry> servers = new ConcurrentSkipListMap<>();
   private final ConcurrentSkipListMap<Long, ChannelEntry> channels = new ConcurrentSkipListMap<>();
 
@@ -72,8 +78,8 @@ public final class ChannelzRegistry {
 
   /** A server to be: listed once the service's {@code onRegistered} tells which server it is. */
   public ServerRegistration newServer() {
-    ServerEntry entry = new ServerEntry(ids.incrementAndGet(), ids.incrementAndGet(), new CallCounter(time));
-    return new ServerRegistration(new CountingServerTracer(entry.calls),
+    ServerEntry entry = new ServerEntry(ChannelzIds.next(), ChannelzIds.next(), new CallCounter(time));
+    return new ServerRegistration(new CountingServerTracer(entry),
         new ChannelzService(this, entry));
   }
 
@@ -84,7 +90,7 @@ public final class ChannelzRegistry {
 
   /** A channel to be: listed once built. */
   public ChannelRegistration newChannel() {
-    ChannelEntry entry = new ChannelEntry(ids.incrementAndGet(), new CallCounter(time));
+    ChannelEntry entry = new ChannelEntry(ChannelzIds.next(), new CallCounter(time));
     return new ChannelRegistration(new CountingChannelTracer(entry), entry);
   }
 
@@ -123,6 +129,54 @@ public final class ChannelzRegistry {
   ChannelEntry channel(long id) {
     ChannelEntry e = channels.get(id);
     return e != null && e.live() ? e : null;
+  }
+
+  /** Dates the figures' clock readings. */
+  InstantSource time() {
+    return time;
+  }
+
+  /** A subchannel of a listed channel, or {@code null}. */
+  SubchannelView subchannel(long id) {
+    for (ChannelEntry e : channels.values()) {
+      for (SubchannelView sc : subchannels(e)) {
+        if (sc.subchannelId() == id && e.live()) {
+          return sc;
+        }
+      }
+    }
+    return null;
+  }
+
+  static List<SubchannelView> subchannels(ChannelEntry e) {
+    ChannelzHooks.ChannelView view = e.view;
+    return view == null ? List.of() : view.subchannels();
+  }
+
+  static List<SocketView> sockets(ServerEntry e) {
+    ChannelzHooks.ServerView view = e.view;
+    return view == null ? List.of() : view.sockets();
+  }
+
+  /** An open connection of a listed channel or server, or {@code null}. */
+  SocketView socket(long id) {
+    for (ChannelEntry e : channels.values()) {
+      for (SubchannelView sc : subchannels(e)) {
+        for (SocketView s : sc.sockets()) {
+          if (s.socketId() == id && e.live()) {
+            return s;
+          }
+        }
+      }
+    }
+    for (ServerEntry e : servers.values()) {
+      for (SocketView s : sockets(e)) {
+        if (s.socketId() == id && e.live()) {
+          return s;
+        }
+      }
+    }
+    return null;
   }
 
   private static <E> Page<E> page(ConcurrentSkipListMap<Long, E> map, long start, int max) {

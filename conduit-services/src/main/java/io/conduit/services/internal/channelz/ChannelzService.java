@@ -37,12 +37,23 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import io.conduit.internal.channelz.SocketFigures;
+import io.conduit.internal.channelz.SocketView;
+import io.conduit.internal.channelz.SubchannelView;
+import io.conduit.services.internal.proto.channelz.v1.Security;
+import io.conduit.services.internal.proto.channelz.v1.SocketData;
+import io.conduit.services.internal.proto.channelz.v1.Subchannel;
+import io.conduit.services.internal.proto.channelz.v1.SubchannelRef;
 
 /**
  * {@code grpc.channelz.v1.Channelz} over a {@link ChannelzRegistry}: the servers and channels it
- * lists with their call figures, a server's listening socket. Subchannels and the sockets of
- * connections are not tracked (the runtime does not count per connection yet): asking for one is
- * NOT_FOUND, and a server's socket list is empty.
+ * lists with their call figures, their subchannels, and the sockets of their connections with the
+ * figures the transport counts. A subchannel's calls are its connections' streams, those of the
+ * ones that have closed included. A socket's figures are taken on its event loop, so the answers
+ * that need them are sent from there.
  */
 final class ChannelzService extends ChannelzRpc.Service {
   private static final int DEFAULT_PAGE = 100;
@@ -106,15 +117,33 @@ final class ChannelzService extends ChannelzRpc.Service {
   @Override
   public void getServerSockets(GetServerSocketsRequest request,
       ServerStreamObserver<GetServerSocketsResponse> responses) {
-    if (registry.server(request.getServerId()) == null) {
+    ServerEntry e = registry.server(request.getServerId());
+    if (e == null) {
       throw notFound("server", request.getServerId());
     }
-    // Connections are not tracked yet: an empty, complete list rather than a made-up one.
-    reply(responses, GetServerSocketsResponse.newBuilder().setEnd(true).build());
+    int max = pageSize(request.getMaxResults());
+    GetServerSocketsResponse.Builder response = GetServerSocketsResponse.newBuilder().setEnd(true);
+    for (SocketView s : ChannelzRegistry.sockets(e)) {
+      if (s.socketId() < request.getStartSocketId()) {
+        continue;
+      }
+      if (response.getSocketRefCount() == max) {
+        response.setEnd(false);
+        break;
+      }
+      response.addSocketRef(socketRef(s));
+    }
+    reply(responses, response.build());
   }
 
   @Override
   public void getSocket(GetSocketRequest request, ServerStreamObserver<GetSocketResponse> responses) {
+    SocketView open = registry.socket(request.getSocketId());
+    if (open != null) {
+      open.figures().whenComplete((figures, failure) -> answer(responses, failure,
+          () -> GetSocketResponse.newBuilder().setSocket(socket(open, figures)).build()));
+      return;
+    }
     ServerEntry e = registry.serverListeningOn(request.getSocketId());
     if (e == null) {
       throw notFound("socket", request.getSocketId());
@@ -127,7 +156,119 @@ final class ChannelzService extends ChannelzRpc.Service {
   @Override
   public void getSubchannel(GetSubchannelRequest request,
       ServerStreamObserver<GetSubchannelResponse> responses) {
-    throw notFound("subchannel", request.getSubchannelId());
+    SubchannelView sc = registry.subchannel(request.getSubchannelId());
+    if (sc == null) {
+      throw notFound("subchannel", request.getSubchannelId());
+    }
+    List<SocketView> sockets = sc.sockets();
+    List<CompletableFuture<SocketFigures>> figures = new ArrayList<>();
+    sockets.forEach(s -> figures.add(s.figures()));
+    // Read before the open ones' figures arrive: a socket that closes meanwhile may count twice
+    // rather than not at all.
+    SocketFigures closed = sc.closedSockets();
+    CompletableFuture.allOf(figures.toArray(CompletableFuture[]::new)).whenComplete(
+        (ignored, failure) -> answer(responses, failure, () -> {
+          SocketFigures sum = closed;
+          for (CompletableFuture<SocketFigures> f : figures) {
+            sum = f.join().plus(sum);
+          }
+          return GetSubchannelResponse.newBuilder().setSubchannel(subchannel(sc, sockets, sum)).build();
+        }));
+  }
+
+  /**
+   * Answers once the figures are in, from the thread that took them: whatever fails there
+   * (taking or reading them) becomes an INTERNAL status rather than a call left unanswered.
+   */
+  private static <T> void answer(ServerStreamObserver<T> responses, Throwable failure,
+      java.util.function.Supplier<T> response) {
+    T built;
+    try {
+      if (failure != null) {
+        throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
+      }
+      built = response.get();
+    } catch (RuntimeException e) {
+      responses.onError(Status.INTERNAL.withDescription("socket figures: " + e).withCause(e).asException());
+      return;
+    }
+    reply(responses, built);
+  }
+
+  private Subchannel subchannel(SubchannelView sc, List<SocketView> sockets, SocketFigures sum) {
+    ChannelData.Builder data = ChannelData.newBuilder()
+        .setState(ChannelConnectivityState.newBuilder().setState(state(sc.state())))
+        .setTarget(String.valueOf(sc.address()))
+        .setCallsStarted(sum.streamsStarted())
+        .setCallsSucceeded(sum.streamsSucceeded())
+        .setCallsFailed(sum.streamsFailed());
+    if (sum.lastLocalStreamCreatedNanos() != 0) {
+      data.setLastCallStartedTimestamp(timestamp(sum, sum.lastLocalStreamCreatedNanos()));
+    }
+    Subchannel.Builder b = Subchannel.newBuilder().setRef(subchannelRef(sc)).setData(data);
+    sockets.forEach(s -> b.addSocketRef(socketRef(s)));
+    return b.build();
+  }
+
+  private Socket socket(SocketView s, SocketFigures f) {
+    SocketData.Builder data = SocketData.newBuilder()
+        .setStreamsStarted(f.streamsStarted())
+        .setStreamsSucceeded(f.streamsSucceeded())
+        .setStreamsFailed(f.streamsFailed())
+        .setMessagesSent(f.messagesSent())
+        .setMessagesReceived(f.messagesReceived())
+        .setKeepAlivesSent(f.keepAlivesSent());
+    if (f.lastLocalStreamCreatedNanos() != 0) {
+      data.setLastLocalStreamCreatedTimestamp(timestamp(f, f.lastLocalStreamCreatedNanos()));
+    }
+    if (f.lastRemoteStreamCreatedNanos() != 0) {
+      data.setLastRemoteStreamCreatedTimestamp(timestamp(f, f.lastRemoteStreamCreatedNanos()));
+    }
+    if (f.lastMessageSentNanos() != 0) {
+      data.setLastMessageSentTimestamp(timestamp(f, f.lastMessageSentNanos()));
+    }
+    if (f.lastMessageReceivedNanos() != 0) {
+      data.setLastMessageReceivedTimestamp(timestamp(f, f.lastMessageReceivedNanos()));
+    }
+    if (f.localWindow() >= 0) {
+      data.setLocalFlowControlWindow(com.google.protobuf.Int64Value.of(f.localWindow()));
+    }
+    if (f.remoteWindow() >= 0) {
+      data.setRemoteFlowControlWindow(com.google.protobuf.Int64Value.of(f.remoteWindow()));
+    }
+    Socket.Builder b = Socket.newBuilder().setRef(socketRef(s)).setData(data);
+    if (s.localAddress() != null) {
+      b.setLocal(address(s.localAddress()));
+    }
+    if (s.remoteAddress() != null) {
+      b.setRemote(address(s.remoteAddress()));
+    }
+    if (f.tls() != null) {
+      Security.Tls.Builder tls = Security.Tls.newBuilder().setStandardName(f.tls().cipherSuite());
+      if (f.tls().localCertificate() != null) {
+        tls.setLocalCertificate(ByteString.copyFrom(f.tls().localCertificate()));
+      }
+      if (f.tls().remoteCertificate() != null) {
+        tls.setRemoteCertificate(ByteString.copyFrom(f.tls().remoteCertificate()));
+      }
+      b.setSecurity(Security.newBuilder().setTls(tls));
+    }
+    return b.build();
+  }
+
+  /** A clock reading of {@code f}'s connection, dated by channelz's time. */
+  private Timestamp timestamp(SocketFigures f, long nanos) {
+    return timestamp(registry.time().instant().minusNanos(f.nowNanos() - nanos));
+  }
+
+  private static SubchannelRef subchannelRef(SubchannelView sc) {
+    return SubchannelRef.newBuilder().setSubchannelId(sc.subchannelId())
+        .setName(String.valueOf(sc.address())).build();
+  }
+
+  private static SocketRef socketRef(SocketView s) {
+    return SocketRef.newBuilder().setSocketId(s.socketId())
+        .setName(s.localAddress() + " -> " + s.remoteAddress()).build();
   }
 
   private static Channel channel(ChannelEntry e) {
@@ -141,10 +282,11 @@ final class ChannelzService extends ChannelzRpc.Service {
     if (last != null) {
       data.setLastCallStartedTimestamp(timestamp(last));
     }
-    return Channel.newBuilder()
+    Channel.Builder channel = Channel.newBuilder()
         .setRef(ChannelRef.newBuilder().setChannelId(e.id).setName(e.target))
-        .setData(data)
-        .build();
+        .setData(data);
+    ChannelzRegistry.subchannels(e).forEach(sc -> channel.addSubchannelRef(subchannelRef(sc)));
+    return channel.build();
   }
 
   private static io.conduit.services.internal.proto.channelz.v1.Server server(ServerEntry e) {

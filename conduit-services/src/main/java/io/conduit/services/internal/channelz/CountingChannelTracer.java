@@ -5,18 +5,24 @@ import io.conduit.ChannelTracer;
 import io.conduit.ClientCallTracer;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
+import io.conduit.internal.channelz.ChannelzHooks;
 
 /**
  * Counts a channel's calls through the runtime's stats hook (a call, not its attempts: a retried
- * call counts once), and learns the channel's target when the channel is built.
+ * call counts once), and learns the channel's target and subchannels when the channel is built.
  */
-final class CountingChannelTracer implements ChannelTracer.Factory {
+final class CountingChannelTracer implements ChannelTracer.Factory, ChannelzHooks.ChannelHook {
   private static final ClientCallTracer.Attempt ATTEMPT = new ClientCallTracer.Attempt() {};
 
   private final ChannelzRegistry.ChannelEntry entry;
 
   CountingChannelTracer(ChannelzRegistry.ChannelEntry entry) {
     this.entry = entry;
+  }
+
+  @Override
+  public void channelCreated(ChannelzHooks.ChannelView channel) {
+    entry.view = channel;
   }
 
   @Override

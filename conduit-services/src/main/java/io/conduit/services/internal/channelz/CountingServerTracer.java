@@ -2,16 +2,25 @@ package io.conduit.services.internal.channelz;
 
 import io.conduit.ServerCallTracer;
 import io.conduit.Status;
+import io.conduit.internal.channelz.ChannelzHooks;
 
 /**
  * Counts a server's calls through the runtime's stats hook: a call starts when its headers
- * arrive (calls to methods the server lacks included) and ends with the status it got.
+ * arrive (calls to methods the server lacks included) and ends with the status it got. Learns
+ * the server's connections when the server is built.
  */
-final class CountingServerTracer implements ServerCallTracer.Factory {
+final class CountingServerTracer implements ServerCallTracer.Factory, ChannelzHooks.ServerHook {
+  private final ChannelzRegistry.ServerEntry entry;
   private final CallCounter counter;
 
-  CountingServerTracer(CallCounter counter) {
-    this.counter = counter;
+  CountingServerTracer(ChannelzRegistry.ServerEntry entry) {
+    this.entry = entry;
+    this.counter = entry.calls;
+  }
+
+  @Override
+  public void serverCreated(ChannelzHooks.ServerView server) {
+    entry.view = server;
   }
 
   @Override
