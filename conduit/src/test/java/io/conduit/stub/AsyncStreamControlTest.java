@@ -114,11 +114,16 @@ class AsyncStreamControlTest {
         sent++;
       }
       assertThat(sent).as("messages sent before the call stopped being ready").isLessThan(bound);
-      assertThat(requests.isReady()).isFalse();
       requests.setOnReadyHandler(() -> {
         readyInHandler.compareAndSet(null, requests.isReady());
         readyAgain.countDown();
       });
+      // The transport may have drained part of the buffer into the window meanwhile, so the call
+      // can be ready again already; the bound above is what shows back-pressure held.
+      if (requests.isReady()) {
+        readyInHandler.compareAndSet(null, true);
+        readyAgain.countDown();
+      }
       // The server reads: the client's buffer drains and the call becomes ready again.
       serverSide.get().request(Integer.MAX_VALUE);
       assertThat(readyAgain.await(10, TimeUnit.SECONDS)).isTrue();
