@@ -1,6 +1,7 @@
 package io.conduit;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Wraps client calls: to add headers, log, measure, authenticate... Usually returns a
@@ -26,6 +27,58 @@ public interface ClientInterceptor {
           public void start(Listener<R> listener, Metadata requestHeaders) {
             requestHeaders.merge(extra);
             super.start(listener, requestHeaders);
+          }
+        };
+      }
+    };
+  }
+
+  /**
+   * An interceptor that stores each call's response headers and trailers, for successful and
+   * failed calls alike (grpc-java's {@code MetadataUtils.newCaptureMetadataInterceptor}):
+   * {@code client.withInterceptors(ClientInterceptor.captureMetadata(headers, trailers))}. Both
+   * references are cleared when a call starts, so after a call they hold that call's metadata
+   * ({@code headers} stays {@code null} when the server sent none, e.g. a trailers-only error).
+   * Share one pair of references only among calls made one after another.
+   *
+   * @param headers receives the response headers; may be {@code null} to skip them
+   * @param trailers receives the trailers; may be {@code null} to skip them
+   */
+  static ClientInterceptor captureMetadata(
+      AtomicReference<Metadata> headers, AtomicReference<Metadata> trailers) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(
+          MethodDescriptor<Q, R> method, CallOptions options, CallFactory next) {
+        return new ForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<R> listener, Metadata requestHeaders) {
+            // Cleared first, so a reused client never shows the previous call's metadata.
+            if (headers != null) {
+              headers.set(null);
+            }
+            if (trailers != null) {
+              trailers.set(null);
+            }
+            super.start(new ForwardingClientCall.ForwardingListener<>(listener) {
+              @Override
+              public void onHeaders(Metadata responseHeaders) {
+                if (headers != null) {
+                  headers.set(responseHeaders);
+                }
+                super.onHeaders(responseHeaders);
+              }
+
+              @Override
+              public void onClose(Status status, Metadata responseTrailers) {
+                // Set before the listener hears of the close, so a blocking caller that returns
+                // (or catches the failure) already sees them.
+                if (trailers != null) {
+                  trailers.set(responseTrailers);
+                }
+                super.onClose(status, responseTrailers);
+              }
+            }, requestHeaders);
           }
         };
       }

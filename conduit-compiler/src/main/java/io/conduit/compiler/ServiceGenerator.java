@@ -32,6 +32,8 @@ final class ServiceGenerator {
   private static final Ref SERVER_CALLS = Ref.of("io.conduit.stub", "ServerCalls");
   private static final Ref SERVER_STREAM_OBSERVER = Ref.of("io.conduit.stub", "ServerStreamObserver");
   private static final Ref STREAM_OBSERVER = Ref.of("io.conduit.stub", "StreamObserver");
+  private static final Ref CLIENT_STREAM_OBSERVER = Ref.of("io.conduit.stub", "ClientStreamObserver");
+  private static final Ref CALL_HANDLE = Ref.of("io.conduit.stub", "CallHandle");
   private static final Ref DURATION = Ref.of("java.time", "Duration");
   private static final Ref LIST = Ref.of("java.util", "List");
   private static final Ref OBJECTS = Ref.of("java.util", "Objects");
@@ -483,11 +485,13 @@ final class ServiceGenerator {
       case "UNARY" -> doc.paragraph("Calls " + call + "; the future completes with the response or "
           + "fails with a {@link io.conduit.StatusException}. Cancelling it cancels the call.");
       case "SERVER_STREAMING" -> doc.paragraph("Calls " + call + "; the responses and the outcome "
-          + "go to {@code responseObserver}.");
+          + "go to {@code responseObserver}. The returned handle cancels the call.");
       case "CLIENT_STREAMING" -> doc.paragraph("Starts " + call + ": send the requests to the "
-          + "returned observer; the response and the outcome go to {@code responseObserver}.");
-      default -> doc.paragraph("Starts " + call + ": send requests to the returned observer; the "
-          + "responses and the outcome go to {@code responseObserver}.");
+          + "returned observer (which offers isReady, an on-ready handler and cancel); the "
+          + "response and the outcome go to {@code responseObserver}.");
+      default -> doc.paragraph("Starts " + call + ": send requests to the returned observer "
+          + "(which offers isReady, an on-ready handler and cancel); the responses and the "
+          + "outcome go to {@code responseObserver}.");
     }
     w.javadoc(deprecationTag(doc, m).lines());
     deprecation(w, m);
@@ -500,12 +504,13 @@ final class ServiceGenerator {
             List.of("channel", m.constant(), "callOptions()", "request"), ";");
       }
       case "SERVER_STREAMING" -> {
-        w.openCall("public void " + m.javaName(), List.of(t(m.request()) + " request", observer), " {");
-        w.call(calls + ".asyncServerStreaming",
+        w.openCall("public " + t(CALL_HANDLE) + " " + m.javaName(),
+            List.of(t(m.request()) + " request", observer), " {");
+        w.call("return " + calls + ".asyncServerStreaming",
             List.of("channel", m.constant(), "callOptions()", "request", "responseObserver"), ";");
       }
       default -> {
-        w.openCall("public " + generic(STREAM_OBSERVER, m.request()) + " " + m.javaName(),
+        w.openCall("public " + generic(CLIENT_STREAM_OBSERVER, m.request()) + " " + m.javaName(),
             List.of(observer), " {");
         String helper = m.type().equals("CLIENT_STREAMING") ? "asyncClientStreaming" : "asyncBidiStreaming";
         w.call("return " + calls + "." + helper,

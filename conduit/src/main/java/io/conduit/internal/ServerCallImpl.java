@@ -3,6 +3,8 @@ package io.conduit.internal;
 import io.conduit.Clock;
 import io.conduit.Compressor;
 import io.conduit.Context;
+import io.conduit.Peer;
+import io.conduit.ServerCallInfo;
 import io.conduit.Deadline;
 import io.conduit.Metadata;
 import io.conduit.MethodDescriptor;
@@ -35,8 +37,12 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
   private final Deadline deadline;
   private final Executor callExecutor;
   private final Context.CancellableContext context;
-  /** What the handler runs in: the call's context, with what tracers added to it. */
-  private final Context runContext;
+  /**
+   * What the handler runs in: the call's context, with what tracers added to it and, from
+   * {@link #start}, the call's {@link ServerCallInfo}. Written on the transport thread before the
+   * start task is queued; the call executor's queue publishes it to the callbacks.
+   */
+  private Context runContext;
   /** The call's tracers, or null. */
   private final ServerTracers tracer;
   private int messagesReceived;
@@ -75,6 +81,10 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
 
   /** Runs the handler's startCall on the call executor. Transport thread. */
   void start(Metadata headers) {
+    // The headers arrive only now, so the info joins the context here rather than in the
+    // constructor; every listener callback is queued after this and sees it.
+    runContext = runContext.withValue(ServerCallInfo.KEY,
+        new ServerCallInfo(headers, context.get(Peer.KEY), method.fullMethodName(), stream.authority()));
     callExecutor.execute(() -> runContext.run(() -> {
       try {
         listener = handler.startCall(this, headers);

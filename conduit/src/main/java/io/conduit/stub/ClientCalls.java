@@ -83,14 +83,19 @@ public final class ClientCalls {
     return responses;
   }
 
-  /** Starts a server-streaming call whose responses go to {@code responseObserver}. */
-  public static <Q, R> void asyncServerStreaming(CallFactory channel, MethodDescriptor<Q, R> method,
-      CallOptions options, Q request, StreamObserver<R> responseObserver) {
+  /**
+   * Starts a server-streaming call whose responses go to {@code responseObserver}; the returned
+   * handle cancels the call.
+   */
+  public static <Q, R> CallHandle asyncServerStreaming(CallFactory channel,
+      MethodDescriptor<Q, R> method, CallOptions options, Q request,
+      StreamObserver<R> responseObserver) {
     ClientCall<Q, R> call = channel.newCall(method, options);
-    call.start(new ObserverListener<>(call, responseObserver), new Metadata());
+    call.start(new ObserverListener<>(call, responseObserver, null), new Metadata());
     call.request(1);
     call.sendMessage(request);
     call.halfClose();
+    return call::cancel;
   }
 
   // ---------------------------------------------------------------- client and bidi streaming
@@ -99,23 +104,24 @@ public final class ClientCalls {
    * Starts a client-streaming call: send requests to the returned observer; the single response
    * (or the failure) goes to {@code responseObserver}.
    */
-  public static <Q, R> StreamObserver<Q> asyncClientStreaming(CallFactory channel,
+  public static <Q, R> ClientStreamObserver<Q> asyncClientStreaming(CallFactory channel,
       MethodDescriptor<Q, R> method, CallOptions options, StreamObserver<R> responseObserver) {
     return asyncStreaming(channel, method, options, responseObserver);
   }
 
   /** Starts a bidirectional-streaming call. */
-  public static <Q, R> StreamObserver<Q> asyncBidiStreaming(CallFactory channel,
+  public static <Q, R> ClientStreamObserver<Q> asyncBidiStreaming(CallFactory channel,
       MethodDescriptor<Q, R> method, CallOptions options, StreamObserver<R> responseObserver) {
     return asyncStreaming(channel, method, options, responseObserver);
   }
 
-  private static <Q, R> StreamObserver<Q> asyncStreaming(CallFactory channel,
+  private static <Q, R> ClientStreamObserver<Q> asyncStreaming(CallFactory channel,
       MethodDescriptor<Q, R> method, CallOptions options, StreamObserver<R> responseObserver) {
     ClientCall<Q, R> call = channel.newCall(method, options);
-    call.start(new ObserverListener<>(call, responseObserver), new Metadata());
+    RequestObserver<Q, R> requests = new RequestObserver<>(call);
+    call.start(new ObserverListener<>(call, responseObserver, requests), new Metadata());
     call.request(1);
-    return new RequestObserver<>(call);
+    return requests;
   }
 
   /** Starts a client- or bidi-streaming call driven from the calling thread. */
@@ -204,10 +210,21 @@ public final class ClientCalls {
   private static final class ObserverListener<Q, R> extends ClientCall.Listener<R> {
     private final ClientCall<Q, R> call;
     private final StreamObserver<R> observer;
+    /** The request side whose on-ready handler hears readiness, or null (server streaming). */
+    private final RequestObserver<Q, R> requests;
 
-    ObserverListener(ClientCall<Q, R> call, StreamObserver<R> observer) {
+    ObserverListener(ClientCall<Q, R> call, StreamObserver<R> observer,
+        RequestObserver<Q, R> requests) {
       this.call = call;
       this.observer = observer;
+      this.requests = requests;
+    }
+
+    @Override
+    public void onReady() {
+      if (requests != null) {
+        requests.ready();
+      }
     }
 
     @Override
@@ -227,8 +244,10 @@ public final class ClientCalls {
   }
 
   /** The request side of an observer-style streaming call. */
-  private static final class RequestObserver<Q, R> implements StreamObserver<Q> {
+  private static final class RequestObserver<Q, R> implements ClientStreamObserver<Q> {
     private final ClientCall<Q, R> call;
+    // Set by the application thread, run on the call's callback thread.
+    private volatile Runnable onReady;
 
     RequestObserver(ClientCall<Q, R> call) {
       this.call = call;
@@ -247,6 +266,28 @@ public final class ClientCalls {
     @Override
     public void onCompleted() {
       call.halfClose();
+    }
+
+    @Override
+    public boolean isReady() {
+      return call.isReady();
+    }
+
+    @Override
+    public void setOnReadyHandler(Runnable handler) {
+      onReady = handler;
+    }
+
+    @Override
+    public void cancel(String message, Throwable cause) {
+      call.cancel(message, cause);
+    }
+
+    void ready() {
+      Runnable handler = onReady;
+      if (handler != null) {
+        handler.run();
+      }
     }
   }
 

@@ -133,7 +133,9 @@ public final class ServerCalls {
         responses.failFromHandler(t);
         return new ServerCall.Listener<>() {};
       }
-      call.request(1);
+      if (responses.autoRequest) {
+        call.request(1);
+      }
       return new ServerCall.Listener<>() {
         private boolean done;
 
@@ -144,7 +146,9 @@ public final class ServerCalls {
           }
           try {
             requests.onNext(message);
-            call.request(1);
+            if (responses.autoRequest) {
+              call.request(1);
+            }
           } catch (Throwable t) {
             done = true;
             responses.failFromHandler(t);
@@ -193,6 +197,8 @@ public final class ServerCalls {
     private volatile Runnable onReady;
     private boolean completed;
     private boolean headersSent;
+    /** Whether the stub asks for the next request itself; read on the callback thread. */
+    private volatile boolean autoRequest = true;
 
     ResponseObserver(ServerCall<Q, R> call) {
       this.call = call;
@@ -300,6 +306,16 @@ public final class ServerCalls {
     @Override
     public void setMessageCompression(boolean enabled) {
       call.setMessageCompression(enabled);
+    }
+
+    @Override
+    public void disableAutoRequest() {
+      autoRequest = false;
+    }
+
+    @Override
+    public void request(int count) {
+      call.request(count);
     }
 
     void cancelled() {

@@ -32,4 +32,15 @@ public interface ServerStreamObserver<T> extends StreamObserver<T> {
 
   /** Turns compression of the next messages on or off. */
   void setMessageCompression(boolean enabled);
+
+  /**
+   * Stops the automatic request of one inbound message after each one delivered, so a client-
+   * or bidi-streaming handler paces its input with {@link #request(int)}. Call it inside the
+   * service method, before returning the request observer; with auto-request off the handler
+   * receives nothing until it asks. No effect on unary and server-streaming methods.
+   */
+  void disableAutoRequest();
+
+  /** Asks for {@code count} more request messages; for handlers that {@link #disableAutoRequest()}. */
+  void request(int count);
 }

@@ -14,7 +14,9 @@ import io.conduit.Status;
 import io.conduit.protobuf.ProtoMarshaller;
 import io.conduit.stub.BlockingCall;
 import io.conduit.stub.BlockingIterator;
+import io.conduit.stub.CallHandle;
 import io.conduit.stub.ClientCalls;
+import io.conduit.stub.ClientStreamObserver;
 import io.conduit.stub.ServerCalls;
 import io.conduit.stub.ServerStreamObserver;
 import io.conduit.stub.StreamObserver;
@@ -598,10 +600,10 @@ public final class CallsRpc {
      * </pre>
      *
      * <p>Calls {@code conduit.testing.calls.Calls/ServerStream}; the responses and the outcome go
-     * to {@code responseObserver}.
+     * to {@code responseObserver}. The returned handle cancels the call.
      */
-    public void serverStream(Request request, StreamObserver<Response> responseObserver) {
-      ClientCalls.asyncServerStreaming(
+    public CallHandle serverStream(Request request, StreamObserver<Response> responseObserver) {
+      return ClientCalls.asyncServerStreaming(
           channel, SERVER_STREAM, callOptions(), request, responseObserver);
     }
 
@@ -611,9 +613,10 @@ public final class CallsRpc {
      * </pre>
      *
      * <p>Starts {@code conduit.testing.calls.Calls/ClientStream}: send the requests to the returned
-     * observer; the response and the outcome go to {@code responseObserver}.
+     * observer (which offers isReady, an on-ready handler and cancel); the response and the outcome
+     * go to {@code responseObserver}.
      */
-    public StreamObserver<Request> clientStream(StreamObserver<Response> responseObserver) {
+    public ClientStreamObserver<Request> clientStream(StreamObserver<Response> responseObserver) {
       return ClientCalls.asyncClientStreaming(
           channel, CLIENT_STREAM, callOptions(), responseObserver);
     }
@@ -623,10 +626,11 @@ public final class CallsRpc {
      * Answers one response per request, as they arrive.
      * </pre>
      *
-     * <p>Starts {@code conduit.testing.calls.Calls/Bidi}: send requests to the returned observer;
-     * the responses and the outcome go to {@code responseObserver}.
+     * <p>Starts {@code conduit.testing.calls.Calls/Bidi}: send requests to the returned observer
+     * (which offers isReady, an on-ready handler and cancel); the responses and the outcome go to
+     * {@code responseObserver}.
      */
-    public StreamObserver<Request> bidi(StreamObserver<Response> responseObserver) {
+    public ClientStreamObserver<Request> bidi(StreamObserver<Response> responseObserver) {
       return ClientCalls.asyncBidiStreaming(channel, BIDI, callOptions(), responseObserver);
     }
 

@@ -10,7 +10,9 @@ import io.conduit.ServiceDefinition;
 import io.conduit.protobuf.ProtoMarshaller;
 import io.conduit.stub.BlockingCall;
 import io.conduit.stub.BlockingIterator;
+import io.conduit.stub.CallHandle;
 import io.conduit.stub.ClientCalls;
+import io.conduit.stub.ClientStreamObserver;
 import io.conduit.stub.ServerCalls;
 import io.conduit.stub.ServerStreamObserver;
 import io.conduit.stub.StreamObserver;
@@ -871,18 +873,19 @@ public final class NamingRpc {
 
     /**
      * Calls {@code conduit.testing.naming.Naming/BlockingClient}; the responses and the outcome go
-     * to {@code responseObserver}.
+     * to {@code responseObserver}. The returned handle cancels the call.
      */
-    public void blockingClient(String request, StreamObserver<String> responseObserver) {
-      ClientCalls.asyncServerStreaming(
+    public CallHandle blockingClient(String request, StreamObserver<String> responseObserver) {
+      return ClientCalls.asyncServerStreaming(
           channel, BLOCKING_CLIENT, callOptions(), request, responseObserver);
     }
 
     /**
      * Starts {@code conduit.testing.naming.Naming/AsyncClient}: send the requests to the returned
-     * observer; the response and the outcome go to {@code responseObserver}.
+     * observer (which offers isReady, an on-ready handler and cancel); the response and the outcome
+     * go to {@code responseObserver}.
      */
-    public StreamObserver<String> asyncClient(StreamObserver<String> responseObserver) {
+    public ClientStreamObserver<String> asyncClient(StreamObserver<String> responseObserver) {
       return ClientCalls.asyncClientStreaming(
           channel, ASYNC_CLIENT, callOptions(), responseObserver);
     }
@@ -897,9 +900,10 @@ public final class NamingRpc {
 
     /**
      * Starts {@code conduit.testing.naming.Naming/WithDeadline}: send requests to the returned
-     * observer; the responses and the outcome go to {@code responseObserver}.
+     * observer (which offers isReady, an on-ready handler and cancel); the responses and the
+     * outcome go to {@code responseObserver}.
      */
-    public StreamObserver<String> withDeadline_(StreamObserver<String> responseObserver) {
+    public ClientStreamObserver<String> withDeadline_(StreamObserver<String> responseObserver) {
       return ClientCalls.asyncBidiStreaming(
           channel, WITH_DEADLINE, callOptions(), responseObserver);
     }

@@ -16,6 +16,8 @@ import io.conduit.Status;
 import io.conduit.StatusException;
 import io.conduit.stub.BlockingCall;
 import io.conduit.stub.BlockingIterator;
+import io.conduit.stub.CallHandle;
+import io.conduit.stub.ClientStreamObserver;
 import io.conduit.stub.StreamObserver;
 import io.conduit.testing.calls.CallsRpc;
 import io.conduit.testing.calls.Request;
@@ -138,6 +140,35 @@ class CallsEndToEndTest {
       assertThat(it.next().getIndex()).isEqualTo(1);
     }
     assertThat(service.serverStreamCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void theGeneratedServerStreamingHandleCancelsTheCall() throws Exception {
+    service.serverStreamCancelled = new CountDownLatch(1);
+    Collector<Response> responses = new Collector<>();
+    CallHandle handle = async.serverStream(
+        request("endless").toBuilder().setCount(Integer.MAX_VALUE).build(), responses);
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (responses.values.isEmpty() && System.nanoTime() < giveUp) {
+      Thread.onSpinWait();
+    }
+    assertThat(responses.values).isNotEmpty();
+    handle.cancel("enough", null);
+    assertThat(service.serverStreamCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThatThrownBy(() -> responses.done.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StatusException.class).hasMessageContaining("CANCELLED");
+  }
+
+  @Test
+  void theGeneratedRequestObserverOffersReadinessAndCancel() throws Exception {
+    Collector<Response> responses = new Collector<>();
+    ClientStreamObserver<Request> requests = async.clientStream(responses);
+    requests.setOnReadyHandler(() -> {});
+    requests.onNext(request("a"));
+    requests.cancel("changed my mind", null);
+    assertThatThrownBy(() -> responses.done.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(StatusException.class).hasMessageContaining("changed my mind");
+    assertThat(requests.isReady()).isFalse();
   }
 
   @Test
