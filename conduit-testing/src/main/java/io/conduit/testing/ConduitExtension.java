@@ -61,7 +61,6 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
   private static final AtomicLong NAMES = new AtomicLong();
 
   private final boolean useFakeClock;
-  private FakeClock clock;
   private Watch watch;
 
   private ConduitExtension(boolean useFakeClock) {
@@ -118,8 +117,8 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
 
   private Server start(Server.Builder builder, Consumer<Server.Builder> configure, String target) {
     Watch w = state();
-    if (clock != null) {
-      builder.clock(clock);
+    if (w.clock != null) {
+      builder.clock(w.clock);
     }
     configure.accept(builder);
     Server server = builder.build();
@@ -147,8 +146,8 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
   public Channel channel(String target, Consumer<Channel.Builder> configure) {
     Watch w = state();
     Channel.Builder builder = Channel.builder(target);
-    if (clock != null) {
-      builder.clock(clock);
+    if (w.clock != null) {
+      builder.clock(w.clock);
     }
     configure.accept(builder);
     Channel channel = builder.build();
@@ -178,8 +177,7 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
     NettyLeaks.install();
     // Leaks of earlier tests are theirs, not this one's.
     NettyLeaks.drain();
-    clock = useFakeClock ? new FakeClock() : null;
-    watch = new Watch(clock);
+    watch = new Watch(useFakeClock ? new FakeClock() : null);
     watch.registration = Configurators.registerGlobal(watch);
   }
 

@@ -178,6 +178,15 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
 
   // ---------------------------------------------------------------- application side
 
+  /**
+   * The earlier of the call's deadline and the one it inherits from {@code context}, counted on
+   * the channel's {@code clock}; null when there is neither.
+   */
+  static Deadline effectiveDeadline(CallOptions options, Context context, io.conduit.Clock clock) {
+    Deadline inherited = context.deadline() == null ? null : context.deadline().on(clock);
+    return options.deadline() == null ? inherited : options.deadline().minimum(inherited);
+  }
+
   @Override
   public void start(Listener<R> listener, Metadata headers) {
     if (started) {
@@ -190,8 +199,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
       traced = new TracedAttempt(callTracer.newAttempt(ClientCallTracer.AttemptInfo.FIRST));
     }
     context = Context.current();
-    Deadline inherited = context.deadline() == null ? null : context.deadline().on(host.clock());
-    deadline = options.deadline() == null ? inherited : options.deadline().minimum(inherited);
+    deadline = effectiveDeadline(options, context, host.clock());
     String encoding = options.compression();
     if (encoding != null && !"identity".equals(encoding)) {
       requestCompressor = Compressors.get(encoding);

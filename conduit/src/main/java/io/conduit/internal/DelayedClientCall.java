@@ -50,8 +50,7 @@ abstract class DelayedClientCall<Q, R> extends ClientCall<Q, R> {
   public final void start(Listener<R> listener, Metadata headers) {
     this.listener = Objects.requireNonNull(listener, "listener");
     Context context = Context.current();
-    Deadline inherited = context.deadline() == null ? null : context.deadline().on(clock);
-    Deadline deadline = options.deadline() == null ? inherited : options.deadline().minimum(inherited);
+    Deadline deadline = ClientCallImpl.effectiveDeadline(options, context, clock);
     if (deadline != null && deadline.isExpired()) {
       fail(Status.DEADLINE_EXCEEDED.withDescription(ClientCallImpl.DEADLINE_ALREADY_PASSED));
       return;

@@ -3,7 +3,6 @@ package io.conduit.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -137,7 +136,5 @@ class UserProjectIT {
         }
       }
     }
-    Files.writeString(to.resolve(".copied-for-UserProjectIT"), from.toString(),
-        StandardCharsets.UTF_8);
   }
 }
