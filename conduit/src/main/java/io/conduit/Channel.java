@@ -118,18 +118,41 @@ public final class Channel implements CallFactory, AutoCloseable {
     return impl.awaitTermination(timeout);
   }
 
-  /** Shuts down, waits up to 5 s for calls to finish, then forces the rest. */
+  /** {@link #close(Duration) close(Duration.ofSeconds(5))}. */
   @Override
   public void close() {
+    close(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Shuts down with a bound, in three steps:
+   * <ol>
+   *   <li>{@link #shutdown()}: new calls fail {@code UNAVAILABLE} at once, and in-flight calls
+   *       go on;
+   *   <li>waits up to {@code timeout} for them to finish;
+   *   <li>if some are still running, {@link #shutdownNow()}: they are cancelled (their
+   *       listeners see {@code UNAVAILABLE}, the servers see the cancellation) and every
+   *       connection closes; then waits up to {@code timeout} again for the channel's own
+   *       callback threads to finish.
+   * </ol>
+   * So it returns within about twice {@code timeout}. If the waiting thread is interrupted, it
+   * forces the shutdown at once and keeps the interrupt.
+   *
+   * @return whether the channel terminated
+   */
+  public boolean close(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
     shutdown();
     try {
-      if (!awaitTermination(Duration.ofSeconds(5))) {
-        shutdownNow();
-        awaitTermination(Duration.ofSeconds(5));
+      if (awaitTermination(timeout)) {
+        return true;
       }
+      shutdownNow();
+      return awaitTermination(timeout);
     } catch (InterruptedException e) {
       shutdownNow();
       Thread.currentThread().interrupt();
+      return isTerminated();
     }
   }
 

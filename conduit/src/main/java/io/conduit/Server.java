@@ -147,18 +147,43 @@ public final class Server implements AutoCloseable {
     impl.awaitTermination(null);
   }
 
-  /** Shuts down gracefully, waits up to 5 s for calls to finish, then forces the rest. */
+  /** {@link #close(Duration) close(Duration.ofSeconds(5))}. */
   @Override
   public void close() {
+    close(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Shuts down with a bound, in three steps:
+   * <ol>
+   *   <li>{@link #shutdown()}: health turns NOT_SERVING, clients get GOAWAY, new calls and
+   *       connections are refused, and in-flight calls go on;
+   *   <li>waits up to {@code timeout} for them to finish (and, on the server's own executor,
+   *       for their handlers to return);
+   *   <li>if some are still running, {@link #shutdownNow()}: they are cancelled (their clients
+   *       see {@code UNAVAILABLE}, their handlers see the context cancelled and {@code onCancel})
+   *       and every connection closes; then waits up to {@code timeout} again for handlers to
+   *       return.
+   * </ol>
+   * So it returns within about twice {@code timeout}, whatever the handlers do. If the waiting
+   * thread is interrupted, it forces the shutdown at once and keeps the interrupt.
+   *
+   * @return whether the server terminated: false when a handler still runs (it ignored the
+   *     cancellation)
+   */
+  public boolean close(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
     shutdown();
     try {
-      if (!awaitTermination(Duration.ofSeconds(5))) {
-        shutdownNow();
-        awaitTermination(Duration.ofSeconds(5));
+      if (awaitTermination(timeout)) {
+        return true;
       }
+      shutdownNow();
+      return awaitTermination(timeout);
     } catch (InterruptedException e) {
       shutdownNow();
       Thread.currentThread().interrupt();
+      return isTerminated();
     }
   }
 
@@ -166,6 +191,9 @@ public final class Server implements AutoCloseable {
   public String toString() {
     return "Server[" + impl + "]";
   }
+
+  /** The default of {@link Builder#maxQueuedCalls}. */
+  public static final int DEFAULT_MAX_QUEUED_CALLS = 2000;
 
   /** Configures a {@link Server}. */
   public static final class Builder {
@@ -193,6 +221,8 @@ public final class Server implements AutoCloseable {
     private Duration handshakeTimeout = Duration.ofSeconds(20);
     private Duration writeStallTimeout = Duration.ofSeconds(60);
     private int maxConnections;
+    private int maxQueuedCalls = DEFAULT_MAX_QUEUED_CALLS;
+    private int maxConcurrentCalls;
     private io.conduit.internal.netty.AbuseLimits limits =
         io.conduit.internal.netty.AbuseLimits.DEFAULT;
     private Clock clock = Clock.SYSTEM;
@@ -233,6 +263,39 @@ public final class Server implements AutoCloseable {
         throw new IllegalArgumentException("maxConnections must be > 0: " + connections);
       }
       this.maxConnections = connections;
+      return this;
+    }
+
+    /**
+     * Load shedding: while this many calls wait for a handler thread (every thread of the
+     * executor is busy), new calls are refused at once with {@code UNAVAILABLE} "server
+     * overloaded", which clients may retry elsewhere, instead of queueing without bound (default
+     * {@value Server#DEFAULT_MAX_QUEUED_CALLS}). This is what sheds load on JDK 17, where handlers
+     * run on a pool of a fixed size; with virtual threads (JDK 21+) calls hardly wait for a thread,
+     * so bound them with {@link #maxConcurrentCalls}. Calls already admitted keep running, and
+     * health checks ({@code grpc.health.v1.Health}) run on a thread of their own and are never
+     * shed. No effect with {@link #directExecutor}.
+     */
+    public Builder maxQueuedCalls(int calls) {
+      if (calls <= 0) {
+        throw new IllegalArgumentException("maxQueuedCalls must be > 0: " + calls);
+      }
+      this.maxQueuedCalls = calls;
+      return this;
+    }
+
+    /**
+     * Load shedding: the most calls running at once on the whole server, from their headers until
+     * their status is sent or they are cancelled; more are refused at once with {@code
+     * UNAVAILABLE} "server overloaded" (default: no limit). Streaming calls count for as long as
+     * they are open. Health checks are not counted. Per connection, see {@link
+     * #maxConcurrentStreams}.
+     */
+    public Builder maxConcurrentCalls(int calls) {
+      if (calls <= 0) {
+        throw new IllegalArgumentException("maxConcurrentCalls must be > 0: " + calls);
+      }
+      this.maxConcurrentCalls = calls;
       return this;
     }
 
@@ -519,7 +582,7 @@ public final class Server implements AutoCloseable {
           keepAliveTimeout, permitKeepAliveTime, permitKeepAliveWithoutCalls, maxConnectionIdle,
           maxConnectionAge, maxConnectionAgeGrace, tls == null ? null : tls.context(),
           handshakeTimeout, writeStallTimeout, maxConnections, limits, List.copyOf(tracers), clock,
-          web);
+          web, maxQueuedCalls, maxConcurrentCalls);
     }
 
     private static int checkPort(int port) {

@@ -56,6 +56,17 @@ public final class DefaultExecutors {
     return pool;
   }
 
+  /**
+   * One daemon thread, started on the first task and ended after a minute without one; the
+   * caller owns and shuts it down.
+   */
+  public static ExecutorService newSingleThread(String name) {
+    ThreadPoolExecutor one = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), daemonThreads(name));
+    one.allowCoreThreadTimeOut(true);
+    return one;
+  }
+
   public static ThreadFactory daemonThreads(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {

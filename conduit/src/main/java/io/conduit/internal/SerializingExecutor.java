@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs tasks one at a time, in submission order, on a delegate executor: a call's callbacks
@@ -19,9 +20,20 @@ public final class SerializingExecutor implements Executor, Runnable {
   private final AtomicBoolean running = new AtomicBoolean();
   /** The thread running tasks now, for {@link #assertCurrent}; null between runs. */
   private volatile Thread runner;
+  /**
+   * Counts this executor while it waits for a delegate thread (handed to the delegate, not yet
+   * running), or null: a server's admission control sums these to see its handlers saturated.
+   */
+  private final AtomicInteger waiting;
 
   public SerializingExecutor(Executor delegate) {
+    this(delegate, null);
+  }
+
+  /** Adds one to {@code waiting} from each hand-over to the delegate until the run begins. */
+  public SerializingExecutor(Executor delegate, AtomicInteger waiting) {
     this.delegate = delegate;
+    this.waiting = waiting;
   }
 
   @Override
@@ -47,6 +59,9 @@ public final class SerializingExecutor implements Executor, Runnable {
 
   private void schedule() {
     if (running.compareAndSet(false, true)) {
+      if (waiting != null) {
+        waiting.incrementAndGet();
+      }
       try {
         delegate.execute(this);
       } catch (RejectedExecutionException e) {
@@ -55,6 +70,9 @@ public final class SerializingExecutor implements Executor, Runnable {
         run();
       } catch (Throwable t) {
         // Whatever went wrong, the next execute() must be able to try again.
+        if (waiting != null) {
+          waiting.decrementAndGet();
+        }
         running.set(false);
         throw t;
       }
@@ -72,6 +90,9 @@ public final class SerializingExecutor implements Executor, Runnable {
 
   @Override
   public void run() {
+    if (waiting != null) {
+      waiting.decrementAndGet();
+    }
     Thread previous = runner;
     runner = Thread.currentThread();
     try {

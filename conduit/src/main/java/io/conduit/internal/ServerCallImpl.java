@@ -48,6 +48,8 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
   private int messagesReceived;
   private int messagesSent;
   private ScheduledFuture<?> deadlineTimer;
+  /** The admission control to tell when the call ends, or null (transport thread). */
+  private AdmissionControl admitted;
   /** Whether the message being delivered to onMessage came compressed (call-executor thread). */
   private boolean currentMessageCompressed;
 
@@ -60,15 +62,21 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
   private boolean headersSent;
   private boolean closeCalled;
 
+  /**
+   * @param admission counts the call's waits for a handler thread and, when it limits running
+   *     calls, is told when the call ends; null for none
+   */
   ServerCallImpl(ServerStream stream, ServiceDefinition.Method<Q, R> method, Executor executor,
-      Clock clock, ServerTracers tracer) {
+      Clock clock, ServerTracers tracer, AdmissionControl admission) {
     this.tracer = tracer;
+    this.admitted = admission != null && admission.countsRunning() ? admission : null;
     this.stream = stream;
     this.method = method.descriptor();
     this.handler = method.handler();
     long timeoutNanos = stream.timeoutNanos();
     this.deadline = timeoutNanos < 0 ? null : Deadline.after(timeoutNanos, TimeUnit.NANOSECONDS, clock);
-    this.callExecutor = executor == null ? Runnable::run : new SerializingExecutor(executor);
+    this.callExecutor = executor == null ? Runnable::run
+        : new SerializingExecutor(executor, admission == null ? null : admission.waitingCounter());
     Context base = stream.transportContext();
     this.context = deadline == null ? base.withCancellation() : base.withDeadline(deadline);
     this.runContext = tracer == null ? context : tracer.filterContext(context);
@@ -142,6 +150,7 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
 
   @Override
   public void cancelled(Status reason) {
+    ended();
     cancelled = true;
     if (tracer != null) {
       tracer.callEnded(reason);
@@ -165,6 +174,7 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
 
   @Override
   public void completed() {
+    ended();
     stopDeadlineTimer();
     callExecutor.execute(() -> {
       if (listener != null && !failed) {
@@ -178,6 +188,14 @@ final class ServerCallImpl<Q, R> extends ServerCall<Q, R> implements ServerStrea
       }
     });
     context.cancel(null);
+  }
+
+  /** The stream ended (transport thread; once, but guarded against a second report). */
+  private void ended() {
+    if (admitted != null) {
+      admitted.release();
+      admitted = null;
+    }
   }
 
   private void stopDeadlineTimer() {

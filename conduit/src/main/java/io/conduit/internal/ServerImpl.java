@@ -34,12 +34,21 @@ public final class ServerImpl implements ServerTransportListener {
       Duration maxConnectionIdle, Duration maxConnectionAge, Duration maxConnectionAgeGrace,
       io.conduit.internal.netty.TlsContext tls, Duration handshakeTimeout, Duration writeStallTimeout,
       int maxConnections, AbuseLimits limits, List<ServerCallTracer.Factory> tracers,
-      io.conduit.Clock clock, io.conduit.WebOptions web) {}
+      io.conduit.Clock clock, io.conduit.WebOptions web, int maxQueuedCalls,
+      int maxConcurrentCalls) {}
 
   private final MethodRegistry methods;
   private final List<ServerCallTracer.Factory> tracers;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
+  /**
+   * Health checks' own thread, or null (direct execution, or no health service): a load
+   * balancer must hear how the server is even while every handler thread is busy, so health
+   * calls neither wait behind other calls nor are shed. Its handler only reads a status map.
+   */
+  private final ExecutorService healthExecutor;
+  /** Load shedding; null with direct execution and no concurrency limit. */
+  private final AdmissionControl admission;
   private final Clock clock;
   private final ServerTransport transport;
   private final Object lock = new Object();
@@ -54,6 +63,13 @@ public final class ServerImpl implements ServerTransportListener {
         DefaultExecutors.Choice.of(config.directExecutor(), config.executor(), "conduit-handler");
     this.executor = handlers.executor();
     this.ownedExecutor = handlers.owned();
+    boolean direct = handlers.executor() == null;
+    this.healthExecutor = !direct && config.services().stream()
+        .anyMatch(s -> s.name().equals(io.conduit.health.Health.SERVICE_NAME))
+        ? DefaultExecutors.newSingleThread("conduit-health") : null;
+    this.admission = direct && config.maxConcurrentCalls() == 0 ? null
+        : new AdmissionControl(direct ? Integer.MAX_VALUE : config.maxQueuedCalls(),
+            config.maxConcurrentCalls());
     this.clock = config.clock();
     this.transport = config.address() instanceof InProcessSocketAddress inProcess
         ? new InProcessServerTransport(inProcess, config.maxInboundMessageSize())
@@ -88,7 +104,20 @@ public final class ServerImpl implements ServerTransportListener {
       }
       return;
     }
-    startCall(stream, method, headers, tracer);
+    boolean health = healthExecutor != null
+        && method.descriptor().serviceName().equals(io.conduit.health.Health.SERVICE_NAME);
+    if (!health && admission != null) {
+      Status refused = admission.admit();
+      if (refused != null) {
+        stream.close(refused, new Metadata());
+        if (tracer != null) {
+          tracer.callEnded(refused);
+        }
+        return;
+      }
+    }
+    startCall(stream, method, headers, tracer, health ? healthExecutor : executor,
+        health ? null : admission);
   }
 
   /** The method served at {@code path}, or null: for transports whose protocol needs its type. */
@@ -98,8 +127,9 @@ public final class ServerImpl implements ServerTransportListener {
   }
 
   private <Q, R> void startCall(ServerStream stream, ServiceDefinition.Method<Q, R> method,
-      Metadata headers, ServerTracers tracer) {
-    ServerCallImpl<Q, R> call = new ServerCallImpl<>(stream, method, executor, clock, tracer);
+      Metadata headers, ServerTracers tracer, Executor executor, AdmissionControl admission) {
+    ServerCallImpl<Q, R> call =
+        new ServerCallImpl<>(stream, method, executor, clock, tracer, admission);
     stream.setListener(call);
     call.start(headers);
   }
@@ -197,7 +227,8 @@ public final class ServerImpl implements ServerTransportListener {
         return false;
       }
     }
-    return ownedExecutor == null || ownedExecutor.isTerminated();
+    return (ownedExecutor == null || ownedExecutor.isTerminated())
+        && (healthExecutor == null || healthExecutor.isTerminated());
   }
 
   /** Waits for termination; a null timeout waits for ever. */
@@ -214,18 +245,23 @@ public final class ServerImpl implements ServerTransportListener {
       }
     }
     shutdownExecutor();
-    if (ownedExecutor == null) {
-      return true;
-    }
     // Calls cancelled by the shutdown may still be queued to start; they run (and see the
     // cancellation) before the server counts as terminated.
-    long left = timeout == null ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime());
-    return ownedExecutor.awaitTermination(left, TimeUnit.NANOSECONDS);
+    for (ExecutorService e : new ExecutorService[] {ownedExecutor, healthExecutor}) {
+      long left = timeout == null ? Long.MAX_VALUE : Math.max(0, deadline - System.nanoTime());
+      if (e != null && !e.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void shutdownExecutor() {
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
+    }
+    if (healthExecutor != null) {
+      healthExecutor.shutdown();
     }
   }
 

@@ -276,6 +276,27 @@ class SerializingExecutorTest {
     assertThat(seen).containsExactly(1, 2);
   }
 
+  /** The count a server's admission control reads: one while handed over and not yet running. */
+  @Test
+  void countsItselfWaitingFromHandOverUntilItsRunBegins() {
+    AtomicInteger waiting = new AtomicInteger();
+    ManualExecutor manual = new ManualExecutor();
+    SerializingExecutor executor = new SerializingExecutor(manual, waiting);
+    AtomicInteger seenWhileRunning = new AtomicInteger(-1);
+    executor.execute(() -> seenWhileRunning.set(waiting.get()));
+    executor.execute(() -> { });
+    assertThat(waiting).as("one hand-over for both tasks").hasValue(1);
+    manual.runAll();
+    assertThat(seenWhileRunning).hasValue(0);
+    assertThat(waiting).hasValue(0);
+
+    ExecutorService dead = Executors.newSingleThreadExecutor();
+    dead.shutdown();
+    SerializingExecutor rejected = new SerializingExecutor(dead, waiting);
+    rejected.execute(() -> { });
+    assertThat(waiting).as("a rejected hand-over runs inline and is not left counted").hasValue(0);
+  }
+
   /** Code confined to a synchronization context says so with assertCurrent; tests run with -ea. */
   @Test
   void assertCurrentHoldsInsideTasksOnlyAndFailsElsewhere() throws Exception {
