@@ -15,15 +15,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Closes a connection that the server sent a GOAWAY for an error (an abuse cap, a protocol error)
- * in a way that lets the client read that GOAWAY. Closing a socket while client bytes sit unread
+ * Closes a connection that the server sent a GOAWAY for (an error, an abuse cap, or the end of a
+ * graceful drain) in a way that lets the client read that GOAWAY. Closing a socket while client bytes sit unread
  * in its receive buffer makes the kernel send a TCP reset, and the reset throws away whatever the
  * client has not received yet, the GOAWAY included. So instead of closing at once: read and
  * discard input from now on, wait until the GOAWAY is written, shut down output (a FIN after it),
  * go on draining until the client closes or {@link #LINGER_NANOS} have passed, then close.
  *
  * <p>Sits right before the HTTP/2 handler, where the codec's own closes pass. Other closes (the
- * connection guard's timeouts, closes while no error GOAWAY was sent) go through at once.
+ * connection guard's timeouts, closes before any GOAWAY, an immediate
+ * shutdown) go through at once.
  */
 public final class LingeringClose extends ChannelOutboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(LingeringClose.class.getName());

@@ -58,6 +58,11 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
   private final ServerConnectionLifecycle lifecycle;
   /** A GOAWAY for an error went out: the connection is done for, and its close lingers. */
   private boolean closingOnError;
+  /**
+   * The final GOAWAY of a graceful drain went out: the close lingers too, since a busy client may
+   * still be sending streams beyond it and must get to read which ones to retry.
+   */
+  private boolean goneAway;
   /** Someone asked for an immediate close ({@link #shutdown} now): no lingering. */
   private boolean closingNow;
 
@@ -159,6 +164,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
     public void finalGoAway() {
       goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
           io.netty.buffer.Unpooled.EMPTY_BUFFER, ctx.newPromise());
+      goneAway = true;
       // From the channel, not ctx: the close must pass through this handler's graceful close(),
       // which waits for the calls (the lifecycle's grace timer, on the clock, ends the wait).
       ctx.channel().close();
@@ -210,11 +216,12 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
   }
 
   /**
-   * Whether a close now should linger ({@link LingeringClose}): after a GOAWAY for an error, so
-   * that the client gets to read it, unless an immediate close was asked for.
+   * Whether a close now should linger ({@link LingeringClose}): after a GOAWAY for an error or the
+   * final GOAWAY of a drain, so that the client gets to read it, unless an immediate close was
+   * asked for.
    */
   public boolean lingersOnClose() {
-    return closingOnError && !closingNow;
+    return (closingOnError || goneAway) && !closingNow;
   }
 
   @Override

@@ -401,6 +401,56 @@ class AbuseTest {
     wellBehavedClientIsServed(s);
   }
 
+  @Test
+  void gracefulGoAwayReachesAClientThatSendsOnAndReadsLate() throws Exception {
+    // Not abuse: what a busy client looks like to a server that drains (max connection age,
+    // shutdown) while a large request is still arriving. The final GOAWAY tells that client which
+    // of its streams to retry elsewhere; a close that resets the connection throws it away, and
+    // those calls fail instead.
+    FakeClock clock = new FakeClock();
+    Server s = start(Server.builder().clock(clock));
+    RawConnection c = RawConnection.connect(s.port(), 4096);
+    toClose.add(c);
+    c.preface();
+    int id = c.newStreamId();
+    c.frame(HEADERS, END_HEADERS, id, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Stream")));
+    c.frame(DATA, END_STREAM, id, RawConnection.grpcMessage("8:1024".getBytes(StandardCharsets.UTF_8)));
+    Await.until("the answer written", Duration.ofSeconds(10), () -> streamsAnswered.get() == 1);
+    s.shutdown();
+    // The client reads nothing, so the first GOAWAY's PING goes unanswered; its fallback sends
+    // the final GOAWAY, and with no call left the server closes.
+    Duration fallback = Duration.ofNanos(ServerConnectionLifecycle.SECOND_GOAWAY_FALLBACK_NANOS);
+    awaitTimers(clock, fallback, 1);
+    clock.advance(fallback);
+    int late = c.newStreamId();
+    try {
+      c.frame(HEADERS, END_HEADERS, late, c.encode(RawHttp2Client.grpcHeaders("/test.Abuse/Unary")));
+      for (int i = 0; i < 10; i++) {
+        // Real time on purpose, as above: a client that sends on over a real socket after the
+        // server's close, which it cannot see without reading.
+        Thread.sleep(50);
+        c.frame(DATA, 0, late, RawConnection.grpcMessage(new byte[1000]));
+      }
+    } catch (IOException reset) {
+      // What the linger prevents; the assertions below tell.
+    }
+    c.startReading();
+    RawConnection.Frame answer = c.awaitStream(id, Duration.ofSeconds(10));
+    assertThat(answer).as("the answer's headers").isNotNull();
+    assertThat(answer.type()).isEqualTo(HEADERS);
+    RawConnection.Frame first = goAway(c);
+    assertThat(first.errorCode()).isEqualTo(NO_ERROR);
+    RawConnection.Frame last = goAway(c);
+    assertThat(last.errorCode()).isEqualTo(NO_ERROR);
+    assertThat(lastStreamId(last)).as("the final GOAWAY's last stream").isEqualTo(id);
+    assertThat(c.awaitClosed(Duration.ofSeconds(10))).isTrue();
+  }
+
+  static int lastStreamId(RawConnection.Frame goAway) {
+    byte[] p = goAway.payload();
+    return ((p[0] & 0x7f) << 24) | ((p[1] & 0xff) << 16) | ((p[2] & 0xff) << 8) | (p[3] & 0xff);
+  }
+
   // The SETTINGS and PING floods of a client that reads nothing: ControlFrameFloodTest.
 
   @Test
