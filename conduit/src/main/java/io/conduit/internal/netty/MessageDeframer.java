@@ -34,8 +34,11 @@ public final class MessageDeframer {
   private final Listener listener;
   private final int maxMessageSize;
   private final ByteBufAllocator alloc;
-  /** Received buffers not yet cut into messages; the head may be partly read. */
-  private final ArrayDeque<ByteBuf> buffers = new ArrayDeque<>();
+  /**
+   * Received buffers not yet cut into messages; the head may be partly read. Small at first: most
+   * streams hold one or two buffers at a time, and an idle stream should not pay for sixteen.
+   */
+  private final ArrayDeque<ByteBuf> buffers = new ArrayDeque<>(2);
   private int readable;
   /** Bytes received but not yet returned to flow control. */
   private int unreturned;

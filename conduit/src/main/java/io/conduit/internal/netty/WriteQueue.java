@@ -15,10 +15,18 @@ public final class WriteQueue {
    * message, trailers), so a read of 64 pipelined calls still leaves in one write.
    */
   private static final int FLUSH_EVERY = 512;
+  /**
+   * Slots per chunk of the command queue. Netty's default unbounded queue takes chunks of 1,024
+   * (4 KiB of heap on every connection, idle or not, most of an idle connection's cost); small
+   * chunks cost a connection about 150 bytes and allocate about as much per command.
+   */
+  private static final int QUEUE_CHUNK = 32;
+  /** No bound in practice: Netty's largest chunked capacity. */
+  private static final int QUEUE_CAPACITY = 1 << 30;
 
   private final Executor eventLoop;
   private final Runnable flusher;
-  private final Queue<Runnable> commands = PlatformDependent.newMpscQueue();
+  private final Queue<Runnable> commands = PlatformDependent.newMpscQueue(QUEUE_CHUNK, QUEUE_CAPACITY);
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private final Runnable drain = this::drain;
   private volatile boolean open;
