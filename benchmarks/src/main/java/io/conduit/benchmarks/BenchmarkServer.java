@@ -1,6 +1,7 @@
 package io.conduit.benchmarks;
 
 import io.conduit.Server;
+import io.conduit.services.channelz.Channelz;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
@@ -23,7 +24,8 @@ public final class BenchmarkServer {
   public static void main(String[] args) throws Exception {
     Flags flags = new Flags(args);
     if (flags.has("help")) {
-      System.out.println("Usage: benchmarks/bin/server --port=N [--address=HOST:PORT] [--directexecutor]");
+      System.out.println("Usage: benchmarks/bin/server --port=N [--address=HOST:PORT] [--directexecutor]"
+          + " [--opentelemetry=none|metrics|all] [--channelz]");
       return;
     }
     Server.Builder builder = Server.builder().service(new BenchmarkServiceImpl());
@@ -35,6 +37,14 @@ public final class BenchmarkServer {
     }
     if (flags.bool("directexecutor")) {
       builder.directExecutor();
+    }
+    BenchmarkTelemetry telemetry = BenchmarkTelemetry.fromFlags(flags);
+    if (telemetry != null) {
+      telemetry.configure(builder);
+    }
+    if (flags.bool("channelz")) {
+      // Counting every call, as a server with the admin services does.
+      Channelz.get().addTo(builder);
     }
     Server server = builder.build().start();
     System.out.println("QPS Server started on " + server.localAddress());

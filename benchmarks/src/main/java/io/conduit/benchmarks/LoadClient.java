@@ -3,6 +3,7 @@ package io.conduit.benchmarks;
 import com.google.protobuf.ByteString;
 import io.conduit.CallOptions;
 import io.conduit.Channel;
+import io.conduit.services.channelz.Channelz;
 import io.conduit.stub.ClientCalls;
 import io.conduit.stub.StreamObserver;
 import io.grpc.benchmarks.proto.BenchmarkServiceRpc;
@@ -53,6 +54,8 @@ public final class LoadClient {
   private final int duration;
   private final int warmupDuration;
   private final boolean directExecutor;
+  private final BenchmarkTelemetry telemetry;
+  private final boolean channelz;
 
   LoadClient(Flags flags) {
     if (!flags.has("address")) {
@@ -67,6 +70,8 @@ public final class LoadClient {
     duration = flags.integer("duration", 60);
     warmupDuration = flags.integer("warmup_duration", 10);
     directExecutor = flags.bool("directexecutor");
+    telemetry = BenchmarkTelemetry.fromFlags(flags);
+    channelz = flags.bool("channelz");
   }
 
   public static void main(String[] args) throws Exception {
@@ -75,7 +80,7 @@ public final class LoadClient {
       System.out.println("Usage: benchmarks/bin/client --address=HOST:PORT [--channels=N]"
           + " [--outstanding_rpcs=N] [--client_payload=BYTES] [--server_payload=BYTES]"
           + " [--streaming_rpcs] [--duration=SECONDS] [--warmup_duration=SECONDS]"
-          + " [--directexecutor]");
+          + " [--directexecutor] [--opentelemetry=none|metrics|all] [--channelz]");
       return;
     }
     new LoadClient(flags).run();
@@ -92,19 +97,27 @@ public final class LoadClient {
   }
 
   static Channel newChannel(InetSocketAddress address, boolean directExecutor) {
+    return newChannel(address, directExecutor, null, false);
+  }
+
+  static Channel newChannel(InetSocketAddress address, boolean directExecutor,
+      BenchmarkTelemetry telemetry, boolean channelz) {
     Channel.Builder builder = Channel.forAddress(address.getHostString(), address.getPort())
         .plaintext();
     if (directExecutor) {
       builder.directExecutor();
     }
-    return builder.build();
+    if (telemetry != null) {
+      telemetry.configure(builder);
+    }
+    return channelz ? Channelz.get().track(builder) : builder.build();
   }
 
   void run() throws Exception {
     SimpleRequest request = newRequest(clientPayload, serverPayload);
     List<Channel> channelList = new ArrayList<>();
     for (int i = 0; i < channels; i++) {
-      channelList.add(newChannel(address, directExecutor));
+      channelList.add(newChannel(address, directExecutor, telemetry, channelz));
     }
     // Warm-up: the same load, statistics dropped.
     doBenchmark(request, channelList, System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupDuration));
