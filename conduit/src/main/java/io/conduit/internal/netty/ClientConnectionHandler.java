@@ -27,6 +27,7 @@ import io.conduit.internal.transport.StreamRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,8 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
   /** Over TLS: requests say {@code :scheme https}. */
   private boolean secure;
   private FrameListener frames;
+  /** The TCP_USER_TIMEOUT the connection was made with (the keepalive timeout), or null. */
+  private final Duration userTimeout;
 
   private ClientConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings settings, ClientConnection.Listener owner, Runnable tooManyPings,
@@ -70,6 +73,8 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
     this.tooManyPings = tooManyPings;
     this.authority = authority;
     this.userAgent = userAgent;
+    this.userTimeout = keepAliveSettings.timeNanos() == Long.MAX_VALUE
+        ? null : Duration.ofNanos(keepAliveSettings.timeoutNanos());
     keepAlive(keepAliveSettings.timeNanos() == Long.MAX_VALUE ? null : new KeepAliveManager(
         keepAliveSettings.clock(), keepAliveSettings.timeNanos(), keepAliveSettings.timeoutNanos(),
         keepAliveSettings.withoutCalls(), () -> !calls.isEmpty(),
@@ -223,6 +228,8 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
       // Netty quotes the first bytes, and these are a TLS record: the server speaks TLS.
       description = "the server answered with TLS, but this channel is plaintext: "
           + USE_TLS;
+    } else if (EventLoops.isTimedOut(cause)) {
+      description = EventLoops.describeTimeout("server", userTimeout) + ": " + cause.getMessage();
     } else {
       description = "connection error: " + cause;
     }

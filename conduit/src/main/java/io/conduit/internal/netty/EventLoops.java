@@ -21,10 +21,13 @@ import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.Errors;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.time.Duration;
 
 /**
  * The I/O threads shared by every channel and server of the JVM: one event loop per core, daemon
@@ -80,6 +83,45 @@ public final class EventLoops {
     }
     return address instanceof UnixDomainSocketAddress
         ? NioServerDomainSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  /**
+   * The {@code TCP_USER_TIMEOUT} (gRFC A18) for the TCP connections of a side whose keepalive
+   * is on, or null when there is none to set: keepalive off, not TCP, or not epoll (NIO has no
+   * such option; there the keepalive PING alone finds a dead peer, within {@code keepAliveTime +
+   * keepAliveTimeout} of the last read). With it the kernel ends a connection whose sent data
+   * stays unacknowledged for {@code keepAliveTimeout}, without waiting for the next PING.
+   */
+  public static Integer tcpUserTimeoutMillis(SocketAddress address, Duration keepAliveTime,
+      Duration keepAliveTimeout) {
+    if (!EPOLL || keepAliveTime == null || keepAliveTimeout == null
+        || !(address instanceof InetSocketAddress)) {
+      return null;
+    }
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, keepAliveTimeout.toMillis()));
+  }
+
+  /** Linux's ETIMEDOUT, as Netty's native transport reports it (negated). */
+  private static final int ETIMEDOUT_NEGATIVE = -110;
+
+  /**
+   * Whether {@code cause} is the kernel giving up on the connection: its sent data went
+   * unacknowledged for the {@code TCP_USER_TIMEOUT} (or TCP's own retransmission limit).
+   */
+  public static boolean isTimedOut(Throwable cause) {
+    return cause instanceof Errors.NativeIoException e && e.expectedErr() == ETIMEDOUT_NEGATIVE;
+  }
+
+  /**
+   * What a status says of a connection {@link #isTimedOut timed out}: with {@code userTimeout}
+   * (the keepalive timeout, when keepalive is on) how long the {@code peer} ("server", "client")
+   * left sent data unacknowledged; without, that TCP gave up retransmitting.
+   */
+  public static String describeTimeout(String peer, Duration userTimeout) {
+    return userTimeout != null && EPOLL
+        ? "connection timed out: the " + peer + " acknowledged nothing sent for the keepalive "
+            + "timeout of " + userTimeout.toMillis() + " ms (TCP_USER_TIMEOUT)"
+        : "connection timed out: TCP gave up retransmitting to the " + peer;
   }
 
   /** The TCP client channel type, for APIs that want a {@code SocketChannel} class. */

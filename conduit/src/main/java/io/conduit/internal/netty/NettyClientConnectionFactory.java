@@ -6,6 +6,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.util.AsciiString;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -88,6 +89,11 @@ public final class NettyClientConnectionFactory implements ClientConnectionFacto
             remote instanceof InetSocketAddress inetRemote ? inetRemote.getPort() : -1, handler));
     if (remote instanceof InetSocketAddress) {
       b.option(ChannelOption.TCP_NODELAY, true);
+    }
+    Integer userTimeout = EventLoops.tcpUserTimeoutMillis(remote, keepAliveTime(),
+        settings.keepAliveTimeout());
+    if (userTimeout != null) {
+      b.option(EpollChannelOption.TCP_USER_TIMEOUT, userTimeout);
     }
     ChannelFuture f = b.connect(remote);
     handler.channel(f.channel());

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,6 +84,11 @@ public final class NettyServerTransport implements ServerTransport {
         });
     if (config.address() instanceof java.net.InetSocketAddress) {
       b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
+    }
+    Integer userTimeout = EventLoops.tcpUserTimeoutMillis(bindAddress, config.keepAliveTime(),
+        config.keepAliveTimeout());
+    if (userTimeout != null) {
+      b.childOption(EpollChannelOption.TCP_USER_TIMEOUT, userTimeout);
     }
     ChannelFuture bind = b.bind(bindAddress).awaitUninterruptibly();
     if (!bind.isSuccess()) {

@@ -180,8 +180,13 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
   @Override
   void ioFailed(ChannelHandlerContext ctx, Throwable cause) {
     // A reset or broken connection is the client's business; its calls are cancelled on close.
+    // A client that acknowledged nothing for the keepalive timeout (TCP_USER_TIMEOUT) is gone.
+    String why = EventLoops.isTimedOut(cause)
+        ? EventLoops.describeTimeout("client", settings.keepAliveTimeNanos() == NONE
+            ? null : java.time.Duration.ofNanos(settings.keepAliveTimeoutNanos()))
+        : String.valueOf(cause);
     LOG.log(cause instanceof java.io.IOException ? Level.DEBUG : Level.WARNING,
-        "closing connection " + ctx.channel() + ": " + cause, cause);
+        "closing connection " + ctx.channel() + ": " + why, cause);
     ctx.close();
   }
 
