@@ -132,7 +132,10 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
           },
           () -> {
             LOG.log(Level.DEBUG, "client did not answer a keepalive PING; closing " + ctx.channel());
-            ctx.channel().close();
+            // At once, past the graceful close: that one waits for the calls, and the calls of a
+            // dead client never end by themselves (its handlers must see them cancelled).
+            closingNow = true;
+            ctx.close();
           });
       keepAlive(keepAlive);
       keepAlive.start(ctx);
