@@ -38,18 +38,20 @@ final class ChannelTracers {
 
   /** The tracer of a new call, or null when no tracer wants it. */
   ClientCallTracer newCallTracer(MethodDescriptor<?, ?> method, CallOptions options) {
-    List<ClientCallTracer> made = new ArrayList<>(tracers.length);
+    ClientCallTracer[] made = new ClientCallTracer[tracers.length];
+    int n = 0;
     for (ChannelTracer t : tracers) {
       try {
         ClientCallTracer c = t.newCallTracer(method, options);
         if (c != null) {
-          made.add(c);
+          made[n++] = c;
         }
       } catch (RuntimeException e) {
         thrown(e);
       }
     }
-    return made.isEmpty() ? null : new CallTracers(made.toArray(new ClientCallTracer[0]));
+    return n == 0 ? null
+        : new CallTracers(n == made.length ? made : java.util.Arrays.copyOf(made, n));
   }
 
   void connectionOpened(SocketAddress address) {
@@ -105,16 +107,32 @@ final class ChannelTracers {
 
     @Override
     public void nameResolutionDelayed(long nanos) {
-      each(calls, c -> c.nameResolutionDelayed(nanos));
+      for (ClientCallTracer c : calls) {
+        try {
+          c.nameResolutionDelayed(nanos);
+        } catch (RuntimeException e) {
+          thrown(e);
+        }
+      }
     }
 
     @Override
     public void callEnded(Status status) {
-      each(calls, c -> c.callEnded(status));
+      for (ClientCallTracer c : calls) {
+        try {
+          c.callEnded(status);
+        } catch (RuntimeException e) {
+          thrown(e);
+        }
+      }
     }
   }
 
-  /** One attempt's tracers as one; a tracer that made no attempt tracer (null) is skipped. */
+  /**
+   * One attempt's tracers as one; a tracer that made no attempt tracer (null) is skipped. Plain
+   * loops, not {@link #each} with lambdas that capture each event's arguments: these run for
+   * every message of every traced call, and allocate nothing.
+   */
   private static final class AttemptTracers implements ClientCallTracer.Attempt {
     private final ClientCallTracer.Attempt[] attempts;
 
@@ -124,27 +142,67 @@ final class ChannelTracers {
 
     @Override
     public void streamStarted(io.conduit.Metadata headers, boolean pickDelayed) {
-      each(attempts, a -> a.streamStarted(headers, pickDelayed));
+      for (ClientCallTracer.Attempt a : attempts) {
+        if (a != null) {
+          try {
+            a.streamStarted(headers, pickDelayed);
+          } catch (RuntimeException e) {
+            thrown(e);
+          }
+        }
+      }
     }
 
     @Override
     public void outboundMessage(int seqNo, long size, long wireSize) {
-      each(attempts, a -> a.outboundMessage(seqNo, size, wireSize));
+      for (ClientCallTracer.Attempt a : attempts) {
+        if (a != null) {
+          try {
+            a.outboundMessage(seqNo, size, wireSize);
+          } catch (RuntimeException e) {
+            thrown(e);
+          }
+        }
+      }
     }
 
     @Override
     public void inboundHeaders(io.conduit.Metadata headers) {
-      each(attempts, a -> a.inboundHeaders(headers));
+      for (ClientCallTracer.Attempt a : attempts) {
+        if (a != null) {
+          try {
+            a.inboundHeaders(headers);
+          } catch (RuntimeException e) {
+            thrown(e);
+          }
+        }
+      }
     }
 
     @Override
     public void inboundMessage(int seqNo, long size, long wireSize) {
-      each(attempts, a -> a.inboundMessage(seqNo, size, wireSize));
+      for (ClientCallTracer.Attempt a : attempts) {
+        if (a != null) {
+          try {
+            a.inboundMessage(seqNo, size, wireSize);
+          } catch (RuntimeException e) {
+            thrown(e);
+          }
+        }
+      }
     }
 
     @Override
     public void attemptEnded(Status status, io.conduit.Metadata trailers) {
-      each(attempts, a -> a.attemptEnded(status, trailers));
+      for (ClientCallTracer.Attempt a : attempts) {
+        if (a != null) {
+          try {
+            a.attemptEnded(status, trailers);
+          } catch (RuntimeException e) {
+            thrown(e);
+          }
+        }
+      }
     }
   }
 }

@@ -91,8 +91,8 @@ public final class ServerImpl implements ServerTransportListener {
   public void streamCreated(ServerStream stream, CharSequence path, Metadata headers) {
     ServiceDefinition.Method<?, ?> method = methods.lookup(path);
     ServerTracers tracer = tracers.isEmpty() ? null : ServerTracers.of(tracers,
-        new ServerCallTracer.CallInfo(path.subSequence(1, path.length()).toString(), method != null,
-            headers));
+        new ServerCallTracer.CallInfo(method != null ? method.descriptor().fullMethodName()
+            : path.subSequence(1, path.length()).toString(), method != null, headers));
     if (method == null) {
       // A valid request for a method this server lacks: not abuse, however often (a client may
       // call a method the server dropped at full rate).

@@ -9,7 +9,7 @@ import io.conduit.MethodDescriptor;
 import io.conduit.Status;
 import io.opentelemetry.api.common.Attributes;
 import java.net.SocketAddress;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * The metrics of one channel: gRFC A66's per-call and per-attempt metrics, A96's retry metrics
@@ -21,6 +21,7 @@ public final class MetricsChannelTracer implements ChannelTracer {
   private final boolean recordAllMethods;
   private final String target;
   private final Attributes targetOnly;
+  private final MethodAttributes.Cache attributes;
 
   public MetricsChannelTracer(Instruments instruments, Clock clock, boolean recordAllMethods,
       String target) {
@@ -29,6 +30,8 @@ public final class MetricsChannelTracer implements ChannelTracer {
     this.recordAllMethods = recordAllMethods;
     this.target = target;
     this.targetOnly = Attributes.of(Instruments.TARGET, target);
+    this.attributes = new MethodAttributes.Cache(
+        name -> Attributes.of(Instruments.METHOD, name, Instruments.TARGET, target));
   }
 
   @Override
@@ -37,7 +40,7 @@ public final class MetricsChannelTracer implements ChannelTracer {
       return null;
     }
     String name = MethodNames.metricName(method.fullMethodName(), method.isGenerated(), recordAllMethods);
-    return new CallMetrics(Attributes.of(Instruments.METHOD, name, Instruments.TARGET, target));
+    return new CallMetrics(attributes.get(name));
   }
 
   @Override
@@ -68,9 +71,10 @@ public final class MetricsChannelTracer implements ChannelTracer {
     }
   }
 
-  private static Attributes withStatus(Attributes base, Status status) {
-    return base.toBuilder().put(Instruments.STATUS, status.code().name()).build();
-  }
+  private static final AtomicLongFieldUpdater<CallMetrics.AttemptMetrics> ATTEMPT_SENT =
+      AtomicLongFieldUpdater.newUpdater(CallMetrics.AttemptMetrics.class, "sent");
+  private static final AtomicLongFieldUpdater<CallMetrics.AttemptMetrics> ATTEMPT_RECEIVED =
+      AtomicLongFieldUpdater.newUpdater(CallMetrics.AttemptMetrics.class, "received");
 
   private static double seconds(long nanos) {
     return nanos / 1e9;
@@ -78,6 +82,7 @@ public final class MetricsChannelTracer implements ChannelTracer {
 
   /** One call: its duration, and its attempts, retries and the time between attempts (A96). */
   private final class CallMetrics implements ClientCallTracer {
+    private final MethodAttributes method;
     private final Attributes attributes;
     private final long start = clock.nanoTime();
     // Guarded by this.
@@ -89,8 +94,9 @@ public final class MetricsChannelTracer implements ChannelTracer {
     private int transparentRetries;
     private int hedges;
 
-    CallMetrics(Attributes attributes) {
-      this.attributes = attributes;
+    CallMetrics(MethodAttributes method) {
+      this.method = method;
+      this.attributes = method.base();
     }
 
     @Override
@@ -127,7 +133,7 @@ public final class MetricsChannelTracer implements ChannelTracer {
     public void callEnded(Status status) {
       long now = clock.nanoTime();
       if (instruments.clientCallDuration != null) {
-        instruments.clientCallDuration.record(seconds(now - start), withStatus(attributes, status));
+        instruments.clientCallDuration.record(seconds(now - start), method.withStatus(status.code()));
       }
       int r;
       int t;
@@ -158,8 +164,9 @@ public final class MetricsChannelTracer implements ChannelTracer {
     /** One attempt: from its creation (the pick included) to its end. */
     private final class AttemptMetrics implements Attempt {
       private final long attemptStart;
-      private final AtomicLong sent = new AtomicLong();
-      private final AtomicLong received = new AtomicLong();
+      /** Counted on the caller's thread and the transport's: updated atomically. */
+      private volatile long sent;
+      private volatile long received;
 
       AttemptMetrics(long attemptStart) {
         this.attemptStart = attemptStart;
@@ -167,26 +174,26 @@ public final class MetricsChannelTracer implements ChannelTracer {
 
       @Override
       public void outboundMessage(int seqNo, long size, long wireSize) {
-        sent.addAndGet(wireSize);
+        ATTEMPT_SENT.getAndAdd(this, wireSize);
       }
 
       @Override
       public void inboundMessage(int seqNo, long size, long wireSize) {
-        received.addAndGet(wireSize);
+        ATTEMPT_RECEIVED.getAndAdd(this, wireSize);
       }
 
       @Override
       public void attemptEnded(Status status, Metadata trailers) {
         long now = clock.nanoTime();
-        Attributes a = withStatus(attributes, status);
+        Attributes a = method.withStatus(status.code());
         if (instruments.clientAttemptDuration != null) {
           instruments.clientAttemptDuration.record(seconds(now - attemptStart), a);
         }
         if (instruments.clientAttemptSent != null) {
-          instruments.clientAttemptSent.record(sent.get(), a);
+          instruments.clientAttemptSent.record(sent, a);
         }
         if (instruments.clientAttemptRcvd != null) {
-          instruments.clientAttemptRcvd.record(received.get(), a);
+          instruments.clientAttemptRcvd.record(received, a);
         }
         attemptOver(now);
       }

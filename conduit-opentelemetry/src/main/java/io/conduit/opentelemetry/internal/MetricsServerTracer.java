@@ -4,13 +4,15 @@ import io.conduit.Clock;
 import io.conduit.ServerCallTracer;
 import io.conduit.Status;
 import io.opentelemetry.api.common.Attributes;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /** gRFC A66's server metrics: calls started, their duration and their message bytes. */
 public final class MetricsServerTracer implements ServerCallTracer.Factory {
   private final Instruments instruments;
   private final Clock clock;
   private final boolean recordAllMethods;
+  private final MethodAttributes.Cache attributes =
+      new MethodAttributes.Cache(name -> Attributes.of(Instruments.METHOD, name));
 
   public MetricsServerTracer(Instruments instruments, Clock clock, boolean recordAllMethods) {
     this.instruments = instruments;
@@ -23,46 +25,52 @@ public final class MetricsServerTracer implements ServerCallTracer.Factory {
     if (!instruments.anyServerMetric()) {
       return null;
     }
-    Attributes attributes = Attributes.of(Instruments.METHOD,
+    MethodAttributes method = attributes.get(
         MethodNames.metricName(call.fullMethodName(), call.registered(), recordAllMethods));
     if (instruments.serverCallStarted != null) {
-      instruments.serverCallStarted.add(1, attributes);
+      instruments.serverCallStarted.add(1, method.base());
     }
-    return new CallMetrics(attributes, clock.nanoTime());
+    return new CallMetrics(method, clock.nanoTime());
   }
 
-  private final class CallMetrics implements ServerCallTracer {
-    private final Attributes attributes;
-    private final long start;
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong received = new AtomicLong();
+  private static final AtomicLongFieldUpdater<CallMetrics> SENT =
+      AtomicLongFieldUpdater.newUpdater(CallMetrics.class, "sent");
+  private static final AtomicLongFieldUpdater<CallMetrics> RECEIVED =
+      AtomicLongFieldUpdater.newUpdater(CallMetrics.class, "received");
 
-    CallMetrics(Attributes attributes, long start) {
-      this.attributes = attributes;
+  private final class CallMetrics implements ServerCallTracer {
+    private final MethodAttributes method;
+    private final long start;
+    /** Messages are counted on the transport's thread and the handler's: updated atomically. */
+    private volatile long sent;
+    private volatile long received;
+
+    CallMetrics(MethodAttributes method, long start) {
+      this.method = method;
       this.start = start;
     }
 
     @Override
     public void inboundMessage(int seqNo, long size, long wireSize) {
-      received.addAndGet(wireSize);
+      RECEIVED.getAndAdd(this, wireSize);
     }
 
     @Override
     public void outboundMessage(int seqNo, long size, long wireSize) {
-      sent.addAndGet(wireSize);
+      SENT.getAndAdd(this, wireSize);
     }
 
     @Override
     public void callEnded(Status status) {
-      Attributes a = attributes.toBuilder().put(Instruments.STATUS, status.code().name()).build();
+      Attributes a = method.withStatus(status.code());
       if (instruments.serverCallDuration != null) {
         instruments.serverCallDuration.record((clock.nanoTime() - start) / 1e9, a);
       }
       if (instruments.serverCallSent != null) {
-        instruments.serverCallSent.record(sent.get(), a);
+        instruments.serverCallSent.record(sent, a);
       }
       if (instruments.serverCallRcvd != null) {
-        instruments.serverCallRcvd.record(received.get(), a);
+        instruments.serverCallRcvd.record(received, a);
       }
     }
   }

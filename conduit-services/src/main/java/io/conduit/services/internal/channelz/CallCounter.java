@@ -13,7 +13,8 @@ public final class CallCounter {
   private final LongAdder started = new LongAdder();
   private final LongAdder succeeded = new LongAdder();
   private final LongAdder failed = new LongAdder();
-  private volatile Instant lastStarted;
+  /** Epoch millis of the last start, 0 before the first: a long, so counting allocates nothing. */
+  private volatile long lastStartedMillis;
 
   CallCounter(InstantSource time) {
     this.time = time;
@@ -21,7 +22,7 @@ public final class CallCounter {
 
   void callStarted() {
     started.increment();
-    lastStarted = time.instant();
+    lastStartedMillis = time.millis();
   }
 
   void callEnded(boolean ok) {
@@ -42,6 +43,7 @@ public final class CallCounter {
 
   /** When the last call started, or {@code null} before the first. */
   Instant lastStarted() {
-    return lastStarted;
+    long millis = lastStartedMillis;
+    return millis == 0 ? null : Instant.ofEpochMilli(millis);
   }
 }

@@ -29,21 +29,23 @@ final class CountingChannelTracer implements ChannelTracer.Factory, ChannelzHook
   public ChannelTracer newChannelTracer(String target) {
     entry.target = target;
     CallCounter counter = entry.calls;
+    // Keeps no state of the call: one tracer serves every call and costs none.
+    ClientCallTracer call = new ClientCallTracer() {
+      @Override
+      public Attempt newAttempt(AttemptInfo info) {
+        return ATTEMPT;
+      }
+
+      @Override
+      public void callEnded(Status status) {
+        counter.callEnded(status.isOk());
+      }
+    };
     return new ChannelTracer() {
       @Override
       public ClientCallTracer newCallTracer(MethodDescriptor<?, ?> method, CallOptions options) {
         counter.callStarted();
-        return new ClientCallTracer() {
-          @Override
-          public Attempt newAttempt(AttemptInfo info) {
-            return ATTEMPT;
-          }
-
-          @Override
-          public void callEnded(Status status) {
-            counter.callEnded(status.isOk());
-          }
-        };
+        return call;
       }
     };
   }

@@ -12,10 +12,19 @@ import io.conduit.internal.channelz.ChannelzHooks;
 final class CountingServerTracer implements ServerCallTracer.Factory, ChannelzHooks.ServerHook {
   private final ChannelzRegistry.ServerEntry entry;
   private final CallCounter counter;
+  /** Every call's tracer: it keeps no state of the call, so one serves all and costs none. */
+  private final ServerCallTracer ending;
 
   CountingServerTracer(ChannelzRegistry.ServerEntry entry) {
     this.entry = entry;
     this.counter = entry.calls;
+    CallCounter c = counter;
+    this.ending = new ServerCallTracer() {
+      @Override
+      public void callEnded(Status status) {
+        c.callEnded(status.isOk());
+      }
+    };
   }
 
   @Override
@@ -26,11 +35,6 @@ final class CountingServerTracer implements ServerCallTracer.Factory, ChannelzHo
   @Override
   public ServerCallTracer newCallTracer(ServerCallTracer.CallInfo call) {
     counter.callStarted();
-    return new ServerCallTracer() {
-      @Override
-      public void callEnded(Status status) {
-        counter.callEnded(status.isOk());
-      }
-    };
+    return ending;
   }
 }
