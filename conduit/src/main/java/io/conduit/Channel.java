@@ -385,7 +385,13 @@ public final class Channel implements CallFactory, AutoCloseable {
       return this;
     }
 
-    /** How long to wait for a keepalive PING's ACK before the connection is dead (default 20 s). */
+    /**
+     * How long to wait for a keepalive PING's ACK before the connection is dead (default 20 s).
+     * With keepalive on and Netty's epoll transport (Linux), it is also the connection's
+     * {@code TCP_USER_TIMEOUT} (gRFC A18): data the server leaves unacknowledged this long ends
+     * the connection at once, without waiting for the next PING, and its calls fail UNAVAILABLE.
+     * On NIO only the PING finds a dead server, {@code keepAliveTime} plus this after the last read.
+     */
     public Builder keepAliveTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("keepAliveTimeout must be positive: " + timeout);

@@ -496,7 +496,13 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
-    /** How long to wait for a keepalive PING's ACK (default 20 s). */
+    /**
+     * How long to wait for a keepalive PING's ACK (default 20 s). On Netty's epoll transport
+     * (Linux) it is also every TCP connection's {@code TCP_USER_TIMEOUT} (gRFC A18): a client that
+     * leaves sent data unacknowledged this long is dropped at once and its calls' handlers see
+     * them cancelled. On NIO only the PING finds a dead client, {@code keepAliveTime} plus this
+     * after the last read.
+     */
     public Builder keepAliveTimeout(Duration timeout) {
       this.keepAliveTimeout = positive("keepAliveTimeout", timeout);
       return this;
