@@ -47,15 +47,32 @@ public final class PartitionScenario {
   static final String NOBODY = "02:00:00:00:00:99";
   static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
   static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(2);
-  static final Duration PARTITION = Duration.ofSeconds(20);
-  /**
-   * On epoll, TCP_USER_TIMEOUT finds the dead peer within the keepalive timeout (twice it
-   * passes; without the option it takes 12 s); on NIO only the PING does, after keepAliveTime of
-   * silence and then the timeout.
-   */
-  static final Duration DETECTION_BOUND = EventLoops.EPOLL
-      ? KEEPALIVE_TIMEOUT.multipliedBy(2)
-      : KEEPALIVE_TIME.plus(KEEPALIVE_TIMEOUT.multipliedBy(2));
+  /** Keepalive's own path: keepAliveTime without a read, then the PING's timeout, and a margin. */
+  static final Duration PING_BOUND = KEEPALIVE_TIME.plus(KEEPALIVE_TIMEOUT.multipliedBy(2));
+
+  /** What happens to the dead backend. */
+  enum Fault {
+    /**
+     * Cut off silently both ways. On epoll TCP_USER_TIMEOUT finds it within the keepalive
+     * timeout (twice it passes; without the option it takes 12 s); on NIO only the PING does.
+     */
+    PARTITION("partition", Duration.ofSeconds(20),
+        EventLoops.EPOLL ? KEEPALIVE_TIMEOUT.multipliedBy(2) : PING_BOUND),
+    /** SIGSTOP: its kernel still acknowledges, the process answers nothing: the PING finds it. */
+    STOP("SIGSTOP", Duration.ofSeconds(20), PING_BOUND),
+    /** SIGKILL: its kernel closes the connections, which the client notices at once. */
+    KILL("kill -9", Duration.ofSeconds(5), Duration.ofSeconds(2));
+
+    final String label;
+    final Duration duration;
+    final Duration detectionBound;
+
+    Fault(String label, Duration duration, Duration detectionBound) {
+      this.label = label;
+      this.duration = duration;
+      this.detectionBound = detectionBound;
+    }
+  }
   static final Duration HEAL_BOUND = Duration.ofSeconds(30);
   static final int STREAMS = 8;
   static final int UNARY_THREADS = 4;
@@ -76,14 +93,19 @@ public final class PartitionScenario {
       ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, AtomicLong> unaryByBackend = new ConcurrentHashMap<>();
 
-  private PartitionScenario() {}
+  private final Fault fault;
+
+  private PartitionScenario(Fault fault) {
+    this.fault = fault;
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("backend")) {
       backendMain();
       return;
     }
-    System.exit(new PartitionScenario().run() ? 0 : 1);
+    Fault fault = args.length > 0 ? Fault.valueOf(args[0]) : Fault.PARTITION;
+    System.exit(new PartitionScenario(fault).run() ? 0 : 1);
   }
 
   /**
@@ -92,7 +114,7 @@ public final class PartitionScenario {
    * runs until its standard input closes.
    */
   private static void backendMain() throws Exception {
-    PartitionScenario s = new PartitionScenario();
+    PartitionScenario s = new PartitionScenario(Fault.PARTITION);
     Server server = Server.builder().bind("0.0.0.0", 0).service(s.service(DEAD))
         .keepAliveTime(KEEPALIVE_TIME).keepAliveTimeout(KEEPALIVE_TIMEOUT).build().start();
     System.out.println("PORT " + server.port());
@@ -252,15 +274,15 @@ public final class PartitionScenario {
 
       long cutMillis = System.currentTimeMillis();
       long cut = System.nanoTime();
-      dead.partition(true);
+      dead.inflict(fault, true);
       partitioned.set(true);
-      sleep(PARTITION.toMillis());
+      sleep(fault.duration.toMillis());
       partitioned.set(false);
       long deadCallsBeforeHeal = unaryByBackend.get(DEAD).get();
-      dead.partition(false);
+      dead.inflict(fault, false);
       long healed = System.nanoTime();
       long backAt = 0;
-      while (System.nanoTime() - healed < HEAL_BOUND.toNanos()) {
+      while (fault != Fault.KILL && System.nanoTime() - healed < HEAL_BOUND.toNanos()) {
         if (unaryByBackend.get(DEAD).get() > deadCallsBeforeHeal) {
           backAt = System.nanoTime();
           break;
@@ -277,20 +299,25 @@ public final class PartitionScenario {
       long serverSawMillis = dead.cancelledAtMillis;
       long serverSaw = serverSawMillis == 0 ? 0 : cut + TimeUnit.MILLISECONDS.toNanos(serverSawMillis - cutMillis);
       System.out.println();
-      System.out.println("| partition of one of two backends (keepAliveTime " + KEEPALIVE_TIME.toSeconds()
+      String during = fault.duration.toSeconds() + " s " + fault.label;
+      System.out.println("| " + fault.label + " of one of two backends (keepAliveTime " + KEEPALIVE_TIME.toSeconds()
           + " s, keepAliveTimeout " + KEEPALIVE_TIMEOUT.toSeconds() + " s) | Conduit on "
           + (EventLoops.EPOLL ? "epoll" : "NIO") + " |");
       System.out.println("|---|---:|");
       row("streams on the dead backend fail (UNAVAILABLE) after",
-          allFailed ? seconds(detected - cut) : "not within " + PARTITION.toSeconds() + " s");
-      row("the dead backend's server cancels its streams after",
-          serverSaw != 0 ? seconds(serverSaw - cut) : "not within " + PARTITION.toSeconds() + " s");
-      row("longest unary call during the partition", seconds(longest.get()));
-      row("unary calls answered during the " + PARTITION.toSeconds() + " s partition ("
-          + UNARY_THREADS + " threads)", String.format(Locale.ROOT, "%,d", answered.get()));
-      row("unary calls failed during the partition", Long.toString(failed.get()));
-      row("healed backend answers again after", backAt != 0 ? seconds(backAt - healed)
-          : "not within " + HEAL_BOUND.toSeconds() + " s");
+          allFailed ? seconds(detected - cut) : "not within " + during);
+      if (fault == Fault.PARTITION) {
+        row("the dead backend's server cancels its streams after",
+            serverSaw != 0 ? seconds(serverSaw - cut) : "not within " + during);
+      }
+      row("longest unary call during the " + during, seconds(longest.get()));
+      row("unary calls answered during the " + during + " (" + UNARY_THREADS + " threads)",
+          String.format(Locale.ROOT, "%,d", answered.get()));
+      row("unary calls failed during the " + during, Long.toString(failed.get()));
+      if (fault != Fault.KILL) {
+        row("healed backend answers again after", backAt != 0 ? seconds(backAt - healed)
+            : "not within " + HEAL_BOUND.toSeconds() + " s");
+      }
       onDead.stream().filter(s -> s.status != null).findFirst()
           .ifPresent(s -> System.out.println("\nstatus of a stream on the dead backend: " + s.status));
 
@@ -298,8 +325,13 @@ public final class PartitionScenario {
       if (onDead.isEmpty() || onLive.isEmpty()) {
         missed.add("round_robin did not put streams on both backends");
       }
-      if (!allFailed || detected - cut > DETECTION_BOUND.toNanos()) {
-        missed.add("the dead backend's streams did not fail within " + DETECTION_BOUND.toMillis() + " ms");
+      if (!allFailed || detected - cut > fault.detectionBound.toNanos()) {
+        missed.add("the dead backend's streams did not fail within "
+            + fault.detectionBound.toMillis() + " ms");
+      }
+      if (failed.get() > UNARY_THREADS) {
+        missed.add(failed.get() + " unary calls failed: more than the " + UNARY_THREADS
+            + " that can be in flight on the dead backend when it goes");
       }
       if (!unavailable) {
         missed.add("a stream on the dead backend ended other than UNAVAILABLE");
@@ -307,11 +339,12 @@ public final class PartitionScenario {
       if (!liveKept) {
         missed.add("a stream on the live backend ended");
       }
-      if (serverSaw == 0 || serverSaw - cut > DETECTION_BOUND.toNanos()) {
+      if (fault == Fault.PARTITION
+          && (serverSaw == 0 || serverSaw - cut > fault.detectionBound.toNanos())) {
         missed.add("the dead backend's server did not see its streams cancelled within "
-            + DETECTION_BOUND.toMillis() + " ms");
+            + fault.detectionBound.toMillis() + " ms");
       }
-      if (backAt == 0) {
+      if (fault != Fault.KILL && backAt == 0) {
         missed.add("the healed backend got no call within " + HEAL_BOUND.toSeconds() + " s");
       }
       missed.forEach(m -> System.out.println("MISSED: " + m));
@@ -386,6 +419,19 @@ public final class PartitionScenario {
       List<String> all = new ArrayList<>(List.of("nsenter", "-t", pid, "-n"));
       all.addAll(List.of(cmd));
       run(all.toArray(String[]::new));
+    }
+
+    /** Starts ({@code on}) or ends the fault; a killed backend stays dead. */
+    void inflict(Fault fault, boolean on) throws IOException, InterruptedException {
+      switch (fault) {
+        case PARTITION -> partition(on);
+        case STOP -> run("kill", on ? "-STOP" : "-CONT", pid);
+        case KILL -> {
+          if (on) {
+            run("kill", "-KILL", pid);
+          }
+        }
+      }
     }
 
     void partition(boolean cut) throws IOException, InterruptedException {

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Timeout;
  * get calls again. Where namespaces cannot be made the test fails under CI and is skipped
  * elsewhere, saying why.
  */
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PartitionTest {
   @Test
   void onEpollASilentlyDeadPeerIsFoundWithinTheKeepAliveTimeout() throws Exception {
     assertThat(EventLoops.EPOLL).as("TCP_USER_TIMEOUT needs the epoll transport").isTrue();
-    runScenario("epoll");
+    runScenario("epoll", PartitionScenario.Fault.PARTITION);
   }
 
   @Test
@@ -33,10 +33,23 @@ class PartitionTest {
     // NIO has no TCP_USER_TIMEOUT: keepAliveTime of silence, then the PING's timeout. The
     // server side also shows that a dead client's calls are cancelled, not left waiting on a
     // graceful close that never comes.
-    runScenario("nio");
+    runScenario("nio", PartitionScenario.Fault.PARTITION);
   }
 
-  private static void runScenario(String transport) throws Exception {
+  @Test
+  void aStoppedBackendIsFoundByTheKeepAlivePing() throws Exception {
+    // SIGSTOP: the backend's kernel still acknowledges every byte, so TCP sees nothing wrong;
+    // only the unanswered PING tells.
+    runScenario("epoll", PartitionScenario.Fault.STOP);
+  }
+
+  @Test
+  void aKilledBackendLosesOnlyItsInFlightCalls() throws Exception {
+    runScenario("epoll", PartitionScenario.Fault.KILL);
+  }
+
+  private static void runScenario(String transport, PartitionScenario.Fault fault)
+      throws Exception {
     String setup = "ip link set lo up";
     String probe = probe(setup + " && ip link add v0 type veth peer name v1 && command -v nsenter");
     if (probe != null) {
@@ -51,7 +64,7 @@ class PartitionTest {
     List<String> cmd = List.of("unshare", "-n", "sh", "-c", setup + " && exec \"$0\" \"$@\"",
         java, "-Xmx256m", "-Dio.conduit.transport=" + transport,
         "-cp", System.getProperty("java.class.path"),
-        "-Dio.netty.leakDetection.level=paranoid", PartitionScenario.class.getName());
+        "-Dio.netty.leakDetection.level=paranoid", PartitionScenario.class.getName(), fault.name());
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out;
     try {
