@@ -51,8 +51,8 @@ public final class StatusMessage {
     for (int i = 0; i < len; i++) {
       char c = value.charAt(i);
       if (c == '%' && i + 2 < len) {
-        int hi = Character.digit(value.charAt(i + 1), 16);
-        int lo = Character.digit(value.charAt(i + 2), 16);
+        int hi = hexDigit(value.charAt(i + 1));
+        int lo = hexDigit(value.charAt(i + 2));
         if (hi >= 0 && lo >= 0) {
           out.write((hi << 4) | lo);
           i += 2;
@@ -66,5 +66,22 @@ public final class StatusMessage {
       i += Character.charCount(cp) - 1;
     }
     return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The value of an ASCII hex digit, or -1. Not {@link Character#digit}: it also takes other
+   * scripts' digits (Arabic-Indic, fullwidth), which turned "%0٥" into a control byte.
+   */
+  private static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
   }
 }

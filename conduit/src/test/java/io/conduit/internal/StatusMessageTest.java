@@ -24,6 +24,14 @@ class StatusMessageTest {
   }
 
   @Test
+  void onlyAsciiHexDigitsEscape() {
+    // Found by StatusMessageFuzzTest: Character.digit read the Arabic-Indic five as 5.
+    assertThat(StatusMessage.decode("%0\u0665: ")).isEqualTo("%0\u0665: ");
+    assertThat(StatusMessage.decode("%\uFF10\uFF21")).isEqualTo("%\uFF10\uFF21");
+    assertThat(StatusMessage.decode("%0a%0A")).isEqualTo("\n\n");
+  }
+
+  @Test
   void specialStatusMessageRoundTrips() {
     assertThat(StatusMessage.decode(StatusMessage.encode(SPECIAL))).isEqualTo(SPECIAL);
     assertThat(StatusMessage.decode(AsciiString.of(StatusMessage.encode(SPECIAL)))).isEqualTo(SPECIAL);
