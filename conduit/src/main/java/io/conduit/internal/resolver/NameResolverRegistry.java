@@ -57,7 +57,11 @@ public final class NameResolverRegistry {
             int slash = rest.indexOf('/', 2);
             String authority = slash < 0 ? rest.substring(2) : rest.substring(2, slash);
             String path = slash < 0 ? "" : rest.substring(slash);
-            return new URI(scheme, authority.isEmpty() ? null : authority, path, null, null);
+            // An empty authority is dropped, unless the path itself starts with "//": without
+            // the "//" of an authority that path would read as one (found by fuzzing).
+            boolean keepEmpty = authority.isEmpty() && path.startsWith("//");
+            return new URI(scheme, authority.isEmpty() && !keepEmpty ? null : authority, path,
+                null, null);
           }
           return new URI(scheme, rest, null);
         } catch (java.net.URISyntaxException e2) {
