@@ -28,7 +28,7 @@ public final class NoPackageRpc {
 
   /** The unary method {@code NoPackage/Echo}. */
   public static final MethodDescriptor<Nopackage.Ping, Nopackage.Ping> ECHO =
-      MethodDescriptor.<Nopackage.Ping, Nopackage.Ping>newBuilder()
+      MethodDescriptor.<Nopackage.Ping, Nopackage.Ping>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("NoPackage/Echo")
           .requestMarshaller(ProtoMarshaller.of(Nopackage.Ping.getDefaultInstance()))
@@ -133,9 +133,12 @@ public final class NoPackageRpc {
       return new BlockingClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public BlockingClient withWaitForReady() {
-      return new BlockingClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public BlockingClient withWaitForReady(boolean enabled) {
+      return new BlockingClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**
@@ -206,9 +209,12 @@ public final class NoPackageRpc {
       return new AsyncClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public AsyncClient withWaitForReady() {
-      return new AsyncClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public AsyncClient withWaitForReady(boolean enabled) {
+      return new AsyncClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**

@@ -314,11 +314,11 @@ public final class Channel implements CallFactory, AutoCloseable {
     }
 
     /**
-     * Ignores service configs from every name resolver (DNS TXT records, custom resolvers): only
-     * {@link #defaultServiceConfig}, if any, applies.
+     * Whether service configs from name resolvers (DNS TXT records, custom resolvers) apply
+     * (default true); with {@code false} only {@link #defaultServiceConfig}, if any, applies.
      */
-    public Builder disableServiceConfigLookUp() {
-      this.serviceConfigLookUp = false;
+    public Builder serviceConfigFromResolver(boolean enabled) {
+      this.serviceConfigLookUp = enabled;
       return this;
     }
 

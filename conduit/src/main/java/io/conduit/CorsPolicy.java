@@ -108,9 +108,9 @@ public final class CorsPolicy {
       return this;
     }
 
-    /** Allows pages from every origin. */
-    public Builder allowAnyOrigin() {
-      this.anyOrigin = true;
+    /** Whether pages from every origin are allowed (default false: only the listed ones). */
+    public Builder allowAnyOrigin(boolean allow) {
+      this.anyOrigin = allow;
       return this;
     }
 

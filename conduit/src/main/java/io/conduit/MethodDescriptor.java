@@ -66,14 +66,15 @@ public final class MethodDescriptor<Q, R> {
     this.generated = b.generated;
   }
 
-  public static <Q, R> Builder<Q, R> newBuilder() {
+  /** A builder for a descriptor; type, full method name and both marshallers are required. */
+  public static <Q, R> Builder<Q, R> builder() {
     return new Builder<>();
   }
 
   /** Shorthand for a descriptor without idempotency flags. */
   public static <Q, R> MethodDescriptor<Q, R> of(
       Type type, String fullMethodName, Marshaller<Q> request, Marshaller<R> response) {
-    return MethodDescriptor.<Q, R>newBuilder()
+    return MethodDescriptor.<Q, R>builder()
         .type(type)
         .fullMethodName(fullMethodName)
         .requestMarshaller(request)

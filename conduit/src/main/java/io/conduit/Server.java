@@ -239,6 +239,12 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
+    /** Serves without TLS (HTTP/2 with prior knowledge, and HTTP/1.1 for web clients); the default. */
+    public Builder plaintext() {
+      this.tls = null;
+      return this;
+    }
+
     /** Serves over TLS (HTTP/2 negotiated with ALPN); see {@link ServerTls}. Default: plaintext. */
     public Builder tls(ServerTls tls) {
       this.tls = Objects.requireNonNull(tls, "tls");

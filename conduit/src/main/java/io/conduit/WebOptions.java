@@ -12,7 +12,7 @@ import java.util.Objects;
  * <pre>{@code
  * Server.builder().port(8080)
  *     .service(new GreeterService())
- *     .web(WebOptions.builder().cors(CorsPolicy.builder().allowAnyOrigin().build()).build())
+ *     .web(WebOptions.builder().cors(CorsPolicy.builder().allowAnyOrigin(true).build()).build())
  *     .build().start();
  * // curl -H 'content-type: application/json' -d '{"name":"world"}' \
  * //     http://localhost:8080/helloworld.Greeter/SayHello

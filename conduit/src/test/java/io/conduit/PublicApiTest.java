@@ -43,6 +43,12 @@ class PublicApiTest {
   /** Library packages an exported package may name, besides the JDK's and Conduit's own. */
   private static final List<String> PROTOBUF = List.of("com.google.protobuf");
 
+  /**
+   * The no-argument fluent methods allowed: they pick one of several modes or values (not on/off)
+   * rather than switch something on.
+   */
+  private static final Set<String> FLUENT_NO_ARG = Set.of("plaintext", "tls", "directExecutor");
+
   private static Set<String> exported;
   private static List<Class<?>> apiClasses;
 
@@ -82,6 +88,55 @@ class PublicApiTest {
       new SignatureCheck(c, leaks).run();
     }
     assertThat(leaks).as("public signatures naming types outside the API").isEmpty();
+  }
+
+  /**
+   * One naming style across the API: a type with a nested {@code Builder} is built through a
+   * static {@code builder(...)} (never {@code newBuilder}); an on/off switch is one method taking
+   * a boolean ({@code keepAliveWithoutCalls(true)}), never a no-argument {@code enableX} /
+   * {@code disableX} / {@code withoutX} (nor a {@code withX()} whose twin takes a boolean);
+   * a builder that can choose TLS can also choose {@code plaintext()}.
+   */
+  @Test
+  void everyBuilderAndSwitchFollowsOneNamingStyle() {
+    // Not switches: once-only actions during a call, named as in grpc-java's observers.
+    Set<String> actions = Set.of("disableAutoRequest");
+    List<String> offenders = new ArrayList<>();
+    for (Class<?> c : apiClasses) {
+      for (Method m : c.getDeclaredMethods()) {
+        if (!isVisible(m) || m.isBridge()) {
+          continue;
+        }
+        String n = m.getName();
+        if (n.equals("newBuilder")) {
+          offenders.add(c.getName() + "." + n + ": use builder()");
+        }
+        boolean noArgs = m.getParameterCount() == 0;
+        if (noArgs && !actions.contains(n) && n.matches("(enable|disable|without)[A-Z].*")) {
+          offenders.add(c.getName() + "." + n + "(): take a boolean instead");
+        }
+        boolean fluent = !Modifier.isStatic(m.getModifiers()) && m.getReturnType() == c
+            && (c.getSimpleName().equals("Builder") || n.matches("with[A-Z].*"));
+        if (noArgs && fluent && !FLUENT_NO_ARG.contains(n)) {
+          offenders.add(c.getName() + "." + n + "(): a fluent switch; take a boolean instead");
+        }
+        if (n.equals("tls") && m.getReturnType() == c && !hasNoArgMethod(c, "plaintext")) {
+          offenders.add(c.getName() + ": has tls(...) but no plaintext()");
+        }
+      }
+      boolean hasBuilder = Stream.of(c.getDeclaredClasses())
+          .anyMatch(k -> k.getSimpleName().equals("Builder") && Modifier.isPublic(k.getModifiers()));
+      boolean hasFactory = Stream.of(c.getDeclaredMethods())
+          .anyMatch(m -> m.getName().equals("builder") && Modifier.isStatic(m.getModifiers()));
+      if (hasBuilder && !hasFactory) {
+        offenders.add(c.getName() + ": has a Builder but no static builder(...)");
+      }
+    }
+    assertThat(offenders).as("names outside the API's one style").isEmpty();
+  }
+
+  private static boolean hasNoArgMethod(Class<?> c, String name) {
+    return Stream.of(c.getMethods()).anyMatch(m -> m.getName().equals(name) && m.getParameterCount() == 0);
   }
 
   /** Public or protected, and so is every class it is nested in: code outside can name it. */

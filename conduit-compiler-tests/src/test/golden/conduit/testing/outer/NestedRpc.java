@@ -34,7 +34,7 @@ public final class NestedRpc {
 
   /** The unary method {@code conduit.testing.outer.Nested/Deep}. */
   public static final MethodDescriptor<CustomOuter.Outer.Inner.Deeper, CustomOuter.Outer.Inner> DEEP =
-      MethodDescriptor.<CustomOuter.Outer.Inner.Deeper, CustomOuter.Outer.Inner>newBuilder()
+      MethodDescriptor.<CustomOuter.Outer.Inner.Deeper, CustomOuter.Outer.Inner>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.outer.Nested/Deep")
           .requestMarshaller(ProtoMarshaller.of(CustomOuter.Outer.Inner.Deeper.getDefaultInstance()))
@@ -140,9 +140,12 @@ public final class NestedRpc {
       return new BlockingClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public BlockingClient withWaitForReady() {
-      return new BlockingClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public BlockingClient withWaitForReady(boolean enabled) {
+      return new BlockingClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**
@@ -213,9 +216,12 @@ public final class NestedRpc {
       return new AsyncClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public AsyncClient withWaitForReady() {
-      return new AsyncClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public AsyncClient withWaitForReady(boolean enabled) {
+      return new AsyncClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**

@@ -246,7 +246,7 @@ final class ServiceGenerator {
     w.indent(2);
     // Built rather than made with MethodDescriptor.of: generated(true) lets telemetry report the
     // method's name (gRFC A66 counts methods it cannot trust as "other").
-    w.line(t(METHOD_DESCRIPTOR) + ".<" + t(m.request()) + ", " + t(m.response()) + ">newBuilder()");
+    w.line(t(METHOD_DESCRIPTOR) + ".<" + t(m.request()) + ", " + t(m.response()) + ">builder()");
     w.line("    .type(" + methodType + ")");
     w.line("    .fullMethodName(" + JavaNames.quote(m.fullName()) + ")");
     w.line("    .requestMarshaller(" + requestMarshaller + ")");
@@ -402,10 +402,10 @@ final class ServiceGenerator {
     w.line("return new " + name + "(channel, options.withDeadline(deadline), null);");
     w.close("}");
     w.line();
-    w.javadoc(new Doc().paragraph("This client with calls that wait for a ready connection "
-        + "instead of failing fast.").lines());
-    w.open("public " + name + " withWaitForReady() {");
-    w.line("return new " + name + "(channel, options.withWaitForReady(true), timeout);");
+    w.javadoc(new Doc().paragraph("This client with calls that, when {@code enabled}, wait for a "
+        + "ready connection instead of failing fast (the default).").lines());
+    w.open("public " + name + " withWaitForReady(boolean enabled) {");
+    w.line("return new " + name + "(channel, options.withWaitForReady(enabled), timeout);");
     w.close("}");
     w.line();
     w.javadoc(new Doc().paragraph("This client compressing its request messages with "

@@ -147,9 +147,12 @@ public final class ConduitOpenTelemetry implements Configurator {
       return this;
     }
 
-    /** Starts from no metric at all: only those {@link #enableMetrics} names are recorded. */
-    public Builder disableDefaultMetrics() {
-      disableDefaults = true;
+    /**
+     * Whether the metrics gRFC A66 and A78 turn on by default are recorded (default true); with
+     * {@code false} only the {@link #enableMetrics} names are.
+     */
+    public Builder defaultMetrics(boolean enabled) {
+      disableDefaults = !enabled;
       return this;
     }
 

@@ -33,7 +33,7 @@ final class TestService {
   private TestService() {}
 
   static MethodDescriptor<String, String> method(MethodDescriptor.Type type, String name, boolean generated) {
-    return MethodDescriptor.<String, String>newBuilder().type(type)
+    return MethodDescriptor.<String, String>builder().type(type)
         .fullMethodName("test.Telemetry/" + name).requestMarshaller(STRING).responseMarshaller(STRING)
         .generated(generated).build();
   }

@@ -87,12 +87,14 @@ public final class HealthClient {
   }
 
   /**
-   * This client with calls that wait for a ready connection instead of failing fast.
+   * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+   * failing fast (the default).
    *
+   * @param enabled whether calls wait for a ready connection
    * @return the new client
    */
-  public HealthClient withWaitForReady() {
-    return new HealthClient(channel, options.withWaitForReady(true), timeout);
+  public HealthClient withWaitForReady(boolean enabled) {
+    return new HealthClient(channel, options.withWaitForReady(enabled), timeout);
   }
 
   /**

@@ -604,7 +604,7 @@ class CustomResolverAndBalancerTest {
       return LoadBalancer.PickResult.withNoResult();
     };
     try (Channel channel = Channel.builder("ipv4:" + a.hostPort()).loadBalancer(brokenPolicy(picker))
-        .loadBalancingPolicy("test_broken").disableServiceConfigLookUp().clock(clock).build()) {
+        .loadBalancingPolicy("test_broken").serviceConfigFromResolver(false).clock(clock).build()) {
       channel.state(true);
       await("the picker in force", WAIT, () -> channel.state(false) == ConnectivityState.READY);
       slow.set(true);

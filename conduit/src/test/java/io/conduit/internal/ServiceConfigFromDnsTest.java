@@ -169,11 +169,11 @@ class ServiceConfigFromDnsTest {
   void disablingServiceConfigLookUpLeavesOnlyTheDefault() throws Exception {
     int txtQueries = dns.queriesFor("_grpc_config.empty.test");
     try (Channel channel = channel("empty.test").defaultServiceConfig(TIMEOUT)
-        .lookUpServiceConfigInDns(true).disableServiceConfigLookUp().build()) {
+        .lookUpServiceConfigInDns(true).serviceConfigFromResolver(false).build()) {
       assertThat(slowCall(channel)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
     }
     try (Channel channel = channel("timeout.test").lookUpServiceConfigInDns(true)
-        .disableServiceConfigLookUp().build()) {
+        .serviceConfigFromResolver(false).build()) {
       assertThat(slowCall(channel)).isEqualTo(Status.Code.OK);
     }
     assertThat(dns.queriesFor("_grpc_config.empty.test")).as("TXT queries").isEqualTo(txtQueries);

@@ -44,7 +44,7 @@ public final class CallsRpc {
 
   /** The unary method {@code conduit.testing.calls.Calls/Unary}. */
   public static final MethodDescriptor<Request, Response> UNARY =
-      MethodDescriptor.<Request, Response>newBuilder()
+      MethodDescriptor.<Request, Response>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.calls.Calls/Unary")
           .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
@@ -54,7 +54,7 @@ public final class CallsRpc {
 
   /** The server-streaming method {@code conduit.testing.calls.Calls/ServerStream}. */
   public static final MethodDescriptor<Request, Response> SERVER_STREAM =
-      MethodDescriptor.<Request, Response>newBuilder()
+      MethodDescriptor.<Request, Response>builder()
           .type(MethodDescriptor.Type.SERVER_STREAMING)
           .fullMethodName("conduit.testing.calls.Calls/ServerStream")
           .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
@@ -64,7 +64,7 @@ public final class CallsRpc {
 
   /** The client-streaming method {@code conduit.testing.calls.Calls/ClientStream}. */
   public static final MethodDescriptor<Request, Response> CLIENT_STREAM =
-      MethodDescriptor.<Request, Response>newBuilder()
+      MethodDescriptor.<Request, Response>builder()
           .type(MethodDescriptor.Type.CLIENT_STREAMING)
           .fullMethodName("conduit.testing.calls.Calls/ClientStream")
           .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
@@ -74,7 +74,7 @@ public final class CallsRpc {
 
   /** The bidirectional-streaming method {@code conduit.testing.calls.Calls/Bidi}. */
   public static final MethodDescriptor<Request, Response> BIDI =
-      MethodDescriptor.<Request, Response>newBuilder()
+      MethodDescriptor.<Request, Response>builder()
           .type(MethodDescriptor.Type.BIDI_STREAMING)
           .fullMethodName("conduit.testing.calls.Calls/Bidi")
           .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
@@ -84,7 +84,7 @@ public final class CallsRpc {
 
   /** The unary method {@code conduit.testing.calls.Calls/NotImplemented}. */
   public static final MethodDescriptor<Empty, Empty> NOT_IMPLEMENTED =
-      MethodDescriptor.<Empty, Empty>newBuilder()
+      MethodDescriptor.<Empty, Empty>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.calls.Calls/NotImplemented")
           .requestMarshaller(ProtoMarshaller.of(Empty.getDefaultInstance()))
@@ -94,7 +94,7 @@ public final class CallsRpc {
 
   /** The unary method {@code conduit.testing.calls.Calls/Sleep}. */
   public static final MethodDescriptor<Duration, Empty> SLEEP =
-      MethodDescriptor.<Duration, Empty>newBuilder()
+      MethodDescriptor.<Duration, Empty>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.calls.Calls/Sleep")
           .requestMarshaller(ProtoMarshaller.of(Duration.getDefaultInstance()))
@@ -109,7 +109,7 @@ public final class CallsRpc {
    */
   @Deprecated
   public static final MethodDescriptor<Request, Response> OLD =
-      MethodDescriptor.<Request, Response>newBuilder()
+      MethodDescriptor.<Request, Response>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.calls.Calls/Old")
           .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
@@ -119,7 +119,7 @@ public final class CallsRpc {
 
   /** The unary method {@code conduit.testing.calls.Calls/Get}. */
   public static final MethodDescriptor<Request, Response> GET =
-      MethodDescriptor.<Request, Response>newBuilder()
+      MethodDescriptor.<Request, Response>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.calls.Calls/Get")
           .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
@@ -131,7 +131,7 @@ public final class CallsRpc {
 
   /** The unary method {@code conduit.testing.calls.Calls/Put}. */
   public static final MethodDescriptor<Request, Response> PUT =
-      MethodDescriptor.<Request, Response>newBuilder()
+      MethodDescriptor.<Request, Response>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.calls.Calls/Put")
           .requestMarshaller(ProtoMarshaller.of(Request.getDefaultInstance()))
@@ -142,7 +142,7 @@ public final class CallsRpc {
 
   /** The unary method {@code conduit.testing.calls.Calls/Shared}. */
   public static final MethodDescriptor<SharedOuterClass.SharedMessage, SharedOuterClass.SharedMessage.Nested> SHARED =
-      MethodDescriptor.<SharedOuterClass.SharedMessage, SharedOuterClass.SharedMessage.Nested>newBuilder()
+      MethodDescriptor.<SharedOuterClass.SharedMessage, SharedOuterClass.SharedMessage.Nested>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.calls.Calls/Shared")
           .requestMarshaller(ProtoMarshaller.of(SharedOuterClass.SharedMessage.getDefaultInstance()))
@@ -383,9 +383,12 @@ public final class CallsRpc {
       return new BlockingClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public BlockingClient withWaitForReady() {
-      return new BlockingClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public BlockingClient withWaitForReady(boolean enabled) {
+      return new BlockingClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**
@@ -555,9 +558,12 @@ public final class CallsRpc {
       return new AsyncClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public AsyncClient withWaitForReady() {
-      return new AsyncClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public AsyncClient withWaitForReady(boolean enabled) {
+      return new AsyncClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**

@@ -30,7 +30,7 @@ public final class ClashRpc_ {
 
   /** The unary method {@code conduit.testing.clash.Clash/Call}. */
   public static final MethodDescriptor<ClashRpc, ClashRpc> CALL =
-      MethodDescriptor.<ClashRpc, ClashRpc>newBuilder()
+      MethodDescriptor.<ClashRpc, ClashRpc>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.clash.Clash/Call")
           .requestMarshaller(ProtoMarshaller.of(ClashRpc.getDefaultInstance()))
@@ -134,9 +134,12 @@ public final class ClashRpc_ {
       return new BlockingClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public BlockingClient withWaitForReady() {
-      return new BlockingClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public BlockingClient withWaitForReady(boolean enabled) {
+      return new BlockingClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**
@@ -207,9 +210,12 @@ public final class ClashRpc_ {
       return new AsyncClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public AsyncClient withWaitForReady() {
-      return new AsyncClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public AsyncClient withWaitForReady(boolean enabled) {
+      return new AsyncClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**

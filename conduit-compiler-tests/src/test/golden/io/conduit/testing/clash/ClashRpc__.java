@@ -34,7 +34,7 @@ public final class ClashRpc__ {
 
   /** The unary method {@code conduit.testing.clash.clash/Call}. */
   public static final MethodDescriptor<ClashRpc, ClashRpc> CALL =
-      MethodDescriptor.<ClashRpc, ClashRpc>newBuilder()
+      MethodDescriptor.<ClashRpc, ClashRpc>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.clash.clash/Call")
           .requestMarshaller(ProtoMarshaller.of(ClashRpc.getDefaultInstance()))
@@ -138,9 +138,12 @@ public final class ClashRpc__ {
       return new BlockingClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public BlockingClient withWaitForReady() {
-      return new BlockingClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public BlockingClient withWaitForReady(boolean enabled) {
+      return new BlockingClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**
@@ -211,9 +214,12 @@ public final class ClashRpc__ {
       return new AsyncClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public AsyncClient withWaitForReady() {
-      return new AsyncClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public AsyncClient withWaitForReady(boolean enabled) {
+      return new AsyncClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**

@@ -30,7 +30,7 @@ public final class Editions2023Rpc {
 
   /** The unary method {@code conduit.testing.editions.Editions2023/Call}. */
   public static final MethodDescriptor<Editions.EditionsRequest, Editions.EditionsRequest> CALL =
-      MethodDescriptor.<Editions.EditionsRequest, Editions.EditionsRequest>newBuilder()
+      MethodDescriptor.<Editions.EditionsRequest, Editions.EditionsRequest>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.editions.Editions2023/Call")
           .requestMarshaller(ProtoMarshaller.of(Editions.EditionsRequest.getDefaultInstance()))
@@ -136,9 +136,12 @@ public final class Editions2023Rpc {
       return new BlockingClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public BlockingClient withWaitForReady() {
-      return new BlockingClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public BlockingClient withWaitForReady(boolean enabled) {
+      return new BlockingClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**
@@ -209,9 +212,12 @@ public final class Editions2023Rpc {
       return new AsyncClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public AsyncClient withWaitForReady() {
-      return new AsyncClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public AsyncClient withWaitForReady(boolean enabled) {
+      return new AsyncClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**

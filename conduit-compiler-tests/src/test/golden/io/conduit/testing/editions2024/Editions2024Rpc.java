@@ -30,7 +30,7 @@ public final class Editions2024Rpc {
 
   /** The unary method {@code conduit.testing.editions2024.Editions2024/Call}. */
   public static final MethodDescriptor<TopLevel, Editions2024Proto.InFile> CALL =
-      MethodDescriptor.<TopLevel, Editions2024Proto.InFile>newBuilder()
+      MethodDescriptor.<TopLevel, Editions2024Proto.InFile>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.editions2024.Editions2024/Call")
           .requestMarshaller(ProtoMarshaller.of(TopLevel.getDefaultInstance()))
@@ -135,9 +135,12 @@ public final class Editions2024Rpc {
       return new BlockingClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public BlockingClient withWaitForReady() {
-      return new BlockingClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public BlockingClient withWaitForReady(boolean enabled) {
+      return new BlockingClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**
@@ -208,9 +211,12 @@ public final class Editions2024Rpc {
       return new AsyncClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public AsyncClient withWaitForReady() {
-      return new AsyncClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public AsyncClient withWaitForReady(boolean enabled) {
+      return new AsyncClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**

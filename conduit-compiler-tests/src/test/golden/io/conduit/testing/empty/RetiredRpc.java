@@ -37,7 +37,7 @@ public final class RetiredRpc {
 
   /** The unary method {@code conduit.testing.empty.Retired/Call}. */
   public static final MethodDescriptor<com.google.protobuf.Empty, com.google.protobuf.Empty> CALL =
-      MethodDescriptor.<com.google.protobuf.Empty, com.google.protobuf.Empty>newBuilder()
+      MethodDescriptor.<com.google.protobuf.Empty, com.google.protobuf.Empty>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.empty.Retired/Call")
           .requestMarshaller(ProtoMarshaller.of(com.google.protobuf.Empty.getDefaultInstance()))
@@ -143,9 +143,12 @@ public final class RetiredRpc {
       return new BlockingClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public BlockingClient withWaitForReady() {
-      return new BlockingClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public BlockingClient withWaitForReady(boolean enabled) {
+      return new BlockingClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**
@@ -216,9 +219,12 @@ public final class RetiredRpc {
       return new AsyncClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public AsyncClient withWaitForReady() {
-      return new AsyncClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public AsyncClient withWaitForReady(boolean enabled) {
+      return new AsyncClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**

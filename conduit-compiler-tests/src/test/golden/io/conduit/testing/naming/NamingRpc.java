@@ -36,7 +36,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/get_foo}. */
   public static final MethodDescriptor<String, String> GET_FOO =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/get_foo")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -46,7 +46,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/GetFoo}. */
   public static final MethodDescriptor<String, String> GET_FOO_2 =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/GetFoo")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -56,7 +56,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/getFoo}. */
   public static final MethodDescriptor<String, String> GET_FOO_3 =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/getFoo")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -66,7 +66,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/class}. */
   public static final MethodDescriptor<io.conduit.testing.naming.Service, io.conduit.testing.naming.BlockingClient> CLASS =
-      MethodDescriptor.<io.conduit.testing.naming.Service, io.conduit.testing.naming.BlockingClient>newBuilder()
+      MethodDescriptor.<io.conduit.testing.naming.Service, io.conduit.testing.naming.BlockingClient>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/class")
           .requestMarshaller(ProtoMarshaller.of(io.conduit.testing.naming.Service.getDefaultInstance()))
@@ -76,7 +76,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/Service}. */
   public static final MethodDescriptor<io.conduit.testing.naming.AsyncClient, String> SERVICE =
-      MethodDescriptor.<io.conduit.testing.naming.AsyncClient, String>newBuilder()
+      MethodDescriptor.<io.conduit.testing.naming.AsyncClient, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/Service")
           .requestMarshaller(ProtoMarshaller.of(io.conduit.testing.naming.AsyncClient.getDefaultInstance()))
@@ -86,7 +86,7 @@ public final class NamingRpc {
 
   /** The server-streaming method {@code conduit.testing.naming.Naming/BlockingClient}. */
   public static final MethodDescriptor<String, String> BLOCKING_CLIENT =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.SERVER_STREAMING)
           .fullMethodName("conduit.testing.naming.Naming/BlockingClient")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -96,7 +96,7 @@ public final class NamingRpc {
 
   /** The client-streaming method {@code conduit.testing.naming.Naming/AsyncClient}. */
   public static final MethodDescriptor<String, String> ASYNC_CLIENT =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.CLIENT_STREAMING)
           .fullMethodName("conduit.testing.naming.Naming/AsyncClient")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -106,7 +106,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/definition}. */
   public static final MethodDescriptor<String, String> DEFINITION =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/definition")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -116,7 +116,7 @@ public final class NamingRpc {
 
   /** The bidirectional-streaming method {@code conduit.testing.naming.Naming/WithDeadline}. */
   public static final MethodDescriptor<String, String> WITH_DEADLINE =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.BIDI_STREAMING)
           .fullMethodName("conduit.testing.naming.Naming/WithDeadline")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -126,7 +126,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/toString}. */
   public static final MethodDescriptor<String, String> TO_STRING =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/toString")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -136,7 +136,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/HashCode}. */
   public static final MethodDescriptor<String, String> HASH_CODE =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/HashCode")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -146,7 +146,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/GetClass}. */
   public static final MethodDescriptor<String, String> GET_CLASS =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/GetClass")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -156,7 +156,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/wait}. */
   public static final MethodDescriptor<String, String> WAIT =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/wait")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -166,7 +166,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/yield}. */
   public static final MethodDescriptor<String, String> YIELD =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/yield")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -176,7 +176,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/ServiceName}. */
   public static final MethodDescriptor<String, String> SERVICE_NAME_ =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/ServiceName")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -186,7 +186,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/SERVICE_NAME}. */
   public static final MethodDescriptor<String, String> SERVICE_NAME__2 =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/SERVICE_NAME")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -196,7 +196,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/HTTPGet}. */
   public static final MethodDescriptor<String, String> HTTP_GET =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/HTTPGet")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -206,7 +206,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/CallOptions}. */
   public static final MethodDescriptor<CallOptions, Status> CALL_OPTIONS =
-      MethodDescriptor.<CallOptions, Status>newBuilder()
+      MethodDescriptor.<CallOptions, Status>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/CallOptions")
           .requestMarshaller(ProtoMarshaller.of(CallOptions.getDefaultInstance()))
@@ -216,7 +216,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/Uses}. */
   public static final MethodDescriptor<Override, Deprecated> USES =
-      MethodDescriptor.<Override, Deprecated>newBuilder()
+      MethodDescriptor.<Override, Deprecated>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/Uses")
           .requestMarshaller(ProtoMarshaller.of(Override.getDefaultInstance()))
@@ -226,7 +226,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/UsesOld}. */
   public static final MethodDescriptor<OldMessage, OldMessage> USES_OLD =
-      MethodDescriptor.<OldMessage, OldMessage>newBuilder()
+      MethodDescriptor.<OldMessage, OldMessage>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/UsesOld")
           .requestMarshaller(ProtoMarshaller.of(OldMessage.getDefaultInstance()))
@@ -236,7 +236,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/Time}. */
   public static final MethodDescriptor<Duration, Objects> TIME =
-      MethodDescriptor.<Duration, Objects>newBuilder()
+      MethodDescriptor.<Duration, Objects>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/Time")
           .requestMarshaller(ProtoMarshaller.of(Duration.getDefaultInstance()))
@@ -246,7 +246,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/_leading}. */
   public static final MethodDescriptor<String, String> LEADING =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/_leading")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -256,7 +256,7 @@ public final class NamingRpc {
 
   /** The unary method {@code conduit.testing.naming.Naming/Leading}. */
   public static final MethodDescriptor<String, String> LEADING_2 =
-      MethodDescriptor.<String, String>newBuilder()
+      MethodDescriptor.<String, String>builder()
           .type(MethodDescriptor.Type.UNARY)
           .fullMethodName("conduit.testing.naming.Naming/Leading")
           .requestMarshaller(ProtoMarshaller.of(String.getDefaultInstance()))
@@ -609,9 +609,12 @@ public final class NamingRpc {
       return new BlockingClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public BlockingClient withWaitForReady() {
-      return new BlockingClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public BlockingClient withWaitForReady(boolean enabled) {
+      return new BlockingClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**
@@ -803,9 +806,12 @@ public final class NamingRpc {
       return new AsyncClient(channel, options.withDeadline(deadline), null);
     }
 
-    /** This client with calls that wait for a ready connection instead of failing fast. */
-    public AsyncClient withWaitForReady() {
-      return new AsyncClient(channel, options.withWaitForReady(true), timeout);
+    /**
+     * This client with calls that, when {@code enabled}, wait for a ready connection instead of
+     * failing fast (the default).
+     */
+    public AsyncClient withWaitForReady(boolean enabled) {
+      return new AsyncClient(channel, options.withWaitForReady(enabled), timeout);
     }
 
     /**

@@ -314,7 +314,7 @@ class CallsEndToEndTest {
     CallsRpc.BlockingClient client = CallsRpc.newBlockingClient(channel)
         .withInterceptors(first, second)
         .withInterceptors(outer)
-        .withWaitForReady()
+        .withWaitForReady(true)
         .withCompression("gzip")
         .withDeadline(Duration.ofSeconds(7));
     assertThat(client.unary(request("opts")).getMessage()).isEqualTo("opts");

@@ -30,7 +30,7 @@ class WebOverHttp2Test {
   @BeforeEach
   void start() throws Exception {
     server = Server.builder().bind("127.0.0.1", 0).service(service.definition())
-        .web(WebOptions.builder().cors(CorsPolicy.builder().allowAnyOrigin().build()).build())
+        .web(WebOptions.builder().cors(CorsPolicy.builder().allowAnyOrigin(true).build()).build())
         .build().start();
     client = RawHttp2Client.connect("127.0.0.1", server.port());
   }

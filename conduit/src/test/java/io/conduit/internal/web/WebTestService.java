@@ -30,7 +30,7 @@ final class WebTestService {
   static final ProtoMarshaller<Mixin> MIXIN = ProtoMarshaller.of(Mixin.getDefaultInstance());
   static final MethodDescriptor<StringValue, StringValue> ECHO =
       MethodDescriptor.of(MethodDescriptor.Type.UNARY, "test.Web/Echo", STRING, STRING);
-  static final MethodDescriptor<Mixin, Mixin> GREET = MethodDescriptor.<Mixin, Mixin>newBuilder()
+  static final MethodDescriptor<Mixin, Mixin> GREET = MethodDescriptor.<Mixin, Mixin>builder()
       .type(MethodDescriptor.Type.UNARY).fullMethodName("test.Web/Greet")
       .requestMarshaller(MIXIN).responseMarshaller(MIXIN).safe(true).build();
   static final MethodDescriptor<StringValue, StringValue> COUNT =
