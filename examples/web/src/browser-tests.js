@@ -51,7 +51,10 @@ function connectWeb(transport) {
     const err = ConnectError.from(e);
     const metadata = {};
     err.metadata.forEach((v, k) => { metadata[k] = v; });
-    return { code: err.code, message: err.rawMessage, metadata };
+    // Rich error details (google.rpc.Status): from the Connect error JSON's "details", or from
+    // gRPC-Web's grpc-status-details-bin trailer; the official grpc-web runtime has no such API.
+    const details = err.details.map((d) => ({ type: d.type, text: new TextDecoder().decode(d.value) }));
+    return { code: err.code, message: err.rawMessage, metadata, details };
   };
   return {
     async unary(name, request, { headers = {}, timeoutMs } = {}) {
@@ -100,6 +103,10 @@ const CASES = {
     check(r.error.code === 3, "INVALID_ARGUMENT (3)", r);
     check(r.error.message === "no greeting for “x”: 100% refused", "the status message", r);
     check(r.error.metadata["x-reason"] === "testing", "the custom trailer x-reason", r);
+    if (r.error.details) {
+      check(r.error.details.length === 1 && r.error.details[0].type === "google.rpc.ErrorInfo"
+          && r.error.details[0].text.includes("NO_GREETING"), "the ErrorInfo detail", r);
+    }
     return r.error;
   },
   async stream(c, id) {

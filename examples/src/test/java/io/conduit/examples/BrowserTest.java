@@ -6,6 +6,7 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import com.google.rpc.ErrorInfo;
 import io.conduit.CorsPolicy;
 import io.conduit.Metadata;
 import io.conduit.Server;
@@ -22,6 +23,7 @@ import io.conduit.examples.browser.EchoReply;
 import io.conduit.examples.browser.EchoRequest;
 import io.conduit.examples.browser.HangReply;
 import io.conduit.examples.browser.HangRequest;
+import io.conduit.protobuf.rpc.StatusProto;
 import io.conduit.testing.Await;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -234,10 +236,14 @@ class BrowserTest {
       public void onMessage(EchoRequest request) {
         if (request.getFail()) {
           record(id, "echo failed");
+          Status status = Status.INVALID_ARGUMENT.withDescription(
+              "no greeting for “" + request.getText() + "”: 100% refused");
+          ErrorInfo why = ErrorInfo.newBuilder().setReason("NO_GREETING")
+              .setDomain("examples.conduit.io").build();
           Metadata trailers = new Metadata().add("x-reason", "testing")
-              .addBinary("x-detail-bin", new byte[] {(byte) 0xde, (byte) 0xad});
-          call.close(Status.INVALID_ARGUMENT.withDescription(
-              "no greeting for “" + request.getText() + "”: 100% refused"), trailers);
+              .addBinary("x-detail-bin", new byte[] {(byte) 0xde, (byte) 0xad})
+              .addBinary(StatusProto.DETAILS_KEY, StatusProto.of(status, why).toByteArray());
+          call.close(status, trailers);
           return;
         }
         byte[] token = headers.getBinary("x-token-bin");

@@ -1,9 +1,14 @@
 package io.conduit.internal.web;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnknownFieldSet;
 import io.conduit.Metadata;
 import io.conduit.Status;
 import io.conduit.internal.Json;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,18 +41,79 @@ final class ConnectErrors {
     };
   }
 
-  /** {@code {"code":"not_found","message":"..."}}. */
-  static Map<String, Object> error(Status status) {
+  /**
+   * The trailer that carries a {@code google.rpc.Status} with the error's details in gRPC; in
+   * Connect the details go in the error JSON instead.
+   */
+  static final String DETAILS_KEY = "grpc-status-details-bin";
+
+  /** {@code google.rpc.Status.details}: {@code repeated google.protobuf.Any details = 3}. */
+  private static final int STATUS_DETAILS_FIELD = 3;
+
+  /**
+   * {@code {"code":"not_found","message":"...","details":[{"type":"google.rpc.ErrorInfo",
+   * "value":"<unpadded base64>"}]}}: the details are those of the {@code google.rpc.Status} in
+   * {@code trailers}' {@value #DETAILS_KEY}, if any (the last one, as gRPC reads it).
+   */
+  static Map<String, Object> error(Status status, Metadata trailers) {
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("code", codeName(status.code()));
     if (status.description() != null) {
       error.put("message", status.description());
     }
+    List<Map<String, Object>> details = details(trailers);
+    if (!details.isEmpty()) {
+      error.put("details", details);
+    }
     return error;
   }
 
-  static String errorJson(Status status) {
-    return Json.write(error(status));
+  static String errorJson(Status status, Metadata trailers) {
+    return Json.write(error(status, trailers));
+  }
+
+  /**
+   * Whether a trailer is sent as Connect metadata: not reserved, and not the details trailer,
+   * which becomes the error's {@code details}.
+   */
+  static boolean isMetadata(String key) {
+    return !io.conduit.internal.ReservedHeaders.isReserved(key) && !key.equals(DETAILS_KEY);
+  }
+
+  private static List<Map<String, Object>> details(Metadata trailers) {
+    byte[] statusProto = null;
+    if (trailers != null) {
+      for (Metadata.Entry e : trailers.entries()) {
+        if (e.key().equals(DETAILS_KEY)) {
+          statusProto = (byte[]) e.value();
+        }
+      }
+    }
+    if (statusProto == null) {
+      return List.of();
+    }
+    List<Map<String, Object>> details = new ArrayList<>();
+    try {
+      UnknownFieldSet fields = UnknownFieldSet.parseFrom(statusProto);
+      if (!fields.hasField(STATUS_DETAILS_FIELD)) {
+        return List.of();
+      }
+      for (ByteString bytes : fields.getField(STATUS_DETAILS_FIELD).getLengthDelimitedList()) {
+        Any any = Any.parseFrom(bytes);
+        String url = any.getTypeUrl();
+        Map<String, Object> detail = new LinkedHashMap<>();
+        // Connect names the message type alone, without the type URL's host.
+        detail.put("type", url.substring(url.lastIndexOf('/') + 1));
+        detail.put("value", Base64.getEncoder().withoutPadding()
+            .encodeToString(any.getValue().toByteArray()));
+        details.add(detail);
+      }
+    } catch (InvalidProtocolBufferException e) {
+      // Not a google.rpc.Status: the error goes without details, as a gRPC client would drop
+      // a details trailer it cannot parse.
+      return List.of();
+    }
+    return details;
   }
 
   /**
@@ -57,12 +123,12 @@ final class ConnectErrors {
   static String endStreamJson(Status status, Metadata trailers) {
     Map<String, Object> end = new LinkedHashMap<>();
     if (status.code() != Status.Code.OK) {
-      end.put("error", error(status));
+      end.put("error", error(status, trailers));
     }
     if (trailers != null && !trailers.isEmpty()) {
       Map<String, Object> metadata = new LinkedHashMap<>();
       for (Metadata.Entry e : trailers.entries()) {
-        if (!io.conduit.internal.ReservedHeaders.isReserved(e.key())) {
+        if (isMetadata(e.key())) {
           @SuppressWarnings("unchecked")
           List<Object> values = (List<Object>) metadata.computeIfAbsent(e.key(), k -> new ArrayList<>());
           values.add(e.wireValue());

@@ -63,7 +63,7 @@ final class ConnectUnaryCall extends WebCall {
     GrpcHeaders.addMetadata(h, responseHeaders);
     if (trailers != null) {
       for (Metadata.Entry e : trailers.entries()) {
-        if (!io.conduit.internal.ReservedHeaders.isReserved(e.key())) {
+        if (ConnectErrors.isMetadata(e.key())) {
           h.add("trailer-" + e.key(), e.wireValue());
         }
       }
@@ -81,7 +81,7 @@ final class ConnectUnaryCall extends WebCall {
       Status s = status.code() == Status.Code.OK
           ? Status.UNIMPLEMENTED.withDescription("the method sent no response message") : status;
       h.set(GrpcHeaders.CONTENT_TYPE, APPLICATION_JSON);
-      byte[] json = ConnectErrors.errorJson(s).getBytes(StandardCharsets.UTF_8);
+      byte[] json = ConnectErrors.errorJson(s, trailers).getBytes(StandardCharsets.UTF_8);
       out = alloc.buffer(json.length).writeBytes(json);
       httpStatus = HttpResponseStatus.valueOf(ConnectErrors.httpStatus(s.code()));
     }

@@ -300,7 +300,7 @@ final class WebRouter {
 
   /** A Connect error before any call exists: its HTTP status and JSON body. */
   static void connectError(WebExchange exchange, Status status) {
-    byte[] json = ConnectErrors.errorJson(status).getBytes(StandardCharsets.UTF_8);
+    byte[] json = ConnectErrors.errorJson(status, null).getBytes(StandardCharsets.UTF_8);
     exchange.head(HttpResponseStatus.valueOf(ConnectErrors.httpStatus(status.code())),
         new DefaultHttp2Headers(false).set("content-type", "application/json"), json.length);
     exchange.body(exchange.channel().alloc().buffer(json.length).writeBytes(json), true, null);

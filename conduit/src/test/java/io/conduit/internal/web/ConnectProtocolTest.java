@@ -3,6 +3,7 @@ package io.conduit.internal.web;
 import static io.conduit.internal.web.WebFrames.frame;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Int32Value;
 import com.google.protobuf.Mixin;
 import com.google.protobuf.StringValue;
 import io.conduit.Server;
@@ -78,6 +79,48 @@ class ConnectProtocolTest {
         .containsEntry("code", "not_found").containsEntry("message", "no such thing");
     assertThat(r.header("x-header")).isEqualTo("h");
     assertThat(r.header("trailer-x-trailer")).isEqualTo("t");
+  }
+
+  @Test
+  void richErrorDetailsBecomeTheErrorJsonsDetails() throws Exception {
+    RawHttp1Client.Response r = client.post("/test.Web/Echo", utf8("\"details:9:not yet\""), JSON).read();
+    assertThat(r.status()).isEqualTo(400);
+    Map<String, Object> error = Json.parseObject(r.text());
+    assertThat(error).containsEntry("code", "failed_precondition").containsEntry("message", "not yet");
+    Base64.Encoder unpadded = Base64.getEncoder().withoutPadding();
+    assertThat(error.get("details")).isEqualTo(List.of(
+        Map.of("type", "google.protobuf.StringValue",
+            "value", unpadded.encodeToString(StringValue.of("why").toByteArray())),
+        Map.of("type", "google.protobuf.Int32Value",
+            "value", unpadded.encodeToString(Int32Value.of(7).toByteArray()))));
+    // The details are in the JSON, not repeated as a trailer; other trailers still come.
+    assertThat(r.header("trailer-grpc-status-details-bin")).isNull();
+    assertThat(r.header("trailer-x-trailer")).isEqualTo("t");
+  }
+
+  @Test
+  void richErrorDetailsInTheEndStreamMessage() throws Exception {
+    RawHttp1Client.Response r = client.post("/test.Web/Echo",
+        frame(0, StringValue.of("details:8:slow down").toByteArray()),
+        "content-type: application/connect+proto").read();
+    List<WebFrames.Frame> frames = WebFrames.parse(r.body());
+    Map<String, Object> json = Json.parseObject(frames.get(frames.size() - 1).text());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> error = (Map<String, Object>) json.get("error");
+    assertThat(error).containsEntry("code", "resource_exhausted");
+    @SuppressWarnings("unchecked")
+    List<Object> details = (List<Object>) error.get("details");
+    assertThat(details).hasSize(2).first().isEqualTo(Map.of("type", "google.protobuf.StringValue",
+        "value", Base64.getEncoder().withoutPadding().encodeToString(StringValue.of("why").toByteArray())));
+    assertThat(json.get("metadata")).isEqualTo(Map.of("x-trailer", List.of("t")));
+  }
+
+  @Test
+  void aDetailsTrailerThatIsNoStatusLeavesTheErrorWithoutDetails() throws Exception {
+    RawHttp1Client.Response r = client.post("/test.Web/Echo", utf8("\"baddetails:13:broken\""), JSON).read();
+    assertThat(r.status()).isEqualTo(500);
+    assertThat(Json.parseObject(r.text()))
+        .containsEntry("code", "internal").containsEntry("message", "broken").doesNotContainKey("details");
   }
 
   @Test

@@ -1,7 +1,11 @@
 package io.conduit.internal.web;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Int32Value;
 import com.google.protobuf.Mixin;
 import com.google.protobuf.StringValue;
+import com.google.protobuf.UnknownFieldSet;
 import io.conduit.Metadata;
 import io.conduit.MethodDescriptor;
 import io.conduit.ServerCall;
@@ -19,7 +23,10 @@ import java.util.concurrent.LinkedBlockingQueue;
  *   <li>{@code Echo} echoes; "fail:CODE:text" fails with that status and trailers
  *       {@code x-trailer: t}, {@code x-data-bin: 0x01 0x02}; "headers" answers the request's
  *       {@code x-custom} and {@code x-data-bin} (as hex); "wait" answers nothing until the call
- *       is cancelled. Every answer has the response header {@code x-header: h}.
+ *       is cancelled; "details:CODE:text" fails with a {@code google.rpc.Status} in
+ *       {@code grpc-status-details-bin} holding two details (a StringValue "why", an Int32Value
+ *       7), "baddetails:CODE:text" with bytes there that are no such message. Every answer has
+ *       the response header {@code x-header: h}.
  *   <li>{@code Greet} (no side effects, so GET may call it) answers "hello NAME" in a Mixin.
  *   <li>{@code Count} streams "0" .. "N-1" for a request "N".
  *   <li>{@code Collect} (client streaming) joins its requests with commas.
@@ -99,6 +106,20 @@ final class WebTestService {
     };
   }
 
+  /** A {@code google.rpc.Status} (code 1, message 2, details 3) built from its wire fields. */
+  static byte[] statusProto(Status status, Any... details) {
+    UnknownFieldSet.Field.Builder anys = UnknownFieldSet.Field.newBuilder();
+    for (Any a : details) {
+      anys.addLengthDelimited(a.toByteString());
+    }
+    return UnknownFieldSet.newBuilder()
+        .addField(1, UnknownFieldSet.Field.newBuilder().addVarint(status.code().value()).build())
+        .addField(2, UnknownFieldSet.Field.newBuilder()
+            .addLengthDelimited(ByteString.copyFromUtf8(status.description())).build())
+        .addField(3, anys.build())
+        .build().toByteArray();
+  }
+
   private ServerCall.Listener<StringValue> echo(ServerCall<StringValue, StringValue> call,
       Metadata headers) {
     call.request(1);
@@ -107,7 +128,15 @@ final class WebTestService {
       public void onMessage(StringValue message) {
         String req = message.getValue();
         call.sendHeaders(new Metadata().add("x-header", "h"));
-        if (req.startsWith("fail:")) {
+        if (req.startsWith("details:") || req.startsWith("baddetails:")) {
+          String[] parts = req.split(":", 3);
+          Status status = Status.fromCodeValue(Integer.parseInt(parts[1])).withDescription(parts[2]);
+          byte[] details = req.startsWith("details:")
+              ? statusProto(status, Any.pack(StringValue.of("why")), Any.pack(Int32Value.of(7)))
+              : new byte[] {(byte) 0xff, 0x01};
+          call.close(status, new Metadata().add("x-trailer", "t")
+              .addBinary("grpc-status-details-bin", details));
+        } else if (req.startsWith("fail:")) {
           String[] parts = req.split(":", 3);
           call.close(Status.fromCodeValue(Integer.parseInt(parts[1])).withDescription(parts[2]),
               new Metadata().add("x-trailer", "t").addBinary("x-data-bin", new byte[] {1, 2}));
