@@ -141,6 +141,17 @@ final class Backend implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops as a rolling restart does: no new calls (GOAWAY), calls in flight finish, then the
+   * connections close.
+   */
+  void stopGracefully(Duration bound) throws InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(bound)) {
+      throw new AssertionError("backend " + id + " did not drain within " + bound);
+    }
+  }
+
   /** Starts again on the same address and port. */
   void restart() {
     server = newServer(server.localAddress()).start();

@@ -124,11 +124,17 @@ final class ChannelTesting {
     private volatile boolean stop;
 
     Load(CallFactory channel, int threads, java.util.function.Supplier<CallOptions> options) {
+      this(channel, threads, options, "who");
+    }
+
+    /** {@code threads} callers sending {@code request} (see {@link Backend}: "sleep:N", ...). */
+    Load(CallFactory channel, int threads, java.util.function.Supplier<CallOptions> options,
+        String request) {
       for (int i = 0; i < threads; i++) {
         Thread t = new Thread(() -> {
           while (!stop) {
             try {
-              tally.record(ClientCalls.blockingUnary(channel, Backend.WHO, options.get(), "who"), null);
+              tally.record(ClientCalls.blockingUnary(channel, Backend.WHO, options.get(), request), null);
             } catch (RuntimeException e) {
               tally.record(null, e);
             }
