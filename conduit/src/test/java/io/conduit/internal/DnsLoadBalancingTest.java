@@ -130,6 +130,62 @@ class DnsLoadBalancingTest {
     }
   }
 
+  /**
+   * Issue 17: the one server behind a name is restarted on another address, the way a deploy
+   * moves it: DNS (dnsmasq) answers the new address, then the old server stops, gracefully or
+   * killed, while callers keep calling. The channel re-resolves on the lost connection and finds
+   * the new address; a graceful stop loses no call, a kill only the calls it cut.
+   */
+  @Test
+  void aServerRestartedOnAnotherAddressIsFoundThroughDnsAfterAGracefulStop() throws Exception {
+    ChannelTesting.Tally tally = moveTheServer(true);
+    assertThat(tally.failed()).as(tally.toString()).isZero();
+  }
+
+  @Test
+  void aServerRestartedOnAnotherAddressIsFoundThroughDnsAfterAKill() throws Exception {
+    ChannelTesting.Tally tally = moveTheServer(false);
+    assertThat(tally.failures.keySet()).as(tally.toString()).isSubsetOf(io.conduit.Status.Code.UNAVAILABLE);
+    assertThat(tally.failed()).as("only the calls in flight on the killed server: " + tally)
+        .isLessThanOrEqualTo(MOVE_CALLERS);
+  }
+
+  static final int MOVE_CALLERS = 4;
+
+  private ChannelTesting.Tally moveTheServer(boolean graceful) throws Exception {
+    dns.setRecords(Map.of(NAME, List.of("127.0.0.1")));
+    ChannelTesting.Tally tally;
+    try (Channel channel = Channel.builder(target()).dnsMinRefreshInterval(Duration.ofMillis(50))
+        .reconnectBackoff(Duration.ofMillis(20), 1.6, 0.2, Duration.ofMillis(100), Duration.ofSeconds(1))
+        .build()) {
+      // Each call takes 5 ms on the server, so the old one has calls in flight when it stops.
+      ChannelTesting.Load load = new ChannelTesting.Load(channel, MOVE_CALLERS,
+          () -> CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "sleep:5");
+      tally = load.tally;
+      long stopped;
+      long found;
+      try {
+        await("a serves", WAIT, () -> tally.count("a") > 100, tally::toString);
+        dns.setRecords(Map.of(NAME, List.of("127.0.0.2")));
+        stopped = System.nanoTime();
+        if (graceful) {
+          a.stopGracefully(WAIT);
+        } else {
+          a.kill();
+        }
+        await("calls reach b at the new address", WAIT, () -> tally.count("b") > 0, tally::toString);
+        found = System.nanoTime();
+        await("b serves", WAIT, () -> tally.count("b") > 200, tally::toString);
+      } finally {
+        load.close();
+      }
+      System.out.printf("server moved from a to b through DNS (%s stop, %d callers): first call on "
+          + "b %.0f ms after the stop began; %s%n", graceful ? "graceful" : "kill", MOVE_CALLERS,
+          (found - stopped) / 1e6, tally);
+    }
+    return tally;
+  }
+
   @Test
   void failedResolutionIsRetriedWithBackoffNotAfterTheRefreshInterval() throws Exception {
     String late = "late.test";

@@ -10,11 +10,19 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code pick_first}: connects to the addresses in order and sends every call to the first that
  * connects. With {@code {"shuffleAddressList": true}} (gRFC A62) the list is shuffled first, so
  * that many clients spread over the backends.
+ *
+ * <p>When the connection in use goes away, its subchannel asks the resolver again. Until that
+ * answer comes, a failed reconnect to the old addresses is not yet reported as
+ * TRANSIENT_FAILURE: the calls wait (CONNECTING) instead of failing fast, for at most one more
+ * reconnect backoff. A server that moved (DNS now gives its new address) is thus found without
+ * failing the calls that came in between; a server that is simply down fails calls one backoff
+ * later than before.
  */
 public final class PickFirstLoadBalancer extends LoadBalancer {
   private final Helper helper;
@@ -24,6 +32,12 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
   private Subchannel selected;
   private Status lastFailure;
   private boolean reportedFailure;
+  /** The selected connection went away and the resolver has not answered since. */
+  private boolean awaitingResolution;
+  /** The failure not yet reported while {@link #awaitingResolution}. */
+  private Status heldFailure;
+  /** The selected connection went away and no call has asked for a new one yet. */
+  private boolean idle;
 
   public PickFirstLoadBalancer(Helper helper) {
     this.helper = helper;
@@ -39,7 +53,9 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
     if (config != null && Boolean.TRUE.equals(config.get("shuffleAddressList"))) {
       Collections.shuffle(list);
     }
+    List<SocketAddress> previous = addresses;
     addresses = List.copyOf(list);
+    awaitingResolution = false;
     subchannels.entrySet().removeIf(e -> {
       boolean gone = !addresses.contains(e.getKey());
       if (gone) {
@@ -50,6 +66,17 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
     if (selected != null && subchannels.containsValue(selected)) {
       return;
     }
+    if (!subchannels.isEmpty() && Set.copyOf(addresses).equals(Set.copyOf(previous))) {
+      // Nothing moved: the subchannels go on as they were (idle, connecting or backing off).
+      if (heldFailure != null) {
+        // The resolver answered with the addresses that just failed: the server did not move.
+        Status failure = heldFailure;
+        heldFailure = null;
+        reportFailure(failure);
+      }
+      return;
+    }
+    heldFailure = null;
     selected = null;
     attempt = 0;
     reportedFailure = false;
@@ -77,6 +104,9 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
       case READY -> {
         selected = sc;
         reportedFailure = false;
+        awaitingResolution = false;
+        heldFailure = null;
+        idle = false;
         // The others are no longer needed.
         subchannels.values().removeIf(other -> {
           if (other != sc) {
@@ -93,6 +123,9 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
           // The connection went away: reconnect on the next call, from the first address.
           selected = null;
           attempt = 0;
+          // The subchannel has asked the resolver again (the server may have moved).
+          awaitingResolution = true;
+          idle = true;
           java.util.concurrent.atomic.AtomicBoolean requested = new java.util.concurrent.atomic.AtomicBoolean();
           helper.updateState(ConnectivityState.IDLE, args -> {
             if (requested.compareAndSet(false, true)) {
@@ -118,13 +151,14 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
         if (index == attempt && attempt + 1 < addresses.size()) {
           attempt++;
           connect(attempt);
+        } else if (awaitingResolution && !reportedFailure) {
+          // The old addresses failed before the resolver answered: wait for its answer, or
+          // until the subchannels' next attempts fail too.
+          awaitingResolution = false;
+          heldFailure = failure;
         } else if (index == attempt || !reportedFailure) {
-          // Every address failed once: fail fast calls now; subchannels keep retrying on backoff.
-          reportedFailure = true;
-          Status error = Status.UNAVAILABLE.withDescription("no backend reachable: "
-              + (failure == null ? "unknown" : failure.description())).withCause(
-                  failure == null ? null : failure.cause());
-          helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
+          heldFailure = null;
+          reportFailure(failure);
         }
       }
       default -> {
@@ -132,8 +166,18 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
     }
   }
 
+  /** Every address failed once: fail fast calls now; subchannels keep retrying on backoff. */
+  private void reportFailure(Status failure) {
+    reportedFailure = true;
+    Status error = Status.UNAVAILABLE.withDescription("no backend reachable: "
+        + (failure == null ? "unknown" : failure.description())).withCause(
+            failure == null ? null : failure.cause());
+    helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
+  }
+
   @Override
   public void requestConnection() {
+    idle = false;
     if (selected == null && !addresses.isEmpty()) {
       connect(Math.min(attempt, addresses.size() - 1));
     }
@@ -141,6 +185,13 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
 
   @Override
   public void handleResolutionError(Status error) {
+    awaitingResolution = false;
+    if (heldFailure != null) {
+      Status failure = heldFailure;
+      heldFailure = null;
+      reportFailure(failure);
+      return;
+    }
     if (selected == null && subchannels.isEmpty()) {
       helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
     }

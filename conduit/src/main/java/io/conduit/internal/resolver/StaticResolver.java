@@ -12,9 +12,23 @@ final class StaticResolver extends NameResolver {
     this.addresses = List.copyOf(addresses);
   }
 
+  private Listener listener;
+
   @Override
   public void start(Listener listener) {
+    this.listener = listener;
     listener.onResult(Result.of(addresses));
+  }
+
+  /**
+   * Answers again with the same list: the balancer, waiting for a fresh answer after a lost
+   * connection, learns at once that the addresses have not moved.
+   */
+  @Override
+  public void refresh() {
+    if (listener != null) {
+      listener.onResult(Result.of(addresses));
+    }
   }
 
   @Override

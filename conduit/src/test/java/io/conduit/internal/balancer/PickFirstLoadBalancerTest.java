@@ -76,6 +76,81 @@ class PickFirstLoadBalancerTest {
     assertThat(helper.state()).isEqualTo(READY);
   }
 
+  /** A lost connection asks the resolver again; the server may have moved. */
+  @Test
+  void afterALostConnectionAFailedReconnectWaitsForTheResolversAnswer() {
+    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
+    FakeHelper.FakeSubchannel old = helper.subchannel(addr(1));
+    old.set(READY);
+    old.set(IDLE);
+    lb.requestConnection();
+    old.set(CONNECTING);
+    old.set(TRANSIENT_FAILURE);
+    assertThat(helper.state()).as("calls wait for the resolver").isEqualTo(CONNECTING);
+    // The server moved: its new address connects and the waiting calls go there.
+    lb.acceptResolvedAddresses(List.of(addr(2)), Map.of());
+    assertThat(old.shutdown).isTrue();
+    helper.subchannel(addr(2)).set(READY);
+    assertThat(helper.pick().subchannel().address()).isEqualTo(addr(2));
+  }
+
+  @Test
+  void theResolverGivingTheSameAddressesReportsTheHeldFailure() {
+    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
+    FakeHelper.FakeSubchannel sc = helper.subchannel(addr(1));
+    sc.set(READY);
+    sc.set(IDLE);
+    lb.requestConnection();
+    sc.set(CONNECTING);
+    sc.set(TRANSIENT_FAILURE);
+    assertThat(helper.state()).isEqualTo(CONNECTING);
+    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
+    assertThat(helper.state()).isEqualTo(TRANSIENT_FAILURE);
+    assertThat(helper.pick().error().description()).contains("no backend reachable");
+    assertThat(sc.connectRequests).as("the subchannel goes on with its own backoff").isEqualTo(2);
+  }
+
+  @Test
+  void withoutAnAnswerTheNextFailedAttemptIsReported() {
+    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
+    FakeHelper.FakeSubchannel sc = helper.subchannel(addr(1));
+    sc.set(READY);
+    sc.set(IDLE);
+    lb.requestConnection();
+    sc.set(CONNECTING);
+    sc.set(TRANSIENT_FAILURE);
+    assertThat(helper.state()).isEqualTo(CONNECTING);
+    // The resolver is silent (its minimum refresh interval): the attempt after the backoff.
+    sc.set(CONNECTING);
+    sc.set(TRANSIENT_FAILURE);
+    assertThat(helper.state()).isEqualTo(TRANSIENT_FAILURE);
+  }
+
+  @Test
+  void aResolutionErrorReportsTheHeldFailure() {
+    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
+    FakeHelper.FakeSubchannel sc = helper.subchannel(addr(1));
+    sc.set(READY);
+    sc.set(IDLE);
+    lb.requestConnection();
+    sc.set(CONNECTING);
+    sc.set(TRANSIENT_FAILURE);
+    lb.handleResolutionError(Status.UNAVAILABLE.withDescription("no dns"));
+    assertThat(helper.state()).isEqualTo(TRANSIENT_FAILURE);
+    assertThat(helper.pick().error().description()).contains("no backend reachable");
+  }
+
+  @Test
+  void theSameAddressesAgainChangeNothing() {
+    lb.acceptResolvedAddresses(List.of(addr(1), addr(2)), Map.of());
+    helper.subchannel(addr(1)).set(TRANSIENT_FAILURE);
+    helper.subchannel(addr(2)).set(TRANSIENT_FAILURE);
+    int published = helper.states.size();
+    lb.acceptResolvedAddresses(List.of(addr(2), addr(1)), Map.of());
+    assertThat(helper.states).as("still TRANSIENT_FAILURE, no new attempt").hasSize(published);
+    assertThat(helper.subchannel(addr(1)).connectRequests).isEqualTo(1);
+  }
+
   @Test
   void requestConnectionWhileIdleConnects() {
     lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
