@@ -1,6 +1,9 @@
 package io.conduit.internal.web;
 
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Value;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
@@ -10,6 +13,10 @@ import io.conduit.protobuf.ProtoMarshaller;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The standard protobuf JSON mapping (protobuf-java-util's {@link JsonFormat}), for messages
@@ -19,6 +26,8 @@ import java.nio.charset.StandardCharsets;
 final class JsonCodec implements MessageCodec {
   private final JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
   private final JsonFormat.Parser parser = JsonFormat.parser();
+  /** Per message type: whether it holds a google.protobuf.Value anywhere below it. */
+  private final Map<Descriptor, Boolean> holdsValue = new ConcurrentHashMap<>();
 
   @Override
   public String name() {
@@ -34,7 +43,7 @@ final class JsonCodec implements MessageCodec {
     try {
       byte[] json = printer.print(m).getBytes(StandardCharsets.UTF_8);
       return alloc.buffer(json.length).writeBytes(json);
-    } catch (InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
       throw Status.INTERNAL.withDescription("cannot write the response as JSON: " + e.getMessage())
           .withCause(e).asException();
     }
@@ -54,6 +63,44 @@ final class JsonCodec implements MessageCodec {
       throw Status.INVALID_ARGUMENT.withDescription("the request is not a valid JSON "
           + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage()).asException();
     }
-    return (T) builder.build();
+    Message message = builder.build();
+    if (holdsValue.computeIfAbsent(prototype.getDescriptorForType(), JsonCodec::holdsValue)) {
+      refuseUnwritableValues(message, prototype);
+    }
+    return (T) message;
+  }
+
+  /**
+   * The parser reads a number too large for a double (1e400) into a google.protobuf.Value as
+   * infinity, which JSON cannot write back; such a request is refused here rather than failing
+   * when the handler echoes it. Only message types that hold a Value pay for this check.
+   */
+  private void refuseUnwritableValues(Message message, Message prototype) {
+    try {
+      printer.print(message);
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("the request is not a valid JSON "
+          + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage()).asException();
+    }
+  }
+
+  private static boolean holdsValue(Descriptor type) {
+    return holdsValue(type, new HashSet<>());
+  }
+
+  private static boolean holdsValue(Descriptor type, Set<Descriptor> seen) {
+    if (type.equals(Value.getDescriptor())) {
+      return true;
+    }
+    if (!seen.add(type)) {
+      return false;
+    }
+    for (FieldDescriptor field : type.getFields()) {
+      if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+          && holdsValue(field.getMessageType(), seen)) {
+        return true;
+      }
+    }
+    return false;
   }
 }
