@@ -6,5 +6,6 @@ package io.conduit;
  */
 @FunctionalInterface
 public interface CallFactory {
+  /** Creates a call of {@code method} with {@code options}; nothing is sent until it starts. */
   <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options);
 }

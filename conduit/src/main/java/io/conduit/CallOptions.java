@@ -33,6 +33,7 @@ public final class CallOptions {
     return deadline;
   }
 
+  /** These options with {@code newDeadline} (null for none). */
   public CallOptions withDeadline(Deadline newDeadline) {
     return new CallOptions(newDeadline, waitForReady, compression, maxInboundMessageSize,
         maxOutboundMessageSize, callCredentials);
@@ -43,6 +44,7 @@ public final class CallOptions {
     return withDeadline(Deadline.after(timeout));
   }
 
+  /** Whether the call waits for a ready connection instead of failing fast. */
   public boolean isWaitForReady() {
     return waitForReady;
   }
@@ -58,6 +60,7 @@ public final class CallOptions {
     return compression;
   }
 
+  /** These options with the request messages compressed by {@code compressorName}. */
   public CallOptions withCompression(String compressorName) {
     return new CallOptions(deadline, waitForReady, compressorName, maxInboundMessageSize,
         maxOutboundMessageSize, callCredentials);
@@ -68,6 +71,7 @@ public final class CallOptions {
     return maxInboundMessageSize;
   }
 
+  /** These options with the largest response message this call accepts, in bytes. */
   public CallOptions withMaxInboundMessageSize(int bytes) {
     return new CallOptions(deadline, waitForReady, compression, checkSize(bytes),
         maxOutboundMessageSize, callCredentials);
@@ -78,6 +82,7 @@ public final class CallOptions {
     return maxOutboundMessageSize;
   }
 
+  /** These options with the largest request message this call sends, in bytes. */
   public CallOptions withMaxOutboundMessageSize(int bytes) {
     return new CallOptions(deadline, waitForReady, compression, maxInboundMessageSize,
         checkSize(bytes), callCredentials);

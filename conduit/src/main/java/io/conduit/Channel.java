@@ -106,14 +106,17 @@ public final class Channel implements CallFactory, AutoCloseable {
     return this;
   }
 
+  /** Whether {@link #shutdown()} or {@link #shutdownNow()} was called. */
   public boolean isShutdown() {
     return impl.isShutdown();
   }
 
+  /** Whether the channel is shut down and every call and connection of it has ended. */
   public boolean isTerminated() {
     return impl.isTerminated();
   }
 
+  /** Waits up to {@code timeout} for {@link #isTerminated()}; returns whether it became so. */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return impl.awaitTermination(timeout);
   }

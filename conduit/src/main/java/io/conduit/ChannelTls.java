@@ -30,6 +30,7 @@ public final class ChannelTls {
     this.context = context;
   }
 
+  /** A builder that trusts the JDK's default certificate authorities until told otherwise. */
   public static Builder builder() {
     return new Builder();
   }

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 @FunctionalInterface
 public interface ClientInterceptor {
+  /** Returns the call to use for {@code method}, usually one that wraps {@code next.newCall}. */
   <Q, R> ClientCall<Q, R> interceptCall(
       MethodDescriptor<Q, R> method, CallOptions options, CallFactory next);
 

@@ -31,6 +31,7 @@ public class Context {
       this.name = name;
     }
 
+    /** A new key; keys are compared by identity, {@code name} is for debugging. */
     public static <T> Key<T> of(String name) {
       return new Key<>(Objects.requireNonNull(name, "name"));
     }
@@ -72,6 +73,7 @@ public class Context {
     return deadline;
   }
 
+  /** The value of {@code key} in this context or its ancestors, or null. */
   @SuppressWarnings("unchecked")
   public <T> T get(Key<T> key) {
     return (T) values.get(key);
@@ -94,6 +96,7 @@ public class Context {
     }
   }
 
+  /** Removes a listener added with {@link #addListener}. */
   public void removeListener(Runnable listener) {
     if (parent != null) {
       parent.removeListener(listener);
@@ -129,6 +132,7 @@ public class Context {
     CURRENT.set(previous == ROOT ? null : previous);
   }
 
+  /** Runs {@code task} with this context current, then restores the previous one. */
   public void run(Runnable task) {
     Context previous = attach();
     try {
@@ -138,6 +142,7 @@ public class Context {
     }
   }
 
+  /** Calls {@code task} with this context current, then restores the previous one. */
   public <T> T call(Callable<T> task) throws Exception {
     Context previous = attach();
     try {

@@ -45,6 +45,7 @@ public final class CorsPolicy {
     this.exposeHeaders = Set.copyOf(b.exposeHeaders);
   }
 
+  /** A builder of a policy that allows no origin until told otherwise. */
   public static Builder builder() {
     return new Builder();
   }
@@ -145,6 +146,7 @@ public final class CorsPolicy {
       return this;
     }
 
+    /** The policy. */
     public CorsPolicy build() {
       return new CorsPolicy(this);
     }

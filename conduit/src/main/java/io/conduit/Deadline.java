@@ -17,6 +17,7 @@ public final class Deadline implements Comparable<Deadline> {
   /** A monotonic nanosecond clock; tests substitute a fake one. */
   @FunctionalInterface
   public interface Ticker {
+    /** The current time in nanoseconds, from an arbitrary origin. */
     long nanoTime();
 
     /** The JVM's {@link System#nanoTime()}. */
@@ -39,14 +40,17 @@ public final class Deadline implements Comparable<Deadline> {
     return after(timeout, Ticker.SYSTEM);
   }
 
+  /** A deadline {@code amount} units from now on the system ticker. */
   public static Deadline after(long amount, TimeUnit unit) {
     return after(amount, unit, Ticker.SYSTEM);
   }
 
+  /** A deadline {@code timeout} from now on {@code ticker}. */
   public static Deadline after(Duration timeout, Ticker ticker) {
     return after(saturatedNanos(timeout), TimeUnit.NANOSECONDS, ticker);
   }
 
+  /** A deadline {@code amount} units from now on {@code ticker}. */
   public static Deadline after(long amount, TimeUnit unit, Ticker ticker) {
     Objects.requireNonNull(ticker, "ticker");
     long nanos = Math.max(-MAX_NANOS, Math.min(MAX_NANOS, unit.toNanos(amount)));
@@ -58,14 +62,17 @@ public final class Deadline implements Comparable<Deadline> {
     return deadlineNanos - ticker.nanoTime();
   }
 
+  /** The time left in {@code unit}, negative once expired. */
   public long timeRemaining(TimeUnit unit) {
     return unit.convert(remainingNanos(), TimeUnit.NANOSECONDS);
   }
 
+  /** The time left, negative once expired. */
   public Duration timeRemaining() {
     return Duration.ofNanos(remainingNanos());
   }
 
+  /** Whether the deadline has passed. */
   public boolean isExpired() {
     return remainingNanos() <= 0;
   }

@@ -4,10 +4,12 @@ package io.conduit;
 public class ForwardingClientCall<Q, R> extends ClientCall<Q, R> {
   private final ClientCall<Q, R> delegate;
 
+  /** A call that forwards every method to {@code delegate}. */
   public ForwardingClientCall(ClientCall<Q, R> delegate) {
     this.delegate = delegate;
   }
 
+  /** The call every method forwards to. */
   protected ClientCall<Q, R> delegate() {
     return delegate;
   }
@@ -51,6 +53,7 @@ public class ForwardingClientCall<Q, R> extends ClientCall<Q, R> {
   public static class ForwardingListener<R> extends ClientCall.Listener<R> {
     private final ClientCall.Listener<R> delegate;
 
+    /** A listener that forwards every callback to {@code delegate}. */
     public ForwardingListener(ClientCall.Listener<R> delegate) {
       this.delegate = delegate;
     }

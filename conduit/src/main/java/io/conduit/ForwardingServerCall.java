@@ -6,10 +6,12 @@ import java.net.SocketAddress;
 public class ForwardingServerCall<Q, R> extends ServerCall<Q, R> {
   private final ServerCall<Q, R> delegate;
 
+  /** A call that forwards every method to {@code delegate}. */
   public ForwardingServerCall(ServerCall<Q, R> delegate) {
     this.delegate = delegate;
   }
 
+  /** The call every method forwards to. */
   protected ServerCall<Q, R> delegate() {
     return delegate;
   }
@@ -83,6 +85,7 @@ public class ForwardingServerCall<Q, R> extends ServerCall<Q, R> {
   public static class ForwardingListener<Q> extends ServerCall.Listener<Q> {
     private final ServerCall.Listener<Q> delegate;
 
+    /** A listener that forwards every callback to {@code delegate}. */
     public ForwardingListener(ServerCall.Listener<Q> delegate) {
       this.delegate = delegate;
     }

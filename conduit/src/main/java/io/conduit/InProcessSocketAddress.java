@@ -10,12 +10,15 @@ import java.net.SocketAddress;
 public final class InProcessSocketAddress extends SocketAddress {
   private static final long serialVersionUID = 1L;
 
+  /** The in-process server's name. */
   private final String name;
 
+  /** The address of the in-process server called {@code name}. */
   public InProcessSocketAddress(String name) {
     this.name = java.util.Objects.requireNonNull(name, "name");
   }
 
+  /** The in-process server's name. */
   public String name() {
     return name;
   }

@@ -67,6 +67,7 @@ public final class Metadata {
       return value instanceof byte[] b ? b.clone() : value;
     }
 
+    /** Whether this key's values are bytes (its name ends in {@code -bin}). */
     public boolean isBinary() {
       return value instanceof byte[];
     }
@@ -82,6 +83,7 @@ public final class Metadata {
   // Most calls carry no metadata: the list is made on the first add.
   private List<Entry> entries = List.of();
 
+  /** Empty metadata. */
   public Metadata() {}
 
   /** A copy of {@code other}. */
@@ -183,6 +185,7 @@ public final class Metadata {
     return out;
   }
 
+  /** Whether any value is set for {@code key}. */
   public boolean containsKey(String key) {
     String k = normalize(key);
     for (Entry e : entries) {
@@ -221,14 +224,17 @@ public final class Metadata {
     return entries.isEmpty() ? List.of() : Collections.unmodifiableList(entries);
   }
 
+  /** The number of values (a key set twice counts twice). */
   public int size() {
     return entries.size();
   }
 
+  /** Whether no value is set. */
   public boolean isEmpty() {
     return entries.isEmpty();
   }
 
+  /** Whether {@code key} names a binary header (it ends in {@code -bin}). */
   public static boolean isBinaryKey(String key) {
     return key.endsWith(BINARY_SUFFIX);
   }

@@ -13,9 +13,13 @@ public final class MethodDescriptor<Q, R> {
 
   /** The four kinds of gRPC call. */
   public enum Type {
+    /** One request, one response. */
     UNARY(false, false),
+    /** A stream of requests, one response. */
     CLIENT_STREAMING(true, false),
+    /** One request, a stream of responses. */
     SERVER_STREAMING(false, true),
+    /** A stream each way. */
     BIDI_STREAMING(true, true);
 
     private final boolean clientStreaming;
@@ -87,6 +91,7 @@ public final class MethodDescriptor<Q, R> {
     return service + "/" + method;
   }
 
+  /** The call type. */
   public Type type() {
     return type;
   }
@@ -111,10 +116,12 @@ public final class MethodDescriptor<Q, R> {
     return path;
   }
 
+  /** Turns requests into bytes and back. */
   public Marshaller<Q> requestMarshaller() {
     return requestMarshaller;
   }
 
+  /** Turns responses into bytes and back. */
   public Marshaller<R> responseMarshaller() {
     return responseMarshaller;
   }
@@ -155,31 +162,37 @@ public final class MethodDescriptor<Q, R> {
 
     private Builder() {}
 
+    /** Sets the call type. */
     public Builder<Q, R> type(Type type) {
       this.type = type;
       return this;
     }
 
+    /** Sets the full name, {@code package.Service/Method}. */
     public Builder<Q, R> fullMethodName(String fullMethodName) {
       this.fullMethodName = fullMethodName;
       return this;
     }
 
+    /** Sets the request marshaller. */
     public Builder<Q, R> requestMarshaller(Marshaller<Q> marshaller) {
       this.requestMarshaller = marshaller;
       return this;
     }
 
+    /** Sets the response marshaller. */
     public Builder<Q, R> responseMarshaller(Marshaller<R> marshaller) {
       this.responseMarshaller = marshaller;
       return this;
     }
 
+    /** Marks the method as safe to retry (no side effect beyond the first call). */
     public Builder<Q, R> idempotent(boolean idempotent) {
       this.idempotent = idempotent;
       return this;
     }
 
+    /** Marks the method as free of side effects. */
     public Builder<Q, R> safe(boolean safe) {
       this.safe = safe;
       return this;
@@ -191,6 +204,7 @@ public final class MethodDescriptor<Q, R> {
       return this;
     }
 
+    /** The descriptor; type, name and both marshallers are required. */
     public MethodDescriptor<Q, R> build() {
       return new MethodDescriptor<>(this);
     }

@@ -6,6 +6,7 @@ package io.conduit;
  */
 @FunctionalInterface
 public interface RpcService {
+  /** The service's methods and handlers, to add to a server. */
   ServiceDefinition definition();
 
   /**

@@ -126,10 +126,12 @@ public final class Server implements AutoCloseable {
     }
   }
 
+  /** Whether {@link #shutdown()} or {@link #shutdownNow()} was called. */
   public boolean isShutdown() {
     return impl.isShutdown();
   }
 
+  /** Whether the server is shut down and every call and connection of it has ended. */
   public boolean isTerminated() {
     return impl.isTerminated();
   }
@@ -425,6 +427,7 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
+    /** Adds a service; its methods must not clash with those already added. */
     public Builder service(ServiceDefinition service) {
       for (ServiceDefinition s : services) {
         if (s.name().equals(service.name())) {

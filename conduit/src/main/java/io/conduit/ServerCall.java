@@ -50,10 +50,12 @@ public abstract class ServerCall<Q, R> {
   /** Whether the client cancelled (or the deadline passed, or the connection broke). */
   public abstract boolean isCancelled();
 
+  /** Whether a response message can be sent without buffering; see {@link Listener#onReady()}. */
   public boolean isReady() {
     return true;
   }
 
+  /** The method this call is for. */
   public abstract MethodDescriptor<Q, R> method();
 
   /** The {@code :authority} the client sent, or {@code null}. */

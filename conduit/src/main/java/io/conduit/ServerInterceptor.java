@@ -9,6 +9,7 @@ import java.util.List;
  */
 @FunctionalInterface
 public interface ServerInterceptor {
+  /** Serves {@code call}, usually by wrapping it and passing it on to {@code next}. */
   <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next);
 

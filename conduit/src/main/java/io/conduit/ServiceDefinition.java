@@ -22,6 +22,7 @@ public final class ServiceDefinition {
 
   /** One method and the handler that serves it. */
   public record Method<Q, R>(MethodDescriptor<Q, R> descriptor, ServerCallHandler<Q, R> handler) {
+    /** Checks that both parts are set. */
     public Method {
       Objects.requireNonNull(descriptor, "descriptor");
       Objects.requireNonNull(handler, "handler");
@@ -42,6 +43,7 @@ public final class ServiceDefinition {
     this.schemaDescriptor = schemaDescriptor;
   }
 
+  /** A builder of the service {@code serviceName} (its full protobuf name). */
   public static Builder builder(String serviceName) {
     return new Builder(serviceName);
   }
@@ -51,6 +53,7 @@ public final class ServiceDefinition {
     return name;
   }
 
+  /** The methods, in the order they were added. */
   public Collection<Method<?, ?>> methods() {
     return methods.values();
   }
@@ -79,6 +82,7 @@ public final class ServiceDefinition {
     return new ServiceDefinition(name, wrapped, schemaDescriptor);
   }
 
+  /** This service with {@code interceptors} run before each call, the first one outermost. */
   public ServiceDefinition intercept(ServerInterceptor... interceptors) {
     return intercept(List.of(interceptors));
   }
@@ -93,6 +97,7 @@ public final class ServiceDefinition {
       this.name = Objects.requireNonNull(name, "serviceName");
     }
 
+    /** Adds a method; its name must be under this service. */
     public <Q, R> Builder method(MethodDescriptor<Q, R> descriptor, ServerCallHandler<Q, R> handler) {
       if (!descriptor.serviceName().equals(name)) {
         throw new IllegalArgumentException(
@@ -110,6 +115,7 @@ public final class ServiceDefinition {
       return this;
     }
 
+    /** The definition. */
     public ServiceDefinition build() {
       return new ServiceDefinition(name, new LinkedHashMap<>(methods), schemaDescriptor);
     }

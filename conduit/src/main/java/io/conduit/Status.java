@@ -14,22 +14,39 @@ public final class Status {
 
   /** The gRPC status codes, with their wire values (doc/statuscodes.md). */
   public enum Code {
+    /** Not an error. */
     OK(0),
+    /** The call was cancelled, usually by the caller. */
     CANCELLED(1),
+    /** An error with no better code, or one from another error space. */
     UNKNOWN(2),
+    /** The request is invalid whatever the state of the system. */
     INVALID_ARGUMENT(3),
+    /** The deadline passed before the call completed. */
     DEADLINE_EXCEEDED(4),
+    /** A requested entity was not found. */
     NOT_FOUND(5),
+    /** An entity the call tried to create already exists. */
     ALREADY_EXISTS(6),
+    /** The caller may not do this. */
     PERMISSION_DENIED(7),
+    /** A resource (a quota, memory, a limit) is exhausted. */
     RESOURCE_EXHAUSTED(8),
+    /** The system is not in a state the call needs. */
     FAILED_PRECONDITION(9),
+    /** The call was aborted, usually by a concurrency conflict. */
     ABORTED(10),
+    /** The call went past a valid range. */
     OUT_OF_RANGE(11),
+    /** The method is not implemented or not supported. */
     UNIMPLEMENTED(12),
+    /** An invariant the system relies on is broken. */
     INTERNAL(13),
+    /** The service is unavailable for now; the call can usually be retried. */
     UNAVAILABLE(14),
+    /** Data was lost or corrupted. */
     DATA_LOSS(15),
+    /** The request has no valid credentials. */
     UNAUTHENTICATED(16);
 
     private static final Code[] BY_VALUE = values();
@@ -69,22 +86,39 @@ public final class Status {
     return all;
   }
 
+  /** {@link Code#OK} with no description. */
   public static final Status OK = Code.OK.toStatus();
+  /** {@link Code#CANCELLED} with no description. */
   public static final Status CANCELLED = Code.CANCELLED.toStatus();
+  /** {@link Code#UNKNOWN} with no description. */
   public static final Status UNKNOWN = Code.UNKNOWN.toStatus();
+  /** {@link Code#INVALID_ARGUMENT} with no description. */
   public static final Status INVALID_ARGUMENT = Code.INVALID_ARGUMENT.toStatus();
+  /** {@link Code#DEADLINE_EXCEEDED} with no description. */
   public static final Status DEADLINE_EXCEEDED = Code.DEADLINE_EXCEEDED.toStatus();
+  /** {@link Code#NOT_FOUND} with no description. */
   public static final Status NOT_FOUND = Code.NOT_FOUND.toStatus();
+  /** {@link Code#ALREADY_EXISTS} with no description. */
   public static final Status ALREADY_EXISTS = Code.ALREADY_EXISTS.toStatus();
+  /** {@link Code#PERMISSION_DENIED} with no description. */
   public static final Status PERMISSION_DENIED = Code.PERMISSION_DENIED.toStatus();
+  /** {@link Code#RESOURCE_EXHAUSTED} with no description. */
   public static final Status RESOURCE_EXHAUSTED = Code.RESOURCE_EXHAUSTED.toStatus();
+  /** {@link Code#FAILED_PRECONDITION} with no description. */
   public static final Status FAILED_PRECONDITION = Code.FAILED_PRECONDITION.toStatus();
+  /** {@link Code#ABORTED} with no description. */
   public static final Status ABORTED = Code.ABORTED.toStatus();
+  /** {@link Code#OUT_OF_RANGE} with no description. */
   public static final Status OUT_OF_RANGE = Code.OUT_OF_RANGE.toStatus();
+  /** {@link Code#UNIMPLEMENTED} with no description. */
   public static final Status UNIMPLEMENTED = Code.UNIMPLEMENTED.toStatus();
+  /** {@link Code#INTERNAL} with no description. */
   public static final Status INTERNAL = Code.INTERNAL.toStatus();
+  /** {@link Code#UNAVAILABLE} with no description. */
   public static final Status UNAVAILABLE = Code.UNAVAILABLE.toStatus();
+  /** {@link Code#DATA_LOSS} with no description. */
   public static final Status DATA_LOSS = Code.DATA_LOSS.toStatus();
+  /** {@link Code#UNAUTHENTICATED} with no description. */
   public static final Status UNAUTHENTICATED = Code.UNAUTHENTICATED.toStatus();
 
   private final Code code;
@@ -115,6 +149,7 @@ public final class Status {
     return UNKNOWN.withCause(t);
   }
 
+  /** The code. */
   public Code code() {
     return code;
   }
@@ -129,10 +164,12 @@ public final class Status {
     return cause;
   }
 
+  /** Whether the code is {@link Code#OK}. */
   public boolean isOk() {
     return code == Code.OK;
   }
 
+  /** This status with {@code newDescription} as its description. */
   public Status withDescription(String newDescription) {
     return Objects.equals(description, newDescription) ? this : new Status(code, newDescription, cause);
   }
@@ -145,6 +182,7 @@ public final class Status {
     return new Status(code, description == null ? more : description + "\n" + more, cause);
   }
 
+  /** This status with {@code newCause} as its cause (never sent to the peer). */
   public Status withCause(Throwable newCause) {
     return cause == newCause ? this : new Status(code, description, newCause);
   }

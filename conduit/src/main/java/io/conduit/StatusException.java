@@ -12,10 +12,12 @@ public class StatusException extends RuntimeException {
   private final transient Status status;
   private final transient Metadata trailers;
 
+  /** A failure with {@code status} and no trailers. */
   public StatusException(Status status) {
     this(status, null);
   }
 
+  /** A failure with {@code status} and the trailers to send or that were received. */
   public StatusException(Status status, Metadata trailers) {
     super(message(status), status.cause());
     this.status = status;
@@ -28,6 +30,7 @@ public class StatusException extends RuntimeException {
         : status.code() + ": " + status.description();
   }
 
+  /** The status of the failure. */
   public Status status() {
     return status;
   }

@@ -36,10 +36,12 @@ public final class WebOptions {
     return builder().build();
   }
 
+  /** A builder with the defaults. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** The CORS policy for browsers on other origins. */
   public CorsPolicy cors() {
     return cors;
   }
@@ -80,6 +82,7 @@ public final class WebOptions {
       return this;
     }
 
+    /** The options. */
     public WebOptions build() {
       return new WebOptions(this);
     }

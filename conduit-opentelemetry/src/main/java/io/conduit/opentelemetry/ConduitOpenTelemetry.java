@@ -191,6 +191,7 @@ public final class ConduitOpenTelemetry implements Configurator {
       return this;
     }
 
+    /** The configured instance. */
     public ConduitOpenTelemetry build() {
       return new ConduitOpenTelemetry(this);
     }

@@ -34,6 +34,7 @@ public final class GrpcTraceBinPropagator implements TextMapPropagator {
 
   private GrpcTraceBinPropagator() {}
 
+  /** The propagator; it holds no state. */
   public static GrpcTraceBinPropagator getInstance() {
     return INSTANCE;
   }

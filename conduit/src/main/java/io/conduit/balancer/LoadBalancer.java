@@ -72,6 +72,7 @@ public abstract class LoadBalancer {
   /** Chooses a subchannel for a call; must be fast and thread-safe. */
   @FunctionalInterface
   public interface Picker {
+    /** Chooses where a call goes; called on any thread, so it must not block. */
     PickResult pick(PickArgs args);
   }
 
@@ -82,6 +83,7 @@ public abstract class LoadBalancer {
   public record PickResult(Subchannel subchannel, Status error, boolean drop) {
     private static final PickResult NO_RESULT = new PickResult(null, null, false);
 
+    /** A pick that sends the call on {@code subchannel}. */
     public static PickResult withSubchannel(Subchannel subchannel) {
       return new PickResult(Objects.requireNonNull(subchannel, "subchannel"), null, false);
     }
@@ -107,6 +109,7 @@ public abstract class LoadBalancer {
     /** The policy name used in service config and on the builder, e.g. {@code round_robin}. */
     String policyName();
 
+    /** A balancer for one channel, talking to it through {@code helper}. */
     LoadBalancer newLoadBalancer(Helper helper);
   }
 }

@@ -13,9 +13,11 @@ public interface Subchannel {
   /** Receives the subchannel's state changes. */
   @FunctionalInterface
   interface StateListener {
+    /** Called when the subchannel's state changes; {@code failure} is set with TRANSIENT_FAILURE. */
     void onStateChange(ConnectivityState state, io.conduit.Status failure);
   }
 
+  /** The address this subchannel connects to. */
   SocketAddress address();
 
   /** Starts delivering state changes; call once, before anything else. */
@@ -27,5 +29,6 @@ public interface Subchannel {
   /** Closes the subchannel: in-flight calls finish, then its connections close. */
   void shutdown();
 
+  /** The current state. */
   ConnectivityState state();
 }

@@ -15,10 +15,12 @@ import java.nio.ByteBuffer;
  * classes that could clash with grpc-java's {@code io.grpc.health.v1} on a shared classpath.
  */
 public final class Health {
+  /** The full name of the health service. */
   public static final String SERVICE_NAME = "grpc.health.v1.Health";
 
   /** {@code HealthCheckRequest}: the service to check; empty for the server as a whole. */
   public record Request(String service) {
+    /** Replaces a null service with the empty one. */
     public Request {
       service = service == null ? "" : service;
     }

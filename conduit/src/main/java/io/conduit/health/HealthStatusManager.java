@@ -32,6 +32,7 @@ public final class HealthStatusManager implements RpcService {
   private final Map<String, List<ServerStreamObserver<Health.Response>>> watchers = new HashMap<>();
   private boolean terminal;
 
+  /** A manager whose server as a whole (the empty service name) is SERVING. */
   public HealthStatusManager() {
     statuses.put(SERVER, HealthStatus.SERVING);
   }

@@ -61,6 +61,7 @@ public abstract class NameResolver {
    */
   public record Result(List<SocketAddress> addresses, String serviceConfigJson,
       Status serviceConfigError) {
+    /** Copies the addresses; refuses both a config and a config error. */
     public Result {
       addresses = List.copyOf(addresses);
       if (serviceConfigJson != null && serviceConfigError != null) {
@@ -68,10 +69,12 @@ public abstract class NameResolver {
       }
     }
 
+    /** Addresses with a service config (null for none). */
     public Result(List<SocketAddress> addresses, String serviceConfigJson) {
       this(addresses, serviceConfigJson, null);
     }
 
+    /** Addresses with no service config. */
     public static Result of(List<? extends SocketAddress> addresses) {
       return new Result(List.copyOf(addresses), null, null);
     }
@@ -93,6 +96,7 @@ public abstract class NameResolver {
   public record Args(int defaultPort, Executor syncContext, ScheduledExecutorService scheduler,
       Duration minRefreshInterval, Duration refreshPeriod, boolean lookUpServiceConfigInDns,
       Clock clock) {
+    /** Checks the required parts. */
     public Args {
       Objects.requireNonNull(syncContext, "syncContext");
       Objects.requireNonNull(scheduler, "scheduler");

@@ -22,27 +22,33 @@ public final class ServerCalls {
   /** A unary or server-streaming method: one request in, responses to the observer. */
   @FunctionalInterface
   public interface UnaryMethod<Q, R> {
+    /** Serves {@code request}, answering on {@code responseObserver}. */
     void invoke(Q request, ServerStreamObserver<R> responseObserver);
   }
 
   /** A client- or bidi-streaming method: returns the observer that receives the requests. */
   @FunctionalInterface
   public interface StreamingMethod<Q, R> {
+    /** Starts serving; returns the observer the requests go to. */
     StreamObserver<Q> invoke(ServerStreamObserver<R> responseObserver);
   }
 
+  /** A handler of a unary method. */
   public static <Q, R> ServerCallHandler<Q, R> unary(UnaryMethod<Q, R> method) {
     return singleRequest(method);
   }
 
+  /** A handler of a server-streaming method. */
   public static <Q, R> ServerCallHandler<Q, R> serverStreaming(UnaryMethod<Q, R> method) {
     return singleRequest(method);
   }
 
+  /** A handler of a client-streaming method. */
   public static <Q, R> ServerCallHandler<Q, R> clientStreaming(StreamingMethod<Q, R> method) {
     return streamingRequests(method);
   }
 
+  /** A handler of a bidi-streaming method. */
   public static <Q, R> ServerCallHandler<Q, R> bidiStreaming(StreamingMethod<Q, R> method) {
     return streamingRequests(method);
   }

@@ -5,10 +5,12 @@ package io.conduit.stub;
  * {@link #onCompleted} or {@link #onError}. Not thread-safe: call it from one thread at a time.
  */
 public interface StreamObserver<T> {
+  /** One message of the stream. */
   void onNext(T value);
 
   /** The stream failed; {@code t} is usually a {@link io.conduit.StatusException}. */
   void onError(Throwable t);
 
+  /** The stream ended with no error; nothing follows. */
   void onCompleted();
 }
