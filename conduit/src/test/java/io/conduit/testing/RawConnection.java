@@ -76,6 +76,8 @@ public final class RawConnection implements AutoCloseable {
   /** Released once the server's first SETTINGS are acknowledged, or the connection is closed. */
   private final CountDownLatch settingsAcked = new CountDownLatch(1);
   private volatile boolean eof;
+  /** How reading ended ("end of stream", or the exception), for failure messages. */
+  private volatile String endedBy = "still reading";
   /** Whether the reader leaves the server's SETTINGS unacknowledged. */
   private volatile boolean silent;
   /** Counted down with {@code eof}: the reader saw the end of the connection. */
@@ -264,8 +266,10 @@ public final class RawConnection implements AutoCloseable {
       }
     } catch (EOFException e) {
       // The server closed.
+      endedBy = "end of stream";
     } catch (IOException e) {
       // Reset or closed by us.
+      endedBy = e.toString();
     } finally {
       settingsAcked.countDown();
       eof = true;
@@ -310,6 +314,11 @@ public final class RawConnection implements AutoCloseable {
   /** Waits until the server closes the connection (needs the reader). */
   public boolean awaitClosed(Duration timeout) throws InterruptedException {
     return closed.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS) || eof;
+  }
+
+  /** How the reader ended, or "still reading": for failure messages. */
+  public synchronized String endedBy() {
+    return reader == null ? "not reading" : endedBy;
   }
 
   public long acks() {

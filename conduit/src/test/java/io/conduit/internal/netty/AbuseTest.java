@@ -172,7 +172,8 @@ class AbuseTest {
 
   static RawConnection.Frame goAway(RawConnection c) throws InterruptedException {
     RawConnection.Frame f = c.await(GOAWAY, Duration.ofSeconds(20));
-    assertThat(f).as("GOAWAY").isNotNull();
+    assertThat(f).as("GOAWAY (after %d acknowledgements; the reader: %s)", c.acks(), c.endedBy())
+        .isNotNull();
     return f;
   }
 
