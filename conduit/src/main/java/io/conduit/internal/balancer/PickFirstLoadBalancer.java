@@ -36,8 +36,6 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
   private boolean awaitingResolution;
   /** The failure not yet reported while {@link #awaitingResolution}. */
   private Status heldFailure;
-  /** The selected connection went away and no call has asked for a new one yet. */
-  private boolean idle;
 
   public PickFirstLoadBalancer(Helper helper) {
     this.helper = helper;
@@ -68,12 +66,9 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
     }
     if (!subchannels.isEmpty() && Set.copyOf(addresses).equals(Set.copyOf(previous))) {
       // Nothing moved: the subchannels go on as they were (idle, connecting or backing off).
-      if (heldFailure != null) {
-        // The resolver answered with the addresses that just failed: the server did not move.
-        Status failure = heldFailure;
-        heldFailure = null;
-        reportFailure(failure);
-      }
+      // If a failure is held, the resolver answered with the addresses that just failed: the
+      // server did not move.
+      reportHeldFailure();
       return;
     }
     heldFailure = null;
@@ -106,7 +101,6 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
         reportedFailure = false;
         awaitingResolution = false;
         heldFailure = null;
-        idle = false;
         // The others are no longer needed.
         subchannels.values().removeIf(other -> {
           if (other != sc) {
@@ -125,7 +119,6 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
           attempt = 0;
           // The subchannel has asked the resolver again (the server may have moved).
           awaitingResolution = true;
-          idle = true;
           java.util.concurrent.atomic.AtomicBoolean requested = new java.util.concurrent.atomic.AtomicBoolean();
           helper.updateState(ConnectivityState.IDLE, args -> {
             if (requested.compareAndSet(false, true)) {
@@ -175,9 +168,19 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
     helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
   }
 
+  /** Reports the failure held for the resolver's answer, if there is one; returns whether. */
+  private boolean reportHeldFailure() {
+    if (heldFailure == null) {
+      return false;
+    }
+    Status failure = heldFailure;
+    heldFailure = null;
+    reportFailure(failure);
+    return true;
+  }
+
   @Override
   public void requestConnection() {
-    idle = false;
     if (selected == null && !addresses.isEmpty()) {
       connect(Math.min(attempt, addresses.size() - 1));
     }
@@ -186,10 +189,7 @@ public final class PickFirstLoadBalancer extends LoadBalancer {
   @Override
   public void handleResolutionError(Status error) {
     awaitingResolution = false;
-    if (heldFailure != null) {
-      Status failure = heldFailure;
-      heldFailure = null;
-      reportFailure(failure);
+    if (reportHeldFailure()) {
       return;
     }
     if (selected == null && subchannels.isEmpty()) {

@@ -7,12 +7,11 @@ import java.util.List;
 /** Resolves to a fixed list: {@code ipv4:}, {@code ipv6:} and {@code unix:} targets. */
 final class StaticResolver extends NameResolver {
   private final List<SocketAddress> addresses;
+  private Listener listener;
 
   StaticResolver(List<SocketAddress> addresses) {
     this.addresses = List.copyOf(addresses);
   }
-
-  private Listener listener;
 
   @Override
   public void start(Listener listener) {

@@ -9,6 +9,7 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import io.conduit.Marshaller;
 import io.conduit.Status;
+import io.conduit.StatusException;
 import io.conduit.protobuf.ProtoMarshaller;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -60,8 +61,7 @@ final class JsonCodec implements MessageCodec {
     try {
       parser.merge(payload.toString(StandardCharsets.UTF_8), builder);
     } catch (InvalidProtocolBufferException | RuntimeException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("the request is not a valid JSON "
-          + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage()).asException();
+      throw invalidRequest(prototype, e);
     }
     Message message = builder.build();
     if (holdsValue.computeIfAbsent(prototype.getDescriptorForType(), JsonCodec::holdsValue)) {
@@ -79,9 +79,13 @@ final class JsonCodec implements MessageCodec {
     try {
       printer.print(message);
     } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("the request is not a valid JSON "
-          + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage()).asException();
+      throw invalidRequest(prototype, e);
     }
+  }
+
+  private static StatusException invalidRequest(Message prototype, Exception e) {
+    return Status.INVALID_ARGUMENT.withDescription("the request is not a valid JSON "
+        + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage()).asException();
   }
 
   private static boolean holdsValue(Descriptor type) {

@@ -76,16 +76,25 @@ class PickFirstLoadBalancerTest {
     assertThat(helper.state()).isEqualTo(READY);
   }
 
+  /**
+   * addr(1) connects, the connection goes away, a call asks for a new one and that attempt fails:
+   * the balancer now waits for the resolver's answer.
+   */
+  private FakeHelper.FakeSubchannel connectedThenLostThenReconnectFailed() {
+    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
+    FakeHelper.FakeSubchannel sc = helper.subchannel(addr(1));
+    sc.set(READY);
+    sc.set(IDLE);
+    lb.requestConnection();
+    sc.set(CONNECTING);
+    sc.set(TRANSIENT_FAILURE);
+    return sc;
+  }
+
   /** A lost connection asks the resolver again; the server may have moved. */
   @Test
   void afterALostConnectionAFailedReconnectWaitsForTheResolversAnswer() {
-    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
-    FakeHelper.FakeSubchannel old = helper.subchannel(addr(1));
-    old.set(READY);
-    old.set(IDLE);
-    lb.requestConnection();
-    old.set(CONNECTING);
-    old.set(TRANSIENT_FAILURE);
+    FakeHelper.FakeSubchannel old = connectedThenLostThenReconnectFailed();
     assertThat(helper.state()).as("calls wait for the resolver").isEqualTo(CONNECTING);
     // The server moved: its new address connects and the waiting calls go there.
     lb.acceptResolvedAddresses(List.of(addr(2)), Map.of());
@@ -96,13 +105,7 @@ class PickFirstLoadBalancerTest {
 
   @Test
   void theResolverGivingTheSameAddressesReportsTheHeldFailure() {
-    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
-    FakeHelper.FakeSubchannel sc = helper.subchannel(addr(1));
-    sc.set(READY);
-    sc.set(IDLE);
-    lb.requestConnection();
-    sc.set(CONNECTING);
-    sc.set(TRANSIENT_FAILURE);
+    FakeHelper.FakeSubchannel sc = connectedThenLostThenReconnectFailed();
     assertThat(helper.state()).isEqualTo(CONNECTING);
     lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
     assertThat(helper.state()).isEqualTo(TRANSIENT_FAILURE);
@@ -112,13 +115,7 @@ class PickFirstLoadBalancerTest {
 
   @Test
   void withoutAnAnswerTheNextFailedAttemptIsReported() {
-    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
-    FakeHelper.FakeSubchannel sc = helper.subchannel(addr(1));
-    sc.set(READY);
-    sc.set(IDLE);
-    lb.requestConnection();
-    sc.set(CONNECTING);
-    sc.set(TRANSIENT_FAILURE);
+    FakeHelper.FakeSubchannel sc = connectedThenLostThenReconnectFailed();
     assertThat(helper.state()).isEqualTo(CONNECTING);
     // The resolver is silent (its minimum refresh interval): the attempt after the backoff.
     sc.set(CONNECTING);
@@ -128,13 +125,7 @@ class PickFirstLoadBalancerTest {
 
   @Test
   void aResolutionErrorReportsTheHeldFailure() {
-    lb.acceptResolvedAddresses(List.of(addr(1)), Map.of());
-    FakeHelper.FakeSubchannel sc = helper.subchannel(addr(1));
-    sc.set(READY);
-    sc.set(IDLE);
-    lb.requestConnection();
-    sc.set(CONNECTING);
-    sc.set(TRANSIENT_FAILURE);
+    FakeHelper.FakeSubchannel sc = connectedThenLostThenReconnectFailed();
     lb.handleResolutionError(Status.UNAVAILABLE.withDescription("no dns"));
     assertThat(helper.state()).isEqualTo(TRANSIENT_FAILURE);
     assertThat(helper.pick().error().description()).contains("no backend reachable");
