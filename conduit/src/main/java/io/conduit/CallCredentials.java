@@ -29,15 +29,24 @@ public interface CallCredentials {
   /** What the call is, for credentials that depend on it (e.g. a per-audience token). */
   record RequestInfo(MethodDescriptor<?, ?> method, String authority, boolean secure) {}
 
-  /** The metadata to add to the call's request headers. */
+  /**
+   * The metadata to add to the call's request headers.
+   *
+   * @param info the call's method, authority and security level
+   * @return a stage completing with the metadata, or failing to fail the call with UNAVAILABLE
+   */
   CompletionStage<Metadata> requestMetadata(RequestInfo info);
 
-  /** Whether these credentials may only go over TLS (default true). */
+  /** {@return whether these credentials may only go over TLS (default true)} */
   default boolean requiresTls() {
     return true;
   }
 
-  /** These credentials, also sent over plaintext connections. */
+  /**
+   * These credentials, also sent over plaintext connections.
+   *
+   * @return credentials that are also sent without TLS
+   */
   default CallCredentials allowingPlaintext() {
     CallCredentials self = this;
     return new CallCredentials() {
@@ -53,13 +62,23 @@ public interface CallCredentials {
     };
   }
 
-  /** {@code authorization: Bearer <token>} with a token obtained anew for each call. */
+  /**
+   * {@code authorization: Bearer <token>} with a token obtained anew for each call.
+   *
+   * @param token supplies the token; called once per call
+   * @return the credentials
+   */
   static CallCredentials bearer(Supplier<String> token) {
     Objects.requireNonNull(token, "token");
     return info -> CompletableFuture.completedFuture(bearerMetadata(token.get()));
   }
 
-  /** {@code authorization: Bearer <token>}. */
+  /**
+   * {@code authorization: Bearer <token>}.
+   *
+   * @param token the bearer token
+   * @return metadata with one {@code authorization} header
+   */
   static Metadata bearerMetadata(String token) {
     Metadata md = new Metadata();
     md.add("authorization", "Bearer " + token);

@@ -6,6 +6,14 @@ package io.conduit;
  */
 @FunctionalInterface
 public interface CallFactory {
-  /** Creates a call of {@code method} with {@code options}; nothing is sent until it starts. */
+  /**
+   * Creates a call of {@code method} with {@code options}; nothing is sent until it starts.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param method the method to call
+   * @param options the call's options: deadline, compression, credentials...
+   * @return a new call, not started
+   */
   <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options);
 }

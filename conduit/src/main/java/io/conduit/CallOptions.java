@@ -28,72 +28,112 @@ public final class CallOptions {
     this.callCredentials = callCredentials;
   }
 
-  /** The deadline, or {@code null} for none. */
+  /** {@return the deadline, or {@code null} for none} */
   public Deadline deadline() {
     return deadline;
   }
 
-  /** These options with {@code newDeadline} (null for none). */
+  /**
+   * These options with {@code newDeadline} (null for none).
+   *
+   * @param newDeadline the call's deadline, or {@code null} for none
+   * @return new options; these are unchanged
+   */
   public CallOptions withDeadline(Deadline newDeadline) {
     return new CallOptions(newDeadline, waitForReady, compression, maxInboundMessageSize,
         maxOutboundMessageSize, callCredentials);
   }
 
-  /** A deadline {@code timeout} from now. */
+  /**
+   * A deadline {@code timeout} from now.
+   *
+   * @param timeout how long the call may take, counted from now
+   * @return new options; these are unchanged
+   */
   public CallOptions withTimeout(Duration timeout) {
     return withDeadline(Deadline.after(timeout));
   }
 
-  /** Whether the call waits for a ready connection instead of failing fast. */
+  /** {@return whether the call waits for a ready connection instead of failing fast} */
   public boolean isWaitForReady() {
     return waitForReady;
   }
 
-  /** Wait for a ready connection instead of failing fast (doc/wait-for-ready.md). */
+  /**
+   * Wait for a ready connection instead of failing fast (doc/wait-for-ready.md).
+   *
+   * @param enabled whether to wait for a ready connection
+   * @return new options; these are unchanged
+   */
   public CallOptions withWaitForReady(boolean enabled) {
     return new CallOptions(deadline, enabled, compression, maxInboundMessageSize,
         maxOutboundMessageSize, callCredentials);
   }
 
-  /** The compressor name for request messages ({@code "gzip"}...), or {@code null}. */
+  /** {@return the compressor name for request messages ({@code "gzip"}...), or {@code null}} */
   public String compression() {
     return compression;
   }
 
-  /** These options with the request messages compressed by {@code compressorName}. */
+  /**
+   * These options with the request messages compressed by {@code compressorName}.
+   *
+   * @param compressorName a registered compressor's name, such as {@code gzip}; {@code null} or
+   *     {@code identity} for none
+   * @return new options; these are unchanged
+   */
   public CallOptions withCompression(String compressorName) {
     return new CallOptions(deadline, waitForReady, compressorName, maxInboundMessageSize,
         maxOutboundMessageSize, callCredentials);
   }
 
-  /** The largest response message accepted, or -1 for the channel's limit. */
+  /** {@return the largest response message accepted, or -1 for the channel's limit} */
   public int maxInboundMessageSize() {
     return maxInboundMessageSize;
   }
 
-  /** These options with the largest response message this call accepts, in bytes. */
+  /**
+   * These options with the largest response message this call accepts, in bytes.
+   *
+   * @param bytes the largest response message accepted, in bytes
+   * @return new options; these are unchanged
+   */
   public CallOptions withMaxInboundMessageSize(int bytes) {
     return new CallOptions(deadline, waitForReady, compression, checkSize(bytes),
         maxOutboundMessageSize, callCredentials);
   }
 
-  /** The largest request message sent, or -1 for no limit. */
+  /** {@return the largest request message sent, or -1 for no limit} */
   public int maxOutboundMessageSize() {
     return maxOutboundMessageSize;
   }
 
-  /** These options with the largest request message this call sends, in bytes. */
+  /**
+   * These options with the largest request message this call sends, in bytes.
+   *
+   * @param bytes the largest request message sent, in bytes
+   * @return new options; these are unchanged
+   */
   public CallOptions withMaxOutboundMessageSize(int bytes) {
     return new CallOptions(deadline, waitForReady, compression, maxInboundMessageSize,
         checkSize(bytes), callCredentials);
   }
 
-  /** Credentials for this call, on top of the channel's; or {@code null}. */
+  /**
+   * Credentials for this call, on top of the channel's; or {@code null}.
+   *
+   * @return the call's own credentials, or {@code null}
+   */
   public CallCredentials callCredentials() {
     return callCredentials;
   }
 
-  /** Adds {@code credentials}' metadata to the call (after the channel's own credentials). */
+  /**
+   * Adds {@code credentials}' metadata to the call (after the channel's own credentials).
+   *
+   * @param credentials the credentials to add for this call
+   * @return new options; these are unchanged
+   */
   public CallOptions withCallCredentials(CallCredentials credentials) {
     return new CallOptions(deadline, waitForReady, compression, maxInboundMessageSize,
         maxOutboundMessageSize, credentials);

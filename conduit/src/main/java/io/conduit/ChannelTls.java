@@ -30,12 +30,18 @@ public final class ChannelTls {
     this.context = context;
   }
 
-  /** A builder that trusts the JDK's default certificate authorities until told otherwise. */
+  /**
+   * {@return a builder that trusts the JDK's default certificate authorities until told otherwise}
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Trusts the JDK's default CAs; no client certificate. */
+  /**
+   * Trusts the JDK's default CAs; no client certificate.
+   *
+   * @return the default TLS settings
+   */
   public static ChannelTls systemDefault() {
     return builder().build();
   }
@@ -50,37 +56,69 @@ public final class ChannelTls {
 
     private Builder() {}
 
-    /** Trusts the CA certificates in this PEM file (instead of the JDK's defaults). */
+    /**
+     * Trusts the CA certificates in this PEM file (instead of the JDK's defaults).
+     *
+     * @param caCertsPem the PEM file of the trusted CA certificates
+     * @return this builder
+     */
     public Builder trustPem(Path caCertsPem) {
       material.trustPem(caCertsPem);
       return this;
     }
 
-    /** Trusts the certificates in {@code trustStore}. */
+    /**
+     * Trusts the certificates in {@code trustStore}.
+     *
+     * @param trustStore the key store of the trusted certificates
+     * @return this builder
+     */
     public Builder trustStore(KeyStore trustStore) {
       material.trustStore(trustStore);
       return this;
     }
 
-    /** Verifies servers with a trust manager of your own. */
+    /**
+     * Verifies servers with a trust manager of your own.
+     *
+     * @param trustManager the trust manager that verifies servers
+     * @return this builder
+     */
     public Builder trustManager(TrustManager trustManager) {
       material.trustManager(trustManager);
       return this;
     }
 
-    /** The client certificate chain (PEM) and private key (PKCS#8 PEM), for mutual TLS. */
+    /**
+     * The client certificate chain (PEM) and private key (PKCS#8 PEM), for mutual TLS.
+     *
+     * @param certChainPem the PEM file of the client's certificate chain, its own first
+     * @param privateKeyPem the PKCS#8 PEM file of the client's private key
+     * @return this builder
+     */
     public Builder keyPair(Path certChainPem, Path privateKeyPem) {
       material.keyPair(certChainPem, privateKeyPem);
       return this;
     }
 
-    /** The client key entry of {@code keyStore}, unlocked with {@code password}, for mutual TLS. */
+    /**
+     * The client key entry of {@code keyStore}, unlocked with {@code password}, for mutual TLS.
+     *
+     * @param keyStore the key store holding the client's key entry
+     * @param password the password of the key entry
+     * @return this builder
+     */
     public Builder keyStore(KeyStore keyStore, char[] password) {
       material.keyStore(keyStore, password);
       return this;
     }
 
-    /** A client key manager of your own, for mutual TLS. */
+    /**
+     * A client key manager of your own, for mutual TLS.
+     *
+     * @param keyManager the key manager that chooses the client's certificate
+     * @return this builder
+     */
     public Builder keyManager(KeyManager keyManager) {
       material.keyManager(keyManager);
       return this;
@@ -89,6 +127,7 @@ public final class ChannelTls {
     /**
      * Reads the key material and builds the settings.
      *
+     * @return the TLS settings
      * @throws IllegalArgumentException when the material cannot be read
      */
     public ChannelTls build() {

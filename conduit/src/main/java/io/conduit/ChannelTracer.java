@@ -31,6 +31,7 @@ public interface ChannelTracer {
      * Called once, when the channel is built.
      *
      * @param target the channel's target as a canonical URI ({@code dns:///host:443})
+     * @return the tracer of this channel
      */
     ChannelTracer newChannelTracer(String target);
   }
@@ -38,15 +39,26 @@ public interface ChannelTracer {
   /**
    * A tracer for a call that is starting, on the thread that starts it, before anything is
    * sent; or {@code null} to leave the call untraced.
+   *
+   * @param method the call's method
+   * @param options the call's options
+   * @return the call's tracer, or {@code null}
    */
   ClientCallTracer newCallTracer(MethodDescriptor<?, ?> method, CallOptions options);
 
-  /** A connection to {@code address} is ready for calls. */
+  /**
+   * A connection to {@code address} is ready for calls.
+   *
+   * @param address the connection's remote address
+   */
   default void connectionOpened(SocketAddress address) {}
 
   /**
    * A connection attempt to {@code address} failed ({@code reason} says why). An attempt
    * abandoned because its subchannel was shut down is reported neither way.
+   *
+   * @param address the address the attempt was made to
+   * @param reason why the attempt failed
    */
   default void connectionFailed(SocketAddress address, Status reason) {}
 
@@ -55,6 +67,9 @@ public interface ChannelTracer {
    * {@code grpc.disconnect_error} values: {@code "GOAWAY <HTTP/2 error code>"},
    * {@code "subchannel shutdown"}, {@code "connection reset"}, {@code "connection timed out"},
    * {@code "socket error"} or {@code "unknown"}.
+   *
+   * @param address the connection's remote address
+   * @param reason why it closed, as described above
    */
   default void connectionClosed(SocketAddress address, String reason) {}
 }

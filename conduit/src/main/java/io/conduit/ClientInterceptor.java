@@ -9,13 +9,24 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 @FunctionalInterface
 public interface ClientInterceptor {
-  /** Returns the call to use for {@code method}, usually one that wraps {@code next.newCall}. */
+  /**
+   * {@return the call to use for {@code method}, usually one that wraps {@code next.newCall}}
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param method the method being called
+   * @param options the call's options
+   * @param next the rest of the chain, ending at the channel
+   */
   <Q, R> ClientCall<Q, R> interceptCall(
       MethodDescriptor<Q, R> method, CallOptions options, CallFactory next);
 
   /**
    * An interceptor that adds {@code headers} to every call's request headers, e.g. an API key:
    * {@code GreeterRpc.newBlockingClient(channel).withInterceptors(ClientInterceptor.attachHeaders(md))}.
+   *
+   * @param headers the headers to add; copied
+   * @return the interceptor
    */
   static ClientInterceptor attachHeaders(Metadata headers) {
     Metadata extra = new Metadata(headers);
@@ -44,6 +55,7 @@ public interface ClientInterceptor {
    *
    * @param headers receives the response headers; may be {@code null} to skip them
    * @param trailers receives the trailers; may be {@code null} to skip them
+   * @return the interceptor; use a new one per call, as it keeps the last call's metadata
    */
   static ClientInterceptor captureMetadata(
       AtomicReference<Metadata> headers, AtomicReference<Metadata> trailers) {
@@ -88,6 +100,10 @@ public interface ClientInterceptor {
 
   /**
    * {@code factory} wrapped by {@code interceptors}; the first interceptor sees each call first.
+   *
+   * @param factory the channel (or any call factory) to wrap
+   * @param interceptors the interceptors, outermost first
+   * @return the wrapped factory
    */
   static CallFactory intercept(CallFactory factory, List<? extends ClientInterceptor> interceptors) {
     CallFactory result = factory;

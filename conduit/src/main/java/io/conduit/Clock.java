@@ -18,6 +18,12 @@ public interface Clock extends Deadline.Ticker {
   /**
    * Runs {@code task} on {@code executor} once {@code delay} has passed on this clock. The real
    * clock uses the executor's own timer; a fake one runs the task there when time is advanced.
+   *
+   * @param executor the executor the task runs on
+   * @param task the task
+   * @param delay the delay, in {@code unit}s
+   * @param unit the delay's unit
+   * @return a future that cancels the task
    */
   ScheduledFuture<?> schedule(ScheduledExecutorService executor, Runnable task, long delay, TimeUnit unit);
 

@@ -14,12 +14,24 @@ import java.io.OutputStream;
  * {@code grpc-accept-encoding}.
  */
 public interface Compressor {
-  /** The name in {@code grpc-encoding}, e.g. {@code gzip}. */
+  /** {@return the name in {@code grpc-encoding}, e.g. {@code gzip}} */
   String name();
 
-  /** Wraps {@code out} so that what is written to it reaches {@code out} compressed. */
+  /**
+   * Wraps {@code out} so that what is written to it reaches {@code out} compressed.
+   *
+   * @param out the stream the compressed bytes go to
+   * @return a stream that compresses what is written to it; closing it finishes the compressed data
+   * @throws IOException if the compressed stream cannot be started
+   */
   OutputStream compress(OutputStream out) throws IOException;
 
-  /** Wraps {@code in} so that reading from it yields the decompressed bytes. */
+  /**
+   * Wraps {@code in} so that reading from it yields the decompressed bytes.
+   *
+   * @param in the compressed bytes
+   * @return a stream of the decompressed bytes
+   * @throws IOException if the compressed data cannot be read
+   */
   InputStream decompress(InputStream in) throws IOException;
 }

@@ -22,7 +22,12 @@ public final class Configurators {
     void close();
   }
 
-  /** Applies {@code configurator} to every builder made from now on. */
+  /**
+   * Applies {@code configurator} to every builder made from now on.
+   *
+   * @param configurator the configurator to apply
+   * @return the registration; closing it stops applying {@code configurator}
+   */
   public static Registration registerGlobal(Configurator configurator) {
     java.util.Objects.requireNonNull(configurator, "configurator");
     GLOBAL.add(configurator);

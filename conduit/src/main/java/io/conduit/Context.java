@@ -30,12 +30,18 @@ public class Context {
       this.name = name;
     }
 
-    /** A new key; keys are compared by identity, {@code name} is for debugging. */
+    /**
+     * A new key; keys are compared by identity, {@code name} is for debugging.
+     *
+     * @param <T> the type of the key's values
+     * @param name the key's name, for debugging
+     * @return a new key
+     */
     public static <T> Key<T> of(String name) {
       return new Key<>(Objects.requireNonNull(name, "name"));
     }
 
-    /** The value in the current context, or {@code null}. */
+    /** {@return the value in the current context, or {@code null}} */
     public T get() {
       return Context.current().get(this);
     }
@@ -66,49 +72,74 @@ public class Context {
     this.deadline = deadline;
   }
 
-  /** The current thread's context; {@link #ROOT} when none is attached. */
+  /** {@return the current thread's context; {@link #ROOT} when none is attached} */
   public static Context current() {
     Context c = CURRENT.get();
     return c == null ? ROOT : c;
   }
 
-  /** The deadline, or {@code null}. */
+  /** {@return the deadline, or {@code null}} */
   public Deadline deadline() {
     return deadline;
   }
 
-  /** The value of {@code key} in this context or its ancestors, or null. */
+  /**
+   * The value of {@code key} in this context or its ancestors, or null.
+   *
+   * @param <T> the type of the key's values
+   * @param key the key to look up
+   * @return the value, or {@code null}
+   */
   @SuppressWarnings("unchecked")
   public <T> T get(Key<T> key) {
     int at = indexOf(key);
     return at < 0 ? null : (T) values[at + 1];
   }
 
-  /** Whether this context, or one it derives from, was cancelled. */
+  /** {@return whether this context, or one it derives from, was cancelled} */
   public boolean isCancelled() {
     return parent != null && parent.isCancelled();
   }
 
-  /** Why it was cancelled, or {@code null}. */
+  /**
+   * Why it was cancelled, or {@code null}.
+   *
+   * @return the cause, or {@code null} while not cancelled
+   */
   public Throwable cancellationCause() {
     return parent == null ? null : parent.cancellationCause();
   }
 
-  /** Runs {@code listener} once when this context is cancelled (at once if it is). */
+  /**
+   * Runs {@code listener} once when this context is cancelled (at once if it is).
+   *
+   * @param listener what to run on cancellation
+   */
   public void addListener(Runnable listener) {
     if (parent != null) {
       parent.addListener(listener);
     }
   }
 
-  /** Removes a listener added with {@link #addListener}. */
+  /**
+   * Removes a listener added with {@link #addListener}.
+   *
+   * @param listener the listener to remove
+   */
   public void removeListener(Runnable listener) {
     if (parent != null) {
       parent.removeListener(listener);
     }
   }
 
-  /** A child carrying {@code value} under {@code key}. */
+  /**
+   * A child carrying {@code value} under {@code key}.
+   *
+   * @param <T> the type of the key's values
+   * @param key the key
+   * @param value the value, not {@code null}
+   * @return the child context
+   */
   public <T> Context withValue(Key<T> key, T value) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
@@ -134,29 +165,46 @@ public class Context {
     return -1;
   }
 
-  /** A cancellable child; cancelled when this one is, or by its own {@code cancel}. */
+  /** {@return a cancellable child; cancelled when this one is, or by its own {@code cancel}} */
   public CancellableContext withCancellation() {
     return new CancellableContext(this, values, deadline);
   }
 
-  /** A cancellable child with the earlier of this deadline and {@code newDeadline}. */
+  /**
+   * A cancellable child with the earlier of this deadline and {@code newDeadline}.
+   *
+   * @param newDeadline the deadline to apply
+   * @return the child context
+   */
   public CancellableContext withDeadline(Deadline newDeadline) {
     return new CancellableContext(this, values, newDeadline.minimum(deadline));
   }
 
-  /** Attaches this context to the current thread; returns the previous one for {@link #detach}. */
+  /**
+   * Attaches this context to the current thread; returns the previous one for {@link #detach}.
+   *
+   * @return the context that was current before
+   */
   public Context attach() {
     Context previous = CURRENT.get();
     CURRENT.set(this);
     return previous == null ? ROOT : previous;
   }
 
-  /** Restores {@code previous} (the value {@link #attach} returned). */
+  /**
+   * Restores {@code previous} (the value {@link #attach} returned).
+   *
+   * @param previous the context to make current again
+   */
   public void detach(Context previous) {
     CURRENT.set(previous == ROOT ? null : previous);
   }
 
-  /** Runs {@code task} with this context current, then restores the previous one. */
+  /**
+   * Runs {@code task} with this context current, then restores the previous one.
+   *
+   * @param task what to run
+   */
   public void run(Runnable task) {
     Context previous = attach();
     try {
@@ -166,7 +214,14 @@ public class Context {
     }
   }
 
-  /** Calls {@code task} with this context current, then restores the previous one. */
+  /**
+   * Calls {@code task} with this context current, then restores the previous one.
+   *
+   * @param <T> the type of the task's result
+   * @param task what to call
+   * @return the task's result
+   * @throws Exception whatever the task throws
+   */
   public <T> T call(Callable<T> task) throws Exception {
     Context previous = attach();
     try {
@@ -176,12 +231,22 @@ public class Context {
     }
   }
 
-  /** {@code task} bound to run in this context on whatever thread runs it. */
+  /**
+   * {@code task} bound to run in this context on whatever thread runs it.
+   *
+   * @param task what to run
+   * @return a task that runs {@code task} in this context
+   */
   public Runnable wrap(Runnable task) {
     return () -> run(task);
   }
 
-  /** An executor that runs every task in this context. */
+  /**
+   * An executor that runs every task in this context.
+   *
+   * @param delegate the executor that runs the tasks
+   * @return an executor that runs each task in this context on {@code delegate}
+   */
   public Executor executor(Executor delegate) {
     return task -> delegate.execute(wrap(task));
   }
@@ -243,7 +308,12 @@ public class Context {
       }
     }
 
-    /** Cancels this context and its descendants; returns false if it was cancelled already. */
+    /**
+     * Cancels this context and its descendants; returns false if it was cancelled already.
+     *
+     * @param cause why it is cancelled; may be {@code null}
+     * @return whether this call cancelled it
+     */
     public boolean cancel(Throwable cause) {
       List<Runnable> toRun;
       synchronized (lock) {

@@ -12,6 +12,14 @@ public final class Contexts {
    * <pre>{@code
    * return Contexts.interceptCall(Context.current().withValue(USER, user), call, headers, next);
    * }</pre>
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param context the context the call runs in
+   * @param call the call being served
+   * @param headers the request headers
+   * @param next the rest of the chain
+   * @return the listener, whose callbacks run in {@code context}
    */
   public static <Q, R> ServerCall.Listener<Q> interceptCall(Context context, ServerCall<Q, R> call,
       Metadata headers, ServerCallHandler<Q, R> next) {

@@ -45,37 +45,49 @@ public final class CorsPolicy {
     this.exposeHeaders = Set.copyOf(b.exposeHeaders);
   }
 
-  /** A builder of a policy that allows no origin until told otherwise. */
+  /** {@return a builder of a policy that allows no origin until told otherwise} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Whether a page from {@code origin} (as the browser's {@code Origin} header gives it) may call. */
+  /**
+   * Whether a page from {@code origin} (as the browser's {@code Origin} header gives it) may call.
+   *
+   * @param origin the origin, e.g. {@code https://app.example.com}
+   * @return whether that origin may call
+   */
   public boolean allowsOrigin(String origin) {
     return origin != null && (anyOrigin || origins.contains(origin.toLowerCase(Locale.ROOT)));
   }
 
-  /** Whether any origin is allowed (and then, without credentials, answered with {@code *}). */
+  /**
+   * {@return whether any origin is allowed (and then, without credentials, answered with {@code
+   * *})}
+   */
   public boolean allowsAnyOrigin() {
     return anyOrigin;
   }
 
-  /** Whether the browser may send cookies and HTTP authentication with cross-origin calls. */
+  /**
+   * {@return whether the browser may send cookies and HTTP authentication with cross-origin calls}
+   */
   public boolean allowsCredentials() {
     return allowCredentials;
   }
 
-  /** How long a browser may cache a preflight answer. */
+  /** {@return how long a browser may cache a preflight answer} */
   public Duration maxAge() {
     return maxAge;
   }
 
-  /** The application's request headers allowed besides the protocols' own (lower case). */
+  /** {@return the application's request headers allowed besides the protocols' own (lower case)} */
   public Set<String> allowedHeaders() {
     return allowHeaders;
   }
 
-  /** The application's response headers exposed besides the protocols' own (lower case). */
+  /**
+   * {@return the application's response headers exposed besides the protocols' own (lower case)}
+   */
   public Set<String> exposedHeaders() {
     return exposeHeaders;
   }
@@ -97,7 +109,12 @@ public final class CorsPolicy {
 
     private Builder() {}
 
-    /** Allows pages from these origins, e.g. {@code https://app.example.com:8443}. */
+    /**
+     * Allows pages from these origins, e.g. {@code https://app.example.com:8443}.
+     *
+     * @param origins the origins, as {@code scheme://host[:port]}
+     * @return this builder
+     */
     public Builder allowOrigins(String... origins) {
       for (String o : origins) {
         String origin = Objects.requireNonNull(o, "origin").toLowerCase(Locale.ROOT);
@@ -109,19 +126,34 @@ public final class CorsPolicy {
       return this;
     }
 
-    /** Whether pages from every origin are allowed (default false: only the listed ones). */
+    /**
+     * Whether pages from every origin are allowed (default false: only the listed ones).
+     *
+     * @param allow whether every origin is allowed
+     * @return this builder
+     */
     public Builder allowAnyOrigin(boolean allow) {
       this.anyOrigin = allow;
       return this;
     }
 
-    /** Lets browsers send credentials (cookies, HTTP authentication). Default: no. */
+    /**
+     * Lets browsers send credentials (cookies, HTTP authentication). Default: no.
+     *
+     * @param allow whether credentials are allowed
+     * @return this builder
+     */
     public Builder allowCredentials(boolean allow) {
       this.allowCredentials = allow;
       return this;
     }
 
-    /** How long browsers may cache a preflight answer (default 2 h). */
+    /**
+     * How long browsers may cache a preflight answer (default 2 h).
+     *
+     * @param maxAge how long a preflight answer stays valid
+     * @return this builder
+     */
     public Builder maxAge(Duration maxAge) {
       if (maxAge.isNegative()) {
         throw new IllegalArgumentException("maxAge must not be negative: " + maxAge);
@@ -130,7 +162,12 @@ public final class CorsPolicy {
       return this;
     }
 
-    /** The application's metadata keys that cross-origin requests may carry. */
+    /**
+     * The application's metadata keys that cross-origin requests may carry.
+     *
+     * @param headers the metadata keys
+     * @return this builder
+     */
     public Builder allowHeaders(String... headers) {
       for (String h : headers) {
         allowHeaders.add(h.toLowerCase(Locale.ROOT));
@@ -138,7 +175,12 @@ public final class CorsPolicy {
       return this;
     }
 
-    /** The application's response metadata keys that cross-origin pages may read. */
+    /**
+     * The application's response metadata keys that cross-origin pages may read.
+     *
+     * @param headers the metadata keys
+     * @return this builder
+     */
     public Builder exposeHeaders(String... headers) {
       for (String h : headers) {
         exposeHeaders.add(h.toLowerCase(Locale.ROOT));
@@ -146,7 +188,7 @@ public final class CorsPolicy {
       return this;
     }
 
-    /** The policy. */
+    /** {@return the policy} */
     public CorsPolicy build() {
       return new CorsPolicy(this);
     }

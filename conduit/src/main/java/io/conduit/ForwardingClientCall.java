@@ -4,12 +4,16 @@ package io.conduit;
 public class ForwardingClientCall<Q, R> extends ClientCall<Q, R> {
   private final ClientCall<Q, R> delegate;
 
-  /** A call that forwards every method to {@code delegate}. */
+  /**
+   * A call that forwards every method to {@code delegate}.
+   *
+   * @param delegate the call to forward to
+   */
   public ForwardingClientCall(ClientCall<Q, R> delegate) {
     this.delegate = delegate;
   }
 
-  /** The call every method forwards to. */
+  /** {@return the call every method forwards to} */
   protected ClientCall<Q, R> delegate() {
     return delegate;
   }
@@ -53,7 +57,11 @@ public class ForwardingClientCall<Q, R> extends ClientCall<Q, R> {
   public static class ForwardingListener<R> extends ClientCall.Listener<R> {
     private final ClientCall.Listener<R> delegate;
 
-    /** A listener that forwards every callback to {@code delegate}. */
+    /**
+     * A listener that forwards every callback to {@code delegate}.
+     *
+     * @param delegate the listener to forward to
+     */
     public ForwardingListener(ClientCall.Listener<R> delegate) {
       this.delegate = delegate;
     }

@@ -6,12 +6,16 @@ import java.net.SocketAddress;
 public class ForwardingServerCall<Q, R> extends ServerCall<Q, R> {
   private final ServerCall<Q, R> delegate;
 
-  /** A call that forwards every method to {@code delegate}. */
+  /**
+   * A call that forwards every method to {@code delegate}.
+   *
+   * @param delegate the call to forward to
+   */
   public ForwardingServerCall(ServerCall<Q, R> delegate) {
     this.delegate = delegate;
   }
 
-  /** The call every method forwards to. */
+  /** {@return the call every method forwards to} */
   protected ServerCall<Q, R> delegate() {
     return delegate;
   }
@@ -85,7 +89,11 @@ public class ForwardingServerCall<Q, R> extends ServerCall<Q, R> {
   public static class ForwardingListener<Q> extends ServerCall.Listener<Q> {
     private final ServerCall.Listener<Q> delegate;
 
-    /** A listener that forwards every callback to {@code delegate}. */
+    /**
+     * A listener that forwards every callback to {@code delegate}.
+     *
+     * @param delegate the listener to forward to
+     */
     public ForwardingListener(ServerCall.Listener<Q> delegate) {
       this.delegate = delegate;
     }

@@ -13,12 +13,16 @@ public final class InProcessSocketAddress extends SocketAddress {
   /** The in-process server's name. */
   private final String name;
 
-  /** The address of the in-process server called {@code name}. */
+  /**
+   * The address of the in-process server called {@code name}.
+   *
+   * @param name the server's name, as given to {@code Server.Builder.inProcess}
+   */
   public InProcessSocketAddress(String name) {
     this.name = java.util.Objects.requireNonNull(name, "name");
   }
 
-  /** The in-process server's name. */
+  /** {@return the in-process server's name} */
   public String name() {
     return name;
   }

@@ -13,16 +13,29 @@ import java.util.function.Function;
  */
 public interface Marshaller<T> {
 
-  /** The number of bytes {@link #write} will produce for {@code value}. */
+  /**
+   * The number of bytes {@link #write} will produce for {@code value}.
+   *
+   * @param value the message
+   * @return its size in bytes
+   */
   int serializedSize(T value);
 
-  /** Writes exactly {@link #serializedSize} bytes of {@code value} at {@code target}'s position. */
+  /**
+   * Writes exactly {@link #serializedSize} bytes of {@code value} at {@code target}'s position.
+   *
+   * @param value the message
+   * @param target the buffer to write into, with at least {@link #serializedSize} bytes remaining
+   */
   void write(T value, ByteBuffer target);
 
   /**
    * Parses a whole message from {@code source}'s remaining bytes. The buffer is valid only during
    * the call; implementations must copy what they keep. Throw any exception for bad input: the
    * call fails with INTERNAL.
+   *
+   * @param source the message's bytes
+   * @return the message
    */
   T parse(ByteBuffer source);
 
@@ -31,6 +44,9 @@ public interface Marshaller<T> {
    * arrives in many network reads, and this lets it be parsed where it lies. The default joins
    * the pieces into one buffer for {@link #parse(ByteBuffer)}; override it to save that copy. The
    * buffers are valid only during the call.
+   *
+   * @param sources the message's bytes, in pieces
+   * @return the message
    */
   default T parse(ByteBuffer[] sources) {
     if (sources.length == 1) {
@@ -47,7 +63,14 @@ public interface Marshaller<T> {
     return parse(joined.flip());
   }
 
-  /** A marshaller from byte-array functions; simple, at the cost of one copy each way. */
+  /**
+   * A marshaller from byte-array functions; simple, at the cost of one copy each way.
+   *
+   * @param <T> the message type
+   * @param encoder turns a message into bytes
+   * @param decoder turns bytes into a message
+   * @return the marshaller
+   */
   static <T> Marshaller<T> ofBytes(Function<T, byte[]> encoder, Function<byte[], T> decoder) {
     Objects.requireNonNull(encoder, "encoder");
     Objects.requireNonNull(decoder, "decoder");
@@ -87,7 +110,7 @@ public interface Marshaller<T> {
     };
   }
 
-  /** The identity marshaller for raw bytes. */
+  /** {@return the identity marshaller for raw bytes} */
   static Marshaller<byte[]> bytes() {
     return ofBytes(Function.identity(), Function.identity());
   }

@@ -52,6 +52,9 @@ public final class Metadata {
   /**
    * Whether {@code key} (lower case) is a header the transport owns, which metadata cannot hold
    * and received metadata never shows.
+   *
+   * @param key the header name, in lower case
+   * @return whether the transport owns it
    */
   public static boolean isReserved(String key) {
     return RESERVED.containsKey(key);
@@ -61,18 +64,22 @@ public final class Metadata {
 
   /** One key and its value: {@code value} is a {@link String} or, for binary keys, a {@code byte[]}. */
   public record Entry(String key, Object value) {
-    /** The value; binary values are copies, so the metadata cannot be changed through them. */
+    /**
+     * {@return the value; binary values are copies, so the metadata cannot be changed through them}
+     */
     @Override
     public Object value() {
       return value instanceof byte[] b ? b.clone() : value;
     }
 
-    /** Whether this key's values are bytes (its name ends in {@code -bin}). */
+    /** {@return whether this key's values are bytes (its name ends in {@code -bin})} */
     public boolean isBinary() {
       return value instanceof byte[];
     }
 
-    /** The value as it is sent: the ASCII value, or the unpadded base64 of a binary value. */
+    /**
+     * {@return the value as it is sent: the ASCII value, or the unpadded base64 of a binary value}
+     */
     public String wireValue() {
       return value instanceof byte[] b
           ? Base64.getEncoder().withoutPadding().encodeToString(b)
@@ -86,7 +93,11 @@ public final class Metadata {
   /** Empty metadata. */
   public Metadata() {}
 
-  /** A copy of {@code other}. */
+  /**
+   * A copy of {@code other}.
+   *
+   * @param other the metadata to copy
+   */
   public Metadata(Metadata other) {
     if (!other.entries.isEmpty()) {
       this.entries = new ArrayList<>(other.entries);
@@ -100,7 +111,13 @@ public final class Metadata {
     return entries;
   }
 
-  /** Adds an ASCII value; {@code key} must not end in {@code -bin}. */
+  /**
+   * Adds an ASCII value; {@code key} must not end in {@code -bin}.
+   *
+   * @param key the key, in lower case
+   * @param value the value, printable ASCII
+   * @return this metadata
+   */
   public Metadata add(String key, String value) {
     String k = checkKey(key);
     if (isBinaryKey(k)) {
@@ -110,7 +127,13 @@ public final class Metadata {
     return this;
   }
 
-  /** Adds a binary value; {@code key} must end in {@code -bin}. */
+  /**
+   * Adds a binary value; {@code key} must end in {@code -bin}.
+   *
+   * @param key the key, in lower case
+   * @param value the value; copied
+   * @return this metadata
+   */
   public Metadata addBinary(String key, byte[] value) {
     String k = checkKey(key);
     if (!isBinaryKey(k)) {
@@ -123,6 +146,10 @@ public final class Metadata {
   /**
    * Adds a value as it came off the wire: base64 (padded or not) for binary keys. Used by
    * transports; invalid keys or values throw {@link IllegalArgumentException}.
+   *
+   * @param key the key, in lower case
+   * @param wireValue the value as received
+   * @return this metadata
    */
   public Metadata addWireValue(String key, String wireValue) {
     String k = checkKey(key);
@@ -137,7 +164,12 @@ public final class Metadata {
     return this;
   }
 
-  /** The last ASCII value for {@code key}, or {@code null}. */
+  /**
+   * The last ASCII value for {@code key}, or {@code null}.
+   *
+   * @param key the key
+   * @return the value, or {@code null}
+   */
   public String get(String key) {
     String k = normalize(key);
     for (int i = entries.size() - 1; i >= 0; i--) {
@@ -149,7 +181,12 @@ public final class Metadata {
     return null;
   }
 
-  /** All ASCII values for {@code key}, in order; empty when there are none. */
+  /**
+   * All ASCII values for {@code key}, in order; empty when there are none.
+   *
+   * @param key the key
+   * @return the values
+   */
   public List<String> getAll(String key) {
     String k = normalize(key);
     List<String> out = new ArrayList<>(1);
@@ -161,7 +198,12 @@ public final class Metadata {
     return out;
   }
 
-  /** The last binary value for {@code key}, or {@code null}. */
+  /**
+   * The last binary value for {@code key}, or {@code null}.
+   *
+   * @param key the key, ending in {@code -bin}
+   * @return a copy of the value, or {@code null}
+   */
   public byte[] getBinary(String key) {
     String k = normalize(key);
     for (int i = entries.size() - 1; i >= 0; i--) {
@@ -173,7 +215,12 @@ public final class Metadata {
     return null;
   }
 
-  /** All binary values for {@code key}, in order; empty when there are none. */
+  /**
+   * All binary values for {@code key}, in order; empty when there are none.
+   *
+   * @param key the key, ending in {@code -bin}
+   * @return copies of the values
+   */
   public List<byte[]> getAllBinary(String key) {
     String k = normalize(key);
     List<byte[]> out = new ArrayList<>(1);
@@ -185,7 +232,12 @@ public final class Metadata {
     return out;
   }
 
-  /** Whether any value is set for {@code key}. */
+  /**
+   * Whether any value is set for {@code key}.
+   *
+   * @param key the key
+   * @return whether it has a value
+   */
   public boolean containsKey(String key) {
     String k = normalize(key);
     for (Entry e : entries) {
@@ -196,13 +248,23 @@ public final class Metadata {
     return false;
   }
 
-  /** Removes every value of {@code key}; returns whether there was one. */
+  /**
+   * Removes every value of {@code key}; returns whether there was one.
+   *
+   * @param key the key
+   * @return whether a value was removed
+   */
   public boolean remove(String key) {
     String k = normalize(key);
     return !entries.isEmpty() && entries.removeIf(e -> e.key.equals(k));
   }
 
-  /** Adds every entry of {@code other}, after this one's. */
+  /**
+   * Adds every entry of {@code other}, after this one's.
+   *
+   * @param other the metadata to add
+   * @return this metadata
+   */
   public Metadata merge(Metadata other) {
     if (!other.entries.isEmpty()) {
       mutableEntries().addAll(other.entries);
@@ -210,7 +272,7 @@ public final class Metadata {
     return this;
   }
 
-  /** The distinct keys, in first-seen order. */
+  /** {@return the distinct keys, in first-seen order} */
   public Set<String> keys() {
     Set<String> keys = new LinkedHashSet<>();
     for (Entry e : entries) {
@@ -219,22 +281,27 @@ public final class Metadata {
     return keys;
   }
 
-  /** The entries in order, as an unmodifiable view. */
+  /** {@return the entries in order, as an unmodifiable view} */
   public List<Entry> entries() {
     return entries.isEmpty() ? List.of() : Collections.unmodifiableList(entries);
   }
 
-  /** The number of values (a key set twice counts twice). */
+  /** {@return the number of values (a key set twice counts twice)} */
   public int size() {
     return entries.size();
   }
 
-  /** Whether no value is set. */
+  /** {@return whether no value is set} */
   public boolean isEmpty() {
     return entries.isEmpty();
   }
 
-  /** Whether {@code key} names a binary header (it ends in {@code -bin}). */
+  /**
+   * Whether {@code key} names a binary header (it ends in {@code -bin}).
+   *
+   * @param key the key
+   * @return whether it ends in {@code -bin}
+   */
   public static boolean isBinaryKey(String key) {
     return key.endsWith(BINARY_SUFFIX);
   }

@@ -30,12 +30,12 @@ public final class MethodDescriptor<Q, R> {
       this.serverStreaming = serverStreaming;
     }
 
-    /** Whether the client may send more than one message. */
+    /** {@return whether the client may send more than one message} */
     public boolean clientStreaming() {
       return clientStreaming;
     }
 
-    /** Whether the server may send more than one message. */
+    /** {@return whether the server may send more than one message} */
     public boolean serverStreaming() {
       return serverStreaming;
     }
@@ -70,12 +70,27 @@ public final class MethodDescriptor<Q, R> {
     this.generated = b.generated;
   }
 
-  /** A builder for a descriptor; type, full method name and both marshallers are required. */
+  /**
+   * {@return a builder for a descriptor; type, full method name and both marshallers are required}
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   */
   public static <Q, R> Builder<Q, R> builder() {
     return new Builder<>();
   }
 
-  /** Shorthand for a descriptor without idempotency flags. */
+  /**
+   * Shorthand for a descriptor without idempotency flags.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param type the call type
+   * @param fullMethodName the full name, {@code package.Service/Method}
+   * @param request the request marshaller
+   * @param response the response marshaller
+   * @return the descriptor
+   */
   public static <Q, R> MethodDescriptor<Q, R> of(
       Type type, String fullMethodName, Marshaller<Q> request, Marshaller<R> response) {
     return MethodDescriptor.<Q, R>builder()
@@ -86,52 +101,78 @@ public final class MethodDescriptor<Q, R> {
         .build();
   }
 
-  /** {@code service + "/" + method}. */
+  /**
+   * {@code service + "/" + method}.
+   *
+   * @param service the full service name, {@code package.Service}
+   * @param method the method's name
+   * @return the full method name
+   */
   public static String fullMethodName(String service, String method) {
     return service + "/" + method;
   }
 
-  /** The call type. */
+  /** {@return the call type} */
   public Type type() {
     return type;
   }
 
-  /** {@code package.Service/Method}. */
+  /**
+   * {@code package.Service/Method}.
+   *
+   * @return the full method name, {@code package.Service/Method}
+   */
   public String fullMethodName() {
     return fullMethodName;
   }
 
-  /** {@code package.Service}. */
+  /**
+   * {@code package.Service}.
+   *
+   * @return the full service name, {@code package.Service}
+   */
   public String serviceName() {
     return serviceName;
   }
 
-  /** {@code Method}. */
+  /**
+   * {@code Method}.
+   *
+   * @return the method's own name, {@code Method}
+   */
   public String methodName() {
     return methodName;
   }
 
-  /** The HTTP/2 {@code :path}: {@code /package.Service/Method}. */
+  /** {@return the HTTP/2 {@code :path}: {@code /package.Service/Method}} */
   public String path() {
     return path;
   }
 
-  /** Turns requests into bytes and back. */
+  /**
+   * Turns requests into bytes and back.
+   *
+   * @return the request marshaller
+   */
   public Marshaller<Q> requestMarshaller() {
     return requestMarshaller;
   }
 
-  /** Turns responses into bytes and back. */
+  /**
+   * Turns responses into bytes and back.
+   *
+   * @return the response marshaller
+   */
   public Marshaller<R> responseMarshaller() {
     return responseMarshaller;
   }
 
-  /** Whether the method may be safely repeated (proto option {@code IDEMPOTENT}). */
+  /** {@return whether the method may be safely repeated (proto option {@code IDEMPOTENT})} */
   public boolean isIdempotent() {
     return idempotent;
   }
 
-  /** Whether the method has no side effects (proto option {@code NO_SIDE_EFFECTS}). */
+  /** {@return whether the method has no side effects (proto option {@code NO_SIDE_EFFECTS})} */
   public boolean isSafe() {
     return safe;
   }
@@ -140,6 +181,8 @@ public final class MethodDescriptor<Q, R> {
    * Whether the code generator made it from a {@code .proto} file. Telemetry reports the names
    * of such methods; other names count as {@code "other"} unless the user opts in (gRFC A66),
    * so that arbitrary method names cannot blow up a metric's cardinality.
+   *
+   * @return whether generated code made it
    */
   public boolean isGenerated() {
     return generated;
@@ -162,49 +205,84 @@ public final class MethodDescriptor<Q, R> {
 
     private Builder() {}
 
-    /** Sets the call type. */
+    /**
+     * Sets the call type.
+     *
+     * @param type the call type
+     * @return this builder
+     */
     public Builder<Q, R> type(Type type) {
       this.type = type;
       return this;
     }
 
-    /** Sets the full name, {@code package.Service/Method}. */
+    /**
+     * Sets the full name, {@code package.Service/Method}.
+     *
+     * @param fullMethodName the full name
+     * @return this builder
+     */
     public Builder<Q, R> fullMethodName(String fullMethodName) {
       this.fullMethodName = fullMethodName;
       return this;
     }
 
-    /** Sets the request marshaller. */
+    /**
+     * Sets the request marshaller.
+     *
+     * @param marshaller the request marshaller
+     * @return this builder
+     */
     public Builder<Q, R> requestMarshaller(Marshaller<Q> marshaller) {
       this.requestMarshaller = marshaller;
       return this;
     }
 
-    /** Sets the response marshaller. */
+    /**
+     * Sets the response marshaller.
+     *
+     * @param marshaller the response marshaller
+     * @return this builder
+     */
     public Builder<Q, R> responseMarshaller(Marshaller<R> marshaller) {
       this.responseMarshaller = marshaller;
       return this;
     }
 
-    /** Marks the method as safe to retry (no side effect beyond the first call). */
+    /**
+     * Marks the method as safe to retry (no side effect beyond the first call).
+     *
+     * @param idempotent whether the method is idempotent
+     * @return this builder
+     */
     public Builder<Q, R> idempotent(boolean idempotent) {
       this.idempotent = idempotent;
       return this;
     }
 
-    /** Marks the method as free of side effects. */
+    /**
+     * Marks the method as free of side effects.
+     *
+     * @param safe whether the method is free of side effects
+     * @return this builder
+     */
     public Builder<Q, R> safe(boolean safe) {
       this.safe = safe;
       return this;
     }
 
-    /** Marks a descriptor the code generator made (see {@link MethodDescriptor#isGenerated}). */
+    /**
+     * Marks a descriptor the code generator made (see {@link MethodDescriptor#isGenerated}).
+     *
+     * @param generated whether generated code made it
+     * @return this builder
+     */
     public Builder<Q, R> generated(boolean generated) {
       this.generated = generated;
       return this;
     }
 
-    /** The descriptor; type, name and both marshallers are required. */
+    /** {@return the descriptor; type, name and both marshallers are required} */
     public MethodDescriptor<Q, R> build() {
       return new MethodDescriptor<>(this);
     }

@@ -28,12 +28,12 @@ public record Peer(SocketAddress remoteAddress, SSLSession sslSession) {
   /** The key under which a server puts the peer into every call's {@link Context}. */
   public static final Context.Key<Peer> KEY = Context.Key.of("conduit.peer");
 
-  /** The peer of the server call running on this thread, or {@code null} outside one. */
+  /** {@return the peer of the server call running on this thread, or {@code null} outside one} */
   public static Peer current() {
     return KEY.get();
   }
 
-  /** Whether the connection is TLS. */
+  /** {@return whether the connection is TLS} */
   public boolean isSecure() {
     return sslSession != null;
   }
@@ -41,6 +41,8 @@ public record Peer(SocketAddress remoteAddress, SSLSession sslSession) {
   /**
    * The client's verified certificate chain, its own certificate first; empty without TLS or when
    * the client sent no certificate.
+   *
+   * @return the certificate chain, or an empty list
    */
   public List<X509Certificate> certificates() {
     if (sslSession == null) {
@@ -59,7 +61,10 @@ public record Peer(SocketAddress remoteAddress, SSLSession sslSession) {
     }
   }
 
-  /** The subject of the client's certificate (mutual TLS), or {@code null} when there is none. */
+  /**
+   * {@return the subject of the client's certificate (mutual TLS), or {@code null} when there is
+   * none}
+   */
   public Principal principal() {
     if (sslSession == null) {
       return null;

@@ -6,7 +6,7 @@ package io.conduit;
  */
 @FunctionalInterface
 public interface RpcService {
-  /** The service's methods and handlers, to add to a server. */
+  /** {@return the service's methods and handlers, to add to a server} */
   ServiceDefinition definition();
 
   /**
@@ -22,6 +22,8 @@ public interface RpcService {
    * {@link Server.Builder#service(RpcService)}), when that server is built: a service that serves
    * facts about its server, such as server reflection (which lists {@link Server#services()}),
    * keeps it here. Runs on the thread that called {@code build()}; the default does nothing.
+   *
+   * @param server the server that was built
    */
   default void onRegistered(Server server) {}
 }

@@ -48,7 +48,9 @@ public final class Server implements AutoCloseable {
     }
   }
 
-  /** A builder, with every globally registered {@link Configurator} applied to it already. */
+  /**
+   * {@return a builder, with every globally registered {@link Configurator} applied to it already}
+   */
   public static Builder builder() {
     Builder b = new Builder();
     b.globalConfigurators = Configurators.applyTo(b);
@@ -60,7 +62,11 @@ public final class Server implements AutoCloseable {
     return impl;
   }
 
-  /** Binds the port and starts serving; throws {@link java.io.UncheckedIOException} on failure. */
+  /**
+   * Binds the port and starts serving; throws {@link java.io.UncheckedIOException} on failure.
+   *
+   * @return this server
+   */
   public Server start() {
     impl.start();
     return this;
@@ -69,17 +75,19 @@ public final class Server implements AutoCloseable {
   /**
    * The services this server serves, in the order they were registered, as registered (before
    * the server's interceptors).
+   *
+   * @return the services
    */
   public List<ServiceDefinition> services() {
     return services;
   }
 
-  /** The bound port (the real one when built with port 0). */
+  /** {@return the bound port (the real one when built with port 0)} */
   public int port() {
     return impl.localAddress() instanceof InetSocketAddress inet ? inet.getPort() : -1;
   }
 
-  /** The bound address. */
+  /** {@return the bound address} */
   public SocketAddress localAddress() {
     return impl.localAddress();
   }
@@ -88,6 +96,8 @@ public final class Server implements AutoCloseable {
    * Replaces the TLS settings (e.g. a renewed certificate) without a restart: new connections use
    * {@code tls}, open ones keep theirs.
    *
+   * @param tls the new TLS settings
+   * @return this server
    * @throws IllegalStateException if the server was built without TLS
    */
   public Server updateTls(ServerTls tls) {
@@ -97,6 +107,8 @@ public final class Server implements AutoCloseable {
 
   /**
    * Stops taking connections, tells clients to go away (GOAWAY) and lets in-flight calls finish.
+   *
+   * @return this server
    */
   public Server shutdown() {
     // Health-checking clients should stop sending before the connections go.
@@ -105,7 +117,11 @@ public final class Server implements AutoCloseable {
     return this;
   }
 
-  /** Stops at once: cancels in-flight calls and closes every connection. */
+  /**
+   * Stops at once: cancels in-flight calls and closes every connection.
+   *
+   * @return this server
+   */
   public Server shutdownNow() {
     announceShutdown();
     impl.shutdownNow();
@@ -126,12 +142,12 @@ public final class Server implements AutoCloseable {
     }
   }
 
-  /** Whether {@link #shutdown()} or {@link #shutdownNow()} was called. */
+  /** {@return whether {@link #shutdown()} or {@link #shutdownNow()} was called} */
   public boolean isShutdown() {
     return impl.isShutdown();
   }
 
-  /** Whether the server is shut down and every call and connection of it has ended. */
+  /** {@return whether the server is shut down and every call and connection of it has ended} */
   public boolean isTerminated() {
     return impl.isTerminated();
   }
@@ -139,12 +155,20 @@ public final class Server implements AutoCloseable {
   /**
    * Waits until every connection is closed and, on the server's default executor, every handler
    * has returned; returns whether that happened in time.
+   *
+   * @param timeout the longest time to wait
+   * @return whether the server terminated in time
+   * @throws InterruptedException if the thread is interrupted while waiting
    */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return impl.awaitTermination(timeout);
   }
 
-  /** Waits until the server has terminated. */
+  /**
+   * Waits until the server has terminated.
+   *
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
   public void awaitTermination() throws InterruptedException {
     impl.awaitTermination(null);
   }
@@ -170,6 +194,7 @@ public final class Server implements AutoCloseable {
    * So it returns within about twice {@code timeout}, whatever the handlers do. If the waiting
    * thread is interrupted, it forces the shutdown at once and keeps the interrupt.
    *
+   * @param timeout how long in-flight calls get to finish before they are cancelled
    * @return whether the server terminated: false when a handler still runs (it ignored the
    *     cancellation)
    */
@@ -235,19 +260,31 @@ public final class Server implements AutoCloseable {
     /**
      * Also serves gRPC-Web and the Connect protocol, over HTTP/1.1 and HTTP/2, on the same port
      * as native gRPC (which is unchanged); see {@link WebOptions}. Default: off.
+     *
+     * @param options the web protocols' settings
+     * @return this builder
      */
     public Builder web(WebOptions options) {
       this.web = Objects.requireNonNull(options, "options");
       return this;
     }
 
-    /** Serves without TLS (HTTP/2 with prior knowledge, and HTTP/1.1 for web clients); the default. */
+    /**
+     * Serves without TLS (HTTP/2 with prior knowledge, and HTTP/1.1 for web clients); the default.
+     *
+     * @return this builder
+     */
     public Builder plaintext() {
       this.tls = null;
       return this;
     }
 
-    /** Serves over TLS (HTTP/2 negotiated with ALPN); see {@link ServerTls}. Default: plaintext. */
+    /**
+     * Serves over TLS (HTTP/2 negotiated with ALPN); see {@link ServerTls}. Default: plaintext.
+     *
+     * @param tls the TLS settings
+     * @return this builder
+     */
     public Builder tls(ServerTls tls) {
       this.tls = Objects.requireNonNull(tls, "tls");
       return this;
@@ -256,6 +293,9 @@ public final class Server implements AutoCloseable {
     /**
      * A client must finish the TLS handshake and send the HTTP/2 preface within this time after it
      * connects, or the connection closes (default 20 s; a guard against slowloris clients).
+     *
+     * @param timeout the time to finish the handshake and the preface
+     * @return this builder
      */
     public Builder handshakeTimeout(Duration timeout) {
       this.handshakeTimeout = positive("handshakeTimeout", timeout);
@@ -265,6 +305,9 @@ public final class Server implements AutoCloseable {
     /**
      * The most connections open at once; more are closed as soon as they are accepted (default:
      * no limit).
+     *
+     * @param connections the most open connections
+     * @return this builder
      */
     public Builder maxConnections(int connections) {
       if (connections <= 0) {
@@ -283,6 +326,9 @@ public final class Server implements AutoCloseable {
      * so bound them with {@link #maxConcurrentCalls}. Calls already admitted keep running, and
      * health checks ({@code grpc.health.v1.Health}) run on a thread of their own and are never
      * shed. No effect with {@link #directExecutor}.
+     *
+     * @param calls the most calls waiting for a thread
+     * @return this builder
      */
     public Builder maxQueuedCalls(int calls) {
       if (calls <= 0) {
@@ -298,6 +344,9 @@ public final class Server implements AutoCloseable {
      * UNAVAILABLE} "server overloaded" (default: no limit). Streaming calls count for as long as
      * they are open. Health checks are not counted. Per connection, see {@link
      * #maxConcurrentStreams}.
+     *
+     * @param calls the most calls running at once
+     * @return this builder
      */
     public Builder maxConcurrentCalls(int calls) {
       if (calls <= 0) {
@@ -317,6 +366,10 @@ public final class Server implements AutoCloseable {
      * over the size limit...). Not counted: the RST_STREAM(NO_ERROR) that ends a complete
      * response to a client still sending, the server's own cancellations (deadlines), and calls
      * to methods the server does not have.
+     *
+     * @param resets the resets allowed within {@code window}; 0 disables the guard
+     * @param window the time the resets are counted over
+     * @return this builder
      */
     public Builder maxResetStreams(int resets, Duration window) {
       if (resets < 0) {
@@ -337,6 +390,9 @@ public final class Server implements AutoCloseable {
      * client can read it: the server waits until the GOAWAY is written (at most the write-stall
      * timeout), shuts down its sending side, and discards what the client still sends for up to
      * 2 s or until the client closes.
+     *
+     * @param frames the most queued acknowledgements
+     * @return this builder
      */
     public Builder maxQueuedControlFrames(int frames) {
       if (frames <= 0) {
@@ -351,6 +407,10 @@ public final class Server implements AutoCloseable {
      * empty DATA frames in a row without END_STREAM (default 2), or after {@code
      * smallContinuations} tiny CONTINUATION frames in one header block (default 16). Large
      * header blocks are bounded by {@link #maxHeaderListSize}.
+     *
+     * @param emptyData the empty DATA frames allowed in a row
+     * @param smallContinuations the tiny CONTINUATION frames allowed in a row
+     * @return this builder
      */
     public Builder maxEmptyFrames(int emptyData, int smallContinuations) {
       if (emptyData <= 0 || smallContinuations <= 0) {
@@ -365,18 +425,32 @@ public final class Server implements AutoCloseable {
      * While a client reads nothing, the server stops reading from it (so it cannot make the server
      * buffer answers without bound); after this long the connection closes (default 60 s). Also
      * how long a GOAWAY for abuse may wait behind output the client does not read.
+     *
+     * @param timeout how long a client may read nothing
+     * @return this builder
      */
     public Builder writeStallTimeout(Duration timeout) {
       this.writeStallTimeout = positive("writeStallTimeout", timeout);
       return this;
     }
 
-    /** Listens on all interfaces at {@code port}; 0 picks a free port (see {@link #port()}). */
+    /**
+     * Listens on all interfaces at {@code port}; 0 picks a free port (see {@link #port()}).
+     *
+     * @param port the port, or 0 for a free one
+     * @return this builder
+     */
     public Builder port(int port) {
       return address(new InetSocketAddress(checkPort(port)));
     }
 
-    /** Listens on {@code host:port}, e.g. {@code "127.0.0.1"}. */
+    /**
+     * Listens on {@code host:port}, e.g. {@code "127.0.0.1"}.
+     *
+     * @param host the host name or IP address to listen on
+     * @param port the port, or 0 for a free one
+     * @return this builder
+     */
     public Builder bind(String host, int port) {
       return address(new InetSocketAddress(host, checkPort(port)));
     }
@@ -384,6 +458,9 @@ public final class Server implements AutoCloseable {
     /**
      * Listens on {@code address}: an {@link InetSocketAddress}, or a
      * {@link java.net.UnixDomainSocketAddress} for a Unix socket file.
+     *
+     * @param address the address to listen on
+     * @return this builder
      */
     public Builder address(SocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
@@ -395,6 +472,8 @@ public final class Server implements AutoCloseable {
      * {@code unix-abstract:name}). Abstract sockets have no file and no permission checks: any
      * process on the host can connect.
      *
+     * @param name the socket's name
+     * @return this builder
      * @throws IllegalArgumentException when the platform has no abstract sockets (not Linux, or
      *     the epoll transport cannot load)
      */
@@ -409,6 +488,9 @@ public final class Server implements AutoCloseable {
      * metadata, flow control, size limits, shutdown). Messages are always serialized, so a
      * marshaller bug shows in tests; there is no zero-copy mode. For tests, and for in-JVM
      * composition of services.
+     *
+     * @param name the name channels reach the server by
+     * @return this builder
      */
     public Builder inProcess(String name) {
       if (Objects.requireNonNull(name, "name").isEmpty()) {
@@ -420,6 +502,9 @@ public final class Server implements AutoCloseable {
     /**
      * Serves {@code service}, and tells it when the server starts shutting down
      * ({@link RpcService#onServerShutdown}).
+     *
+     * @param service the service
+     * @return this builder
      */
     public Builder service(RpcService service) {
       service(service.definition());
@@ -427,7 +512,12 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
-    /** Adds a service; its methods must not clash with those already added. */
+    /**
+     * Adds a service; its methods must not clash with those already added.
+     *
+     * @param service the service
+     * @return this builder
+     */
     public Builder service(ServiceDefinition service) {
       for (ServiceDefinition s : services) {
         if (s.name().equals(service.name())) {
@@ -438,7 +528,12 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
-    /** Interceptors for every call; the first one sees each call first. */
+    /**
+     * Interceptors for every call; the first one sees each call first.
+     *
+     * @param interceptors the interceptors, outermost first
+     * @return this builder
+     */
     public Builder intercept(ServerInterceptor... interceptors) {
       this.interceptors.addAll(List.of(interceptors));
       return this;
@@ -447,13 +542,21 @@ public final class Server implements AutoCloseable {
     /**
      * Traces every call with {@code factory} (metrics, tracing): see {@link ServerCallTracer}.
      * May be called more than once; each factory sees every call.
+     *
+     * @param factory creates the tracer of each call
+     * @return this builder
      */
     public Builder tracer(ServerCallTracer.Factory factory) {
       tracers.add(Objects.requireNonNull(factory, "factory"));
       return this;
     }
 
-    /** Runs handlers on {@code executor} instead of the default (which the server then owns). */
+    /**
+     * Runs handlers on {@code executor} instead of the default (which the server then owns).
+     *
+     * @param executor the executor for handlers; the caller keeps ownership
+     * @return this builder
+     */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       this.directExecutor = false;
@@ -462,6 +565,8 @@ public final class Server implements AutoCloseable {
 
     /**
      * Runs handlers on the I/O threads: the lowest latency, for handlers that never block.
+     *
+     * @return this builder
      */
     public Builder directExecutor() {
       this.directExecutor = true;
@@ -469,7 +574,12 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
-    /** The largest request message accepted (default 4 MiB); larger ones fail RESOURCE_EXHAUSTED. */
+    /**
+     * The largest request message accepted (default 4 MiB); larger ones fail RESOURCE_EXHAUSTED.
+     *
+     * @param bytes the largest request message accepted, in bytes
+     * @return this builder
+     */
     public Builder maxInboundMessageSize(int bytes) {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxInboundMessageSize must be > 0: " + bytes);
@@ -478,7 +588,12 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
-    /** The most concurrent calls per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+    /**
+     * The most concurrent calls per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
+     *
+     * @param streams the most concurrent streams per connection
+     * @return this builder
+     */
     public Builder maxConcurrentStreams(int streams) {
       if (streams <= 0) {
         throw new IllegalArgumentException("maxConcurrentStreams must be > 0: " + streams);
@@ -487,7 +602,12 @@ public final class Server implements AutoCloseable {
       return this;
     }
 
-    /** The largest header list accepted (default 8 KiB). */
+    /**
+     * The largest header list accepted (default 8 KiB).
+     *
+     * @param bytes the largest request header list accepted, in bytes
+     * @return this builder
+     */
     public Builder maxHeaderListSize(int bytes) {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxHeaderListSize must be > 0: " + bytes);
@@ -499,6 +619,9 @@ public final class Server implements AutoCloseable {
     /**
      * Pings a client after this long without hearing from it, to find dead connections
      * (default 2 hours); {@link #keepAliveTimeout} later without an answer, the connection closes.
+     *
+     * @param time the time without reads after which a PING goes out
+     * @return this builder
      */
     public Builder keepAliveTime(Duration time) {
       this.keepAliveTime = positive("keepAliveTime", time);
@@ -511,6 +634,9 @@ public final class Server implements AutoCloseable {
      * leaves sent data unacknowledged this long is dropped at once and its calls' handlers see
      * them cancelled. On NIO only the PING finds a dead client, {@code keepAliveTime} plus this
      * after the last read.
+     *
+     * @param timeout how long to wait for the PING's acknowledgement
+     * @return this builder
      */
     public Builder keepAliveTimeout(Duration timeout) {
       this.keepAliveTimeout = positive("keepAliveTimeout", timeout);
@@ -520,19 +646,32 @@ public final class Server implements AutoCloseable {
     /**
      * The shortest keepalive interval clients may use (default 5 minutes); clients that ping more
      * often get GOAWAY ENHANCE_YOUR_CALM {@code too_many_pings} (gRFC A8/A9).
+     *
+     * @param time the shortest interval between client pings
+     * @return this builder
      */
     public Builder permitKeepAliveTime(Duration time) {
       this.permitKeepAliveTime = Objects.requireNonNull(time, "time");
       return this;
     }
 
-    /** Whether clients may ping while they have no calls (default false). */
+    /**
+     * Whether clients may ping while they have no calls (default false).
+     *
+     * @param permit whether clients may ping without calls
+     * @return this builder
+     */
     public Builder permitKeepAliveWithoutCalls(boolean permit) {
       this.permitKeepAliveWithoutCalls = permit;
       return this;
     }
 
-    /** A connection without calls for this long is closed gracefully (default never). */
+    /**
+     * A connection without calls for this long is closed gracefully (default never).
+     *
+     * @param idle the longest time a connection may go without calls
+     * @return this builder
+     */
     public Builder maxConnectionIdle(Duration idle) {
       this.maxConnectionIdle = positive("maxConnectionIdle", idle);
       return this;
@@ -541,13 +680,21 @@ public final class Server implements AutoCloseable {
     /**
      * Connections older than this (+/- 10 % jitter) are closed gracefully, so clients re-resolve and
      * spread over new backends (default never).
+     *
+     * @param age the longest time a connection may live
+     * @return this builder
      */
     public Builder maxConnectionAge(Duration age) {
       this.maxConnectionAge = positive("maxConnectionAge", age);
       return this;
     }
 
-    /** After max age, calls still running get this long before the connection is forced shut. */
+    /**
+     * After max age, calls still running get this long before the connection is forced shut.
+     *
+     * @param grace the time running calls get after the max age
+     * @return this builder
+     */
     public Builder maxConnectionAgeGrace(Duration grace) {
       this.maxConnectionAgeGrace = Objects.requireNonNull(grace, "grace");
       return this;
@@ -565,6 +712,9 @@ public final class Server implements AutoCloseable {
      * a fake clock and advance it by hand. Keepalive and its enforcement, max connection idle and
      * age and their grace, the GOAWAY steps, handshake and write-stall timeouts, the reset budget's
      * window and call deadlines (from {@code grpc-timeout}) all follow it.
+     *
+     * @param clock the clock the server's timers run on
+     * @return this builder
      */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -572,6 +722,8 @@ public final class Server implements AutoCloseable {
     }
 
     /**
+     *
+     * @return the server, not yet started
      * @throws IllegalStateException when no address was given ({@link #port}, {@link #bind},
      *     {@link #address}, {@link #abstractUnixSocket} or {@link #inProcess})
      */

@@ -19,7 +19,11 @@ public abstract class ServerCall<Q, R> {
     /** For the code that listens to a call: stubs, interceptors. */
     protected Listener() {}
 
-    /** A request message arrived; one per {@link ServerCall#request} credit. */
+    /**
+     * A request message arrived; one per {@link ServerCall#request} credit.
+     *
+     * @param message the request message
+     */
     public void onMessage(Q message) {}
 
     /** The client will send no more messages. */
@@ -35,49 +39,79 @@ public abstract class ServerCall<Q, R> {
     public void onReady() {}
   }
 
-  /** Asks for up to {@code numMessages} more request messages. */
+  /**
+   * Asks for up to {@code numMessages} more request messages.
+   *
+   * @param numMessages how many more messages to deliver, at least 1
+   */
   public abstract void request(int numMessages);
 
-  /** Sends the response headers; optional, sent with the first message otherwise. */
+  /**
+   * Sends the response headers; optional, sent with the first message otherwise.
+   *
+   * @param headers the response headers
+   */
   public abstract void sendHeaders(Metadata headers);
 
-  /** Sends a response message. */
+  /**
+   * Sends a response message.
+   *
+   * @param message the response message
+   */
   public abstract void sendMessage(R message);
 
-  /** Finishes the call with {@code status} and {@code trailers}. */
+  /**
+   * Finishes the call with {@code status} and {@code trailers}.
+   *
+   * @param status the call's outcome
+   * @param trailers the trailers to send
+   */
   public abstract void close(Status status, Metadata trailers);
 
-  /** Whether the client cancelled (or the deadline passed, or the connection broke). */
+  /** {@return whether the client cancelled (or the deadline passed, or the connection broke)} */
   public abstract boolean isCancelled();
 
-  /** Whether a response message can be sent without buffering; see {@link Listener#onReady()}. */
+  /**
+   * {@return whether a response message can be sent without buffering; see {@link
+   * Listener#onReady()}}
+   */
   public boolean isReady() {
     return true;
   }
 
-  /** The method this call is for. */
+  /** {@return the method this call is for} */
   public abstract MethodDescriptor<Q, R> method();
 
-  /** The {@code :authority} the client sent, or {@code null}. */
+  /** {@return the {@code :authority} the client sent, or {@code null}} */
   public abstract String authority();
 
-  /** The client's address. */
+  /** {@return the client's address} */
   public abstract SocketAddress remoteAddress();
 
-  /** The deadline the client set ({@code grpc-timeout}), or {@code null}. */
+  /** {@return the deadline the client set ({@code grpc-timeout}), or {@code null}} */
   public abstract Deadline deadline();
 
   /**
    * Compresses responses with {@code encoding} ({@code gzip}, {@code deflate}, a registered
    * {@link Compressor}, or {@code identity}); call before the headers are sent. If the client
    * does not accept that encoding, responses go uncompressed.
+   *
+   * @param encoding the encoding's name
    */
   public void setCompression(String encoding) {}
 
-  /** Turns compression of the next messages on or off (default on, once an encoding is set). */
+  /**
+   * Turns compression of the next messages on or off (default on, once an encoding is set).
+   *
+   * @param enabled whether to compress the next messages
+   */
   public void setMessageCompression(boolean enabled) {}
 
-  /** During {@link Listener#onMessage}: whether that message arrived compressed. */
+  /**
+   * During {@link Listener#onMessage}: whether that message arrived compressed.
+   *
+   * @return whether the message being delivered arrived compressed
+   */
   public boolean isMessageCompressed() {
     return false;
   }

@@ -22,7 +22,7 @@ public record ServerCallInfo(Metadata headers, Peer peer, String fullMethodName,
   /** The key under which a server puts the call's info into every call's {@link Context}. */
   public static final Context.Key<ServerCallInfo> KEY = Context.Key.of("conduit.server-call-info");
 
-  /** The info of the server call running on this thread, or {@code null} outside one. */
+  /** {@return the info of the server call running on this thread, or {@code null} outside one} */
   public static ServerCallInfo current() {
     return KEY.get();
   }

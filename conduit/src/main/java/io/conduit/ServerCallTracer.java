@@ -14,7 +14,12 @@ public interface ServerCallTracer {
   /** Makes the tracer of each call. */
   @FunctionalInterface
   interface Factory {
-    /** On the transport's thread; {@code null} leaves the call untraced. */
+    /**
+     * On the transport's thread; {@code null} leaves the call untraced.
+     *
+     * @param call the call's method, authority and peer
+     * @return the call's tracer, or {@code null}
+     */
     ServerCallTracer newCallTracer(CallInfo call);
   }
 
@@ -27,23 +32,46 @@ public interface ServerCallTracer {
   /**
    * The context the call's handler runs in. A tracer may return a child with values of its own,
    * such as the span that calls the handler makes should continue.
+   *
+   * @param context the context the handler would run in
+   * @return the context the handler runs in
    */
   default Context filterContext(Context context) {
     return context;
   }
 
-  /** The response headers are going out. */
+  /**
+   * The response headers are going out.
+   *
+   * @param headers the response headers
+   */
   default void outboundHeaders(Metadata headers) {}
 
-  /** A request message arrived and was parsed (sizes as in {@link ClientCallTracer.Attempt}). */
+  /**
+   * A request message arrived and was parsed (sizes as in {@link ClientCallTracer.Attempt}).
+   *
+   * @param seqNo the message's number on this call (or attempt), from 0
+   * @param size the message's serialized size in bytes, uncompressed
+   * @param wireSize its size on the wire, after compression (equal to {@code size} when
+   *     uncompressed)
+   */
   default void inboundMessage(int seqNo, long size, long wireSize) {}
 
-  /** A response message went to the transport. */
+  /**
+   * A response message went to the transport.
+   *
+   * @param seqNo the message's number on this call (or attempt), from 0
+   * @param size the message's serialized size in bytes, uncompressed
+   * @param wireSize its size on the wire, after compression (equal to {@code size} when
+   *     uncompressed)
+   */
   default void outboundMessage(int seqNo, long size, long wireSize) {}
 
   /**
    * The call is over: its status was handed to the transport, or the stream was reset (then
    * {@code status} says why: CANCELLED, DEADLINE_EXCEEDED, UNAVAILABLE for a lost connection).
+   *
+   * @param status the call's status
    */
   default void callEnded(Status status) {}
 }

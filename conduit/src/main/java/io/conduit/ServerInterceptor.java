@@ -9,11 +9,28 @@ import java.util.List;
  */
 @FunctionalInterface
 public interface ServerInterceptor {
-  /** Serves {@code call}, usually by wrapping it and passing it on to {@code next}. */
+  /**
+   * Serves {@code call}, usually by wrapping it and passing it on to {@code next}.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param call the call being served
+   * @param headers the request headers
+   * @param next the rest of the chain, ending at the service method
+   * @return the listener for the call's events
+   */
   <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next);
 
-  /** {@code handler} wrapped by {@code interceptors}; the first interceptor sees each call first. */
+  /**
+   * {@code handler} wrapped by {@code interceptors}; the first interceptor sees each call first.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param handler the handler to wrap
+   * @param interceptors the interceptors, outermost first
+   * @return the wrapped handler
+   */
   static <Q, R> ServerCallHandler<Q, R> intercept(
       ServerCallHandler<Q, R> handler, List<? extends ServerInterceptor> interceptors) {
     ServerCallHandler<Q, R> result = handler;

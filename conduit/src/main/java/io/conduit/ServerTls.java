@@ -44,12 +44,18 @@ public final class ServerTls {
     this.context = context;
   }
 
-  /** A builder; give it key material with one of the {@code key*} methods. */
+  /** {@return a builder; give it key material with one of the {@code key*} methods} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** TLS with the PEM certificate chain and PKCS#8 PEM private key, no client certificates. */
+  /**
+   * TLS with the PEM certificate chain and PKCS#8 PEM private key, no client certificates.
+   *
+   * @param certChain the PEM file of the certificate chain, the server's first
+   * @param privateKey the PKCS#8 PEM file of the private key
+   * @return the TLS settings
+   */
   public static ServerTls fromPem(Path certChain, Path privateKey) {
     return builder().keyPair(certChain, privateKey).build();
   }
@@ -65,43 +71,80 @@ public final class ServerTls {
 
     private Builder() {}
 
-    /** The certificate chain (PEM, the server's first) and its private key (PKCS#8 PEM). */
+    /**
+     * The certificate chain (PEM, the server's first) and its private key (PKCS#8 PEM).
+     *
+     * @param certChainPem the PEM file of the certificate chain
+     * @param privateKeyPem the PKCS#8 PEM file of the private key
+     * @return this builder
+     */
     public Builder keyPair(Path certChainPem, Path privateKeyPem) {
       material.keyPair(certChainPem, privateKeyPem);
       return this;
     }
 
-    /** The key entry of {@code keyStore} (e.g. PKCS#12), unlocked with {@code password}. */
+    /**
+     * The key entry of {@code keyStore} (e.g. PKCS#12), unlocked with {@code password}.
+     *
+     * @param keyStore the key store holding the key entry
+     * @param password the password of the key entry
+     * @return this builder
+     */
     public Builder keyStore(KeyStore keyStore, char[] password) {
       material.keyStore(keyStore, password);
       return this;
     }
 
-    /** A key manager of your own, e.g. one that picks up renewed certificates itself. */
+    /**
+     * A key manager of your own, e.g. one that picks up renewed certificates itself.
+     *
+     * @param keyManager the key manager that chooses the server's certificate
+     * @return this builder
+     */
     public Builder keyManager(KeyManager keyManager) {
       material.keyManager(keyManager);
       return this;
     }
 
-    /** Verifies client certificates against the CA certificates in this PEM file. */
+    /**
+     * Verifies client certificates against the CA certificates in this PEM file.
+     *
+     * @param caCertsPem the PEM file of the trusted CA certificates
+     * @return this builder
+     */
     public Builder trustPem(Path caCertsPem) {
       material.trustPem(caCertsPem);
       return this;
     }
 
-    /** Verifies client certificates against the certificates in {@code trustStore}. */
+    /**
+     * Verifies client certificates against the certificates in {@code trustStore}.
+     *
+     * @param trustStore the key store of the trusted certificates
+     * @return this builder
+     */
     public Builder trustStore(KeyStore trustStore) {
       material.trustStore(trustStore);
       return this;
     }
 
-    /** Verifies client certificates with a trust manager of your own. */
+    /**
+     * Verifies client certificates with a trust manager of your own.
+     *
+     * @param trustManager the trust manager that verifies clients
+     * @return this builder
+     */
     public Builder trustManager(TrustManager trustManager) {
       material.trustManager(trustManager);
       return this;
     }
 
-    /** Whether to ask for client certificates (default {@link ClientAuth#NONE}). */
+    /**
+     * Whether to ask for client certificates (default {@link ClientAuth#NONE}).
+     *
+     * @param clientAuth whether client certificates are requested or required
+     * @return this builder
+     */
     public Builder clientAuth(ClientAuth clientAuth) {
       this.clientAuth = java.util.Objects.requireNonNull(clientAuth, "clientAuth");
       return this;
@@ -110,6 +153,7 @@ public final class ServerTls {
     /**
      * Reads the key material and builds the settings.
      *
+     * @return the TLS settings
      * @throws IllegalArgumentException when the material is missing or cannot be read
      */
     public ServerTls build() {

@@ -22,7 +22,12 @@ public final class ServiceDefinition {
 
   /** One method and the handler that serves it. */
   public record Method<Q, R>(MethodDescriptor<Q, R> descriptor, ServerCallHandler<Q, R> handler) {
-    /** Checks that both parts are set. */
+    /**
+     * Checks that both parts are set.
+     *
+     * @param descriptor the method's descriptor
+     * @param handler the method's handler
+     */
     public Method {
       Objects.requireNonNull(descriptor, "descriptor");
       Objects.requireNonNull(handler, "handler");
@@ -43,17 +48,22 @@ public final class ServiceDefinition {
     this.schemaDescriptor = schemaDescriptor;
   }
 
-  /** A builder of the service {@code serviceName} (its full protobuf name). */
+  /**
+   * A builder of the service {@code serviceName} (its full protobuf name).
+   *
+   * @param serviceName the full service name, {@code package.Service}
+   * @return a builder
+   */
   public static Builder builder(String serviceName) {
     return new Builder(serviceName);
   }
 
-  /** The full service name, {@code package.Service}. */
+  /** {@return the full service name, {@code package.Service}} */
   public String name() {
     return name;
   }
 
-  /** The methods, in the order they were added. */
+  /** {@return the methods, in the order they were added} */
   public Collection<Method<?, ?>> methods() {
     return methods.values();
   }
@@ -63,17 +73,29 @@ public final class ServiceDefinition {
    * services generated from a {@code .proto} file it is the protobuf
    * {@code Descriptors.ServiceDescriptor}, which server reflection serves to tools. An
    * {@code Object} so that this API names no protobuf type.
+   *
+   * @return the schema descriptor, or {@code null}
    */
   public Object schemaDescriptor() {
     return schemaDescriptor;
   }
 
-  /** The method with this full name ({@code package.Service/Method}), or {@code null}. */
+  /**
+   * The method with this full name ({@code package.Service/Method}), or {@code null}.
+   *
+   * @param fullMethodName the full method name
+   * @return the method, or {@code null}
+   */
   public Method<?, ?> method(String fullMethodName) {
     return methods.get(fullMethodName);
   }
 
-  /** This service with every method wrapped by {@code interceptors} (the first sees calls first). */
+  /**
+   * This service with every method wrapped by {@code interceptors} (the first sees calls first).
+   *
+   * @param interceptors the interceptors, outermost first
+   * @return a new definition; this one is unchanged
+   */
   public ServiceDefinition intercept(List<? extends ServerInterceptor> interceptors) {
     Map<String, Method<?, ?>> wrapped = new LinkedHashMap<>();
     for (Map.Entry<String, Method<?, ?>> e : methods.entrySet()) {
@@ -82,7 +104,12 @@ public final class ServiceDefinition {
     return new ServiceDefinition(name, wrapped, schemaDescriptor);
   }
 
-  /** This service with {@code interceptors} run before each call, the first one outermost. */
+  /**
+   * This service with {@code interceptors} run before each call, the first one outermost.
+   *
+   * @param interceptors the interceptors, outermost first
+   * @return a new definition; this one is unchanged
+   */
   public ServiceDefinition intercept(ServerInterceptor... interceptors) {
     return intercept(List.of(interceptors));
   }
@@ -97,7 +124,15 @@ public final class ServiceDefinition {
       this.name = Objects.requireNonNull(name, "serviceName");
     }
 
-    /** Adds a method; its name must be under this service. */
+    /**
+     * Adds a method; its name must be under this service.
+     *
+     * @param <Q> the request message type
+     * @param <R> the response message type
+     * @param descriptor the method's descriptor
+     * @param handler the method's handler
+     * @return this builder
+     */
     public <Q, R> Builder method(MethodDescriptor<Q, R> descriptor, ServerCallHandler<Q, R> handler) {
       if (!descriptor.serviceName().equals(name)) {
         throw new IllegalArgumentException(
@@ -109,13 +144,18 @@ public final class ServiceDefinition {
       return this;
     }
 
-    /** Sets {@link ServiceDefinition#schemaDescriptor()}; generated code passes its service's. */
+    /**
+     * Sets {@link ServiceDefinition#schemaDescriptor()}; generated code passes its service's.
+     *
+     * @param descriptor the schema descriptor
+     * @return this builder
+     */
     public Builder schemaDescriptor(Object descriptor) {
       this.schemaDescriptor = Objects.requireNonNull(descriptor, "descriptor");
       return this;
     }
 
-    /** The definition. */
+    /** {@return the definition} */
     public ServiceDefinition build() {
       return new ServiceDefinition(name, new LinkedHashMap<>(methods), schemaDescriptor);
     }

@@ -57,17 +57,22 @@ public final class Status {
       this.value = value;
     }
 
-    /** The number sent in {@code grpc-status}. */
+    /** {@return the number sent in {@code grpc-status}} */
     public int value() {
       return value;
     }
 
-    /** The status with this code and no description. */
+    /** {@return the status with this code and no description} */
     public Status toStatus() {
       return CANONICAL[ordinal()];
     }
 
-    /** The code for a wire value; {@link #UNKNOWN} for values outside 0..16. */
+    /**
+     * The code for a wire value; {@link #UNKNOWN} for values outside 0..16.
+     *
+     * @param value the wire value
+     * @return the code
+     */
     public static Code of(int value) {
       return value >= 0 && value < BY_VALUE.length ? BY_VALUE[value] : UNKNOWN;
     }
@@ -131,7 +136,12 @@ public final class Status {
     this.cause = cause;
   }
 
-  /** The status for a wire value of {@code grpc-status}. */
+  /**
+   * The status for a wire value of {@code grpc-status}.
+   *
+   * @param value the wire value
+   * @return the status, without description
+   */
   public static Status fromCodeValue(int value) {
     return Code.of(value).toStatus();
   }
@@ -139,6 +149,9 @@ public final class Status {
   /**
    * The status a throwable stands for: the status of a {@link StatusException} found in its cause
    * chain, otherwise {@link #UNKNOWN} with the throwable as cause.
+   *
+   * @param t the throwable
+   * @return the status
    */
   public static Status fromThrowable(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
@@ -149,32 +162,42 @@ public final class Status {
     return UNKNOWN.withCause(t);
   }
 
-  /** The code. */
+  /** {@return the code} */
   public Code code() {
     return code;
   }
 
-  /** The description, or {@code null}. */
+  /** {@return the description, or {@code null}} */
   public String description() {
     return description;
   }
 
-  /** The local cause, or {@code null}; never sent to the peer. */
+  /** {@return the local cause, or {@code null}; never sent to the peer} */
   public Throwable cause() {
     return cause;
   }
 
-  /** Whether the code is {@link Code#OK}. */
+  /** {@return whether the code is {@link Code#OK}} */
   public boolean isOk() {
     return code == Code.OK;
   }
 
-  /** This status with {@code newDescription} as its description. */
+  /**
+   * This status with {@code newDescription} as its description.
+   *
+   * @param newDescription the description
+   * @return a new status; this one is unchanged
+   */
   public Status withDescription(String newDescription) {
     return Objects.equals(description, newDescription) ? this : new Status(code, newDescription, cause);
   }
 
-  /** Appends to the description, on a new line when one is present already. */
+  /**
+   * Appends to the description, on a new line when one is present already.
+   *
+   * @param more the text to append
+   * @return a status with the longer description; this one when {@code more} is {@code null}
+   */
   public Status augmentDescription(String more) {
     if (more == null) {
       return this;
@@ -182,17 +205,27 @@ public final class Status {
     return new Status(code, description == null ? more : description + "\n" + more, cause);
   }
 
-  /** This status with {@code newCause} as its cause (never sent to the peer). */
+  /**
+   * This status with {@code newCause} as its cause (never sent to the peer).
+   *
+   * @param newCause the cause
+   * @return a new status; this one is unchanged
+   */
   public Status withCause(Throwable newCause) {
     return cause == newCause ? this : new Status(code, description, newCause);
   }
 
-  /** An unchecked exception carrying this status. */
+  /** {@return an unchecked exception carrying this status} */
   public StatusException asException() {
     return new StatusException(this, null);
   }
 
-  /** An unchecked exception carrying this status and trailers for the peer. */
+  /**
+   * An unchecked exception carrying this status and trailers for the peer.
+   *
+   * @param trailers the trailers for the peer
+   * @return the exception
+   */
   public StatusException asException(Metadata trailers) {
     return new StatusException(this, trailers);
   }

@@ -12,12 +12,21 @@ public class StatusException extends RuntimeException {
   private final transient Status status;
   private final transient Metadata trailers;
 
-  /** A failure with {@code status} and no trailers. */
+  /**
+   * A failure with {@code status} and no trailers.
+   *
+   * @param status the status
+   */
   public StatusException(Status status) {
     this(status, null);
   }
 
-  /** A failure with {@code status} and the trailers to send or that were received. */
+  /**
+   * A failure with {@code status} and the trailers to send or that were received.
+   *
+   * @param status the status
+   * @param trailers the trailers; may be {@code null}
+   */
   public StatusException(Status status, Metadata trailers) {
     super(message(status), status.cause());
     this.status = status;
@@ -30,12 +39,12 @@ public class StatusException extends RuntimeException {
         : status.code() + ": " + status.description();
   }
 
-  /** The status of the failure. */
+  /** {@return the status of the failure} */
   public Status status() {
     return status;
   }
 
-  /** The trailers received with (or to be sent with) the status, or {@code null}. */
+  /** {@return the trailers received with (or to be sent with) the status, or {@code null}} */
   public Metadata trailers() {
     return trailers;
   }

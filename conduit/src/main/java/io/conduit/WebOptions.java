@@ -31,22 +31,26 @@ public final class WebOptions {
     this.staticFiles = b.staticFiles;
   }
 
-  /** Web protocols for same-origin pages, no static files. */
+  /**
+   * Web protocols for same-origin pages, no static files.
+   *
+   * @return the default options
+   */
   public static WebOptions defaults() {
     return builder().build();
   }
 
-  /** A builder with the defaults. */
+  /** {@return a builder with the defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The CORS policy for browsers on other origins. */
+  /** {@return the CORS policy for browsers on other origins} */
   public CorsPolicy cors() {
     return cors;
   }
 
-  /** The directory whose files {@code GET} requests are answered from, or null. */
+  /** {@return the directory whose files {@code GET} requests are answered from, or null} */
   public Path staticFiles() {
     return staticFiles;
   }
@@ -63,7 +67,12 @@ public final class WebOptions {
 
     private Builder() {}
 
-    /** Which other origins' pages may call (default {@link CorsPolicy#SAME_ORIGIN}). */
+    /**
+     * Which other origins' pages may call (default {@link CorsPolicy#SAME_ORIGIN}).
+     *
+     * @param cors the CORS policy
+     * @return this builder
+     */
     public Builder cors(CorsPolicy cors) {
       this.cors = Objects.requireNonNull(cors, "cors");
       return this;
@@ -73,6 +82,9 @@ public final class WebOptions {
      * Answers {@code GET} requests for paths that are no method with the files under
      * {@code directory} ({@code /} is {@code index.html}), so that a browser application can be
      * served from the same origin as its API. Default: none.
+     *
+     * @param directory the directory of the static files
+     * @return this builder
      */
     public Builder staticFiles(Path directory) {
       if (!Files.isDirectory(directory)) {
@@ -82,7 +94,7 @@ public final class WebOptions {
       return this;
     }
 
-    /** The options. */
+    /** {@return the options} */
     public WebOptions build() {
       return new WebOptions(this);
     }

@@ -63,12 +63,22 @@ public final class ConduitOpenTelemetry implements Configurator {
   public static final String SCOPE = "io.conduit";
   private static final String VERSION = "0.1.0";
 
-  /** A builder recording through {@code openTelemetry}. */
+  /**
+   * A builder recording through {@code openTelemetry}.
+   *
+   * @param openTelemetry the SDK (or API) instance that meters and spans are created from
+   * @return a builder with the defaults
+   */
   public static Builder builder(OpenTelemetry openTelemetry) {
     return new Builder(openTelemetry);
   }
 
-  /** Metrics and tracing with the defaults. */
+  /**
+   * Metrics and tracing with the defaults.
+   *
+   * @param openTelemetry the SDK (or API) instance that meters and spans are created from
+   * @return the configured instance
+   */
   public static ConduitOpenTelemetry create(OpenTelemetry openTelemetry) {
     return builder(openTelemetry).build();
   }
@@ -92,19 +102,33 @@ public final class ConduitOpenTelemetry implements Configurator {
     }
   }
 
-  /** Configures {@code builder} and returns it, for chaining. */
+  /**
+   * Configures {@code builder} and returns it, for chaining.
+   *
+   * @param builder the channel builder to configure
+   * @return {@code builder}
+   */
   public Channel.Builder configured(Channel.Builder builder) {
     configure(builder);
     return builder;
   }
 
-  /** Configures {@code builder} and returns it, for chaining. */
+  /**
+   * Configures {@code builder} and returns it, for chaining.
+   *
+   * @param builder the server builder to configure
+   * @return {@code builder}
+   */
   public Server.Builder configured(Server.Builder builder) {
     configure(builder);
     return builder;
   }
 
-  /** Applies this to every channel and server built from now on; close to stop. */
+  /**
+   * Applies this to every channel and server built from now on; close to stop.
+   *
+   * @return the registration; closing it stops applying this to new builders
+   */
   public Configurators.Registration registerGlobal() {
     return Configurators.registerGlobal(this);
   }
@@ -128,6 +152,8 @@ public final class ConduitOpenTelemetry implements Configurator {
      * Turns metrics on by name, such as the experimental ones of gRFC A94
      * ({@code grpc.subchannel.*}) and A96 ({@code grpc.client.call.retries} and its kin).
      *
+     * @param names the metric names, e.g. {@code grpc.subchannel.open_connections}
+     * @return this builder
      * @throws IllegalArgumentException for a name this module does not record
      */
     public Builder enableMetrics(String... names) {
@@ -138,7 +164,12 @@ public final class ConduitOpenTelemetry implements Configurator {
       return this;
     }
 
-    /** Turns metrics off by name. */
+    /**
+     * Turns metrics off by name.
+     *
+     * @param names the metric names, e.g. {@code grpc.client.attempt.duration}
+     * @return this builder
+     */
     public Builder disableMetrics(String... names) {
       for (String n : names) {
         disabled.add(check(n));
@@ -150,6 +181,9 @@ public final class ConduitOpenTelemetry implements Configurator {
     /**
      * Whether the metrics gRFC A66 and A78 turn on by default are recorded (default true); with
      * {@code false} only the {@link #enableMetrics} names are.
+     *
+     * @param enabled whether the default metrics are recorded
+     * @return this builder
      */
     public Builder defaultMetrics(boolean enabled) {
       disableDefaults = !enabled;
@@ -159,6 +193,9 @@ public final class ConduitOpenTelemetry implements Configurator {
     /**
      * Adds optional labels where the metric has them ({@code grpc.disconnect_error} on
      * {@code grpc.subchannel.disconnections}).
+     *
+     * @param label the label's name, e.g. {@code grpc.disconnect_error}
+     * @return this builder
      */
     public Builder addOptionalLabel(String label) {
       if (!MetricNames.OPTIONAL_LABELS.contains(label)) {
@@ -173,25 +210,38 @@ public final class ConduitOpenTelemetry implements Configurator {
      * Records the names of every method in {@code grpc.method}, not only generated client
      * methods and methods the server has; by default the others are {@code "other"}, so that
      * arbitrary names from peers cannot grow a metric without bound (gRFC A66).
+     *
+     * @param enabled whether every method name is recorded as it is
+     * @return this builder
      */
     public Builder recordAllMethodNames(boolean enabled) {
       this.recordAllMethods = enabled;
       return this;
     }
 
-    /** Whether to record spans (default true); metrics are recorded either way. */
+    /**
+     * Whether to record spans (default true); metrics are recorded either way.
+     *
+     * @param enabled whether spans are recorded
+     * @return this builder
+     */
     public Builder tracing(boolean enabled) {
       this.tracing = enabled;
       return this;
     }
 
-    /** The clock durations are measured on (default {@link Clock#SYSTEM}); for tests. */
+    /**
+     * The clock durations are measured on (default {@link Clock#SYSTEM}); for tests.
+     *
+     * @param clock the clock that durations are measured on
+     * @return this builder
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
-    /** The configured instance. */
+    /** {@return the configured instance} */
     public ConduitOpenTelemetry build() {
       return new ConduitOpenTelemetry(this);
     }

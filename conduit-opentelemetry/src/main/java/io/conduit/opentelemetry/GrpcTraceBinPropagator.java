@@ -34,7 +34,7 @@ public final class GrpcTraceBinPropagator implements TextMapPropagator {
 
   private GrpcTraceBinPropagator() {}
 
-  /** The propagator; it holds no state. */
+  /** {@return the propagator; it holds no state} */
   public static GrpcTraceBinPropagator getInstance() {
     return INSTANCE;
   }

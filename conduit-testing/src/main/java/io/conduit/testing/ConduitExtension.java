@@ -67,12 +67,14 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
     this.useFakeClock = useFakeClock;
   }
 
-  /** An extension whose servers and channels run on the system clock. */
+  /** {@return an extension whose servers and channels run on the system clock} */
   public static ConduitExtension create() {
     return new ConduitExtension(false);
   }
 
-  /** An extension whose servers and channels run on a {@link FakeClock}, new for each test. */
+  /**
+   * {@return an extension whose servers and channels run on a {@link FakeClock}, new for each test}
+   */
   public ConduitExtension withFakeClock() {
     return new ConduitExtension(true);
   }
@@ -80,6 +82,7 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
   /**
    * The clock of this test's servers and channels.
    *
+   * @return the fake clock of this test
    * @throws IllegalStateException unless built {@link #withFakeClock()}
    */
   public FakeClock clock() {
@@ -89,7 +92,12 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
     return state().clock;
   }
 
-  /** Starts an in-process server with {@code services}; the extension closes it. */
+  /**
+   * Starts an in-process server with {@code services}; the extension closes it.
+   *
+   * @param services the services the server serves
+   * @return the started server
+   */
   public Server server(RpcService... services) {
     return server(b -> {
       for (RpcService s : services) {
@@ -101,6 +109,9 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
   /**
    * Starts an in-process server configured by {@code configure} (services, interceptors,
    * limits); the extension closes it. Its calls are serialized like over the network.
+   *
+   * @param configure configures the server's builder
+   * @return the started server
    */
   public Server server(Consumer<Server.Builder> configure) {
     String name = "conduit-test-" + NAMES.incrementAndGet();
@@ -110,6 +121,9 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
   /**
    * Starts a server on {@code 127.0.0.1} and a free port, over real HTTP/2 (for what only a
    * network shows: TLS, keepalive, flow control); the extension closes it.
+   *
+   * @param configure configures the server's builder
+   * @return the started server
    */
   public Server loopbackServer(Consumer<Server.Builder> configure) {
     return start(Server.builder().bind("127.0.0.1", 0), configure, null);
@@ -128,12 +142,23 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
     return server;
   }
 
-  /** A channel to {@code server} (one this extension started); the extension closes it. */
+  /**
+   * A channel to {@code server} (one this extension started); the extension closes it.
+   *
+   * @param server a server this extension started
+   * @return a channel to {@code server}
+   */
   public Channel channel(Server server) {
     return channel(server, b -> {});
   }
 
-  /** A channel to {@code server}, configured by {@code configure}; the extension closes it. */
+  /**
+   * A channel to {@code server}, configured by {@code configure}; the extension closes it.
+   *
+   * @param server a server this extension started
+   * @param configure configures the channel's builder
+   * @return a channel to {@code server}
+   */
   public Channel channel(Server server, Consumer<Channel.Builder> configure) {
     String target = state().targets.get(server);
     if (target == null) {
@@ -142,7 +167,13 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
     return channel(target, configure);
   }
 
-  /** A channel to {@code target}, configured by {@code configure}; the extension closes it. */
+  /**
+   * A channel to {@code target}, configured by {@code configure}; the extension closes it.
+   *
+   * @param target the channel's target, e.g. {@code inprocess:name} or {@code 127.0.0.1:50051}
+   * @param configure configures the channel's builder
+   * @return a channel to {@code target}
+   */
   public Channel channel(String target, Consumer<Channel.Builder> configure) {
     Watch w = state();
     Channel.Builder builder = Channel.builder(target);
@@ -158,6 +189,10 @@ public final class ConduitExtension implements BeforeEachCallback, AfterEachCall
   /**
    * Hands {@code resource} to the extension, which closes it after the test (a channel or
    * server the test built itself, for instance), so that it does not count as left open.
+   *
+   * @param <T> the resource's type
+   * @param resource the resource to close after the test
+   * @return {@code resource}
    */
   public <T extends AutoCloseable> T register(T resource) {
     state().own(Objects.requireNonNull(resource, "resource"));

@@ -64,6 +64,8 @@ public final class FakeClock implements Clock {
    * executor and this waits for it, and for what it queued on that executor (a synchronization
    * context's turn): so a timer that sets another within {@code d} sees it run too, and the test
    * can look at the effects as soon as this returns.
+   *
+   * @param d how far to move time; not negative
    */
   public void advance(Duration d) {
     long target;
@@ -85,14 +87,14 @@ public final class FakeClock implements Clock {
     }
   }
 
-  /** The timers not yet due and not cancelled. */
+  /** {@return the timers not yet due and not cancelled} */
   public int pendingTimers() {
     synchronized (lock) {
       return timers.size();
     }
   }
 
-  /** How long until the next timer is due, or null when none is pending. */
+  /** {@return how long until the next timer is due, or null when none is pending} */
   public Duration untilNextTimer() {
     synchronized (lock) {
       Timer next = timers.peek();
@@ -100,7 +102,11 @@ public final class FakeClock implements Clock {
     }
   }
 
-  /** Delays of the pending timers, soonest first (for assertions on backoff sequences). */
+  /**
+   * Delays of the pending timers, soonest first (for assertions on backoff sequences).
+   *
+   * @return the delays, each measured from now
+   */
   public List<Duration> pendingDelays() {
     synchronized (lock) {
       List<Timer> sorted = new ArrayList<>(timers);

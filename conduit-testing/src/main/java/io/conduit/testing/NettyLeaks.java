@@ -29,6 +29,10 @@ public final class NettyLeaks {
   /**
    * Collects garbage until the leak detector has seen the buffers that became unreachable, then
    * returns (and forgets) the leaks it reported: each with the places the buffer was touched.
+   *
+   * @return the leak reports, one per leaked buffer; empty when nothing leaked
+   * @throws InterruptedException if the thread is interrupted while it waits for the garbage
+   *     collector
    */
   public static List<String> collectAndDrain() throws InterruptedException {
     // Leaks are found when a tracked object is collected, and reported on the next allocation.
@@ -43,7 +47,7 @@ public final class NettyLeaks {
     return drain();
   }
 
-  /** The leaks reported so far, forgotten. */
+  /** {@return the leaks reported so far, forgotten} */
   public static List<String> drain() {
     synchronized (LEAKS) {
       List<String> copy = new ArrayList<>(LEAKS);

@@ -30,10 +30,19 @@ public abstract class LoadBalancer {
   /** For policy implementations. */
   protected LoadBalancer() {}
 
-  /** New addresses from the resolver, with this policy's config from the service config. */
+  /**
+   * New addresses from the resolver, with this policy's config from the service config.
+   *
+   * @param addresses the addresses, never empty
+   * @param config this policy's config from the service config, or an empty map
+   */
   public abstract void acceptResolvedAddresses(List<SocketAddress> addresses, Map<String, ?> config);
 
-  /** The resolver failed; keep using what works, or report the failure if nothing does. */
+  /**
+   * The resolver failed; keep using what works, or report the failure if nothing does.
+   *
+   * @param error why resolution failed
+   */
   public abstract void handleResolutionError(Status error);
 
   /** The channel left idle: connect if the policy connects lazily. */
@@ -44,21 +53,33 @@ public abstract class LoadBalancer {
 
   /** What the channel offers a balancer. */
   public interface Helper {
-    /** A new subchannel to {@code address}; it starts IDLE. */
+    /**
+     * A new subchannel to {@code address}; it starts IDLE.
+     *
+     * @param address the address to connect to
+     * @return the subchannel
+     */
     Subchannel createSubchannel(SocketAddress address);
 
-    /** Publishes a new aggregate state and the picker that goes with it. */
+    /**
+     * Publishes a new aggregate state and the picker that goes with it.
+     *
+     * @param state the aggregate state
+     * @param picker picks for the calls from now on
+     */
     void updateState(ConnectivityState state, Picker picker);
 
     /** Asks the resolver to resolve again (a connection failed or went away). */
     void refreshNameResolution();
 
-    /** The synchronization context balancer code runs on. */
+    /** {@return the synchronization context balancer code runs on} */
     Executor syncContext();
 
     /**
      * For the balancer's timers. They run on the channel's clock ({@code Channel.Builder.clock}),
      * so a test that advances a fake clock advances them too.
+     *
+     * @return the scheduler
      */
     ScheduledExecutorService scheduler();
   }
@@ -72,7 +93,12 @@ public abstract class LoadBalancer {
   /** Chooses a subchannel for a call; must be fast and thread-safe. */
   @FunctionalInterface
   public interface Picker {
-    /** Chooses where a call goes; called on any thread, so it must not block. */
+    /**
+     * Chooses where a call goes; called on any thread, so it must not block.
+     *
+     * @param args the call's method and headers
+     * @return the decision
+     */
     PickResult pick(PickArgs args);
   }
 
@@ -83,22 +109,41 @@ public abstract class LoadBalancer {
   public record PickResult(Subchannel subchannel, Status error, boolean drop) {
     private static final PickResult NO_RESULT = new PickResult(null, null, false);
 
-    /** A pick that sends the call on {@code subchannel}. */
+    /**
+     * A pick that sends the call on {@code subchannel}.
+     *
+     * @param subchannel the subchannel to use
+     * @return the pick
+     */
     public static PickResult withSubchannel(Subchannel subchannel) {
       return new PickResult(Objects.requireNonNull(subchannel, "subchannel"), null, false);
     }
 
-    /** Fail the call with {@code error}, unless it is wait-for-ready. */
+    /**
+     * Fail the call with {@code error}, unless it is wait-for-ready.
+     *
+     * @param error the status the call fails with
+     * @return the pick
+     */
     public static PickResult withError(Status error) {
       return new PickResult(null, Objects.requireNonNull(error, "error"), false);
     }
 
-    /** Fail the call with {@code error} even if it is wait-for-ready. */
+    /**
+     * Fail the call with {@code error} even if it is wait-for-ready.
+     *
+     * @param error the status the call fails with
+     * @return the pick
+     */
     public static PickResult withDrop(Status error) {
       return new PickResult(null, Objects.requireNonNull(error, "error"), true);
     }
 
-    /** No decision yet: the call waits for the next picker. */
+    /**
+     * No decision yet: the call waits for the next picker.
+     *
+     * @return the pick
+     */
     public static PickResult withNoResult() {
       return NO_RESULT;
     }
@@ -106,10 +151,17 @@ public abstract class LoadBalancer {
 
   /** Creates balancers of one policy. */
   public interface Provider {
-    /** The policy name used in service config and on the builder, e.g. {@code round_robin}. */
+    /**
+     * {@return the policy name used in service config and on the builder, e.g. {@code round_robin}}
+     */
     String policyName();
 
-    /** A balancer for one channel, talking to it through {@code helper}. */
+    /**
+     * A balancer for one channel, talking to it through {@code helper}.
+     *
+     * @param helper the channel's side of the balancer
+     * @return the balancer
+     */
     LoadBalancer newLoadBalancer(Helper helper);
   }
 }

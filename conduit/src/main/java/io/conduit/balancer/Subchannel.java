@@ -13,14 +13,23 @@ public interface Subchannel {
   /** Receives the subchannel's state changes. */
   @FunctionalInterface
   interface StateListener {
-    /** Called when the subchannel's state changes; {@code failure} is set with TRANSIENT_FAILURE. */
+    /**
+     * Called when the subchannel's state changes; {@code failure} is set with TRANSIENT_FAILURE.
+     *
+     * @param state the new state
+     * @param failure why it failed, or {@code null}
+     */
     void onStateChange(ConnectivityState state, io.conduit.Status failure);
   }
 
-  /** The address this subchannel connects to. */
+  /** {@return the address this subchannel connects to} */
   SocketAddress address();
 
-  /** Starts delivering state changes; call once, before anything else. */
+  /**
+   * Starts delivering state changes; call once, before anything else.
+   *
+   * @param listener receives the state changes
+   */
   void start(StateListener listener);
 
   /** Connects if IDLE. */
@@ -29,6 +38,6 @@ public interface Subchannel {
   /** Closes the subchannel: in-flight calls finish, then its connections close. */
   void shutdown();
 
-  /** The current state. */
+  /** {@return the current state} */
   ConnectivityState state();
 }

@@ -20,7 +20,11 @@ public final class Health {
 
   /** {@code HealthCheckRequest}: the service to check; empty for the server as a whole. */
   public record Request(String service) {
-    /** Replaces a null service with the empty one. */
+    /**
+     * Replaces a null service with the empty one.
+     *
+     * @param service the service's name; empty for the whole server
+     */
     public Request {
       service = service == null ? "" : service;
     }

@@ -37,7 +37,12 @@ public final class HealthStatusManager implements RpcService {
     statuses.put(SERVER, HealthStatus.SERVING);
   }
 
-  /** Sets the status of {@code service} (or of {@link #SERVER}); watchers hear of the change. */
+  /**
+   * Sets the status of {@code service} (or of {@link #SERVER}); watchers hear of the change.
+   *
+   * @param service the service's name
+   * @param status its status
+   */
   public void setStatus(String service, HealthStatus status) {
     if (status == HealthStatus.SERVICE_UNKNOWN) {
       throw new IllegalArgumentException("SERVICE_UNKNOWN is not settable; use clearStatus");
@@ -45,7 +50,11 @@ public final class HealthStatusManager implements RpcService {
     update(service, status);
   }
 
-  /** Forgets {@code service}: Check answers NOT_FOUND, Watch SERVICE_UNKNOWN. */
+  /**
+   * Forgets {@code service}: Check answers NOT_FOUND, Watch SERVICE_UNKNOWN.
+   *
+   * @param service the service's name
+   */
   public void clearStatus(String service) {
     update(service, null);
   }
@@ -70,7 +79,12 @@ public final class HealthStatusManager implements RpcService {
     enterTerminalState();
   }
 
-  /** The current status of {@code service}, or {@code null} if unknown. */
+  /**
+   * The current status of {@code service}, or {@code null} if unknown.
+   *
+   * @param service the service's name
+   * @return its status, or {@code null}
+   */
   public HealthStatus status(String service) {
     synchronized (lock) {
       return statuses.get(service);

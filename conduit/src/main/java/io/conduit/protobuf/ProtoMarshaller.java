@@ -29,12 +29,18 @@ public final class ProtoMarshaller<T extends MessageLite> implements Marshaller<
     this.parser = p;
   }
 
-  /** The marshaller for messages of {@code defaultInstance}'s type. */
+  /**
+   * The marshaller for messages of {@code defaultInstance}'s type.
+   *
+   * @param <T> the message type
+   * @param defaultInstance the message type's default instance
+   * @return the marshaller
+   */
   public static <T extends MessageLite> ProtoMarshaller<T> of(T defaultInstance) {
     return new ProtoMarshaller<>(defaultInstance);
   }
 
-  /** The default instance of the message type. */
+  /** {@return the default instance of the message type} */
   public T defaultInstance() {
     return defaultInstance;
   }

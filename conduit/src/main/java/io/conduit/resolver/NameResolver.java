@@ -29,7 +29,11 @@ public abstract class NameResolver {
   /** For resolver implementations. */
   protected NameResolver() {}
 
-  /** Starts resolving; results and errors go to {@code listener}. */
+  /**
+   * Starts resolving; results and errors go to {@code listener}.
+   *
+   * @param listener receives the results and errors
+   */
   public abstract void start(Listener listener);
 
   /**
@@ -43,12 +47,18 @@ public abstract class NameResolver {
 
   /** What a resolver reports to. */
   public interface Listener {
-    /** A new set of addresses (the whole set, not a change). */
+    /**
+     * A new set of addresses (the whole set, not a change).
+     *
+     * @param result the addresses and service config
+     */
     void onResult(Result result);
 
     /**
      * Resolution failed; the channel keeps the last good addresses, if any, and calls
      * {@link #refresh()} again after an exponential backoff until a result comes.
+     *
+     * @param error why resolution failed
      */
     void onError(Status error);
   }
@@ -61,7 +71,13 @@ public abstract class NameResolver {
    */
   public record Result(List<SocketAddress> addresses, String serviceConfigJson,
       Status serviceConfigError) {
-    /** Copies the addresses; refuses both a config and a config error. */
+    /**
+     * Copies the addresses; refuses both a config and a config error.
+     *
+     * @param addresses the addresses
+     * @param serviceConfigError why the service config could not be read, or {@code null}
+     * @param serviceConfigJson the service config as JSON, or {@code null}
+     */
     public Result {
       addresses = List.copyOf(addresses);
       if (serviceConfigJson != null && serviceConfigError != null) {
@@ -69,17 +85,33 @@ public abstract class NameResolver {
       }
     }
 
-    /** Addresses with a service config (null for none). */
+    /**
+     * Addresses with a service config (null for none).
+     *
+     * @param addresses the addresses
+     * @param serviceConfigJson the service config as JSON, or {@code null}
+     */
     public Result(List<SocketAddress> addresses, String serviceConfigJson) {
       this(addresses, serviceConfigJson, null);
     }
 
-    /** Addresses with no service config. */
+    /**
+     * Addresses with no service config.
+     *
+     * @param addresses the addresses
+     * @return the result
+     */
     public static Result of(List<? extends SocketAddress> addresses) {
       return new Result(List.copyOf(addresses), null, null);
     }
 
-    /** Addresses with a service config that could not be read (bad syntax, a bad choice...). */
+    /**
+     * Addresses with a service config that could not be read (bad syntax, a bad choice...).
+     *
+     * @param addresses the addresses
+     * @param error why the service config could not be used
+     * @return the result
+     */
     public static Result withServiceConfigError(List<? extends SocketAddress> addresses,
         Status error) {
       return new Result(List.copyOf(addresses), null, Objects.requireNonNull(error, "error"));
@@ -96,21 +128,51 @@ public abstract class NameResolver {
   public record Args(int defaultPort, Executor syncContext, ScheduledExecutorService scheduler,
       Duration minRefreshInterval, Duration refreshPeriod, boolean lookUpServiceConfigInDns,
       Clock clock) {
-    /** Checks the required parts. */
+    /**
+     * Checks the required parts.
+     *
+     * @param clock the clock the resolver's timers run on
+     * @param defaultPort the port when the target names none
+     * @param lookUpServiceConfigInDns whether DNS resolvers also look up the service config
+     * @param minRefreshInterval the shortest time between resolutions
+     * @param refreshPeriod the time between resolutions when nothing fails, or {@code null} for
+     *     never
+     * @param scheduler for the resolver's timers
+     * @param syncContext runs the resolver's callbacks one at a time
+     */
     public Args {
       Objects.requireNonNull(syncContext, "syncContext");
       Objects.requireNonNull(scheduler, "scheduler");
       Objects.requireNonNull(clock, "clock");
     }
 
-    /** On the real clock. */
+    /**
+     * On the real clock.
+     *
+     * @param defaultPort the port when the target names none
+     * @param syncContext runs the resolver's callbacks one at a time
+     * @param scheduler for the resolver's timers
+     * @param minRefreshInterval the shortest time between resolutions
+     * @param refreshPeriod the time between resolutions when nothing fails, or {@code null} for
+     *     never
+     * @param lookUpServiceConfigInDns whether DNS resolvers also look up the service config
+     */
     public Args(int defaultPort, Executor syncContext, ScheduledExecutorService scheduler,
         Duration minRefreshInterval, Duration refreshPeriod, boolean lookUpServiceConfigInDns) {
       this(defaultPort, syncContext, scheduler, minRefreshInterval, refreshPeriod,
           lookUpServiceConfigInDns, Clock.SYSTEM);
     }
 
-    /** Without DNS service config lookups, on the real clock. */
+    /**
+     * Without DNS service config lookups, on the real clock.
+     *
+     * @param defaultPort the port when the target names none
+     * @param syncContext runs the resolver's callbacks one at a time
+     * @param scheduler for the resolver's timers
+     * @param minRefreshInterval the shortest time between resolutions
+     * @param refreshPeriod the time between resolutions when nothing fails, or {@code null} for
+     *     never
+     */
     public Args(int defaultPort, Executor syncContext, ScheduledExecutorService scheduler,
         Duration minRefreshInterval, Duration refreshPeriod) {
       this(defaultPort, syncContext, scheduler, minRefreshInterval, refreshPeriod, false);
@@ -119,10 +181,16 @@ public abstract class NameResolver {
 
   /** Creates resolvers for one URI scheme. */
   public interface Provider {
-    /** The scheme this provider handles: {@code dns}, {@code ipv4}, {@code unix}... */
+    /** {@return the scheme this provider handles: {@code dns}, {@code ipv4}, {@code unix}..} */
     String scheme();
 
-    /** A resolver for {@code target}; throws {@link IllegalArgumentException} for a bad one. */
+    /**
+     * A resolver for {@code target}; throws {@link IllegalArgumentException} for a bad one.
+     *
+     * @param target the target URI
+     * @param args the channel's settings for resolvers
+     * @return the resolver, not started
+     */
     NameResolver newResolver(URI target, Args args);
   }
 }

@@ -16,19 +16,31 @@ package io.conduit.stub;
  * used from two different threads at once (one sending, one reading).
  */
 public interface BlockingCall<Q, R> extends AutoCloseable {
-  /** Sends a message, waiting while the call cannot take more without buffering. */
+  /**
+   * Sends a message, waiting while the call cannot take more without buffering.
+   *
+   * @param message the request message
+   */
   void send(Q message);
 
   /** Signals that no more messages will be sent. */
   void halfClose();
 
-  /** The next response, or {@code null} once the server finished successfully. */
+  /** {@return the next response, or {@code null} once the server finished successfully} */
   R read();
 
-  /** Half-closes and returns the single response of a client-streaming call. */
+  /**
+   * Half-closes and returns the single response of a client-streaming call.
+   *
+   * @return the response
+   */
   R finish();
 
-  /** Cancels the call if it has not finished. */
+  /**
+   * Cancels the call if it has not finished.
+   *
+   * @param message why, for the status description
+   */
   void cancel(String message);
 
   /** Cancels the call if it has not finished; never throws. */

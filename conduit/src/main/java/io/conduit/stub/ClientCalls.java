@@ -24,14 +24,34 @@ public final class ClientCalls {
 
   // ---------------------------------------------------------------- unary
 
-  /** Makes a unary call and waits for its response; failures throw {@link StatusException}. */
+  /**
+   * Makes a unary call and waits for its response; failures throw {@link StatusException}.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param channel the channel (or any call factory) to call on
+   * @param method the method
+   * @param options the call's options
+   * @param request the request message
+   * @return the response
+   */
   public static <Q, R> R blockingUnary(
       CallFactory channel, MethodDescriptor<Q, R> method, CallOptions options, Q request) {
     CompletableFuture<R> future = futureUnary(channel, method, options, request);
     return await(future);
   }
 
-  /** Makes a unary call; the future completes with the response or a {@link StatusException}. */
+  /**
+   * Makes a unary call; the future completes with the response or a {@link StatusException}.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param channel the channel (or any call factory) to call on
+   * @param method the method
+   * @param options the call's options
+   * @param request the request message
+   * @return the future response
+   */
   public static <Q, R> CompletableFuture<R> futureUnary(
       CallFactory channel, MethodDescriptor<Q, R> method, CallOptions options, Q request) {
     ClientCall<Q, R> call = channel.newCall(method, options);
@@ -46,7 +66,17 @@ public final class ClientCalls {
     return future;
   }
 
-  /** Makes a unary call whose outcome goes to {@code responseObserver}. */
+  /**
+   * Makes a unary call whose outcome goes to {@code responseObserver}.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param channel the channel (or any call factory) to call on
+   * @param method the method
+   * @param options the call's options
+   * @param request the request message
+   * @param responseObserver receives the response and the outcome
+   */
   public static <Q, R> void asyncUnary(CallFactory channel, MethodDescriptor<Q, R> method,
       CallOptions options, Q request, StreamObserver<R> responseObserver) {
     ClientCall<Q, R> call = channel.newCall(method, options);
@@ -71,7 +101,17 @@ public final class ClientCalls {
 
   // ---------------------------------------------------------------- server streaming
 
-  /** Starts a server-streaming call whose responses are read from the returned iterator. */
+  /**
+   * Starts a server-streaming call whose responses are read from the returned iterator.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param channel the channel (or any call factory) to call on
+   * @param method the method
+   * @param options the call's options
+   * @param request the request message
+   * @return an iterator over the responses
+   */
   public static <Q, R> BlockingIterator<R> blockingServerStreaming(
       CallFactory channel, MethodDescriptor<Q, R> method, CallOptions options, Q request) {
     ClientCall<Q, R> call = channel.newCall(method, options);
@@ -86,6 +126,15 @@ public final class ClientCalls {
   /**
    * Starts a server-streaming call whose responses go to {@code responseObserver}; the returned
    * handle cancels the call.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param channel the channel (or any call factory) to call on
+   * @param method the method
+   * @param options the call's options
+   * @param request the request message
+   * @param responseObserver receives the responses and the outcome
+   * @return a handle that cancels the call
    */
   public static <Q, R> CallHandle asyncServerStreaming(CallFactory channel,
       MethodDescriptor<Q, R> method, CallOptions options, Q request,
@@ -103,13 +152,31 @@ public final class ClientCalls {
   /**
    * Starts a client-streaming call: send requests to the returned observer; the single response
    * (or the failure) goes to {@code responseObserver}.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param channel the channel (or any call factory) to call on
+   * @param method the method
+   * @param options the call's options
+   * @param responseObserver receives the response and the outcome
+   * @return the observer to send the requests to
    */
   public static <Q, R> ClientStreamObserver<Q> asyncClientStreaming(CallFactory channel,
       MethodDescriptor<Q, R> method, CallOptions options, StreamObserver<R> responseObserver) {
     return asyncStreaming(channel, method, options, responseObserver);
   }
 
-  /** Starts a bidirectional-streaming call. */
+  /**
+   * Starts a bidirectional-streaming call.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param channel the channel (or any call factory) to call on
+   * @param method the method
+   * @param options the call's options
+   * @param responseObserver receives the responses and the outcome
+   * @return the observer to send the requests to
+   */
   public static <Q, R> ClientStreamObserver<Q> asyncBidiStreaming(CallFactory channel,
       MethodDescriptor<Q, R> method, CallOptions options, StreamObserver<R> responseObserver) {
     return asyncStreaming(channel, method, options, responseObserver);
@@ -124,7 +191,16 @@ public final class ClientCalls {
     return requests;
   }
 
-  /** Starts a client- or bidi-streaming call driven from the calling thread. */
+  /**
+   * Starts a client- or bidi-streaming call driven from the calling thread.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param channel the channel (or any call factory) to call on
+   * @param method the method
+   * @param options the call's options
+   * @return the call
+   */
   public static <Q, R> BlockingCall<Q, R> blockingStreaming(
       CallFactory channel, MethodDescriptor<Q, R> method, CallOptions options) {
     ClientCall<Q, R> call = channel.newCall(method, options);

@@ -22,38 +22,83 @@ public final class ServerCalls {
   /** A unary or server-streaming method: one request in, responses to the observer. */
   @FunctionalInterface
   public interface UnaryMethod<Q, R> {
-    /** Serves {@code request}, answering on {@code responseObserver}. */
+    /**
+     * Serves {@code request}, answering on {@code responseObserver}.
+     *
+     * @param request the request message
+     * @param responseObserver where the responses go
+     */
     void invoke(Q request, ServerStreamObserver<R> responseObserver);
   }
 
   /** A client- or bidi-streaming method: returns the observer that receives the requests. */
   @FunctionalInterface
   public interface StreamingMethod<Q, R> {
-    /** Starts serving; returns the observer the requests go to. */
+    /**
+     * Starts serving; returns the observer the requests go to.
+     *
+     * @param responseObserver where the responses go
+     * @return the observer of the request messages
+     */
     StreamObserver<Q> invoke(ServerStreamObserver<R> responseObserver);
   }
 
-  /** A handler of a unary method. */
+  /**
+   * A handler of a unary method.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param method the service method
+   * @return the handler
+   */
   public static <Q, R> ServerCallHandler<Q, R> unary(UnaryMethod<Q, R> method) {
     return singleRequest(method);
   }
 
-  /** A handler of a server-streaming method. */
+  /**
+   * A handler of a server-streaming method.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param method the service method
+   * @return the handler
+   */
   public static <Q, R> ServerCallHandler<Q, R> serverStreaming(UnaryMethod<Q, R> method) {
     return singleRequest(method);
   }
 
-  /** A handler of a client-streaming method. */
+  /**
+   * A handler of a client-streaming method.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param method the service method
+   * @return the handler
+   */
   public static <Q, R> ServerCallHandler<Q, R> clientStreaming(StreamingMethod<Q, R> method) {
     return streamingRequests(method);
   }
 
-  /** A handler of a bidi-streaming method. */
+  /**
+   * A handler of a bidi-streaming method.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param method the service method
+   * @return the handler
+   */
   public static <Q, R> ServerCallHandler<Q, R> bidiStreaming(StreamingMethod<Q, R> method) {
     return streamingRequests(method);
   }
 
-  /** The handler for a method the service does not implement: UNIMPLEMENTED. */
+  /**
+   * The handler for a method the service does not implement: UNIMPLEMENTED.
+   *
+   * @param <Q> the request message type
+   * @param <R> the response message type
+   * @param fullMethodName the method's full name, for the status description
+   * @return the handler
+   */
   public static <Q, R> ServerCallHandler<Q, R> unimplemented(String fullMethodName) {
     return (call, headers) -> {
       call.close(Status.UNIMPLEMENTED.withDescription("Method not found: " + fullMethodName),

@@ -9,28 +9,55 @@ import io.conduit.Metadata;
  * CANCELLED, so a producing loop stops when the client goes away.
  */
 public interface ServerStreamObserver<T> extends StreamObserver<T> {
-  /** Whether the client cancelled, the deadline passed or the connection broke. */
+  /** {@return whether the client cancelled, the deadline passed or the connection broke} */
   boolean isCancelled();
 
-  /** Runs {@code handler} when the call is cancelled. */
+  /**
+   * Runs {@code handler} when the call is cancelled.
+   *
+   * @param handler what to run on cancellation
+   */
   void setOnCancelHandler(Runnable handler);
 
-  /** Whether a message sent now would go out without buffering beyond the transport's limit. */
+  /**
+   * {@return whether a message sent now would go out without buffering beyond the transport's
+   * limit}
+   */
   boolean isReady();
 
-  /** Runs {@code handler} each time {@link #isReady()} becomes true. */
+  /**
+   * Runs {@code handler} each time {@link #isReady()} becomes true.
+   *
+   * @param handler what to run when the call becomes ready
+   */
   void setOnReadyHandler(Runnable handler);
 
-  /** Sends response headers now, before the first message. */
+  /**
+   * Sends response headers now, before the first message.
+   *
+   * @param headers the response headers
+   */
   void sendHeaders(Metadata headers);
 
-  /** Finishes the call successfully with these trailers. */
+  /**
+   * Finishes the call successfully with these trailers.
+   *
+   * @param trailers the trailers
+   */
   void onCompleted(Metadata trailers);
 
-  /** Compresses responses with {@code encoding} if the client accepts it; before the first message. */
+  /**
+   * Compresses responses with {@code encoding} if the client accepts it; before the first message.
+   *
+   * @param encoding the encoding's name, such as {@code gzip}
+   */
   void setCompression(String encoding);
 
-  /** Turns compression of the next messages on or off. */
+  /**
+   * Turns compression of the next messages on or off.
+   *
+   * @param enabled whether to compress the next messages
+   */
   void setMessageCompression(boolean enabled);
 
   /**
@@ -41,6 +68,10 @@ public interface ServerStreamObserver<T> extends StreamObserver<T> {
    */
   void disableAutoRequest();
 
-  /** Asks for {@code count} more request messages; for handlers that {@link #disableAutoRequest()}. */
+  /**
+   * Asks for {@code count} more request messages; for handlers that {@link #disableAutoRequest()}.
+   *
+   * @param count how many more messages to deliver, at least 1
+   */
   void request(int count);
 }

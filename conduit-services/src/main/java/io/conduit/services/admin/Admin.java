@@ -20,14 +20,24 @@ import java.util.Objects;
 public final class Admin {
   private Admin() {}
 
-  /** Registers the admin services on {@code builder}, with a new health service, and returns it. */
+  /**
+   * Registers the admin services on {@code builder}, with a new health service, and returns it.
+   *
+   * @param builder the server builder to add the services to
+   * @return the health service, to set the statuses of the server's services
+   */
   public static HealthStatusManager addTo(Server.Builder builder) {
     HealthStatusManager health = new HealthStatusManager();
     addTo(builder, health);
     return health;
   }
 
-  /** Registers the admin services on {@code builder}, with {@code health} as the health service. */
+  /**
+   * Registers the admin services on {@code builder}, with {@code health} as the health service.
+   *
+   * @param builder the server builder to add the services to
+   * @param health the health service to serve
+   */
   public static void addTo(Server.Builder builder, HealthStatusManager health) {
     Objects.requireNonNull(builder, "builder")
         .service(Objects.requireNonNull(health, "health"))

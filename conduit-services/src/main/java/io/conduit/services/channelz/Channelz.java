@@ -39,12 +39,17 @@ public final class Channelz {
     this.registry = new ChannelzRegistry(time);
   }
 
-  /** The process's channelz, on the system's time. */
+  /** {@return the process's channelz, on the system's time} */
   public static Channelz get() {
     return PROCESS;
   }
 
-  /** A channelz of its own, its timestamps from {@code time}: for tests. */
+  /**
+   * A channelz of its own, its timestamps from {@code time}: for tests.
+   *
+   * @param time the source of the timestamps channelz reports
+   * @return a new channelz that counts only what is registered with it
+   */
   public static Channelz create(InstantSource time) {
     return new Channelz(Objects.requireNonNull(time, "time"));
   }
@@ -52,13 +57,20 @@ public final class Channelz {
   /**
    * Counts the calls of the server {@code builder} builds (with a tracer on the runtime's stats
    * hook) and serves channelz on it; the server is listed once built.
+   *
+   * @param builder the builder of the server to count and serve channelz on
    */
   public void addTo(Server.Builder builder) {
     ChannelzRegistry.ServerRegistration registration = registry.newServer();
     builder.tracer(registration.tracer()).service(registration.service());
   }
 
-  /** Builds the channel, counting its calls; it is listed until it terminates. */
+  /**
+   * Builds the channel, counting its calls; it is listed until it terminates.
+   *
+   * @param builder the builder of the channel to count
+   * @return the built channel
+   */
   public Channel track(Channel.Builder builder) {
     ChannelzRegistry.ChannelRegistration registration = registry.newChannel();
     Channel channel = builder.tracer(registration.tracer()).build();

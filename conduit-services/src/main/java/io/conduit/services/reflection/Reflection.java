@@ -22,7 +22,11 @@ import io.conduit.services.internal.reflection.ReflectionService;
 public final class Reflection {
   private Reflection() {}
 
-  /** {@code grpc.reflection.v1.ServerReflection}, the current protocol. */
+  /**
+   * {@code grpc.reflection.v1.ServerReflection}, the current protocol.
+   *
+   * @return the reflection service, to register on a server
+   */
   public static RpcService service() {
     return new ReflectionService(ReflectionService.V1);
   }
@@ -30,6 +34,8 @@ public final class Reflection {
   /**
    * {@code grpc.reflection.v1alpha.ServerReflection}, the same protocol under its older name, for
    * clients that know only that one. Register it beside {@link #service()}.
+   *
+   * @return the reflection service under its {@code v1alpha} name
    */
   public static RpcService v1alphaService() {
     return new ReflectionService(ReflectionService.V1ALPHA);

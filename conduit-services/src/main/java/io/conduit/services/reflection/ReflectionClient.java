@@ -59,17 +59,23 @@ public final class ReflectionClient implements AutoCloseable {
     this.options = options;
   }
 
-  /** A client asking over {@code channel}; the stream opens with the first question. */
+  /**
+   * A client asking over {@code channel}; the stream opens with the first question.
+   *
+   * @param channel the channel (or any call factory) to the server
+   * @param options the options of the reflection call, such as its deadline
+   * @return a client; close it to end the stream
+   */
   public static ReflectionClient open(CallFactory channel, CallOptions options) {
     return new ReflectionClient(channel, options);
   }
 
-  /** Whether the server answered on the older {@code v1alpha} protocol. */
+  /** {@return whether the server answered on the older {@code v1alpha} protocol} */
   public boolean usesV1alpha() {
     return v1alpha;
   }
 
-  /** The full names of the server's services. */
+  /** {@return the full names of the server's services} */
   public List<String> listServices() {
     ServerReflectionResponse response = ask(ServerReflectionRequest.newBuilder().setListServices(""));
     List<String> names = new ArrayList<>();
@@ -77,24 +83,43 @@ public final class ReflectionClient implements AutoCloseable {
     return names;
   }
 
-  /** The file declaring a service, method, message, enum or extension, with its imports built. */
+  /**
+   * The file declaring a service, method, message, enum or extension, with its imports built.
+   *
+   * @param fullName the symbol's full name, e.g. {@code grpc.health.v1.Health.Check}
+   * @return the file declaring the symbol
+   */
   public FileDescriptor fileContainingSymbol(String fullName) {
     return fileFrom(ask(ServerReflectionRequest.newBuilder().setFileContainingSymbol(fullName)));
   }
 
-  /** The file of this name ({@code grpc/health/v1/health.proto}), with its imports built. */
+  /**
+   * The file of this name ({@code grpc/health/v1/health.proto}), with its imports built.
+   *
+   * @param name the file's name as the server registered it
+   * @return the file of that name
+   */
   public FileDescriptor fileByName(String name) {
     FileDescriptor known = built.get(name);
     return known != null ? known : fileFrom(ask(ServerReflectionRequest.newBuilder().setFileByFilename(name)));
   }
 
-  /** The numbers of the extensions of {@code messageType} the server knows. */
+  /**
+   * The numbers of the extensions of {@code messageType} the server knows.
+   *
+   * @param messageType the full name of the extended message, e.g. {@code my.pkg.Extensible}
+   * @return the extension field numbers, as the server lists them
+   */
   public List<Integer> extensionNumbers(String messageType) {
     return ask(ServerReflectionRequest.newBuilder().setAllExtensionNumbersOfType(messageType))
         .getAllExtensionNumbersResponse().getExtensionNumberList();
   }
 
-  /** Every file received so far, as sent. */
+  /**
+   * Every file received so far, as sent.
+   *
+   * @return the received files, by file name
+   */
   public Map<String, FileDescriptorProto> receivedFiles() {
     return Map.copyOf(received);
   }

@@ -145,6 +145,7 @@ class ChannelzTest {
       first.close();
       // The backend comes back on the same port; a wait-for-ready call rides out the reconnect.
       try (Server second = Server.builder().bind("127.0.0.1", port).service(calls()).build().start()) {
+        assertThat(second.port()).isEqualTo(port);
         CallOptions waiting = CallOptions.DEFAULT.withWaitForReady(true)
             .withTimeout(java.time.Duration.ofSeconds(20));
         assertThat(ClientCalls.blockingUnary(channel, CALL, waiting, "hi")).isEqualTo("ok");
