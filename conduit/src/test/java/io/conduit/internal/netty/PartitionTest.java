@@ -2,12 +2,7 @@ package io.conduit.internal.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -50,44 +45,9 @@ class PartitionTest {
 
   private static void runScenario(String transport, PartitionScenario.Fault fault)
       throws Exception {
-    String setup = "ip link set lo up";
-    String probe = probe(setup + " && ip link add v0 type veth peer name v1 && command -v nsenter");
-    if (probe != null) {
-      String why = "cannot make a private network namespace (unshare -n, which needs root or user "
-          + "namespaces, iproute2 with veth, and nsenter): " + probe;
-      if ("true".equals(System.getenv("CI"))) {
-        throw new AssertionError(why);
-      }
-      Assumptions.abort(why);
-    }
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = List.of("unshare", "-n", "sh", "-c", setup + " && exec \"$0\" \"$@\"",
-        java, "-Xmx256m", "-Dio.conduit.transport=" + transport,
-        "-cp", System.getProperty("java.class.path"),
-        "-Dio.netty.leakDetection.level=paranoid", PartitionScenario.class.getName(), fault.name());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out;
-    try {
-      out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    } finally {
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
-    System.out.println(out);
-    assertThat(p.exitValue()).as("the scenario's verdict; its output:\n" + out).isZero();
-    assertThat(out).doesNotContain("LEAK:");
-  }
-
-  /** Null when a namespace with {@code setup} can be made, else what went wrong. */
-  private static String probe(String setup) throws InterruptedException {
-    try {
-      Process p = new ProcessBuilder("unshare", "-n", "sh", "-c", setup)
-          .redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      return p.waitFor() == 0 ? null : "exit " + p.exitValue() + ": " + out;
-    } catch (IOException e) {
-      return e.getMessage();
-    }
+    PartitionScenario.Outcome outcome = PartitionScenario.runInNamespace(transport, fault, null);
+    assertThat(outcome.exitCode()).as("the scenario's verdict; its output:\n" + outcome.output())
+        .isZero();
+    assertThat(outcome.output()).doesNotContain("LEAK:");
   }
 }
