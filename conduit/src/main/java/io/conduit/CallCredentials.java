@@ -33,7 +33,8 @@ public interface CallCredentials {
    * The metadata to add to the call's request headers.
    *
    * @param info the call's method, authority and security level
-   * @return a stage completing with the metadata, or failing to fail the call with UNAVAILABLE
+   * @return a stage completing with the metadata; if it fails, so does the call: with the
+   *     status of a {@link StatusException}, otherwise UNAVAILABLE
    */
   CompletionStage<Metadata> requestMetadata(RequestInfo info);
 

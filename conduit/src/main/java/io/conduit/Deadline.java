@@ -94,7 +94,7 @@ public final class Deadline implements Comparable<Deadline> {
    * The time left in {@code unit}, negative once expired.
    *
    * @param unit the unit of the result
-   * @return the time left, rounded down
+   * @return the time left, truncated to whole units
    */
   public long timeRemaining(TimeUnit unit) {
     return unit.convert(remainingNanos(), TimeUnit.NANOSECONDS);
