@@ -103,11 +103,34 @@ public abstract class LoadBalancer {
   }
 
   /**
+   * Hears how a call that a pick placed ended, for policies that count the calls in flight on
+   * each backend ({@code least_request_experimental}) or read what backends report in trailers.
+   */
+  @FunctionalInterface
+  public interface CallEndListener {
+    /**
+     * The call's stream on the picked subchannel ended; called once per pick that placed a call,
+     * on the transport's thread, so it must be quick. A call that ended before its stream opened
+     * reports CANCELLED with empty trailers.
+     *
+     * @param status the stream's status
+     * @param trailers the trailers the server sent (empty when none)
+     */
+    void callEnded(Status status, Metadata trailers);
+  }
+
+  /**
    * A pick: a subchannel to use, an error to fail the call with (unless it waits for ready), or
    * nothing yet (the call waits for the next picker).
+   *
+   * @param subchannel where the call goes, or {@code null}
+   * @param error the status to fail the call with, or {@code null}
+   * @param drop whether {@code error} fails even a wait-for-ready call
+   * @param callEndListener hears how the call placed on {@code subchannel} ended, or {@code null}
    */
-  public record PickResult(Subchannel subchannel, Status error, boolean drop) {
-    private static final PickResult NO_RESULT = new PickResult(null, null, false);
+  public record PickResult(Subchannel subchannel, Status error, boolean drop,
+      CallEndListener callEndListener) {
+    private static final PickResult NO_RESULT = new PickResult(null, null, false, null);
 
     /**
      * A pick that sends the call on {@code subchannel}.
@@ -116,7 +139,19 @@ public abstract class LoadBalancer {
      * @return the pick
      */
     public static PickResult withSubchannel(Subchannel subchannel) {
-      return new PickResult(Objects.requireNonNull(subchannel, "subchannel"), null, false);
+      return withSubchannel(subchannel, null);
+    }
+
+    /**
+     * A pick that sends the call on {@code subchannel} and tells {@code listener} how it ended.
+     *
+     * @param subchannel the subchannel to use
+     * @param listener hears the end of the call's stream on {@code subchannel}; may be
+     *     {@code null}
+     * @return the pick
+     */
+    public static PickResult withSubchannel(Subchannel subchannel, CallEndListener listener) {
+      return new PickResult(Objects.requireNonNull(subchannel, "subchannel"), null, false, listener);
     }
 
     /**
@@ -126,7 +161,7 @@ public abstract class LoadBalancer {
      * @return the pick
      */
     public static PickResult withError(Status error) {
-      return new PickResult(null, Objects.requireNonNull(error, "error"), false);
+      return new PickResult(null, Objects.requireNonNull(error, "error"), false, null);
     }
 
     /**
@@ -136,7 +171,7 @@ public abstract class LoadBalancer {
      * @return the pick
      */
     public static PickResult withDrop(Status error) {
-      return new PickResult(null, Objects.requireNonNull(error, "error"), true);
+      return new PickResult(null, Objects.requireNonNull(error, "error"), true, null);
     }
 
     /**

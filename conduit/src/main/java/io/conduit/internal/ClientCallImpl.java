@@ -11,6 +11,7 @@ import io.conduit.Metadata;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
 import io.conduit.StatusException;
+import io.conduit.balancer.LoadBalancer;
 import io.conduit.internal.transport.ClientStream;
 import io.conduit.internal.transport.ClientStreamListener;
 import io.conduit.internal.transport.ClientConnection;
@@ -105,6 +106,8 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
   // Guarded by lock: what waits for a stream (then null), the stream, the replay buffer.
   private List<Consumer<ClientStream>> waiting = new ArrayList<>();
   private volatile ClientStream stream;
+  /** Hears the end of the current stream, for the balancer that picked it; under the lock. */
+  private LoadBalancer.CallEndListener pickListener;
   private boolean failedEarly;
   /** Whether the host knows the call (startCall ran), so that it must hear callClosed. */
   private boolean placed;
@@ -264,11 +267,15 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
    * follows. Returns false when the call ended before.
    */
   public boolean attach(ClientConnection transport) {
-    return attach(transport, false);
+    return attach(transport, false, null);
   }
 
-  /** {@code pickDelayed}: the call waited for the balancer (tracers hear it). */
-  boolean attach(ClientConnection transport, boolean pickDelayed) {
+  /**
+   * {@code pickDelayed}: the call waited for the balancer (tracers hear it); {@code pickListener}
+   * (or null) hears how the stream ends.
+   */
+  boolean attach(ClientConnection transport, boolean pickDelayed,
+      LoadBalancer.CallEndListener pickListener) {
     ClientStream s;
     boolean compression;
     StreamRequest request = streamRequest;
@@ -292,6 +299,7 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
       s = transport.newStream(request);
       // Commands keep queueing until the queue is drained: none can overtake the queued ones.
       stream = s;
+      this.pickListener = pickListener;
       compression = messageCompression;
     }
     // Outside the lock: a transport may run the server's side of the call inline (in-process).
@@ -542,6 +550,18 @@ public final class ClientCallImpl<Q, R> extends ClientCall<Q, R> implements Clie
 
   @Override
   public void closed(Status status, Metadata trailers, boolean refused) {
+    LoadBalancer.CallEndListener picked;
+    synchronized (lock) {
+      picked = pickListener;
+      pickListener = null;
+    }
+    if (picked != null) {
+      try {
+        picked.callEnded(status, trailers);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "a balancer's call-end listener failed", e);
+      }
+    }
     if (refused && replayOnNewStream(status, trailers)) {
       return;
     }

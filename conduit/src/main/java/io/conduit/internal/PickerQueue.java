@@ -1,5 +1,6 @@
 package io.conduit.internal;
 
+import io.conduit.Metadata;
 import io.conduit.Status;
 import io.conduit.balancer.LoadBalancer;
 import io.conduit.internal.transport.ClientConnection;
@@ -109,7 +110,12 @@ final class PickerQueue {
         // Not READY any more: the balancer will publish a new picker.
         return false;
       }
-      call.attach(t, waited);
+      LoadBalancer.CallEndListener listener = r.callEndListener();
+      if (!call.attach(t, waited, listener) && listener != null) {
+        // The call ended before its stream opened: the pick placed nothing.
+        listener.callEnded(Status.CANCELLED.withDescription("the call ended before its stream "
+            + "opened"), new Metadata());
+      }
       return true;
     }
     if (r.error() != null && (r.drop() || !call.isWaitForReady())) {

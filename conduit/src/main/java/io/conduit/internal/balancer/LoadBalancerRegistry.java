@@ -13,6 +13,7 @@ public final class LoadBalancerRegistry {
   public LoadBalancerRegistry(List<LoadBalancer.Provider> extra) {
     add(provider("pick_first", PickFirstLoadBalancer::new));
     add(provider("round_robin", RoundRobinLoadBalancer::new));
+    add(provider("least_request_experimental", LeastRequestLoadBalancer::new));
     for (LoadBalancer.Provider p : ServiceLoader.load(LoadBalancer.Provider.class)) {
       add(p);
     }

@@ -1,14 +1,7 @@
 package io.conduit.internal.balancer;
 
-import io.conduit.ConnectivityState;
-import io.conduit.Status;
-import io.conduit.balancer.LoadBalancer;
 import io.conduit.balancer.Subchannel;
-import java.net.SocketAddress;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -16,99 +9,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code round_robin}: keeps a connection to every address and spreads calls over the READY
  * ones in turn. A backend that fails is reconnected (with backoff) and rejoins when READY.
  */
-public final class RoundRobinLoadBalancer extends LoadBalancer {
-  private final Helper helper;
-  private final Map<SocketAddress, Subchannel> subchannels = new LinkedHashMap<>();
-  private final Map<Subchannel, ConnectivityState> states = new LinkedHashMap<>();
-  private Status lastFailure;
-  private ConnectivityState published;
-
+public final class RoundRobinLoadBalancer extends ReadySetLoadBalancer {
   public RoundRobinLoadBalancer(Helper helper) {
-    this.helper = helper;
+    super(helper);
   }
 
   @Override
-  public void acceptResolvedAddresses(List<SocketAddress> addresses, Map<String, ?> config) {
-    if (addresses.isEmpty()) {
-      handleResolutionError(Status.UNAVAILABLE.withDescription("resolver returned no addresses"));
-      return;
-    }
-    subchannels.entrySet().removeIf(e -> {
-      boolean gone = !addresses.contains(e.getKey());
-      if (gone) {
-        states.remove(e.getValue());
-        e.getValue().shutdown();
-      }
-      return gone;
-    });
-    for (SocketAddress address : addresses) {
-      if (!subchannels.containsKey(address)) {
-        Subchannel sc = helper.createSubchannel(address);
-        subchannels.put(address, sc);
-        states.put(sc, ConnectivityState.IDLE);
-        sc.start((state, failure) -> onStateChange(sc, state, failure));
-        sc.requestConnection();
-      }
-    }
-    publish();
+  Picker readyPicker(List<Subchannel> ready) {
+    return new ReadyPicker(ready);
   }
-
-  private void onStateChange(Subchannel sc, ConnectivityState state, Status failure) {
-    if (!states.containsKey(sc)) {
-      return;
-    }
-    states.put(sc, state);
-    if (state == ConnectivityState.IDLE) {
-      // round_robin keeps every backend connected.
-      sc.requestConnection();
-    } else if (state == ConnectivityState.TRANSIENT_FAILURE) {
-      lastFailure = failure;
-    }
-    publish();
-  }
-
-  private void publish() {
-    List<Subchannel> ready = new ArrayList<>();
-    boolean connecting = false;
-    for (Map.Entry<Subchannel, ConnectivityState> e : states.entrySet()) {
-      if (e.getValue() == ConnectivityState.READY) {
-        ready.add(e.getKey());
-      } else if (e.getValue() == ConnectivityState.CONNECTING || e.getValue() == ConnectivityState.IDLE) {
-        connecting = true;
-      }
-    }
-    if (!ready.isEmpty()) {
-      helper.updateState(ConnectivityState.READY, new ReadyPicker(ready));
-      published = ConnectivityState.READY;
-    } else if (connecting && published != ConnectivityState.TRANSIENT_FAILURE) {
-      helper.updateState(ConnectivityState.CONNECTING, args -> PickResult.withNoResult());
-      published = ConnectivityState.CONNECTING;
-    } else {
-      // Sticky failure: stay in TRANSIENT_FAILURE until a backend is READY (gRFC A61).
-      Status error = Status.UNAVAILABLE.withDescription("no backend reachable: "
-          + (lastFailure == null ? "all connections failed" : lastFailure.description()));
-      helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
-      published = ConnectivityState.TRANSIENT_FAILURE;
-    }
-  }
-
-  @Override
-  public void handleResolutionError(Status error) {
-    if (subchannels.isEmpty()) {
-      helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
-      published = ConnectivityState.TRANSIENT_FAILURE;
-    }
-  }
-
-  @Override
-  public void shutdown() {
-    for (Subchannel sc : subchannels.values()) {
-      sc.shutdown();
-    }
-    subchannels.clear();
-    states.clear();
-  }
-
   /** Picks the READY subchannels in turn, starting at a random one. */
   private static final class ReadyPicker implements Picker {
     private final List<Subchannel> ready;
