@@ -109,9 +109,10 @@ public abstract class LoadBalancer {
   @FunctionalInterface
   public interface CallEndListener {
     /**
-     * The call's stream on the picked subchannel ended; called once per pick that placed a call,
-     * on the transport's thread, so it must be quick. A call that ended before its stream opened
-     * reports CANCELLED with empty trailers.
+     * The call's stream on the picked subchannel ended; called once for every pick that chose a
+     * subchannel, on the transport's or the picking thread, so it must be quick. A pick that
+     * placed no stream reports at once, with empty trailers: CANCELLED when the call had ended,
+     * UNAVAILABLE when the subchannel was no longer READY (the call is picked again).
      *
      * @param status the stream's status
      * @param trailers the trailers the server sent (empty when none)

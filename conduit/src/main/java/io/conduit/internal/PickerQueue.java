@@ -85,6 +85,13 @@ final class PickerQueue {
 
   private record Snapshot(LoadBalancer.Picker picker) {}
 
+  /** Tells a pick's listener that its pick placed no call, so that it counts nothing. */
+  private static void placedNothing(LoadBalancer.CallEndListener listener, Status why) {
+    if (listener != null) {
+      listener.callEnded(why, new Metadata());
+    }
+  }
+
   /** Places the call per the picker; false when it must wait. */
   private static boolean tryPick(ClientCallImpl<?, ?> call, LoadBalancer.Picker p, boolean waited) {
     LoadBalancer.PickResult r;
@@ -99,22 +106,25 @@ final class PickerQueue {
       return true;
     }
     if (r.subchannel() != null) {
+      LoadBalancer.CallEndListener listener = r.callEndListener();
       if (!(r.subchannel() instanceof SubchannelImpl sc)) {
         // Waiting would never end: only this channel's subchannels have connections.
-        call.failEarly(Status.INTERNAL.withDescription("picker returned a subchannel that "
-            + "Helper.createSubchannel did not create: " + r.subchannel()));
+        Status error = Status.INTERNAL.withDescription("picker returned a subchannel that "
+            + "Helper.createSubchannel did not create: " + r.subchannel());
+        placedNothing(listener, error);
+        call.failEarly(error);
         return true;
       }
       ClientConnection t = sc.transport();
       if (t == null) {
         // Not READY any more: the balancer will publish a new picker.
+        placedNothing(listener, Status.UNAVAILABLE.withDescription("the picked subchannel is "
+            + "not ready any more"));
         return false;
       }
-      LoadBalancer.CallEndListener listener = r.callEndListener();
-      if (!call.attach(t, waited, listener) && listener != null) {
-        // The call ended before its stream opened: the pick placed nothing.
-        listener.callEnded(Status.CANCELLED.withDescription("the call ended before its stream "
-            + "opened"), new Metadata());
+      if (!call.attach(t, waited, listener)) {
+        placedNothing(listener, Status.CANCELLED.withDescription("the call ended before its "
+            + "stream opened"));
       }
       return true;
     }
