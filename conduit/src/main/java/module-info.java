@@ -10,7 +10,7 @@
  * io.netty.transport.epoll.linux.x86_64}); without it Conduit runs on NIO.
  */
 // protobuf-java has no module-info, only an Automatic-Module-Name.
-// "module": the qualified export names io.conduit.services, which is built after this one.
+// "module": the qualified exports name io.conduit.services and io.conduit.xds, built after this one.
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic", "module"})
 module io.conduit {
   // The API reaches the implementation only where a builder becomes the real thing (Channel,
@@ -25,6 +25,9 @@ module io.conduit {
   exports io.conduit.stub;
   // What channelz (io.conduit.services) reads from the transport: not an API.
   exports io.conduit.internal.channelz to io.conduit.services;
+  // What the xDS module builds on: JSON, backoff, the built-in balancers it puts in its tree.
+  exports io.conduit.internal to io.conduit.xds;
+  exports io.conduit.internal.balancer to io.conduit.xds;
 
   // ProtoMarshaller's signatures name protobuf types.
   requires transitive com.google.protobuf;

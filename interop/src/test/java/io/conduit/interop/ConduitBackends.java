@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 final class ConduitBackends implements AutoCloseable {
   private final List<TestServiceImpl> services = new ArrayList<>();
   private final List<Server> servers = new ArrayList<>();
+  /** Where each server listens, kept for a restart on the same port. */
+  private final List<InetSocketAddress> addresses = new ArrayList<>();
 
   private ConduitBackends() {}
 
@@ -58,11 +60,30 @@ final class ConduitBackends implements AutoCloseable {
   private void add(String address, int port, String serverId) {
     TestServiceImpl service = new TestServiceImpl(serverId);
     services.add(service);
-    servers.add(InteropServer.builder(service).bind(address, port).build().start());
+    Server server = InteropServer.builder(service).bind(address, port).build().start();
+    servers.add(server);
+    addresses.add((InetSocketAddress) server.localAddress());
   }
 
   List<String> serverIds() {
     return services.stream().map(TestServiceImpl::serverId).toList();
+  }
+
+  /** The address of the n-th server (from 0). */
+  InetSocketAddress address(int n) {
+    return addresses.get(n);
+  }
+
+  /** Closes the n-th server (from 0): its connections close, its port is free. */
+  void stop(int n) {
+    servers.get(n).close();
+  }
+
+  /** Starts the n-th server again, on the address and port it had. */
+  void restart(int n) {
+    InetSocketAddress a = address(n);
+    servers.set(n, InteropServer.builder(services.get(n))
+        .bind(a.getAddress().getHostAddress(), a.getPort()).build().start());
   }
 
   /** The port of the n-th server (from 0). */

@@ -40,6 +40,8 @@ final class GrpcJavaPeer {
   static final String RICH_ERROR_SERVER_CLASS = "io.conduit.interop.peer.GrpcJavaRichErrorServer";
   /** The peer module's client that prints the details grpc-java's StatusProto reads. */
   static final String RICH_ERROR_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaRichErrorClient";
+  /** The peer module's xDS management server: java-control-plane, driven through stdin. */
+  static final String XDS_CONTROL_PLANE_CLASS = "io.conduit.interop.peer.XdsControlPlane";
 
   private GrpcJavaPeer() {}
 
@@ -81,6 +83,12 @@ final class GrpcJavaPeer {
 
   /** Starts {@code mainClass} with {@code args}; its output goes to {@code log}. */
   static Process start(String mainClass, List<String> args, Path log) throws IOException {
+    return start(mainClass, args, log, java.util.Map.of());
+  }
+
+  /** Starts {@code mainClass} with {@code args} and these environment variables besides ours. */
+  static Process start(String mainClass, List<String> args, Path log,
+      java.util.Map<String, String> env) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Short-lived JVMs: start fast rather than optimize.
@@ -91,10 +99,11 @@ final class GrpcJavaPeer {
     command.add(classpath());
     command.add(mainClass);
     command.addAll(args);
-    return new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+        .redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    return builder.start();
   }
 
   /** Runs grpc-java's interop client for one test case against {@code 127.0.0.1:port}. */
@@ -105,10 +114,16 @@ final class GrpcJavaPeer {
 
   /** Runs {@code mainClass} to its end, or kills it after {@code timeout}. */
   static Result run(String mainClass, List<String> args, Duration timeout) throws Exception {
+    return run(mainClass, args, timeout, java.util.Map.of());
+  }
+
+  /** Runs {@code mainClass} with these environment variables to its end, or kills it. */
+  static Result run(String mainClass, List<String> args, Duration timeout,
+      java.util.Map<String, String> env) throws Exception {
     String name = mainClass.substring(mainClass.lastIndexOf('.') + 1);
     Path log = Files.createTempFile("grpc-java-" + name + "-", ".log");
     try {
-      Process p = start(mainClass, args, log);
+      Process p = start(mainClass, args, log, env);
       boolean exited = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (!exited) {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

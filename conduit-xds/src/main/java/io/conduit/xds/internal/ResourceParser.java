@@ -1,0 +1,399 @@
+package io.conduit.xds.internal;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.conduit.xds.internal.proto.CircuitBreakers;
+import io.conduit.xds.internal.proto.Cluster;
+import io.conduit.xds.internal.proto.ClusterLoadAssignment;
+import io.conduit.xds.internal.proto.ConfigSource;
+import io.conduit.xds.internal.proto.FractionalPercent;
+import io.conduit.xds.internal.proto.HealthStatus;
+import io.conduit.xds.internal.proto.HttpConnectionManager;
+import io.conduit.xds.internal.proto.HttpFilter;
+import io.conduit.xds.internal.proto.LbEndpoint;
+import io.conduit.xds.internal.proto.Listener;
+import io.conduit.xds.internal.proto.LocalityLbEndpoints;
+import io.conduit.xds.internal.proto.RouteAction;
+import io.conduit.xds.internal.proto.RouteConfiguration;
+import io.conduit.xds.internal.proto.RouteMatch;
+import io.conduit.xds.internal.proto.SocketAddress;
+import io.conduit.xds.internal.proto.StringMatcher;
+import io.conduit.xds.internal.proto.WeightedCluster;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Turns the xDS resources a management server sends into what the client uses, validating them
+ * as gRPC's xDS clients do (gRFC A27, A28): what a gRPC client cannot honour is refused with a
+ * message that names the field, and the response is NACKed with it.
+ */
+final class ResourceParser {
+  static final String HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network"
+      + ".http_connection_manager.v3.HttpConnectionManager";
+  static final String ROUTER_TYPE =
+      "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  private static final long DEFAULT_MAX_REQUESTS = 1024;
+
+  private ResourceParser() {}
+
+  static ListenerResource listener(Any any) throws ResourceException {
+    Listener l = unpack(any, Listener.parser(), "Listener");
+    String where = "Listener " + l.getName() + ": ";
+    if (!l.hasApiListener() || !l.getApiListener().hasApiListener()) {
+      throw new ResourceException(where + "api_listener is missing (a gRPC client needs an API "
+          + "listener with an HttpConnectionManager)");
+    }
+    Any api = l.getApiListener().getApiListener();
+    if (!api.getTypeUrl().equals(HCM_TYPE)) {
+      throw new ResourceException(where + "api_listener.api_listener is a " + api.getTypeUrl()
+          + ", not an HttpConnectionManager");
+    }
+    HttpConnectionManager hcm;
+    try {
+      hcm = HttpConnectionManager.parseFrom(api.getValue());
+    } catch (InvalidProtocolBufferException e) {
+      throw new ResourceException(where + "api_listener.api_listener does not parse: "
+          + e.getMessage());
+    }
+    filters(hcm.getHttpFiltersList(), where);
+    java.time.Duration maxStreamDuration = hcm.getCommonHttpProtocolOptions()
+        .hasMaxStreamDuration()
+        ? duration(hcm.getCommonHttpProtocolOptions().getMaxStreamDuration()) : null;
+    switch (hcm.getRouteSpecifierCase()) {
+      case RDS -> {
+        if (!adsOrSelf(hcm.getRds().getConfigSource())) {
+          throw new ResourceException(where + "rds.config_source must be ads or self");
+        }
+        if (hcm.getRds().getRouteConfigName().isEmpty()) {
+          throw new ResourceException(where + "rds.route_config_name is empty");
+        }
+        return new ListenerResource(l.getName(), hcm.getRds().getRouteConfigName(), null,
+            maxStreamDuration);
+      }
+      case ROUTE_CONFIG -> {
+        return new ListenerResource(l.getName(), null,
+            routes(hcm.getRouteConfig(), where + "route_config: "), maxStreamDuration);
+      }
+      case SCOPED_ROUTES -> throw new ResourceException(where
+          + "scoped_routes is not supported; use rds or route_config");
+      default -> throw new ResourceException(where
+          + "the HttpConnectionManager has neither rds nor route_config");
+    }
+  }
+
+  private static void filters(List<HttpFilter> filters, String where) throws ResourceException {
+    if (filters.isEmpty()) {
+      throw new ResourceException(where + "http_filters is empty; the last must be the router");
+    }
+    for (int i = 0; i < filters.size(); i++) {
+      HttpFilter f = filters.get(i);
+      String type = f.getTypedConfig().getTypeUrl();
+      boolean last = i == filters.size() - 1;
+      if (type.equals(ROUTER_TYPE)) {
+        if (!last) {
+          throw new ResourceException(where + "http_filters[" + i + "] (" + f.getName()
+              + "): the router must be the last filter");
+        }
+      } else if (last) {
+        throw new ResourceException(where + "http_filters: the last filter must be the router ("
+            + ROUTER_TYPE + "), not " + (type.isEmpty() ? f.getName() : type));
+      } else if (!f.getIsOptional()) {
+        throw new ResourceException(where + "http_filters[" + i + "] (" + f.getName()
+            + "): filter type " + type + " is not supported");
+      }
+    }
+  }
+
+  static RouteConfigResource routeConfig(Any any) throws ResourceException {
+    RouteConfiguration rc = unpack(any, RouteConfiguration.parser(), "RouteConfiguration");
+    return routes(rc, "RouteConfiguration " + rc.getName() + ": ");
+  }
+
+  private static RouteConfigResource routes(RouteConfiguration rc, String where)
+      throws ResourceException {
+    List<VirtualHost> hosts = new ArrayList<>();
+    for (int v = 0; v < rc.getVirtualHostsCount(); v++) {
+      io.conduit.xds.internal.proto.VirtualHost vh = rc.getVirtualHosts(v);
+      List<Route> routes = new ArrayList<>();
+      for (int r = 0; r < vh.getRoutesCount(); r++) {
+        Route route = route(vh.getRoutes(r),
+            where + "virtual_hosts[" + v + "].routes[" + r + "].");
+        if (route != null) {
+          routes.add(route);
+        }
+      }
+      hosts.add(new VirtualHost(vh.getName(), vh.getDomainsList(), routes));
+    }
+    return new RouteConfigResource(rc.getName(), hosts);
+  }
+
+  /** The route, or {@code null} for one a gRPC client skips (gRFC A28). */
+  private static Route route(io.conduit.xds.internal.proto.Route r, String where)
+      throws ResourceException {
+    RouteMatch m = r.getMatch();
+    if (m.getQueryParametersCount() > 0 || !r.hasRoute()) {
+      return null;
+    }
+    boolean caseSensitive = !m.hasCaseSensitive() || m.getCaseSensitive().getValue();
+    Route.PathMatcher path = switch (m.getPathSpecifierCase()) {
+      case PREFIX -> new Route.PathMatcher(Route.PathMatcher.Kind.PREFIX, m.getPrefix(),
+          caseSensitive, null);
+      case PATH -> new Route.PathMatcher(Route.PathMatcher.Kind.PATH, m.getPath(), caseSensitive,
+          null);
+      case SAFE_REGEX -> new Route.PathMatcher(Route.PathMatcher.Kind.REGEX, null, true,
+          regex(m.getSafeRegex().getRegex(), where + "match.safe_regex"));
+      default -> null;
+    };
+    if (path == null) {
+      return null;
+    }
+    List<Route.HeaderMatcher> headers = new ArrayList<>();
+    for (int i = 0; i < m.getHeadersCount(); i++) {
+      headers.add(header(m.getHeaders(i), where + "match.headers[" + i + "]"));
+    }
+    int fraction = -1;
+    if (m.hasRuntimeFraction()) {
+      fraction = perMillion(m.getRuntimeFraction().getDefaultValue());
+    }
+    RouteAction action = r.getRoute();
+    List<Route.ClusterWeight> clusters = new ArrayList<>();
+    switch (action.getClusterSpecifierCase()) {
+      case CLUSTER -> {
+        if (action.getCluster().isEmpty()) {
+          throw new ResourceException(where + "route.cluster is empty");
+        }
+        clusters.add(new Route.ClusterWeight(action.getCluster(), 1));
+      }
+      case WEIGHTED_CLUSTERS -> {
+        long total = 0;
+        List<WeightedCluster.ClusterWeight> weights = action.getWeightedClusters().getClustersList();
+        for (int i = 0; i < weights.size(); i++) {
+          WeightedCluster.ClusterWeight w = weights.get(i);
+          if (w.getName().isEmpty()) {
+            throw new ResourceException(where + "route.weighted_clusters.clusters[" + i
+                + "].name is empty");
+          }
+          int weight = w.getWeight().getValue();
+          total += Integer.toUnsignedLong(weight);
+          if (weight > 0) {
+            clusters.add(new Route.ClusterWeight(w.getName(), weight));
+          }
+        }
+        if (total == 0) {
+          throw new ResourceException(where + "route.weighted_clusters: the weights add up to 0");
+        }
+        if (total > 0xFFFF_FFFFL) {
+          throw new ResourceException(where + "route.weighted_clusters: the weights add up to "
+              + total + ", more than 4294967295");
+        }
+      }
+      default -> {
+        // cluster_header and cluster_specifier_plugin: not for gRPC clients; the route is skipped.
+        return null;
+      }
+    }
+    java.time.Duration maxStreamDuration = null;
+    if (action.hasMaxStreamDuration()) {
+      RouteAction.MaxStreamDuration d = action.getMaxStreamDuration();
+      maxStreamDuration = d.hasGrpcTimeoutHeaderMax() ? duration(d.getGrpcTimeoutHeaderMax())
+          : d.hasMaxStreamDuration() ? duration(d.getMaxStreamDuration()) : null;
+    }
+    return new Route(path, headers, fraction, clusters, maxStreamDuration);
+  }
+
+  private static Route.HeaderMatcher header(io.conduit.xds.internal.proto.HeaderMatcher h,
+      String where) throws ResourceException {
+    String name = h.getName().toLowerCase(java.util.Locale.ROOT);
+    boolean invert = h.getInvertMatch();
+    return switch (h.getHeaderMatchSpecifierCase()) {
+      case EXACT_MATCH -> matcher(name, Route.HeaderMatcher.Kind.EXACT, h.getExactMatch(), invert);
+      case PREFIX_MATCH -> matcher(name, Route.HeaderMatcher.Kind.PREFIX, h.getPrefixMatch(),
+          invert);
+      case SUFFIX_MATCH -> matcher(name, Route.HeaderMatcher.Kind.SUFFIX, h.getSuffixMatch(),
+          invert);
+      case CONTAINS_MATCH -> matcher(name, Route.HeaderMatcher.Kind.CONTAINS,
+          h.getContainsMatch(), invert);
+      case PRESENT_MATCH -> matcher(name, Route.HeaderMatcher.Kind.PRESENT,
+          String.valueOf(h.getPresentMatch()), invert);
+      case SAFE_REGEX_MATCH -> new Route.HeaderMatcher(name, Route.HeaderMatcher.Kind.REGEX, null,
+          regex(h.getSafeRegexMatch().getRegex(), where + ".safe_regex_match"), 0, 0, false,
+          invert);
+      case RANGE_MATCH -> {
+        if (h.getRangeMatch().getStart() > h.getRangeMatch().getEnd()) {
+          throw new ResourceException(where + ".range_match: start is after end");
+        }
+        yield new Route.HeaderMatcher(name, Route.HeaderMatcher.Kind.RANGE, null, null,
+            h.getRangeMatch().getStart(), h.getRangeMatch().getEnd(), false, invert);
+      }
+      case STRING_MATCH -> stringMatch(name, h.getStringMatch(), invert, where + ".string_match");
+      default -> throw new ResourceException(where + ": no header_match_specifier");
+    };
+  }
+
+  private static Route.HeaderMatcher matcher(String name, Route.HeaderMatcher.Kind kind,
+      String value, boolean invert) {
+    return new Route.HeaderMatcher(name, kind, value, null, 0, 0, false, invert);
+  }
+
+  private static Route.HeaderMatcher stringMatch(String name, StringMatcher s, boolean invert,
+      String where) throws ResourceException {
+    boolean ic = s.getIgnoreCase();
+    return switch (s.getMatchPatternCase()) {
+      case EXACT -> new Route.HeaderMatcher(name, Route.HeaderMatcher.Kind.EXACT, s.getExact(), null,
+          0, 0, ic, invert);
+      case PREFIX -> new Route.HeaderMatcher(name, Route.HeaderMatcher.Kind.PREFIX, s.getPrefix(),
+          null, 0, 0, ic, invert);
+      case SUFFIX -> new Route.HeaderMatcher(name, Route.HeaderMatcher.Kind.SUFFIX, s.getSuffix(),
+          null, 0, 0, ic, invert);
+      case CONTAINS -> new Route.HeaderMatcher(name, Route.HeaderMatcher.Kind.CONTAINS,
+          s.getContains(), null, 0, 0, ic, invert);
+      case SAFE_REGEX -> new Route.HeaderMatcher(name, Route.HeaderMatcher.Kind.REGEX, null,
+          regex(s.getSafeRegex().getRegex(), where + ".safe_regex"), 0, 0, false, invert);
+      default -> throw new ResourceException(where + ": no match_pattern");
+    };
+  }
+
+  static ClusterResource cluster(Any any) throws ResourceException {
+    Cluster c = unpack(any, Cluster.parser(), "Cluster");
+    String where = "Cluster " + c.getName() + ": ";
+    if (c.getClusterDiscoveryTypeCase() != Cluster.ClusterDiscoveryTypeCase.TYPE
+        && c.getClusterDiscoveryTypeCase() != Cluster.ClusterDiscoveryTypeCase.CLUSTERDISCOVERYTYPE_NOT_SET) {
+      throw new ResourceException(where + "cluster_type (custom and aggregate clusters) is not "
+          + "supported; use type EDS");
+    }
+    if (c.getType() != Cluster.DiscoveryType.EDS) {
+      throw new ResourceException(where + "type " + c.getType() + " is not supported; use EDS");
+    }
+    if (!adsOrSelf(c.getEdsClusterConfig().getEdsConfig())) {
+      throw new ResourceException(where + "eds_cluster_config.eds_config must be ads or self");
+    }
+    String policy = switch (c.getLbPolicy()) {
+      case ROUND_ROBIN -> "round_robin";
+      case LEAST_REQUEST -> "least_request_experimental";
+      default -> throw new ResourceException(where + "lb_policy " + c.getLbPolicy()
+          + " is not supported (ROUND_ROBIN, LEAST_REQUEST)");
+    };
+    long maxRequests = DEFAULT_MAX_REQUESTS;
+    for (CircuitBreakers.Thresholds t : c.getCircuitBreakers().getThresholdsList()) {
+      if (t.getPriority() == 0 && t.hasMaxRequests()) {
+        maxRequests = Integer.toUnsignedLong(t.getMaxRequests().getValue());
+      }
+    }
+    String service = c.getEdsClusterConfig().getServiceName();
+    return new ClusterResource(c.getName(), service.isEmpty() ? c.getName() : service, policy,
+        maxRequests);
+  }
+
+  static EndpointResource endpoints(Any any) throws ResourceException {
+    ClusterLoadAssignment cla = unpack(any, ClusterLoadAssignment.parser(),
+        "ClusterLoadAssignment");
+    String where = "ClusterLoadAssignment " + cla.getClusterName() + ": ";
+    Map<Integer, List<EndpointResource.Locality>> byPriority = new TreeMap<>();
+    for (int i = 0; i < cla.getEndpointsCount(); i++) {
+      LocalityLbEndpoints lle = cla.getEndpoints(i);
+      int weight = lle.getLoadBalancingWeight().getValue();
+      if (weight == 0) {
+        // gRFC A27: a locality without a weight takes no calls.
+        continue;
+      }
+      List<InetSocketAddress> addresses = new ArrayList<>();
+      for (int j = 0; j < lle.getLbEndpointsCount(); j++) {
+        LbEndpoint e = lle.getLbEndpoints(j);
+        if (e.getHealthStatus() != HealthStatus.UNKNOWN
+            && e.getHealthStatus() != HealthStatus.HEALTHY) {
+          continue;
+        }
+        addresses.add(address(e, where + "endpoints[" + i + "].lb_endpoints[" + j + "]"));
+      }
+      io.conduit.xds.internal.proto.Locality l = lle.getLocality();
+      String name = l.getRegion() + "/" + l.getZone() + "/" + l.getSubZone();
+      byPriority.computeIfAbsent(lle.getPriority(), p -> new ArrayList<>())
+          .add(new EndpointResource.Locality(name, weight, addresses));
+    }
+    List<List<EndpointResource.Locality>> priorities = new ArrayList<>();
+    int expected = 0;
+    for (Map.Entry<Integer, List<EndpointResource.Locality>> e : byPriority.entrySet()) {
+      if (e.getKey() != expected) {
+        throw new ResourceException(where + "endpoints: priority " + expected
+            + " is missing (priorities must run from 0 without gaps; next is " + e.getKey() + ")");
+      }
+      priorities.add(e.getValue());
+      expected++;
+    }
+    List<EndpointResource.Drop> drops = new ArrayList<>();
+    for (ClusterLoadAssignment.Policy.DropOverload d : cla.getPolicy().getDropOverloadsList()) {
+      drops.add(new EndpointResource.Drop(d.getCategory(), perMillion(d.getDropPercentage())));
+    }
+    return new EndpointResource(cla.getClusterName(), priorities, drops);
+  }
+
+  private static InetSocketAddress address(LbEndpoint e, String where) throws ResourceException {
+    if (!e.getEndpoint().getAddress().hasSocketAddress()) {
+      throw new ResourceException(where + ".endpoint.address.socket_address is missing");
+    }
+    SocketAddress sa = e.getEndpoint().getAddress().getSocketAddress();
+    if (sa.getPortSpecifierCase() != SocketAddress.PortSpecifierCase.PORT_VALUE
+        || sa.getPortValue() == 0 || sa.getPortValue() > 65535) {
+      throw new ResourceException(where + ".endpoint.address.socket_address.port_value must be "
+          + "a port from 1 to 65535");
+    }
+    String host = sa.getAddress();
+    if (!IPV4.matcher(host).matches() && !host.contains(":")) {
+      throw new ResourceException(where + ".endpoint.address.socket_address.address must be an IP "
+          + "address, not " + host);
+    }
+    try {
+      // An IP literal: no lookup happens.
+      return new InetSocketAddress(InetAddress.getByName(host), sa.getPortValue());
+    } catch (UnknownHostException e2) {
+      throw new ResourceException(where + ".endpoint.address.socket_address.address is not an "
+          + "IP address: " + host);
+    }
+  }
+
+  private static int perMillion(FractionalPercent f) {
+    long n = Integer.toUnsignedLong(f.getNumerator());
+    long scaled = switch (f.getDenominator()) {
+      case HUNDRED -> n * 10_000;
+      case TEN_THOUSAND -> n * 100;
+      default -> n;
+    };
+    return (int) Math.min(scaled, 1_000_000);
+  }
+
+  private static boolean adsOrSelf(ConfigSource source) {
+    return source.hasAds() || source.hasSelf();
+  }
+
+  private static Pattern regex(String regex, String where) throws ResourceException {
+    try {
+      return Pattern.compile(regex);
+    } catch (PatternSyntaxException e) {
+      throw new ResourceException(where + ": invalid regular expression " + regex + ": "
+          + e.getDescription());
+    }
+  }
+
+  private static java.time.Duration duration(Duration d) {
+    return java.time.Duration.ofSeconds(d.getSeconds(), d.getNanos());
+  }
+
+  private static <T extends Message> T unpack(Any any, com.google.protobuf.Parser<T> parser,
+      String type) throws ResourceException {
+    try {
+      return parser.parseFrom(any.getValue());
+    } catch (InvalidProtocolBufferException e) {
+      throw new ResourceException(type + " does not parse: " + e.getMessage());
+    }
+  }
+}

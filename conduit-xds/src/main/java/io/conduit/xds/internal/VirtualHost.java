@@ -1,0 +1,18 @@
+package io.conduit.xds.internal;
+
+import java.util.List;
+
+/**
+ * A virtual host of a route configuration: the authorities it serves and its routes, in order
+ * (the first that matches a call wins).
+ *
+ * @param name its name
+ * @param domains the authorities it serves, with {@code *} wildcards
+ * @param routes its routes
+ */
+record VirtualHost(String name, List<String> domains, List<Route> routes) {
+  VirtualHost {
+    domains = List.copyOf(domains);
+    routes = List.copyOf(routes);
+  }
+}

@@ -1,0 +1,108 @@
+package io.conduit.interop;
+
+import io.conduit.internal.Json;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An xDS snapshot for {@link XdsControlPlaneProcess}, written as Envoy's own JSON resources: one
+ * listener (an API listener whose HttpConnectionManager fetches its routes through RDS), its
+ * route configuration, EDS clusters and their load assignments.
+ */
+final class XdsSnapshot {
+  private static final String HCM = "type.googleapis.com/envoy.extensions.filters.network"
+      + ".http_connection_manager.v3.HttpConnectionManager";
+  private static final String ROUTER =
+      "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
+  private static final Map<String, Object> ADS =
+      Map.of("ads", Map.of(), "resourceApiVersion", "V3");
+
+  private final String version;
+  private final List<Object> listeners = new ArrayList<>();
+  private final List<Object> routes = new ArrayList<>();
+  private final List<Object> clusters = new ArrayList<>();
+  private final List<Object> endpoints = new ArrayList<>();
+
+  XdsSnapshot(String version) {
+    this.version = version;
+  }
+
+  String version() {
+    return version;
+  }
+
+  /** The listener {@code name}, routed by the route configuration {@code routeConfig} (RDS). */
+  XdsSnapshot listener(String name, String routeConfig) {
+    listeners.add(Map.of("name", name, "apiListener", Map.of("apiListener", Map.of(
+        "@type", HCM,
+        "rds", Map.of("configSource", ADS, "routeConfigName", routeConfig),
+        "httpFilters", List.of(Map.of("name", "router", "typedConfig",
+            Map.of("@type", ROUTER)))))));
+    return this;
+  }
+
+  /** A route configuration with one virtual host for every domain and these routes. */
+  XdsSnapshot routes(String name, Object... routeList) {
+    routes.add(Map.of("name", name, "virtualHosts", List.of(Map.of("name", "all",
+        "domains", List.of("*"), "routes", List.of(routeList)))));
+    return this;
+  }
+
+  /** A route for paths starting with {@code prefix} to one cluster. */
+  static Map<String, Object> route(String prefix, String cluster) {
+    return Map.of("match", Map.of("prefix", prefix), "route", Map.of("cluster", cluster));
+  }
+
+  /** A route for paths starting with {@code prefix} to clusters by weight (name, weight, ...). */
+  static Map<String, Object> weightedRoute(String prefix, Object... clustersAndWeights) {
+    List<Object> weighted = new ArrayList<>();
+    for (int i = 0; i < clustersAndWeights.length; i += 2) {
+      weighted.add(Map.of("name", clustersAndWeights[i], "weight", clustersAndWeights[i + 1]));
+    }
+    return Map.of("match", Map.of("prefix", prefix),
+        "route", Map.of("weightedClusters", Map.of("clusters", weighted)));
+  }
+
+  /** An EDS cluster with round_robin over each locality's endpoints. */
+  XdsSnapshot cluster(String name) {
+    clusters.add(Map.of("name", name, "type", "EDS",
+        "edsClusterConfig", Map.of("edsConfig", ADS, "serviceName", name),
+        "lbPolicy", "ROUND_ROBIN"));
+    return this;
+  }
+
+  /** The endpoints of {@code cluster}: each {@link Locality} with its priority and weight. */
+  XdsSnapshot endpoints(String cluster, Locality... localities) {
+    List<Object> list = new ArrayList<>();
+    for (Locality l : localities) {
+      List<Object> lbEndpoints = new ArrayList<>();
+      for (InetSocketAddress a : l.addresses()) {
+        lbEndpoints.add(Map.of("endpoint", Map.of("address", Map.of("socketAddress", Map.of(
+            "address", a.getAddress().getHostAddress(), "portValue", a.getPort())))));
+      }
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("locality", Map.of("zone", l.zone()));
+      entry.put("loadBalancingWeight", l.weight());
+      entry.put("priority", l.priority());
+      entry.put("lbEndpoints", lbEndpoints);
+      list.add(entry);
+    }
+    endpoints.add(Map.of("clusterName", cluster, "endpoints", list));
+    return this;
+  }
+
+  String json() {
+    return Json.write(Map.of("listeners", listeners, "routes", routes, "clusters", clusters,
+        "endpoints", endpoints));
+  }
+
+  /** A locality of a load assignment. */
+  record Locality(String zone, int priority, int weight, List<InetSocketAddress> addresses) {
+    static Locality of(String zone, InetSocketAddress... addresses) {
+      return new Locality(zone, 0, 1, List.of(addresses));
+    }
+  }
+}

@@ -1,0 +1,299 @@
+package io.conduit.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.conduit.Channel;
+import io.conduit.Status;
+import io.conduit.StatusException;
+import io.conduit.xds.XdsResolverProvider;
+import io.grpc.testing.integration.EmptyProtos;
+import io.grpc.testing.integration.Messages.SimpleRequest;
+import io.grpc.testing.integration.TestServiceRpc;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Conduit's xDS client against a real management server, java-control-plane (in a JVM of its
+ * own), with grpc-java's xDS client (grpc-xds, in its own JVM too) given the same snapshots: both
+ * spread and split the same way. Backends are Conduit interop servers on 127.0.0.1 to 127.0.0.4
+ * that answer with their server_id.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(180)
+class XdsTest {
+  private static final String SERVICE = "greeter";
+  private static final String TARGET = "xds:///" + SERVICE;
+  private static final Duration PEER_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(30);
+  private final AtomicInteger versions = new AtomicInteger();
+  private XdsControlPlaneProcess controlPlane;
+  private ConduitBackends backends;
+
+  @BeforeAll
+  void start() throws Exception {
+    controlPlane = XdsControlPlaneProcess.start();
+    backends = ConduitBackends.start(4, "xds-backend-");
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (backends != null) {
+      backends.close();
+    }
+    if (controlPlane != null) {
+      controlPlane.close();
+    }
+  }
+
+  private XdsSnapshot snapshot() {
+    return new XdsSnapshot("v" + versions.incrementAndGet()).listener(SERVICE, "routes");
+  }
+
+  /** One cluster, {@code c1}, over backends {@code indexes} (from 0) in one locality. */
+  private XdsSnapshot oneCluster(int... indexes) {
+    return snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1")
+        .endpoints("c1", XdsSnapshot.Locality.of("z1", addresses(indexes)));
+  }
+
+  private java.net.InetSocketAddress[] addresses(int... indexes) {
+    java.net.InetSocketAddress[] a = new java.net.InetSocketAddress[indexes.length];
+    for (int i = 0; i < indexes.length; i++) {
+      a[i] = backends.address(indexes[i]);
+    }
+    return a;
+  }
+
+  private String id(int index) {
+    return backends.serverIds().get(index);
+  }
+
+  private Channel conduitChannel(String nodeId) {
+    return Channel.builder(TARGET).plaintext()
+        .nameResolver(XdsResolverProvider.withBootstrap(controlPlane.bootstrap(nodeId)))
+        .build();
+  }
+
+  private static TestServiceRpc.BlockingClient client(Channel channel) {
+    return TestServiceRpc.newBlockingClient(channel).withDeadline(Duration.ofSeconds(20));
+  }
+
+  /** {@code n} unary calls; how many each backend answered. */
+  private static Map<String, Integer> spread(Channel channel, int n) throws StatusException {
+    Map<String, Integer> counts = new TreeMap<>();
+    SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
+    TestServiceRpc.BlockingClient client = client(channel);
+    for (int i = 0; i < n; i++) {
+      counts.merge(client.unaryCall(request).getServerId(), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  /** grpc-java's xDS client: {@code n} unary calls to {@code xds:///greeter}. */
+  private Map<String, Integer> grpcJavaSpread(String nodeId, int n) throws Exception {
+    GrpcJavaPeer.Result result = GrpcJavaPeer.run(GrpcJavaPeer.LB_CLIENT_CLASS,
+        List.of("--target=" + TARGET, "--num_times=" + n), PEER_TIMEOUT,
+        Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap(nodeId)));
+    assertThat(result.exitCode())
+        .as("grpc-java's xDS client; its output:%n%s%ncontrol plane:%n%s", result.output(),
+            controlPlane.log())
+        .isZero();
+    return new TreeMap<>(InteropTestSupport.backends(result.output()));
+  }
+
+  /** Calls until {@code done} holds for the spread of the last 20 calls. */
+  private static void awaitSpread(Channel channel, Predicate<Map<String, Integer>> done)
+      throws Exception {
+    long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
+    Map<String, Integer> last = Map.of();
+    while (System.nanoTime() < deadline) {
+      last = spread(channel, 20);
+      if (done.test(last)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the spread never changed as expected; last: " + last);
+  }
+
+  @Test
+  void roundRobinOverOneClustersEndpoints() throws Exception {
+    controlPlane.snapshot(oneCluster(0, 1, 2));
+    try (Channel channel = conduitChannel("conduit-rr")) {
+      Map<String, Integer> conduit = spread(channel, 300);
+      assertThat(conduit).containsOnlyKeys(id(0), id(1), id(2));
+      assertThat(conduit.values()).allSatisfy(n -> assertThat(n).isBetween(90, 110));
+    }
+    Map<String, Integer> grpcJava = grpcJavaSpread("grpc-java-rr", 300);
+    assertThat(grpcJava).containsOnlyKeys(id(0), id(1), id(2));
+    assertThat(grpcJava.values()).allSatisfy(n -> assertThat(n).isBetween(90, 110));
+  }
+
+  @Test
+  void weightedClustersSplitEightyTwenty() throws Exception {
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.weightedRoute("", "big", 80, "small", 20))
+        .cluster("big").cluster("small")
+        .endpoints("big", XdsSnapshot.Locality.of("z1", addresses(0)))
+        .endpoints("small", XdsSnapshot.Locality.of("z1", addresses(1))));
+    int n = 1000;
+    try (Channel channel = conduitChannel("conduit-split")) {
+      Map<String, Integer> conduit = spread(channel, n);
+      assertThat(conduit.getOrDefault(id(0), 0)).as("%s", conduit).isBetween(700, 900);
+      assertThat(conduit.getOrDefault(id(1), 0)).as("%s", conduit).isBetween(100, 300);
+    }
+    Map<String, Integer> grpcJava = grpcJavaSpread("grpc-java-split", n);
+    assertThat(grpcJava.getOrDefault(id(0), 0)).as("%s", grpcJava).isBetween(700, 900);
+    assertThat(grpcJava.getOrDefault(id(1), 0)).as("%s", grpcJava).isBetween(100, 300);
+  }
+
+  @Test
+  void endpointsAddedAndRemovedUnderLoadFailNoCall() throws Exception {
+    controlPlane.snapshot(oneCluster(0, 1));
+    try (Channel channel = conduitChannel("conduit-churn")) {
+      spread(channel, 10);
+      Map<String, Integer> seen = new ConcurrentHashMap<>();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      AtomicBoolean running = new AtomicBoolean(true);
+      AtomicInteger calls = new AtomicInteger();
+      Thread load = new Thread(() -> {
+        SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
+        TestServiceRpc.BlockingClient client = client(channel);
+        while (running.get() && failure.get() == null) {
+          try {
+            seen.merge(client.unaryCall(request).getServerId(), 1, Integer::sum);
+            calls.incrementAndGet();
+          } catch (RuntimeException e) {
+            failure.set(e);
+          }
+        }
+      }, "xds-load");
+      load.start();
+      try {
+        controlPlane.snapshot(oneCluster(0, 1, 2));
+        awaitSeen(seen, id(2), failure);
+        controlPlane.snapshot(oneCluster(1, 2));
+        // From the moment backend 0 leaves, the calls it answers stop growing.
+        awaitStable(seen, id(0), failure);
+        controlPlane.snapshot(oneCluster(1, 2, 3));
+        awaitSeen(seen, id(3), failure);
+      } finally {
+        running.set(false);
+        load.join(30_000);
+      }
+      assertThat(failure.get()).as("a call failed while endpoints changed").isNull();
+      assertThat(calls.get()).isPositive();
+    }
+  }
+
+  private static void awaitSeen(Map<String, Integer> seen, String id,
+      AtomicReference<Throwable> failure) throws InterruptedException {
+    long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
+    while (!seen.containsKey(id) && failure.get() == null && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(failure.get()).as("a call failed").isNull();
+    assertThat(seen).as("calls reached the new endpoint").containsKey(id);
+  }
+
+  private static void awaitStable(Map<String, Integer> seen, String id,
+      AtomicReference<Throwable> failure) throws InterruptedException {
+    long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
+    int before = -1;
+    while (System.nanoTime() < deadline && failure.get() == null) {
+      int now = seen.getOrDefault(id, 0);
+      if (now == before) {
+        return;
+      }
+      before = now;
+      Thread.sleep(500);
+    }
+    assertThat(failure.get()).as("a call failed").isNull();
+  }
+
+  @Test
+  void priorityFailsOverAndBack() throws Exception {
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1")
+        .endpoints("c1",
+            new XdsSnapshot.Locality("primary", 0, 1, List.of(addresses(3))),
+            new XdsSnapshot.Locality("backup", 1, 1, List.of(addresses(2)))));
+    try (Channel channel = conduitChannel("conduit-priority")) {
+      assertThat(spread(channel, 20)).containsOnlyKeys(id(3));
+      backends.stop(3);
+      awaitSpread(channel, s -> s.keySet().equals(java.util.Set.of(id(2))));
+      backends.restart(3);
+      awaitSpread(channel, s -> s.keySet().equals(java.util.Set.of(id(3))));
+    }
+  }
+
+  @Test
+  void invalidResourceIsNackedAndThePreviousOneStays() throws Exception {
+    controlPlane.snapshot(oneCluster(0));
+    try (Channel channel = conduitChannel("conduit-nack")) {
+      assertThat(spread(channel, 10)).containsOnlyKeys(id(0));
+      // Priorities 0 and 2, none 1: both clients refuse such a load assignment.
+      controlPlane.snapshot(snapshot()
+          .routes("routes", XdsSnapshot.route("", "c1"))
+          .cluster("c1")
+          .endpoints("c1",
+              new XdsSnapshot.Locality("a", 0, 1, List.of(addresses(1))),
+              new XdsSnapshot.Locality("b", 2, 1, List.of(addresses(2)))));
+      String error = controlPlane.awaitNack("conduit-nack", "ClusterLoadAssignment",
+          CHANGE_TIMEOUT);
+      assertThat(error).contains("ClusterLoadAssignment c1").contains("priority 1 is missing");
+      assertThat(spread(channel, 20)).containsOnlyKeys(id(0));
+    }
+  }
+
+  @Test
+  void trafficFlowsWhileTheControlPlaneIsGone() throws Exception {
+    controlPlane.snapshot(oneCluster(0, 1));
+    try (Channel channel = conduitChannel("conduit-gone")) {
+      assertThat(spread(channel, 20)).containsOnlyKeys(id(0), id(1));
+      controlPlane.stopServing();
+      try {
+        assertThat(spread(channel, 40)).containsOnlyKeys(id(0), id(1));
+      } finally {
+        controlPlane.startServing();
+      }
+      // The client comes back (with backoff) and takes the next snapshot.
+      controlPlane.snapshot(oneCluster(2));
+      awaitSpread(channel, s -> s.keySet().equals(java.util.Set.of(id(2))));
+    }
+  }
+
+  @Test
+  void routeToAMissingClusterFailsOnlyItsCalls() throws Exception {
+    controlPlane.snapshot(snapshot()
+        .routes("routes",
+            XdsSnapshot.route("/grpc.testing.TestService/EmptyCall", "no-such-cluster"),
+            XdsSnapshot.route("", "c1"))
+        .cluster("c1")
+        .endpoints("c1", XdsSnapshot.Locality.of("z1", addresses(0))));
+    try (Channel channel = conduitChannel("conduit-missing")) {
+      assertThat(spread(channel, 5)).containsOnlyKeys(id(0));
+      assertThatThrownBy(() -> client(channel).emptyCall(EmptyProtos.Empty.getDefaultInstance()))
+          .isInstanceOfSatisfying(StatusException.class, e -> {
+            assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e.status().description()).contains("no-such-cluster")
+                .contains("does not exist");
+          });
+    }
+  }
+}
