@@ -61,11 +61,12 @@ final class XdsControlPlaneProcess implements AutoCloseable {
   }
 
   /**
-   * Waits for a NACK from {@code nodeId} of {@code typeSuffix} resources, and returns its error.
+   * Waits for a NACK of {@code typeSuffix} resources whose error contains {@code text}, and
+   * returns its error. (Clients name their node in a stream's first request only.)
    */
-  String awaitNack(String nodeId, String typeSuffix, Duration timeout) throws InterruptedException {
-    Pattern nack = Pattern.compile("(?m)^REQUEST node=" + Pattern.quote(nodeId) + " type=\\S*"
-        + Pattern.quote(typeSuffix) + " .* error=(.*)$");
+  String awaitNack(String typeSuffix, String text, Duration timeout) throws InterruptedException {
+    Pattern nack = Pattern.compile("(?m)^REQUEST node=\\S* type=\\S*" + Pattern.quote(typeSuffix)
+        + " .* error=(.*" + Pattern.quote(text) + ".*)$");
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       Matcher m = nack.matcher(log());
@@ -74,7 +75,7 @@ final class XdsControlPlaneProcess implements AutoCloseable {
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("no NACK of " + typeSuffix + " from " + nodeId + " in "
+    throw new AssertionError("no NACK of " + typeSuffix + " saying " + text + " in "
         + timeout.toSeconds() + " s; control plane log:\n" + log());
   }
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Runs on the channel's synchronization context; its picker on any thread.
  */
 final class ClusterBalancer {
+  /** gRFC A56: how long a connecting priority holds the calls before the next one starts. */
+  static final long FAILOVER_TIMEOUT_SECONDS = 10;
   private final String name;
   private final LoadBalancer.Helper helper;
   private final Runnable onChange;
@@ -36,6 +39,10 @@ final class ClusterBalancer {
   private List<EndpointResource.Drop> drops = List.of();
   private String policy;
   private long maxRequests;
+  /** Priorities that stayed connecting past the failover timeout, and the running timers. */
+  private final java.util.Set<Integer> failedOver = new java.util.HashSet<>();
+  private final Map<Integer, java.util.concurrent.ScheduledFuture<?>> failoverTimers =
+      new HashMap<>();
 
   ClusterBalancer(String name, LoadBalancer.Helper helper, Runnable onChange) {
     this.name = name;
@@ -71,6 +78,10 @@ final class ClusterBalancer {
     children.values().forEach(c -> c.balancer.shutdown());
     children.clear();
     children.putAll(kept);
+    if (next.size() != priorities.size()) {
+      List.copyOf(failoverTimers.keySet()).forEach(this::cancelFailover);
+      failedOver.clear();
+    }
     priorities = next;
     for (int p = 0; p < endpoints.priorities().size(); p++) {
       List<EndpointResource.Locality> ls = endpoints.priorities().get(p);
@@ -85,6 +96,7 @@ final class ClusterBalancer {
   }
 
   void shutdown() {
+    List.copyOf(failoverTimers.keySet()).forEach(this::cancelFailover);
     children.values().forEach(c -> c.balancer.shutdown());
     children.clear();
     priorities = List.of();
@@ -92,32 +104,58 @@ final class ClusterBalancer {
 
   /** The cluster's state: that of the priority in use. */
   ConnectivityState state() {
-    ConnectivityState best = ConnectivityState.TRANSIENT_FAILURE;
-    for (List<LocalityChild> priority : priorities) {
-      ConnectivityState s = aggregate(priority);
+    int p = selectPriority();
+    return p < 0 ? ConnectivityState.TRANSIENT_FAILURE : aggregate(priorities.get(p));
+  }
+
+  /**
+   * The priority that takes the calls (gRFC A56): the first that is READY, or that is still
+   * connecting within its failover timeout; a priority in TRANSIENT_FAILURE, or connecting for
+   * longer, hands over to the next. -1 when every priority has failed.
+   */
+  private int selectPriority() {
+    for (int p = 0; p < priorities.size(); p++) {
+      ConnectivityState s = aggregate(priorities.get(p));
       if (s == ConnectivityState.READY) {
-        return s;
+        cancelFailover(p);
+        failedOver.remove(p);
+        return p;
       }
-      if (s == ConnectivityState.CONNECTING || s == ConnectivityState.IDLE) {
-        best = ConnectivityState.CONNECTING;
+      if (s != ConnectivityState.TRANSIENT_FAILURE && !failedOver.contains(p)) {
+        startFailover(p);
+        return p;
       }
     }
-    return best;
+    return -1;
+  }
+
+  private void startFailover(int p) {
+    if (failoverTimers.containsKey(p)) {
+      return;
+    }
+    failoverTimers.put(p, helper.scheduler().schedule(() -> helper.syncContext().execute(() -> {
+      if (failoverTimers.remove(p) != null) {
+        failedOver.add(p);
+        onChange.run();
+      }
+    }), FAILOVER_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+  }
+
+  private void cancelFailover(int p) {
+    java.util.concurrent.ScheduledFuture<?> t = failoverTimers.remove(p);
+    if (t != null) {
+      t.cancel(false);
+    }
   }
 
   /** A picker over the children's pickers as they are now. */
   LoadBalancer.Picker picker() {
-    List<LocalityChild> chosen = null;
-    for (List<LocalityChild> priority : priorities) {
-      if (aggregate(priority) == ConnectivityState.READY) {
-        chosen = priority;
-        break;
-      }
-    }
+    int selected = selectPriority();
+    List<LocalityChild> chosen = selected < 0 ? null : priorities.get(selected);
     List<EndpointResource.Drop> dropsNow = drops;
     long max = maxRequests;
-    if (chosen == null) {
-      boolean connecting = state() == ConnectivityState.CONNECTING;
+    if (chosen == null || aggregate(chosen) != ConnectivityState.READY) {
+      boolean connecting = chosen != null;
       Status failure = Status.UNAVAILABLE.withDescription("xDS cluster " + name + ": "
           + (priorities.isEmpty() ? "no endpoints" : "no endpoint reachable"));
       return args -> {

@@ -94,23 +94,36 @@ final class XdsClient {
 
   /** Starts watching {@code name}; the cached resource, if any, comes at once. */
   void watch(ResourceType type, String name, Executor executor, Watcher watcher) {
+    watch(type, Map.of(name, watcher), executor);
+  }
+
+  /**
+   * Starts watching several resources of one type, asked for in one request: a server that
+   * answers an earlier request of the same type must not see a name missing from it that a
+   * state-of-the-world response would then delete.
+   */
+  void watch(ResourceType type, Map<String, Watcher> watchers, Executor executor) {
     sync.execute(() -> {
       if (shutdown) {
         return;
       }
-      Subscription sub = subscriptions.get(type).get(name);
-      boolean added = sub == null;
-      if (added) {
-        sub = new Subscription(type, name);
-        subscriptions.get(type).put(name, sub);
-      }
-      WatcherEntry entry = new WatcherEntry(executor, watcher);
-      sub.watchers.add(entry);
-      if (sub.value != null) {
-        Object value = sub.value;
-        executor.execute(() -> watcher.onUpdate(value));
-      } else if (sub.doesNotExist) {
-        executor.execute(watcher::onDoesNotExist);
+      boolean added = false;
+      for (Map.Entry<String, Watcher> w : watchers.entrySet()) {
+        String name = w.getKey();
+        Watcher watcher = w.getValue();
+        Subscription sub = subscriptions.get(type).get(name);
+        if (sub == null) {
+          sub = new Subscription(type, name);
+          subscriptions.get(type).put(name, sub);
+          added = true;
+        }
+        sub.watchers.add(new WatcherEntry(executor, watcher));
+        if (sub.value != null) {
+          Object value = sub.value;
+          executor.execute(() -> watcher.onUpdate(value));
+        } else if (sub.doesNotExist) {
+          executor.execute(watcher::onDoesNotExist);
+        }
       }
       if (added) {
         if (stream == null && restart == null) {

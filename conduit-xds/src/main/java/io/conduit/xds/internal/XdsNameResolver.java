@@ -152,12 +152,16 @@ final class XdsNameResolver extends NameResolver {
       }
       return false;
     });
+    Map<String, XdsClient.Watcher> added = new java.util.LinkedHashMap<>();
     for (String name : names) {
       if (!clusters.containsKey(name)) {
         ClusterWatch w = new ClusterWatch(name);
         clusters.put(name, w);
-        w.start();
+        added.put(name, w.cds);
       }
+    }
+    if (!added.isEmpty()) {
+      lease.client().watch(ResourceType.CLUSTER, added, syncContext);
     }
   }
 
@@ -266,10 +270,6 @@ final class XdsNameResolver extends NameResolver {
 
     ClusterWatch(String name) {
       this.name = name;
-    }
-
-    void start() {
-      lease.client().watch(ResourceType.CLUSTER, name, syncContext, cds);
     }
 
     boolean pending() {

@@ -53,7 +53,7 @@ public final class XdsControlPlane {
   private static final String GROUP = "all";
   private static final PrintStream OUT = System.out;
 
-  private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+  private final SimpleCache<String> cache = new StateOfTheWorldCache();
   private final V3DiscoveryServer discovery = new V3DiscoveryServer(new Printer(), cache);
   private final JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(TypeRegistry
       .newBuilder()
@@ -157,6 +157,27 @@ public final class XdsControlPlane {
   private static synchronized void say(String line) {
     OUT.println(line);
     OUT.flush();
+  }
+
+  /**
+   * The snapshot cache, answering ADS requests as plain state-of-the-world ones: in ADS mode
+   * java-control-plane holds back a response until the snapshot has every resource the request
+   * names (Envoy's consistency wait), so a route to a cluster the snapshot lacks would get no
+   * CDS answer at all; a client is then left to its does-not-exist timer for every cluster.
+   */
+  private static final class StateOfTheWorldCache extends SimpleCache<String> {
+    StateOfTheWorldCache() {
+      super(node -> GROUP);
+    }
+
+    @Override
+    public io.envoyproxy.controlplane.cache.Watch createWatch(boolean ads,
+        io.envoyproxy.controlplane.cache.XdsRequest request, Set<String> knownResourceNames,
+        java.util.function.Consumer<io.envoyproxy.controlplane.cache.Response> responseConsumer,
+        boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {
+      return super.createWatch(false, request, knownResourceNames, responseConsumer,
+          hasClusterChanged, allowDefaultEmptyEdsUpdate);
+    }
   }
 
   /** Prints each discovery request, NACKs with their error. */
