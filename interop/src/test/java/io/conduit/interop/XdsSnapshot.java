@@ -68,10 +68,25 @@ final class XdsSnapshot {
 
   /** An EDS cluster with round_robin over each locality's endpoints. */
   XdsSnapshot cluster(String name) {
-    clusters.add(Map.of("name", name, "type", "EDS",
-        "edsClusterConfig", Map.of("edsConfig", ADS, "serviceName", name),
-        "lbPolicy", "ROUND_ROBIN"));
+    return cluster(name, Map.of());
+  }
+
+  /** An EDS cluster with these fields besides (Envoy JSON: {@code lbPolicy}, ...). */
+  XdsSnapshot cluster(String name, Map<String, Object> fields) {
+    Map<String, Object> cluster = new LinkedHashMap<>();
+    cluster.put("name", name);
+    cluster.put("type", "EDS");
+    cluster.put("edsClusterConfig", Map.of("edsConfig", ADS, "serviceName", name));
+    cluster.put("lbPolicy", "ROUND_ROBIN");
+    cluster.putAll(fields);
+    clusters.add(cluster);
     return this;
+  }
+
+  /** Circuit breaking: at most {@code maxRequests} calls in flight to the cluster. */
+  static Map<String, Object> maxRequests(int maxRequests) {
+    return Map.of("circuitBreakers", Map.of("thresholds",
+        List.of(Map.of("maxRequests", maxRequests))));
   }
 
   /** The endpoints of {@code cluster}: each {@link Locality} with its priority and weight. */

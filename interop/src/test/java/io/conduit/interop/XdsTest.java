@@ -161,6 +161,66 @@ class XdsTest {
     assertThat(grpcJava.getOrDefault(id(1), 0)).as("%s", grpcJava).isBetween(100, 300);
   }
 
+  private XdsSnapshot weighted(int weight0, int weight1) {
+    return snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1")
+        .endpoints("c1",
+            new XdsSnapshot.Locality("z0", 0, weight0, List.of(addresses(0))),
+            new XdsSnapshot.Locality("z1", 0, weight1, List.of(addresses(1))));
+  }
+
+  @Test
+  void localityWeightsSetTheSpreadAndChangesFollow() throws Exception {
+    int n = 1000;
+    controlPlane.snapshot(weighted(1, 3));
+    try (Channel channel = conduitChannel("conduit-weights")) {
+      Map<String, Integer> conduit = spread(channel, n);
+      assertThat(conduit.getOrDefault(id(1), 0)).as("%s", conduit).isBetween(650, 850);
+      Map<String, Integer> grpcJava = grpcJavaSpread("grpc-java-weights", n);
+      assertThat(grpcJava.getOrDefault(id(1), 0)).as("%s", grpcJava).isBetween(650, 850);
+
+      controlPlane.snapshot(weighted(3, 1));
+      awaitSpread(channel, s -> s.getOrDefault(id(0), 0) >= 12);
+      conduit = spread(channel, n);
+      assertThat(conduit.getOrDefault(id(0), 0)).as("%s", conduit).isBetween(650, 850);
+      grpcJava = grpcJavaSpread("grpc-java-weights-2", n);
+      assertThat(grpcJava.getOrDefault(id(0), 0)).as("%s", grpcJava).isBetween(650, 850);
+    }
+  }
+
+  @Test
+  void circuitBreakingCapsTheCallsInFlight() throws Exception {
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1", XdsSnapshot.maxRequests(2))
+        .endpoints("c1", XdsSnapshot.Locality.of("z1", addresses(0))));
+    try (Channel channel = conduitChannel("conduit-breaker")) {
+      assertThat(spread(channel, 3)).containsOnlyKeys(id(0));
+      // Two calls that hold their slot until the server answers, 3 s on.
+      io.grpc.testing.integration.Messages.StreamingOutputCallRequest slow =
+          io.grpc.testing.integration.Messages.StreamingOutputCallRequest.newBuilder()
+              .addResponseParameters(io.grpc.testing.integration.Messages.ResponseParameters
+                  .newBuilder().setSize(1).setIntervalUs(3_000_000))
+              .build();
+      var first = client(channel).streamingOutputCall(slow);
+      var second = client(channel).streamingOutputCall(slow);
+      assertThatThrownBy(() -> client(channel).unaryCall(SimpleRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(StatusException.class, e -> {
+            assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e.status().description()).contains("circuit breaker")
+                .contains("max_requests");
+          });
+      assertThat(first.hasNext()).isTrue();
+      first.next();
+      assertThat(first.hasNext()).isFalse();
+      assertThat(second.hasNext()).isTrue();
+      second.next();
+      assertThat(second.hasNext()).isFalse();
+      assertThat(spread(channel, 3)).containsOnlyKeys(id(0));
+    }
+  }
+
   @Test
   void endpointsAddedAndRemovedUnderLoadFailNoCall() throws Exception {
     controlPlane.snapshot(oneCluster(0, 1));
