@@ -16,5 +16,6 @@ module io.conduit.xds {
 
   provides io.conduit.resolver.NameResolver.Provider with io.conduit.xds.XdsResolverProvider;
   provides io.conduit.balancer.LoadBalancer.Provider
-      with io.conduit.xds.internal.XdsRoutingLoadBalancer.Provider;
+      with io.conduit.xds.internal.XdsRoutingLoadBalancer.Provider,
+          io.conduit.xds.internal.RingHashLoadBalancer.Provider;
 }

@@ -56,6 +56,12 @@ final class XdsSnapshot {
     return Map.of("match", Map.of("prefix", prefix), "route", Map.of("cluster", cluster));
   }
 
+  /** A route for paths starting with {@code prefix} to one cluster, hashing {@code header}. */
+  static Map<String, Object> hashedRoute(String prefix, String cluster, String header) {
+    return Map.of("match", Map.of("prefix", prefix), "route", Map.of("cluster", cluster,
+        "hashPolicy", List.of(Map.of("header", Map.of("headerName", header)))));
+  }
+
   /** A route for paths starting with {@code prefix} to clusters by weight (name, weight, ...). */
   static Map<String, Object> weightedRoute(String prefix, Object... clustersAndWeights) {
     List<Object> weighted = new ArrayList<>();

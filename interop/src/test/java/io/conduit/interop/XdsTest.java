@@ -221,6 +221,106 @@ class XdsTest {
     }
   }
 
+  private XdsSnapshot ringHash(int... indexes) {
+    return snapshot()
+        .routes("routes", XdsSnapshot.hashedRoute("", "c1", "x-user"))
+        .cluster("c1", Map.of("lbPolicy", "RING_HASH"))
+        .endpoints("c1", XdsSnapshot.Locality.of("z1", addresses(indexes)));
+  }
+
+  /** Each key in {@code x-user}, three times: the backend of each (it must not change). */
+  private static Map<String, String> keys(Channel channel, int n) {
+    Map<String, String> backendOf = new TreeMap<>();
+    SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
+    for (int round = 0; round < 3; round++) {
+      for (int k = 0; k < n; k++) {
+        String key = "key-" + k;
+        TestServiceRpc.BlockingClient client = TestServiceRpc.newBlockingClient(
+                io.conduit.ClientInterceptor.intercept(channel, List.of(
+                    io.conduit.ClientInterceptor.attachHeaders(
+                        new io.conduit.Metadata().add("x-user", key)))))
+            .withDeadline(Duration.ofSeconds(20));
+        String id = client.unaryCall(request).getServerId();
+        String before = backendOf.putIfAbsent(key, id);
+        assertThat(before == null || before.equals(id))
+            .as("%s went to %s, then to %s", key, before, id).isTrue();
+      }
+    }
+    return backendOf;
+  }
+
+  private Map<String, String> grpcJavaKeys(String nodeId, int n) throws Exception {
+    GrpcJavaPeer.Result result = GrpcJavaPeer.run(GrpcJavaPeer.LB_CLIENT_CLASS,
+        List.of("--target=" + TARGET, "--hash_keys=" + n, "--hash_header=x-user"), PEER_TIMEOUT,
+        Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap(nodeId)));
+    assertThat(result.exitCode())
+        .as("grpc-java's xDS client; its output:%n%s", result.output()).isZero();
+    Map<String, String> backendOf = new TreeMap<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^key (\\S+): (\\S+)$")
+        .matcher(result.output());
+    while (m.find()) {
+      backendOf.put(m.group(1), m.group(2));
+    }
+    assertThat(backendOf).hasSize(n);
+    return backendOf;
+  }
+
+  /** How many keys are on the same backend in both. */
+  private static long same(Map<String, String> a, Map<String, String> b) {
+    return a.keySet().stream().filter(k -> a.get(k).equals(b.get(k))).count();
+  }
+
+  /**
+   * ring_hash as gRFC A42 builds it: the ring keeps its size, so when a backend joins or leaves,
+   * the others' shares of it are rebuilt too and a few keys move between them besides those that
+   * go to (or leave) the changed backend. Conduit builds the ring as grpc-java does, so a key
+   * lands on the same backend in both, in every configuration: all but about one in two hundred,
+   * as the order the endpoints are taken in decides which of them gets a spare ring entry when
+   * the ring does not divide evenly (grpc-java's order is its HashMap's).
+   */
+  @Test
+  void ringHashKeepsKeysWhereGrpcJavaPutsThemAcrossEndpointChanges() throws Exception {
+    // About 56 % of the keys stay when a fourth backend joins (a quarter go to it, and the
+    // rebuilt shares move about a quarter of the rest); a random spread would keep a quarter.
+    int n = 200;
+    controlPlane.snapshot(ringHash(0, 1, 2));
+    try (Channel channel = conduitChannel("conduit-ring")) {
+      Map<String, String> three = keys(channel, n);
+      assertThat(java.util.Set.copyOf(three.values())).as("%s", three).hasSizeGreaterThan(1);
+      Map<String, String> grpcJavaThree = grpcJavaKeys("grpc-java-ring", n);
+      assertThat(same(three, grpcJavaThree)).as("Conduit %s, grpc-java %s", three, grpcJavaThree)
+          .isGreaterThanOrEqualTo(n * 95 / 100);
+
+      controlPlane.snapshot(ringHash(0, 1, 2, 3));
+      long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
+      Map<String, String> four = keys(channel, n);
+      while (!four.containsValue(id(3)) && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        four = keys(channel, n);
+      }
+      Map<String, String> grpcJavaFour = grpcJavaKeys("grpc-java-ring-2", n);
+      assertThat(same(four, grpcJavaFour)).as("Conduit %s, grpc-java %s", four, grpcJavaFour)
+          .isGreaterThanOrEqualTo(n * 95 / 100);
+      assertThat(four).as("keys on the new backend").containsValue(id(3));
+      assertThat(same(three, four)).as("keys that stayed: %s then %s", three, four)
+          .isGreaterThanOrEqualTo(n * 4 / 10);
+
+      controlPlane.snapshot(ringHash(1, 2, 3));
+      deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
+      Map<String, String> after = keys(channel, n);
+      while (after.containsValue(id(0)) && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        after = keys(channel, n);
+      }
+      Map<String, String> grpcJavaAfter = grpcJavaKeys("grpc-java-ring-3", n);
+      assertThat(same(after, grpcJavaAfter)).as("Conduit %s, grpc-java %s", after, grpcJavaAfter)
+          .isGreaterThanOrEqualTo(n * 95 / 100);
+      assertThat(after).doesNotContainValue(id(0));
+      assertThat(same(four, after)).as("keys that stayed: %s then %s", four, after)
+          .isGreaterThanOrEqualTo(n * 4 / 10);
+    }
+  }
+
   @Test
   void endpointsAddedAndRemovedUnderLoadFailNoCall() throws Exception {
     controlPlane.snapshot(oneCluster(0, 1));

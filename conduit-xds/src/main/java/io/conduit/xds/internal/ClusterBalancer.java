@@ -59,18 +59,27 @@ final class ClusterBalancer {
     }
     maxRequests = cluster.maxConcurrentRequests();
     drops = endpoints.drops();
+    boolean ring = policy.equals(RingHashLoadBalancer.POLICY);
     Map<String, LocalityChild> kept = new HashMap<>();
     List<List<LocalityChild>> next = new ArrayList<>();
     for (int p = 0; p < endpoints.priorities().size(); p++) {
       List<LocalityChild> localities = new ArrayList<>();
-      for (EndpointResource.Locality l : endpoints.priorities().get(p)) {
-        String key = p + "|" + l.name();
-        LocalityChild child = children.remove(key);
+      // ring_hash spans the priority's localities: one ring, endpoints weighted by locality.
+      List<String> keys = new ArrayList<>();
+      if (ring) {
+        keys.add(p + "|ring");
+      } else {
+        for (EndpointResource.Locality l : endpoints.priorities().get(p)) {
+          keys.add(p + "|" + l.name());
+        }
+      }
+      for (int i = 0; i < keys.size(); i++) {
+        LocalityChild child = children.remove(keys.get(i));
         if (child == null) {
           child = new LocalityChild();
         }
-        child.weight = l.weight();
-        kept.put(key, child);
+        child.weight = ring ? 1 : endpoints.priorities().get(p).get(i).weight();
+        kept.put(keys.get(i), child);
         localities.add(child);
       }
       next.add(localities);
@@ -85,6 +94,19 @@ final class ClusterBalancer {
     priorities = next;
     for (int p = 0; p < endpoints.priorities().size(); p++) {
       List<EndpointResource.Locality> ls = endpoints.priorities().get(p);
+      if (ring) {
+        List<RingHashLoadBalancer.WeightedAddress> weighted = new ArrayList<>();
+        for (EndpointResource.Locality l : ls) {
+          l.addresses().forEach(a -> weighted.add(
+              new RingHashLoadBalancer.WeightedAddress(a, l.weight())));
+        }
+        LocalityChild child = next.get(p).get(0);
+        child.updating = true;
+        ((RingHashLoadBalancer) child.balancer).update(weighted, cluster.minRingSize(),
+            cluster.maxRingSize());
+        child.updating = false;
+        continue;
+      }
       for (int i = 0; i < ls.size(); i++) {
         LocalityChild child = next.get(p).get(i);
         child.updating = true;
@@ -148,23 +170,40 @@ final class ClusterBalancer {
     }
   }
 
+  /** Picks within a cluster for a call and the route it matched (for ring_hash's hash). */
+  @FunctionalInterface
+  interface ClusterPicker {
+    LoadBalancer.PickResult pick(LoadBalancer.PickArgs args, Route route);
+  }
+
   /** A picker over the children's pickers as they are now. */
-  LoadBalancer.Picker picker() {
+  ClusterPicker picker() {
     int selected = selectPriority();
     List<LocalityChild> chosen = selected < 0 ? null : priorities.get(selected);
     List<EndpointResource.Drop> dropsNow = drops;
     long max = maxRequests;
-    if (chosen == null || aggregate(chosen) != ConnectivityState.READY) {
-      boolean connecting = chosen != null;
-      Status failure = Status.UNAVAILABLE.withDescription("xDS cluster " + name + ": "
-          + (priorities.isEmpty() ? "no endpoints" : "no endpoint reachable"));
-      return args -> {
+    if (chosen != null && aggregate(chosen) != ConnectivityState.READY) {
+      // Still connecting: the child decides (ring_hash connects the endpoint a pick lands on;
+      // the others queue the call until a connection is up).
+      LoadBalancer.Picker waiting = chosen.get(0).picker;
+      return (args, route) -> {
         LoadBalancer.PickResult dropped = drop(dropsNow);
         if (dropped != null) {
           return dropped;
         }
-        return connecting ? LoadBalancer.PickResult.withNoResult()
-            : LoadBalancer.PickResult.withError(failure);
+        // Nothing is READY here, so no pick places a call to count for circuit breaking.
+        return waiting instanceof RingHashLoadBalancer.RingPicker ring
+            ? ring.pick(route == null ? ThreadLocalRandom.current().nextLong()
+                : route.hash(args.headers()))
+            : waiting.pick(args);
+      };
+    }
+    if (chosen == null) {
+      Status failure = Status.UNAVAILABLE.withDescription("xDS cluster " + name + ": "
+          + (priorities.isEmpty() ? "no endpoints" : "no endpoint reachable"));
+      return (args, route) -> {
+        LoadBalancer.PickResult dropped = drop(dropsNow);
+        return dropped != null ? dropped : LoadBalancer.PickResult.withError(failure);
       };
     }
     List<LoadBalancer.Picker> pickers = new ArrayList<>();
@@ -178,7 +217,7 @@ final class ClusterBalancer {
       }
     }
     int sum = total;
-    return args -> {
+    return (args, route) -> {
       LoadBalancer.PickResult dropped = drop(dropsNow);
       if (dropped != null) {
         return dropped;
@@ -194,7 +233,11 @@ final class ClusterBalancer {
       while (cumulative.get(i) <= r) {
         i++;
       }
-      LoadBalancer.PickResult result = pickers.get(i).pick(args);
+      LoadBalancer.Picker picker = pickers.get(i);
+      LoadBalancer.PickResult result = picker instanceof RingHashLoadBalancer.RingPicker ring
+          ? ring.pick(route == null ? ThreadLocalRandom.current().nextLong()
+              : route.hash(args.headers()))
+          : picker.pick(args);
       if (result.subchannel() == null) {
         return result;
       }
@@ -234,8 +277,11 @@ final class ClusterBalancer {
 
   /** One locality's endpoint balancer, its state and picker, and its weight. */
   private final class LocalityChild implements LoadBalancer.Helper {
-    final LoadBalancer balancer = policy.equals("least_request_experimental")
-        ? new LeastRequestLoadBalancer(this) : new RoundRobinLoadBalancer(this);
+    final LoadBalancer balancer = switch (policy) {
+      case "least_request_experimental" -> new LeastRequestLoadBalancer(this);
+      case RingHashLoadBalancer.POLICY -> new RingHashLoadBalancer(this);
+      default -> new RoundRobinLoadBalancer(this);
+    };
     ConnectivityState state = ConnectivityState.CONNECTING;
     LoadBalancer.Picker picker = args -> LoadBalancer.PickResult.withNoResult();
     int weight;

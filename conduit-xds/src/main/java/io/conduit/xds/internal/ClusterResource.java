@@ -5,10 +5,12 @@ package io.conduit.xds.internal;
  *
  * @param name the cluster's name
  * @param edsServiceName the ClusterLoadAssignment to fetch (the cluster's name unless set)
- * @param lbPolicy the endpoint-picking policy: {@code round_robin} or
- *     {@code least_request_experimental}
+ * @param lbPolicy the endpoint-picking policy: {@code round_robin},
+ *     {@code least_request_experimental} or {@code ring_hash_experimental}
  * @param maxConcurrentRequests circuit breaking (gRFC A32): calls in flight at most, 1024 unless
  *     the cluster says otherwise
+ * @param minRingSize ring_hash's smallest ring
+ * @param maxRingSize ring_hash's largest ring (at most gRPC's cap of 4096)
  */
 record ClusterResource(String name, String edsServiceName, String lbPolicy,
-    long maxConcurrentRequests) {}
+    long maxConcurrentRequests, long minRingSize, long maxRingSize) {}

@@ -43,6 +43,8 @@ final class ResourceParser {
       "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final long DEFAULT_MAX_REQUESTS = 1024;
+  /** Envoy's bound on ring_hash ring sizes. */
+  private static final long MAX_RING_SIZE = 8_388_608;
 
   private ResourceParser() {}
 
@@ -208,7 +210,15 @@ final class ResourceParser {
       maxStreamDuration = d.hasGrpcTimeoutHeaderMax() ? duration(d.getGrpcTimeoutHeaderMax())
           : d.hasMaxStreamDuration() ? duration(d.getMaxStreamDuration()) : null;
     }
-    return new Route(path, headers, fraction, clusters, maxStreamDuration);
+    List<Route.HashPolicy> hashPolicies = new ArrayList<>();
+    for (RouteAction.HashPolicy h : action.getHashPolicyList()) {
+      // Header policies only: filter_state (io.grpc.channel_id) and the others are skipped.
+      if (h.hasHeader() && !h.getHeader().getHeaderName().isEmpty()) {
+        hashPolicies.add(new Route.HashPolicy(
+            h.getHeader().getHeaderName().toLowerCase(java.util.Locale.ROOT), h.getTerminal()));
+      }
+    }
+    return new Route(path, headers, fraction, clusters, maxStreamDuration, hashPolicies);
   }
 
   private static Route.HeaderMatcher header(io.conduit.xds.internal.proto.HeaderMatcher h,
@@ -280,9 +290,26 @@ final class ResourceParser {
     String policy = switch (c.getLbPolicy()) {
       case ROUND_ROBIN -> "round_robin";
       case LEAST_REQUEST -> "least_request_experimental";
+      case RING_HASH -> RingHashLoadBalancer.POLICY;
       default -> throw new ResourceException(where + "lb_policy " + c.getLbPolicy()
-          + " is not supported (ROUND_ROBIN, LEAST_REQUEST)");
+          + " is not supported (ROUND_ROBIN, LEAST_REQUEST, RING_HASH)");
     };
+    long minRing = RingHashLoadBalancer.DEFAULT_MIN_RING;
+    long maxRing = MAX_RING_SIZE;
+    if (c.hasRingHashLbConfig()) {
+      Cluster.RingHashLbConfig rh = c.getRingHashLbConfig();
+      if (rh.getHashFunction() != Cluster.RingHashLbConfig.HashFunction.XX_HASH) {
+        throw new ResourceException(where + "ring_hash_lb_config.hash_function must be XX_HASH");
+      }
+      minRing = rh.hasMinimumRingSize() ? rh.getMinimumRingSize().getValue() : minRing;
+      maxRing = rh.hasMaximumRingSize() ? rh.getMaximumRingSize().getValue() : maxRing;
+      if (minRing == 0 || minRing > MAX_RING_SIZE || maxRing == 0 || maxRing > MAX_RING_SIZE
+          || minRing > maxRing) {
+        throw new ResourceException(where + "ring_hash_lb_config: minimum_ring_size ("
+            + minRing + ") and maximum_ring_size (" + maxRing + ") must be from 1 to "
+            + MAX_RING_SIZE + ", the minimum not above the maximum");
+      }
+    }
     long maxRequests = DEFAULT_MAX_REQUESTS;
     for (CircuitBreakers.Thresholds t : c.getCircuitBreakers().getThresholdsList()) {
       if (t.getPriority() == 0 && t.hasMaxRequests()) {
@@ -291,7 +318,7 @@ final class ResourceParser {
     }
     String service = c.getEdsClusterConfig().getServiceName();
     return new ClusterResource(c.getName(), service.isEmpty() ? c.getName() : service, policy,
-        maxRequests);
+        maxRequests, minRing, Math.min(maxRing, RingHashLoadBalancer.MAX_RING));
   }
 
   static EndpointResource endpoints(Any any) throws ResourceException {

@@ -16,13 +16,48 @@ import java.util.regex.Pattern;
  *     for all
  * @param clusters where matched calls go, with weights; empty for a route that does not forward
  * @param maxStreamDuration the route's call timeout (max stream duration), or {@code null}
+ * @param hashPolicies how a call's hash for ring_hash is made (gRFC A42), in order
  */
 record Route(PathMatcher path, List<HeaderMatcher> headers, int fractionPerMillion,
-    List<ClusterWeight> clusters, Duration maxStreamDuration) {
+    List<ClusterWeight> clusters, Duration maxStreamDuration, List<HashPolicy> hashPolicies) {
   Route {
     headers = List.copyOf(headers);
     clusters = List.copyOf(clusters);
+    hashPolicies = List.copyOf(hashPolicies);
   }
+
+  /**
+   * The call's hash for ring_hash (gRFC A42): each policy that yields a hash is folded in
+   * ({@code rotl(h, 1) ^ next}) until a terminal one does; random when none does.
+   */
+  long hash(Metadata metadata) {
+    boolean found = false;
+    long hash = 0;
+    for (HashPolicy p : hashPolicies) {
+      if (p.header().endsWith("-bin")) {
+        continue;
+      }
+      List<String> values = metadata.getAll(p.header());
+      if (values.isEmpty()) {
+        continue;
+      }
+      long h = XxHash64.hash(String.join(",", values));
+      hash = found ? Long.rotateLeft(hash, 1) ^ h : h;
+      found = true;
+      if (p.terminal()) {
+        break;
+      }
+    }
+    return found ? hash : java.util.concurrent.ThreadLocalRandom.current().nextLong();
+  }
+
+  /**
+   * A hash policy of a route: hash this request header's value.
+   *
+   * @param header the header (lower case)
+   * @param terminal whether a hash from it ends the list
+   */
+  record HashPolicy(String header, boolean terminal) {}
 
   /**
    * Whether a call matches.

@@ -67,7 +67,7 @@ public final class XdsRoutingLoadBalancer extends LoadBalancer {
       helper.updateState(ConnectivityState.TRANSIENT_FAILURE, args -> PickResult.withError(error));
       return;
     }
-    Map<String, Picker> pickers = new HashMap<>();
+    Map<String, ClusterBalancer.ClusterPicker> pickers = new HashMap<>();
     ConnectivityState state = clusters.isEmpty() ? ConnectivityState.CONNECTING
         : ConnectivityState.TRANSIENT_FAILURE;
     for (Map.Entry<String, ClusterBalancer> e : clusters.entrySet()) {
@@ -96,7 +96,8 @@ public final class XdsRoutingLoadBalancer extends LoadBalancer {
   }
 
   /** Routes each call, then asks its cluster's picker. */
-  private record RoutingPicker(XdsConfig config, Map<String, Picker> clusters) implements Picker {
+  private record RoutingPicker(XdsConfig config, Map<String, ClusterBalancer.ClusterPicker> clusters)
+      implements Picker {
     @Override
     public PickResult pick(PickArgs args) {
       String path = "/" + args.method().fullMethodName();
@@ -113,9 +114,9 @@ public final class XdsRoutingLoadBalancer extends LoadBalancer {
             + path + " in virtual host " + config.virtualHost().name()));
       }
       String cluster = cluster(route.clusters());
-      Picker picker = clusters.get(cluster);
+      ClusterBalancer.ClusterPicker picker = clusters.get(cluster);
       if (picker != null) {
-        return picker.pick(args);
+        return picker.pick(args, route);
       }
       XdsConfig.ClusterState state = config.clusters().get(cluster);
       if (state != null && state.error() != null) {

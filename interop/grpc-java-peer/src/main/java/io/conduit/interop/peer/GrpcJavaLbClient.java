@@ -3,9 +3,11 @@ package io.conduit.interop.peer;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.testing.integration.Messages.SimpleRequest;
 import io.grpc.testing.integration.Messages.SimpleResponse;
 import io.grpc.testing.integration.TestServiceGrpc;
@@ -25,6 +27,11 @@ import java.util.concurrent.TimeUnit;
  *     --target=ipv4:127.0.0.1:5001,127.0.0.2:5001 --lb_policy=round_robin --num_times=300
  * </pre>
  *
+ * <p>With {@code --hash_keys=N} it sends, three times over, one call per key {@code key-0} ...
+ * {@code key-(N-1)} in the {@code --hash_header} request header (default {@code x-user}), and
+ * prints {@code key K: ID} per key: the test of consistent hashing (ring_hash). A key answered by
+ * two backends in one run fails it.
+ *
  * <p>Targets are grpc-java's ({@code dns:///host:port}, {@code unix:/path}) plus {@code ipv4:} and
  * {@code ipv6:} address lists, which grpc-java lacks and this program adds.
  */
@@ -35,7 +42,7 @@ public final class GrpcJavaLbClient {
 
   public static void main(String[] args) throws InterruptedException {
     PeerFlags flags = PeerFlags.parse(PROGRAM, args,
-        Set.of("target", "lb_policy", "num_times", "timeout_ms"));
+        Set.of("target", "lb_policy", "num_times", "timeout_ms", "hash_keys", "hash_header"));
     String target = flags.required("target");
     String policy = flags.string("lb_policy", "pick_first");
     int numTimes = flags.integer("num_times", 300, 1, 10_000_000);
@@ -46,9 +53,15 @@ public final class GrpcJavaLbClient {
     ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
         .defaultLoadBalancingPolicy(policy)
         .build();
+    int hashKeys = flags.integer("hash_keys", 0, 0, 100_000);
+    String hashHeader = flags.string("hash_header", "x-user");
     int exit = 0;
     try {
       TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(channel);
+      if (hashKeys > 0) {
+        exit = hashKeys(stub, hashKeys, hashHeader, timeoutMs);
+        return;
+      }
       SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
       Map<String, Integer> backends = new TreeMap<>();
       for (int i = 1; i <= numTimes; i++) {
@@ -78,8 +91,40 @@ public final class GrpcJavaLbClient {
     } finally {
       channel.shutdownNow();
       channel.awaitTermination(5, TimeUnit.SECONDS);
+      System.out.flush();
+      System.exit(exit);
     }
-    System.out.flush();
-    System.exit(exit);
+  }
+
+  private static int hashKeys(TestServiceGrpc.TestServiceBlockingStub stub, int keys,
+      String header, int timeoutMs) {
+    SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
+    Metadata.Key<String> key = Metadata.Key.of(header, Metadata.ASCII_STRING_MARSHALLER);
+    Map<String, String> backendOf = new TreeMap<>();
+    for (int round = 0; round < 3; round++) {
+      for (int k = 0; k < keys; k++) {
+        String name = "key-" + k;
+        Metadata headers = new Metadata();
+        headers.put(key, name);
+        SimpleResponse response;
+        try {
+          response = stub
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+              .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+              .unaryCall(request);
+        } catch (StatusRuntimeException e) {
+          System.out.println("FAIL " + name + " failed with " + e.getStatus());
+          return 1;
+        }
+        String before = backendOf.putIfAbsent(name, response.getServerId());
+        if (before != null && !before.equals(response.getServerId())) {
+          System.out.println("FAIL " + name + " went to " + before + ", then to "
+              + response.getServerId());
+          return 1;
+        }
+      }
+    }
+    backendOf.forEach((k, id) -> System.out.println("key " + k + ": " + id));
+    return 0;
   }
 }
