@@ -165,7 +165,7 @@ public record MethodConfig(List<Name> names, Boolean waitForReady, Duration time
   }
 
   /** A JSON duration: {@code "1.5s"} (protobuf Duration JSON form). */
-  static Duration optDuration(Map<?, ?> m, String key) {
+  public static Duration optDuration(Map<?, ?> m, String key) {
     Object v = m.get(key);
     if (v == null) {
       return null;

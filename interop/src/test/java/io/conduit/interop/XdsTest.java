@@ -41,15 +41,33 @@ class XdsTest {
   private final AtomicInteger versions = new AtomicInteger();
   private XdsControlPlaneProcess controlPlane;
   private ConduitBackends backends;
+  /** A backend on 127.0.0.5 that fails every call UNAVAILABLE. */
+  private io.conduit.Server failing;
 
   @BeforeAll
   void start() throws Exception {
     controlPlane = XdsControlPlaneProcess.start();
     backends = ConduitBackends.start(4, "xds-backend-");
+    failing = InteropServer.builder(new TestServiceImpl("failing"))
+        .bind("127.0.0.5", 0)
+        .intercept(new io.conduit.ServerInterceptor() {
+          @Override
+          public <Q, R> io.conduit.ServerCall.Listener<Q> interceptCall(
+              io.conduit.ServerCall<Q, R> call, io.conduit.Metadata headers,
+              io.conduit.ServerCallHandler<Q, R> next) {
+            call.close(Status.UNAVAILABLE.withDescription("this backend fails every call"),
+                new io.conduit.Metadata());
+            return new io.conduit.ServerCall.Listener<>() {};
+          }
+        })
+        .build().start();
   }
 
   @AfterAll
   void stop() throws Exception {
+    if (failing != null) {
+      failing.close();
+    }
     if (backends != null) {
       backends.close();
     }
@@ -319,6 +337,52 @@ class XdsTest {
       assertThat(same(four, after)).as("keys that stayed: %s then %s", four, after)
           .isGreaterThanOrEqualTo(n * 4 / 10);
     }
+  }
+
+  /** Envoy's outlier_detection: failure-percentage ejection every second, for a minute. */
+  private static final Map<String, Object> EJECT_FAILING = Map.of("outlierDetection", Map.of(
+      "interval", "1s", "baseEjectionTime", "60s", "maxEjectionPercent", 50,
+      "enforcingSuccessRate", 0, "enforcingFailurePercentage", 100,
+      "failurePercentageThreshold", 50, "failurePercentageMinimumHosts", 3,
+      "failurePercentageRequestVolume", 5));
+
+  @Test
+  void outlierDetectionEjectsTheBackendThatFails() throws Exception {
+    java.net.InetSocketAddress bad = (java.net.InetSocketAddress) failing.localAddress();
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1", EJECT_FAILING)
+        .endpoints("c1", XdsSnapshot.Locality.of("z1", backends.address(0), backends.address(1),
+            backends.address(2), bad)));
+    int n = 600;
+    try (Channel channel = conduitChannel("conduit-outlier")) {
+      int failures = 0;
+      int lastFailure = 0;
+      SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
+      for (int i = 1; i <= n; i++) {
+        Thread.sleep(10);
+        try {
+          client(channel).unaryCall(request);
+        } catch (StatusException e) {
+          failures++;
+          lastFailure = i;
+        }
+      }
+      assertThat(failures).as("calls the failing backend failed before its ejection")
+          .isPositive();
+      assertThat(lastFailure).as("the last failed call, of %s (%s failed)", n, failures)
+          .isLessThan(n / 2);
+    }
+    GrpcJavaPeer.Result result = GrpcJavaPeer.run(GrpcJavaPeer.LB_CLIENT_CLASS,
+        List.of("--target=" + TARGET, "--num_times=" + n, "--allow_failures=true",
+            "--pause_ms=10"), PEER_TIMEOUT,
+        Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap("grpc-java-outlier")));
+    assertThat(result.exitCode()).as("grpc-java: %s", result.output()).isZero();
+    java.util.regex.Matcher last = java.util.regex.Pattern.compile("(?m)^last failure: (\\d+)$")
+        .matcher(result.output());
+    assertThat(last.find()).as(result.output()).isTrue();
+    assertThat(result.output()).doesNotContain("failures: 0");
+    assertThat(Integer.parseInt(last.group(1))).as(result.output()).isLessThan(n / 2);
   }
 
   @Test

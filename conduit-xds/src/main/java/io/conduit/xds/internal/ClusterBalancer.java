@@ -35,6 +35,7 @@ final class ClusterBalancer {
   /** Calls in flight through this cluster, for circuit breaking; outlives pickers. */
   private final AtomicLong inFlight = new AtomicLong();
   private final Map<String, LocalityChild> children = new HashMap<>();
+  private final OutlierDetector outliers;
   private List<List<LocalityChild>> priorities = List.of();
   private List<EndpointResource.Drop> drops = List.of();
   private String policy;
@@ -48,6 +49,7 @@ final class ClusterBalancer {
     this.name = name;
     this.helper = helper;
     this.onChange = onChange;
+    this.outliers = new OutlierDetector(helper, n -> ThreadLocalRandom.current().nextInt(n));
   }
 
   /** New Cluster or endpoints: children are kept by priority and locality, others shut down. */
@@ -58,6 +60,7 @@ final class ClusterBalancer {
       policy = cluster.lbPolicy();
     }
     maxRequests = cluster.maxConcurrentRequests();
+    outliers.configure(cluster.outlierDetection());
     drops = endpoints.drops();
     boolean ring = policy.equals(RingHashLoadBalancer.POLICY);
     Map<String, LocalityChild> kept = new HashMap<>();
@@ -118,6 +121,7 @@ final class ClusterBalancer {
   }
 
   void shutdown() {
+    outliers.shutdown();
     List.copyOf(failoverTimers.keySet()).forEach(this::cancelFailover);
     children.values().forEach(c -> c.balancer.shutdown());
     children.clear();
@@ -234,10 +238,11 @@ final class ClusterBalancer {
         i++;
       }
       LoadBalancer.Picker picker = pickers.get(i);
-      LoadBalancer.PickResult result = picker instanceof RingHashLoadBalancer.RingPicker ring
-          ? ring.pick(route == null ? ThreadLocalRandom.current().nextLong()
-              : route.hash(args.headers()))
-          : picker.pick(args);
+      LoadBalancer.PickResult result = OutlierDetector.counter(
+          picker instanceof RingHashLoadBalancer.RingPicker ring
+              ? ring.pick(route == null ? ThreadLocalRandom.current().nextLong()
+                  : route.hash(args.headers()))
+              : picker.pick(args));
       if (result.subchannel() == null) {
         return result;
       }
@@ -289,7 +294,7 @@ final class ClusterBalancer {
 
     @Override
     public Subchannel createSubchannel(SocketAddress address) {
-      return helper.createSubchannel(address);
+      return outliers.wrap(helper.createSubchannel(address));
     }
 
     @Override

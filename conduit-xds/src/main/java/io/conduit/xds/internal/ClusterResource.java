@@ -11,6 +11,8 @@ package io.conduit.xds.internal;
  *     the cluster says otherwise
  * @param minRingSize ring_hash's smallest ring
  * @param maxRingSize ring_hash's largest ring (at most gRPC's cap of 4096)
+ * @param outlierDetection outlier detection (gRFC A50), or {@code null} for none
  */
 record ClusterResource(String name, String edsServiceName, String lbPolicy,
-    long maxConcurrentRequests, long minRingSize, long maxRingSize) {}
+    long maxConcurrentRequests, long minRingSize, long maxRingSize,
+    OutlierDetector.Config outlierDetection) {}

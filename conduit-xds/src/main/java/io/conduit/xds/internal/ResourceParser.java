@@ -15,6 +15,7 @@ import io.conduit.xds.internal.proto.HttpFilter;
 import io.conduit.xds.internal.proto.LbEndpoint;
 import io.conduit.xds.internal.proto.Listener;
 import io.conduit.xds.internal.proto.LocalityLbEndpoints;
+import io.conduit.xds.internal.proto.OutlierDetection;
 import io.conduit.xds.internal.proto.RouteAction;
 import io.conduit.xds.internal.proto.RouteConfiguration;
 import io.conduit.xds.internal.proto.RouteMatch;
@@ -318,7 +319,57 @@ final class ResourceParser {
     }
     String service = c.getEdsClusterConfig().getServiceName();
     return new ClusterResource(c.getName(), service.isEmpty() ? c.getName() : service, policy,
-        maxRequests, minRing, Math.min(maxRing, RingHashLoadBalancer.MAX_RING));
+        maxRequests, minRing, Math.min(maxRing, RingHashLoadBalancer.MAX_RING),
+        c.hasOutlierDetection() ? outlierDetection(c.getOutlierDetection(), where) : null);
+  }
+
+  /** gRFC A50's reading of Envoy's OutlierDetection (the consecutive-error fields are not used). */
+  private static OutlierDetector.Config outlierDetection(OutlierDetection od, String where)
+      throws ResourceException {
+    java.time.Duration interval = od.hasInterval() ? duration(od.getInterval())
+        : java.time.Duration.ofSeconds(10);
+    java.time.Duration base = od.hasBaseEjectionTime() ? duration(od.getBaseEjectionTime())
+        : java.time.Duration.ofSeconds(30);
+    java.time.Duration max = od.hasMaxEjectionTime() ? duration(od.getMaxEjectionTime())
+        : java.time.Duration.ofSeconds(300);
+    if (interval.isZero() || interval.isNegative()) {
+      throw new ResourceException(where + "outlier_detection.interval must be positive");
+    }
+    int maxPercent = percent(od.hasMaxEjectionPercent(), od.getMaxEjectionPercent(), 10,
+        where + "outlier_detection.max_ejection_percent");
+    int enforcingSuccess = percent(od.hasEnforcingSuccessRate(), od.getEnforcingSuccessRate(),
+        100, where + "outlier_detection.enforcing_success_rate");
+    int enforcingFailure = percent(od.hasEnforcingFailurePercentage(),
+        od.getEnforcingFailurePercentage(), 0,
+        where + "outlier_detection.enforcing_failure_percentage");
+    int threshold = percent(od.hasFailurePercentageThreshold(), od.getFailurePercentageThreshold(),
+        85, where + "outlier_detection.failure_percentage_threshold");
+    OutlierDetector.SuccessRate successRate = enforcingSuccess == 0 ? null
+        : new OutlierDetector.SuccessRate(
+            value(od.hasSuccessRateStdevFactor(), od.getSuccessRateStdevFactor(), 1900),
+            enforcingSuccess,
+            value(od.hasSuccessRateMinimumHosts(), od.getSuccessRateMinimumHosts(), 5),
+            value(od.hasSuccessRateRequestVolume(), od.getSuccessRateRequestVolume(), 100));
+    OutlierDetector.FailurePercentage failure = enforcingFailure == 0 ? null
+        : new OutlierDetector.FailurePercentage(threshold, enforcingFailure,
+            value(od.hasFailurePercentageMinimumHosts(), od.getFailurePercentageMinimumHosts(), 5),
+            value(od.hasFailurePercentageRequestVolume(), od.getFailurePercentageRequestVolume(),
+                50));
+    return new OutlierDetector.Config(interval, base, max, maxPercent, successRate, failure);
+  }
+
+  private static int percent(boolean has, com.google.protobuf.UInt32Value v, int otherwise,
+      String field) throws ResourceException {
+    int p = value(has, v, otherwise);
+    if (p < 0 || p > 100) {
+      throw new ResourceException(field + " must be at most 100, not "
+          + Integer.toUnsignedString(p));
+    }
+    return p;
+  }
+
+  private static int value(boolean has, com.google.protobuf.UInt32Value v, int otherwise) {
+    return has ? v.getValue() : otherwise;
   }
 
   static EndpointResource endpoints(Any any) throws ResourceException {

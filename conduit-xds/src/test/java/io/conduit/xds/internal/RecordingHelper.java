@@ -100,8 +100,21 @@ final class RecordingHelper implements LoadBalancer.Helper {
     }
   }
 
+  /** Timers the balancer scheduled; they never run by themselves (tests run what they start). */
+  final List<Runnable> timers = new ArrayList<>();
+
   @Override
   public ScheduledExecutorService scheduler() {
-    throw new UnsupportedOperationException("no timers here");
+    return (ScheduledExecutorService) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {ScheduledExecutorService.class},
+        (proxy, method, args) -> {
+          if (!method.getName().startsWith("schedule")) {
+            throw new UnsupportedOperationException(method.getName());
+          }
+          timers.add((Runnable) args[0]);
+          return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+              new Class<?>[] {java.util.concurrent.ScheduledFuture.class},
+              (f, m, a) -> m.getName().equals("cancel") ? Boolean.TRUE : null);
+        });
   }
 }

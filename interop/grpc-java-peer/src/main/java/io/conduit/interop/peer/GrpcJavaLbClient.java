@@ -32,6 +32,11 @@ import java.util.concurrent.TimeUnit;
  * prints {@code key K: ID} per key: the test of consistent hashing (ring_hash). A key answered by
  * two backends in one run fails it.
  *
+ * <p>With {@code --allow_failures=true} a failed call does not end the run: it goes on, pausing
+ * {@code --pause_ms} between calls, and prints {@code failures: N} and {@code last failure: I}
+ * (the number of the last failed call, 0 for none) besides the backends: the test of outlier
+ * detection.
+ *
  * <p>Targets are grpc-java's ({@code dns:///host:port}, {@code unix:/path}) plus {@code ipv4:} and
  * {@code ipv6:} address lists, which grpc-java lacks and this program adds.
  */
@@ -42,7 +47,8 @@ public final class GrpcJavaLbClient {
 
   public static void main(String[] args) throws InterruptedException {
     PeerFlags flags = PeerFlags.parse(PROGRAM, args,
-        Set.of("target", "lb_policy", "num_times", "timeout_ms", "hash_keys", "hash_header"));
+        Set.of("target", "lb_policy", "num_times", "timeout_ms", "hash_keys", "hash_header",
+            "allow_failures", "pause_ms"));
     String target = flags.required("target");
     String policy = flags.string("lb_policy", "pick_first");
     int numTimes = flags.integer("num_times", 300, 1, 10_000_000);
@@ -55,6 +61,8 @@ public final class GrpcJavaLbClient {
         .build();
     int hashKeys = flags.integer("hash_keys", 0, 0, 100_000);
     String hashHeader = flags.string("hash_header", "x-user");
+    boolean allowFailures = Boolean.parseBoolean(flags.string("allow_failures", "false"));
+    int pauseMs = flags.integer("pause_ms", 0, 0, 60_000);
     int exit = 0;
     try {
       TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(channel);
@@ -64,11 +72,21 @@ public final class GrpcJavaLbClient {
       }
       SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
       Map<String, Integer> backends = new TreeMap<>();
+      int failures = 0;
+      int lastFailure = 0;
       for (int i = 1; i <= numTimes; i++) {
+        if (pauseMs > 0) {
+          Thread.sleep(pauseMs);
+        }
         SimpleResponse response;
         try {
           response = stub.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).unaryCall(request);
         } catch (StatusRuntimeException e) {
+          if (allowFailures) {
+            failures++;
+            lastFailure = i;
+            continue;
+          }
           Status status = e.getStatus();
           System.out.println("FAIL call " + i + " of " + numTimes + " failed with "
               + status.getCode() + ": " + status.getDescription()
@@ -87,6 +105,10 @@ public final class GrpcJavaLbClient {
       }
       if (exit == 0) {
         backends.forEach((id, n) -> System.out.println("backend " + id + ": " + n));
+        if (allowFailures) {
+          System.out.println("failures: " + failures);
+          System.out.println("last failure: " + lastFailure);
+        }
       }
     } finally {
       channel.shutdownNow();
