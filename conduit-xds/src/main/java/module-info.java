@@ -10,6 +10,7 @@
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.conduit.xds {
   exports io.conduit.xds;
+  exports io.conduit.xds.orca;
 
   requires transitive io.conduit;
   requires com.google.protobuf;
@@ -17,5 +18,6 @@ module io.conduit.xds {
   provides io.conduit.resolver.NameResolver.Provider with io.conduit.xds.XdsResolverProvider;
   provides io.conduit.balancer.LoadBalancer.Provider
       with io.conduit.xds.internal.XdsRoutingLoadBalancer.Provider,
-          io.conduit.xds.internal.RingHashLoadBalancer.Provider;
+          io.conduit.xds.internal.RingHashLoadBalancer.Provider,
+          io.conduit.xds.internal.WeightedRoundRobinLoadBalancer.Provider;
 }

@@ -56,11 +56,14 @@ class PublicApiTest {
   static void loadExportedClasses() throws IOException {
     Path classes = ConduitModule.classes();
     ModuleDescriptor module = ModuleFinder.of(classes).find("io.conduit").orElseThrow().descriptor();
-    // The one qualified export: what channelz reads from the transport, to the services module
-    // alone. It is no API, so its signatures are not checked here.
+    // The qualified exports: what channelz reads from the transport, to the services module
+    // alone, and what the xDS module builds on (JSON, backoff, the built-in balancers), to it
+    // alone. They are no API, so their signatures are not checked here.
     assertThat(module.exports().stream().filter(ModuleDescriptor.Exports::isQualified)
         .map(e -> e.source() + " to " + e.targets()))
-        .containsExactly("io.conduit.internal.channelz to [io.conduit.services]");
+        .containsExactlyInAnyOrder("io.conduit.internal.channelz to [io.conduit.services]",
+            "io.conduit.internal to [io.conduit.xds]",
+            "io.conduit.internal.balancer to [io.conduit.xds]");
     exported = module.exports().stream()
         .filter(e -> !e.isQualified())
         .map(ModuleDescriptor.Exports::source)

@@ -82,6 +82,16 @@ public abstract class LoadBalancer {
      * @return the scheduler
      */
     ScheduledExecutorService scheduler();
+
+    /**
+     * The channel's clock ({@code Channel.Builder.clock}): read "now" from it, as the
+     * {@link #scheduler()}'s timers do, so that a test's fake clock moves both.
+     *
+     * @return the clock
+     */
+    default io.conduit.Clock clock() {
+      return io.conduit.Clock.SYSTEM;
+    }
   }
 
   /**

@@ -259,5 +259,10 @@ final class ControlPlane {
     public ScheduledExecutorService scheduler() {
       return pluginScheduler;
     }
+
+    @Override
+    public io.conduit.Clock clock() {
+      return clock;
+    }
   }
 }

@@ -43,6 +43,11 @@ class XdsTest {
   private ConduitBackends backends;
   /** A backend on 127.0.0.5 that fails every call UNAVAILABLE. */
   private io.conduit.Server failing;
+  /** Two backends on 127.0.0.6 and .7 that report their load (ORCA) as these recorders say. */
+  private final List<io.conduit.xds.orca.ServerMetricRecorder> loads = List.of(
+      io.conduit.xds.orca.ServerMetricRecorder.create(),
+      io.conduit.xds.orca.ServerMetricRecorder.create());
+  private final List<io.conduit.Server> reporting = new java.util.ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -61,10 +66,17 @@ class XdsTest {
           }
         })
         .build().start();
+    for (int i = 0; i < 2; i++) {
+      reporting.add(InteropServer.builder(new TestServiceImpl("orca-" + i))
+          .bind("127.0.0." + (6 + i), 0)
+          .intercept(io.conduit.xds.orca.OrcaReporting.interceptor(loads.get(i)))
+          .build().start());
+    }
   }
 
   @AfterAll
   void stop() throws Exception {
+    reporting.forEach(io.conduit.Server::close);
     if (failing != null) {
       failing.close();
     }
@@ -383,6 +395,46 @@ class XdsTest {
     assertThat(last.find()).as(result.output()).isTrue();
     assertThat(result.output()).doesNotContain("failures: 0");
     assertThat(Integer.parseInt(last.group(1))).as(result.output()).isLessThan(n / 2);
+  }
+
+  /** The cluster's policy: weighted_round_robin, weights taken every 100 ms, no blackout. */
+  private static final Map<String, Object> WEIGHTED_ROUND_ROBIN = Map.of("loadBalancingPolicy",
+      Map.of("policies", List.of(Map.of("typedExtensionConfig", Map.of("name", "wrr",
+          "typedConfig", Map.of("@type", "type.googleapis.com/envoy.extensions"
+              + ".load_balancing_policies.client_side_weighted_round_robin.v3"
+              + ".ClientSideWeightedRoundRobin",
+              "blackoutPeriod", "0s", "weightUpdatePeriod", "0.1s"))))));
+
+  private void reportUtilization(double first, double second) {
+    loads.get(0).setApplicationUtilization(first).setQps(100);
+    loads.get(1).setApplicationUtilization(second).setQps(100);
+  }
+
+  @Test
+  void weightedRoundRobinFollowsTheReportedUtilization() throws Exception {
+    reportUtilization(0.2, 0.8);
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1", WEIGHTED_ROUND_ROBIN)
+        .endpoints("c1", XdsSnapshot.Locality.of("z1",
+            (java.net.InetSocketAddress) reporting.get(0).localAddress(),
+            (java.net.InetSocketAddress) reporting.get(1).localAddress())));
+    int n = 1000;
+    try (Channel channel = conduitChannel("conduit-wrr")) {
+      // Weights are 100 / 0.2 and 100 / 0.8: four to one.
+      awaitSpread(channel, s -> s.getOrDefault("orca-0", 0) >= 15);
+      Map<String, Integer> conduit = spread(channel, n);
+      assertThat(conduit.getOrDefault("orca-0", 0)).as("%s", conduit).isBetween(700, 900);
+      Map<String, Integer> grpcJava = grpcJavaSpread("grpc-java-wrr", 2 * n);
+      assertThat(grpcJava.getOrDefault("orca-0", 0)).as("%s", grpcJava).isBetween(1400, 1800);
+
+      reportUtilization(0.8, 0.2);
+      awaitSpread(channel, s -> s.getOrDefault("orca-1", 0) >= 15);
+      conduit = spread(channel, n);
+      assertThat(conduit.getOrDefault("orca-1", 0)).as("%s", conduit).isBetween(700, 900);
+      grpcJava = grpcJavaSpread("grpc-java-wrr-2", 2 * n);
+      assertThat(grpcJava.getOrDefault("orca-1", 0)).as("%s", grpcJava).isBetween(1400, 1800);
+    }
   }
 
   @Test

@@ -114,7 +114,7 @@ final class ClusterBalancer {
         LocalityChild child = next.get(p).get(i);
         child.updating = true;
         child.balancer.acceptResolvedAddresses(List.<SocketAddress>copyOf(ls.get(i).addresses()),
-            Map.of());
+            cluster.policyConfig());
         child.updating = false;
       }
     }
@@ -285,6 +285,7 @@ final class ClusterBalancer {
     final LoadBalancer balancer = switch (policy) {
       case "least_request_experimental" -> new LeastRequestLoadBalancer(this);
       case RingHashLoadBalancer.POLICY -> new RingHashLoadBalancer(this);
+      case WeightedRoundRobinLoadBalancer.POLICY -> new WeightedRoundRobinLoadBalancer(this);
       default -> new RoundRobinLoadBalancer(this);
     };
     ConnectivityState state = ConnectivityState.CONNECTING;
@@ -319,6 +320,11 @@ final class ClusterBalancer {
     @Override
     public ScheduledExecutorService scheduler() {
       return helper.scheduler();
+    }
+
+    @Override
+    public io.conduit.Clock clock() {
+      return helper.clock();
     }
   }
 }

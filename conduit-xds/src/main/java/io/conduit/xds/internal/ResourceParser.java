@@ -5,6 +5,7 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.conduit.xds.internal.proto.CircuitBreakers;
+import io.conduit.xds.internal.proto.ClientSideWeightedRoundRobin;
 import io.conduit.xds.internal.proto.Cluster;
 import io.conduit.xds.internal.proto.ClusterLoadAssignment;
 import io.conduit.xds.internal.proto.ConfigSource;
@@ -14,6 +15,7 @@ import io.conduit.xds.internal.proto.HttpConnectionManager;
 import io.conduit.xds.internal.proto.HttpFilter;
 import io.conduit.xds.internal.proto.LbEndpoint;
 import io.conduit.xds.internal.proto.Listener;
+import io.conduit.xds.internal.proto.LoadBalancingPolicy;
 import io.conduit.xds.internal.proto.LocalityLbEndpoints;
 import io.conduit.xds.internal.proto.OutlierDetection;
 import io.conduit.xds.internal.proto.RouteAction;
@@ -40,6 +42,10 @@ import java.util.regex.PatternSyntaxException;
 final class ResourceParser {
   static final String HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network"
       + ".http_connection_manager.v3.HttpConnectionManager";
+  static final String WRR_TYPE = "type.googleapis.com/envoy.extensions.load_balancing_policies"
+      + ".client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin";
+  static final String ROUND_ROBIN_TYPE =
+      "type.googleapis.com/envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin";
   static final String ROUTER_TYPE =
       "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -288,13 +294,34 @@ final class ResourceParser {
     if (!adsOrSelf(c.getEdsClusterConfig().getEdsConfig())) {
       throw new ResourceException(where + "eds_cluster_config.eds_config must be ads or self");
     }
-    String policy = switch (c.getLbPolicy()) {
+    String policy = c.hasLoadBalancingPolicy() ? null : switch (c.getLbPolicy()) {
       case ROUND_ROBIN -> "round_robin";
       case LEAST_REQUEST -> "least_request_experimental";
       case RING_HASH -> RingHashLoadBalancer.POLICY;
       default -> throw new ResourceException(where + "lb_policy " + c.getLbPolicy()
           + " is not supported (ROUND_ROBIN, LEAST_REQUEST, RING_HASH)");
     };
+    Map<String, Object> policyConfig = Map.of();
+    if (c.hasLoadBalancingPolicy()) {
+      // gRFC A52: the first policy of the list this client supports replaces lb_policy.
+      policy = null;
+      for (LoadBalancingPolicy.Policy p : c.getLoadBalancingPolicy().getPoliciesList()) {
+        Any typed = p.getTypedExtensionConfig().getTypedConfig();
+        if (typed.getTypeUrl().equals(WRR_TYPE)) {
+          policy = WeightedRoundRobinLoadBalancer.POLICY;
+          policyConfig = wrrConfig(typed, where);
+          break;
+        }
+        if (typed.getTypeUrl().equals(ROUND_ROBIN_TYPE)) {
+          policy = "round_robin";
+          break;
+        }
+      }
+      if (policy == null) {
+        throw new ResourceException(where + "load_balancing_policy names no policy this client "
+            + "supports (" + WRR_TYPE + ", " + ROUND_ROBIN_TYPE + ")");
+      }
+    }
     long minRing = RingHashLoadBalancer.DEFAULT_MIN_RING;
     long maxRing = MAX_RING_SIZE;
     if (c.hasRingHashLbConfig()) {
@@ -320,7 +347,44 @@ final class ResourceParser {
     String service = c.getEdsClusterConfig().getServiceName();
     return new ClusterResource(c.getName(), service.isEmpty() ? c.getName() : service, policy,
         maxRequests, minRing, Math.min(maxRing, RingHashLoadBalancer.MAX_RING),
-        c.hasOutlierDetection() ? outlierDetection(c.getOutlierDetection(), where) : null);
+        c.hasOutlierDetection() ? outlierDetection(c.getOutlierDetection(), where) : null,
+        policyConfig);
+  }
+
+  /** ClientSideWeightedRoundRobin as weighted_round_robin's service-config JSON. */
+  private static Map<String, Object> wrrConfig(Any typed, String where) throws ResourceException {
+    ClientSideWeightedRoundRobin w;
+    try {
+      w = ClientSideWeightedRoundRobin.parseFrom(typed.getValue());
+    } catch (InvalidProtocolBufferException e) {
+      throw new ResourceException(where + "load_balancing_policy: ClientSideWeightedRoundRobin "
+          + "does not parse: " + e.getMessage());
+    }
+    Map<String, Object> config = new java.util.LinkedHashMap<>();
+    if (w.hasBlackoutPeriod()) {
+      config.put("blackoutPeriod", jsonDuration(w.getBlackoutPeriod()));
+    }
+    if (w.hasWeightExpirationPeriod()) {
+      config.put("weightExpirationPeriod", jsonDuration(w.getWeightExpirationPeriod()));
+    }
+    if (w.hasWeightUpdatePeriod()) {
+      config.put("weightUpdatePeriod", jsonDuration(w.getWeightUpdatePeriod()));
+    }
+    if (w.hasErrorUtilizationPenalty()) {
+      float penalty = w.getErrorUtilizationPenalty().getValue();
+      if (!(penalty >= 0)) {
+        throw new ResourceException(where + "load_balancing_policy: error_utilization_penalty "
+            + "must be at least 0");
+      }
+      config.put("errorUtilizationPenalty", (double) penalty);
+    }
+    return config;
+  }
+
+  private static String jsonDuration(Duration d) {
+    return java.math.BigDecimal.valueOf(d.getSeconds())
+        .add(java.math.BigDecimal.valueOf(d.getNanos(), 9)).stripTrailingZeros().toPlainString()
+        + "s";
   }
 
   /** gRFC A50's reading of Envoy's OutlierDetection (the consecutive-error fields are not used). */

@@ -35,19 +35,19 @@ public final class LeastRequestLoadBalancer extends ReadySetLoadBalancer {
   }
 
   @Override
-  void configure(Map<String, ?> config) {
+  protected void configure(Map<String, ?> config) {
     Object n = config == null ? null : config.get("choiceCount");
     int count = n instanceof Number number ? number.intValue() : DEFAULT_CHOICE_COUNT;
     choiceCount = Math.max(DEFAULT_CHOICE_COUNT, Math.min(MAX_CHOICE_COUNT, count));
   }
 
   @Override
-  void removed(Subchannel sc) {
+  protected void removed(Subchannel sc) {
     inFlight.remove(sc);
   }
 
   @Override
-  Picker readyPicker(List<Subchannel> ready) {
+  protected Picker readyPicker(List<Subchannel> ready) {
     AtomicInteger[] counts = new AtomicInteger[ready.size()];
     for (int i = 0; i < counts.length; i++) {
       counts[i] = inFlight.computeIfAbsent(ready.get(i), sc -> new AtomicInteger());

@@ -16,25 +16,50 @@ import java.util.Map;
  * {@code least_request_experimental}. A backend that fails is reconnected (with backoff) and
  * rejoins when READY; with none READY the policy stays in TRANSIENT_FAILURE (gRFC A61).
  */
-abstract class ReadySetLoadBalancer extends LoadBalancer {
+public abstract class ReadySetLoadBalancer extends LoadBalancer {
   private final Helper helper;
   private final Map<SocketAddress, Subchannel> subchannels = new LinkedHashMap<>();
   private final Map<Subchannel, ConnectivityState> states = new LinkedHashMap<>();
   private Status lastFailure;
   private ConnectivityState published;
 
-  ReadySetLoadBalancer(Helper helper) {
+  /**
+   * For the policies built on it (here, and in the xDS module).
+   *
+   * @param helper the channel's side of the balancer
+   */
+  protected ReadySetLoadBalancer(Helper helper) {
     this.helper = helper;
   }
 
-  /** The picker over {@code ready}, in the order the addresses came; never empty. */
-  abstract Picker readyPicker(List<Subchannel> ready);
+  /**
+   * The picker over {@code ready}, in the order the addresses came; never empty.
+   *
+   * @param ready the READY subchannels
+   * @return the picker
+   */
+  protected abstract Picker readyPicker(List<Subchannel> ready);
 
-  /** This policy's config from the service config, before the addresses it comes with. */
-  void configure(Map<String, ?> config) {}
+  /**
+   * This policy's config from the service config, before the addresses it comes with.
+   *
+   * @param config the policy's config
+   */
+  protected void configure(Map<String, ?> config) {}
 
-  /** {@code sc} is gone; its picks may still end. */
-  void removed(Subchannel sc) {}
+  /**
+   * {@code sc} is gone; its picks may still end.
+   *
+   * @param sc the subchannel
+   */
+  protected void removed(Subchannel sc) {}
+
+  /** Publishes a new picker over the same READY set (the policy's weights changed). */
+  protected void republish() {
+    if (!states.isEmpty()) {
+      publish();
+    }
+  }
 
   @Override
   public void acceptResolvedAddresses(List<SocketAddress> addresses, Map<String, ?> config) {

@@ -15,7 +15,7 @@ public final class RoundRobinLoadBalancer extends ReadySetLoadBalancer {
   }
 
   @Override
-  Picker readyPicker(List<Subchannel> ready) {
+  protected Picker readyPicker(List<Subchannel> ready) {
     return new ReadyPicker(ready);
   }
   /** Picks the READY subchannels in turn, starting at a random one. */
