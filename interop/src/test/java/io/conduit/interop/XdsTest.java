@@ -534,6 +534,38 @@ class XdsTest {
           CHANGE_TIMEOUT);
       assertThat(error).contains("ClusterLoadAssignment c1: endpoints: priority 1 is missing");
       assertThat(spread(channel, 20)).containsOnlyKeys(id(0));
+      assertCsdsShowsTheNack("conduit-nack");
+    }
+  }
+
+  /** CSDS, served by a Conduit server in this JVM, shows the NACK and what stayed in force. */
+  private static void assertCsdsShowsTheNack(String nodeId) throws Exception {
+    io.conduit.Server admin = io.conduit.Server.builder().bind("127.0.0.1", 0)
+        .service(io.conduit.xds.Csds.service()).build().start();
+    try (Channel channel = Channel.forAddress("127.0.0.1", admin.port()).plaintext().build()) {
+      io.conduit.xds.internal.proto.ClientStatusResponse status =
+          io.conduit.xds.internal.proto.ClientStatusDiscoveryServiceRpc.newBlockingClient(channel)
+              .fetchClientStatus(io.conduit.xds.internal.proto.ClientStatusRequest
+                  .getDefaultInstance());
+      io.conduit.xds.internal.proto.ClientConfig mine = status.getConfigList().stream()
+          .filter(c -> c.getNode().getId().equals(nodeId)).findFirst().orElseThrow();
+      Map<String, io.conduit.xds.internal.proto.ClientConfig.GenericXdsConfig> byType =
+          new TreeMap<>();
+      mine.getGenericXdsConfigsList().forEach(g -> byType.put(
+          g.getTypeUrl().substring(g.getTypeUrl().lastIndexOf('.') + 1) + " " + g.getName(), g));
+      assertThat(byType).containsKeys("Listener greeter", "RouteConfiguration routes",
+          "Cluster c1", "ClusterLoadAssignment c1");
+      assertThat(byType.get("Listener greeter").getClientStatus())
+          .isEqualTo(io.conduit.xds.internal.proto.ClientResourceStatus.ACKED);
+      io.conduit.xds.internal.proto.ClientConfig.GenericXdsConfig eds =
+          byType.get("ClusterLoadAssignment c1");
+      assertThat(eds.getClientStatus())
+          .isEqualTo(io.conduit.xds.internal.proto.ClientResourceStatus.NACKED);
+      assertThat(eds.getErrorState().getDetails()).contains("priority 1 is missing");
+      assertThat(eds.getVersionInfo()).isNotEqualTo(eds.getErrorState().getVersionInfo());
+      assertThat(eds.getXdsConfig().getTypeUrl()).endsWith("ClusterLoadAssignment");
+    } finally {
+      admin.close();
     }
   }
 

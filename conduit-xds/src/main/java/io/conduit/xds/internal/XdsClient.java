@@ -12,10 +12,13 @@ import io.conduit.Status;
 import io.conduit.internal.ExponentialBackoff;
 import io.conduit.internal.SerializingExecutor;
 import io.conduit.protobuf.ProtoMarshaller;
+import io.conduit.xds.internal.proto.ClientConfig;
+import io.conduit.xds.internal.proto.ClientResourceStatus;
 import io.conduit.xds.internal.proto.DiscoveryRequest;
 import io.conduit.xds.internal.proto.DiscoveryResponse;
 import io.conduit.xds.internal.proto.ErrorDetail;
 import io.conduit.xds.internal.proto.NamedResource;
+import io.conduit.xds.internal.proto.UpdateFailureState;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -216,14 +220,17 @@ final class XdsClient {
     }
     s.nonces.put(type, response.getNonce());
     Map<String, Object> parsed = new HashMap<>();
-    Set<String> invalid = new java.util.HashSet<>();
+    Map<String, Any> raw = new HashMap<>();
+    Map<String, String> invalid = new HashMap<>();
     List<String> errors = new ArrayList<>();
     for (Any any : response.getResourcesList()) {
       try {
         Object resource = type.parse(any);
         parsed.put(ResourceType.name(resource), resource);
+        raw.put(ResourceType.name(resource), any);
       } catch (ResourceException e) {
-        invalid.add(name(any));
+        invalid.put(name(any), e.getMessage());
+        raw.put(name(any), any);
         errors.add(e.getMessage());
       }
     }
@@ -231,12 +238,18 @@ final class XdsClient {
     for (Map.Entry<String, Object> e : parsed.entrySet()) {
       Subscription sub = subs.get(e.getKey());
       if (sub != null) {
-        sub.update(e.getValue());
+        sub.update(e.getValue(), raw.get(e.getKey()), response.getVersionInfo());
+      }
+    }
+    for (Map.Entry<String, String> e : invalid.entrySet()) {
+      Subscription sub = subs.get(e.getKey());
+      if (sub != null) {
+        sub.nacked(raw.get(e.getKey()), response.getVersionInfo(), e.getValue());
       }
     }
     if (type.missingMeansDeleted()) {
       for (Subscription sub : List.copyOf(subs.values())) {
-        if (!parsed.containsKey(sub.name) && !invalid.contains(sub.name)) {
+        if (!parsed.containsKey(sub.name) && !invalid.containsKey(sub.name)) {
           sub.deleted();
         }
       }
@@ -324,7 +337,25 @@ final class XdsClient {
     }
   }
 
-  /** A resource some watchers want: its cached value and its does-not-exist timer. */
+  /**
+   * What this client holds, for CSDS (gRFC A40): every subscribed resource, with its version and
+   * status (requested, ACKed, NACKed with the error, or not existing).
+   */
+  CompletableFuture<ClientConfig> dump(boolean withContents) {
+    CompletableFuture<ClientConfig> result = new CompletableFuture<>();
+    sync.execute(() -> {
+      ClientConfig.Builder config = ClientConfig.newBuilder().setNode(bootstrap.node());
+      for (Map<String, Subscription> subs : subscriptions.values()) {
+        for (Subscription sub : subs.values()) {
+          config.addGenericXdsConfigs(sub.status(withContents));
+        }
+      }
+      result.complete(config.build());
+    });
+    return result;
+  }
+
+  /** A resource some watchers want: its cached value, its status and its does-not-exist timer. */
   private final class Subscription {
     final ResourceType type;
     final String name;
@@ -332,15 +363,25 @@ final class XdsClient {
     Object value;
     boolean doesNotExist;
     ScheduledFuture<?> timer;
+    Any raw;
+    String version = "";
+    long updatedMillis;
+    ClientResourceStatus status = ClientResourceStatus.REQUESTED;
+    UpdateFailureState failure;
 
     Subscription(ResourceType type, String name) {
       this.type = type;
       this.name = name;
     }
 
-    void update(Object resource) {
+    void update(Object resource, Any rawResource, String versionInfo) {
       cancelTimer();
       doesNotExist = false;
+      raw = rawResource;
+      version = versionInfo;
+      updatedMillis = System.currentTimeMillis();
+      status = ClientResourceStatus.ACKED;
+      failure = null;
       if (Objects.equals(resource, value)) {
         return;
       }
@@ -350,16 +391,48 @@ final class XdsClient {
       }
     }
 
+    /** Refused: the previous version (if any) stays in force; CSDS shows why. */
+    void nacked(Any rawResource, String versionInfo, String details) {
+      status = ClientResourceStatus.NACKED;
+      failure = UpdateFailureState.newBuilder()
+          .setFailedConfiguration(rawResource)
+          .setVersionInfo(versionInfo)
+          .setDetails(details)
+          .setLastUpdateAttempt(timestamp(System.currentTimeMillis()))
+          .build();
+    }
+
     void deleted() {
       cancelTimer();
+      status = ClientResourceStatus.DOES_NOT_EXIST;
       if (doesNotExist) {
         return;
       }
       value = null;
+      raw = null;
       doesNotExist = true;
       for (WatcherEntry e : watchers) {
         e.executor.execute(e.watcher::onDoesNotExist);
       }
+    }
+
+    ClientConfig.GenericXdsConfig status(boolean withContents) {
+      ClientConfig.GenericXdsConfig.Builder g = ClientConfig.GenericXdsConfig.newBuilder()
+          .setTypeUrl(type.typeUrl())
+          .setName(name)
+          .setVersionInfo(version)
+          .setClientStatus(status);
+      // The version in force (a NACKed one is in the error state).
+      if (raw != null && withContents) {
+        g.setXdsConfig(raw);
+      }
+      if (updatedMillis > 0) {
+        g.setLastUpdated(timestamp(updatedMillis));
+      }
+      if (failure != null) {
+        g.setErrorState(failure);
+      }
+      return g.build();
     }
 
     void startTimer() {
@@ -382,6 +455,11 @@ final class XdsClient {
         timer = null;
       }
     }
+  }
+
+  private static com.google.protobuf.Timestamp timestamp(long millis) {
+    return com.google.protobuf.Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
+        .setNanos(Math.floorMod(millis, 1000) * 1_000_000).build();
   }
 
   private record WatcherEntry(Executor executor, Watcher watcher) {}

@@ -25,6 +25,11 @@ final class XdsClientPool {
     void close();
   }
 
+  /** The clients in use now, for CSDS. */
+  static synchronized java.util.List<XdsClient> clients() {
+    return CLIENTS.values().stream().map(e -> e.client).toList();
+  }
+
   static synchronized Lease acquire(Bootstrap bootstrap) {
     Entry e = CLIENTS.computeIfAbsent(bootstrap.json(), k -> new Entry(bootstrap));
     e.refs++;
