@@ -511,10 +511,16 @@ class XdsTest {
             new XdsSnapshot.Locality("backup", 1, 1, List.of(addresses(2)))));
     try (Channel channel = conduitChannel("conduit-priority")) {
       assertThat(spread(channel, 20)).containsOnlyKeys(id(3));
+      assertThat(grpcJavaSpread("grpc-java-priority", 50)).containsOnlyKeys(id(3));
       backends.stop(3);
-      awaitSpread(channel, s -> s.keySet().equals(java.util.Set.of(id(2))));
-      backends.restart(3);
+      try {
+        awaitSpread(channel, s -> s.keySet().equals(java.util.Set.of(id(2))));
+        assertThat(grpcJavaSpread("grpc-java-priority-2", 50)).containsOnlyKeys(id(2));
+      } finally {
+        backends.restart(3);
+      }
       awaitSpread(channel, s -> s.keySet().equals(java.util.Set.of(id(3))));
+      assertThat(grpcJavaSpread("grpc-java-priority-3", 50)).containsOnlyKeys(id(3));
     }
   }
 

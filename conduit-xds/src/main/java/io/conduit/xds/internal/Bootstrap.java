@@ -16,13 +16,15 @@ import java.util.function.Function;
  * The xDS bootstrap (gRFC A27): which management server to ask, with which credentials, and who
  * this client is. It comes from the file {@code GRPC_XDS_BOOTSTRAP} names, or else from the JSON
  * in {@code GRPC_XDS_BOOTSTRAP_CONFIG}. Only the first of {@code xds_servers} is used, and of its
- * {@code channel_creds} the first type this client supports ({@code insecure}).
+ * {@code channel_creds} the first type this client supports: {@code insecure}, or {@code tls}
+ * (the JDK's trusted roots; its {@code config} of certificate files is not read).
  *
  * @param serverUri the management server's target, e.g. {@code dns:///xds.example.com:443}
- * @param node who this client is, sent in every discovery request
+ * @param tls whether the channel to it uses TLS
+ * @param node who this client is, sent in the first discovery request of each stream
  * @param json the bootstrap as read, the key of the shared client
  */
-public record Bootstrap(String serverUri, Node node, String json) {
+public record Bootstrap(String serverUri, boolean tls, Node node, String json) {
   /** The variable naming the bootstrap file. */
   public static final String FILE_VARIABLE = "GRPC_XDS_BOOTSTRAP";
   /** The variable holding the bootstrap JSON itself. */
@@ -85,24 +87,24 @@ public record Bootstrap(String serverUri, Node node, String json) {
           + "must be a non-empty string");
     }
     List<?> creds = list(server, "channel_creds", source);
-    boolean insecure = false;
+    String chosen = null;
     StringBuilder seen = new StringBuilder();
     if (creds != null) {
-      for (int i = 0; i < creds.size(); i++) {
+      for (int i = 0; i < creds.size() && chosen == null; i++) {
         Object type = object(creds.get(i), "xds_servers[0].channel_creds[" + i + "]", source)
             .get("type");
-        if ("insecure".equals(type)) {
-          insecure = true;
-          break;
+        if ("insecure".equals(type) || "tls".equals(type)) {
+          chosen = (String) type;
         }
         seen.append(seen.isEmpty() ? "" : ", ").append(type);
       }
     }
-    if (!insecure) {
+    if (chosen == null) {
       throw new IllegalArgumentException("xDS bootstrap (" + source + "): xds_servers[0]"
-          + ".channel_creds names no supported type (supported: insecure; given: [" + seen + "])");
+          + ".channel_creds names no supported type (supported: insecure, tls; given: [" + seen
+          + "])");
     }
-    return new Bootstrap(s, node(root.get("node"), source), json);
+    return new Bootstrap(s, chosen.equals("tls"), node(root.get("node"), source), json);
   }
 
   private static Node node(Object value, String source) {

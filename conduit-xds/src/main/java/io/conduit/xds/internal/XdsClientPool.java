@@ -71,7 +71,8 @@ final class XdsClientPool {
       });
       t.setRemoveOnCancelPolicy(true);
       timers = t;
-      channel = Channel.builder(bootstrap.serverUri()).plaintext().build();
+      Channel.Builder builder = Channel.builder(bootstrap.serverUri());
+      channel = (bootstrap.tls() ? builder.tls() : builder.plaintext()).build();
       client = new XdsClient(bootstrap, channel, timers, Clock.SYSTEM, timers);
     }
 

@@ -24,6 +24,10 @@ class BootstrapTest {
     assertThat(b.node().getLocality().getZone()).isEqualTo("z");
     assertThat(b.node().getMetadata().getFieldsOrThrow("k").getStringValue()).isEqualTo("v");
     assertThat(b.node().getUserAgentName()).isEqualTo("Conduit");
+    assertThat(b.tls()).isFalse();
+    assertThat(Bootstrap.parse("{\"xds_servers\": [{\"server_uri\": \"a:443\", "
+        + "\"channel_creds\": [{\"type\": \"tls\"}, {\"type\": \"insecure\"}]}]}", "t").tls())
+        .isTrue();
   }
 
   @Test
@@ -50,8 +54,8 @@ class BootstrapTest {
     assertThatThrownBy(() -> Bootstrap.parse("{\"xds_servers\": [{}]}", "t"))
         .hasMessageContaining("xds_servers[0].server_uri");
     assertThatThrownBy(() -> Bootstrap.parse("{\"xds_servers\": [{\"server_uri\": \"a:1\", "
-        + "\"channel_creds\": [{\"type\": \"tls\"}]}]}", "t"))
+        + "\"channel_creds\": [{\"type\": \"google_default\"}]}]}", "t"))
         .hasMessageContaining("channel_creds names no supported type")
-        .hasMessageContaining("tls");
+        .hasMessageContaining("google_default");
   }
 }
