@@ -19,5 +19,6 @@ module io.conduit.xds {
   provides io.conduit.balancer.LoadBalancer.Provider
       with io.conduit.xds.internal.XdsRoutingLoadBalancer.Provider,
           io.conduit.xds.internal.RingHashLoadBalancer.Provider,
-          io.conduit.xds.internal.WeightedRoundRobinLoadBalancer.Provider;
+          io.conduit.xds.internal.WeightedRoundRobinLoadBalancer.Provider,
+          io.conduit.xds.internal.OutlierDetectionLoadBalancer.Provider;
 }
