@@ -159,8 +159,16 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
   /** A call per the service config in force (method config: timeout, retries...). */
   private <Q, R> ClientCall<Q, R> configuredCall(MethodDescriptor<Q, R> method, CallOptions options,
       ClientCallTracer tracer) {
+    if (serviceConfig.selector() != null) {
+      return new SelectingCall<>(method, options, tracer);
+    }
+    return callFor(method, options, tracer, serviceConfig.methodConfig(method));
+  }
+
+  /** A call with {@code mc}'s settings (null: none). */
+  private <Q, R> ClientCall<Q, R> callFor(MethodDescriptor<Q, R> method, CallOptions options,
+      ClientCallTracer tracer, MethodConfig mc) {
     Executor callExecutor = executor == null ? Runnable::run : new SerializingExecutor(executor);
-    MethodConfig mc = serviceConfig.methodConfig(method);
     if (mc == null) {
       return new ClientCallImpl<>(this, method, options, callExecutor, true, tracer, null);
     }
@@ -170,6 +178,58 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
           serviceConfig.throttle(), retryBufferBytes, tracer);
     }
     return new ClientCallImpl<>(this, method, effective, callExecutor, true, tracer, null);
+  }
+
+  /**
+   * A call whose config the resolver's selector chooses from its headers (gRFC A31): it starts
+   * for real when the application starts it, failed or held first if the selector says so
+   * (fault injection, gRFC A33).
+   */
+  private final class SelectingCall<Q, R> extends DelayedClientCall<Q, R> {
+    private final MethodDescriptor<Q, R> method;
+    private final CallOptions options;
+    private final ClientCallTracer tracer;
+
+    SelectingCall(MethodDescriptor<Q, R> method, CallOptions options, ClientCallTracer tracer) {
+      super(options, callbackExecutor(), scheduler, clock, "its config");
+      this.method = method;
+      this.options = options;
+      this.tracer = tracer;
+    }
+
+    @Override
+    protected void onStart(io.conduit.Metadata headers, io.conduit.Context context) {
+      io.conduit.resolver.CallConfigSelector selector = serviceConfig.selector();
+      io.conduit.resolver.CallConfig config;
+      MethodConfig mc;
+      try {
+        config = selector == null ? io.conduit.resolver.CallConfig.DEFAULT
+            : selector.select(method, headers);
+        mc = selector == null ? serviceConfig.methodConfig(method)
+            : serviceConfig.methodConfigOf(config);
+      } catch (RuntimeException e) {
+        fail(Status.INTERNAL.withDescription("the resolver's call config failed: " + e)
+            .withCause(e));
+        return;
+      }
+      if (config.abort() != null) {
+        fail(config.abort());
+        return;
+      }
+      Runnable go = () -> begin(callFor(method, options, tracer, mc), headers, context);
+      if (config.delay() != null && !config.delay().isZero()) {
+        clock.schedule(scheduler, go, config.delay().toNanos(), TimeUnit.NANOSECONDS);
+      } else {
+        go.run();
+      }
+    }
+
+    @Override
+    protected void failed(Status status) {
+      if (tracer != null) {
+        tracer.callEnded(status);
+      }
+    }
   }
 
   /** A call made before the first resolution: it starts for real once the config is known. */

@@ -178,6 +178,7 @@ final class ControlPlane {
     cancelResolutionRetry();
     resolutionBackoff.reset();
     serviceConfig.apply(sc);
+    serviceConfig.selector(result.callConfigSelector());
     channel.configKnown();
     healthCheckServiceName = sc.healthCheckServiceName();
     String policy = sc.lbPolicy() != null ? sc.lbPolicy()

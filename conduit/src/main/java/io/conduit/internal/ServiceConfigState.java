@@ -4,6 +4,8 @@ import io.conduit.CallOptions;
 import io.conduit.Deadline;
 import io.conduit.MethodDescriptor;
 import io.conduit.Status;
+import io.conduit.resolver.CallConfig;
+import io.conduit.resolver.CallConfigSelector;
 import io.conduit.resolver.NameResolver;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -27,6 +29,11 @@ final class ServiceConfigState {
   private volatile ServiceConfig inForce;
   /** retryThrottling's token bucket for the config in force, or null. */
   private volatile RetryingClientCall.Throttle throttle;
+  /** The resolver's per-call config selector (gRFC A31), or null; replaces methodConfig. */
+  private volatile CallConfigSelector selector;
+  /** The method configs the selector's calls used, parsed once each. */
+  private final java.util.concurrent.ConcurrentHashMap<java.util.Map<String, ?>, MethodConfig>
+      selectedConfigs = new java.util.concurrent.ConcurrentHashMap<>();
   /**
    * Whether a resolver result's config, or its lack of one, has been put in force: gRFC A21's
    * "previous config" that an invalid one leaves in place. Synchronization context.
@@ -67,6 +74,35 @@ final class ServiceConfigState {
 
   RetryingClientCall.Throttle throttle() {
     return throttle;
+  }
+
+  /** The resolver's per-call config selector, or null. Any thread. */
+  CallConfigSelector selector() {
+    return selector;
+  }
+
+  /** The resolver's latest selector (null: none); the method configs read from the last go. */
+  void selector(CallConfigSelector next) {
+    if (next != selector) {
+      selector = next;
+      selectedConfigs.clear();
+    }
+  }
+
+  /**
+   * The method config a selector chose, read once per distinct JSON object.
+   *
+   * @throws IllegalArgumentException for a method config that does not parse
+   */
+  MethodConfig methodConfigOf(CallConfig config) {
+    if (config.methodConfig().isEmpty()) {
+      return null;
+    }
+    return selectedConfigs.computeIfAbsent(config.methodConfig(), json -> {
+      java.util.Map<String, Object> named = new java.util.HashMap<>(json);
+      named.put("name", List.of(java.util.Map.of()));
+      return MethodConfig.parse(named);
+    });
   }
 
   /** The method's config in force, or null. */

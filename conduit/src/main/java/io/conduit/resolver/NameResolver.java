@@ -67,16 +67,24 @@ public abstract class NameResolver {
    * The outcome of a resolution: backend addresses, and optionally the service config (JSON,
    * doc/service_config.md) that came with them, or why the config that came could not be read.
    * The channel applies a valid config, keeps its previous one when {@code serviceConfigError} is
-   * set or the config is invalid (gRFC A21), and uses its default config when neither is set.
+   * set or the config is invalid (gRFC A21), and uses its default config when neither is set. A
+   * {@code callConfigSelector} chooses each call's method config (and faults) in place of the
+   * service config's {@code methodConfig} list.
+   *
+   * @param addresses the addresses
+   * @param serviceConfigJson the service config as JSON, or {@code null}
+   * @param serviceConfigError why the service config could not be read, or {@code null}
+   * @param callConfigSelector chooses each call's config, or {@code null}
    */
   public record Result(List<SocketAddress> addresses, String serviceConfigJson,
-      Status serviceConfigError) {
+      Status serviceConfigError, CallConfigSelector callConfigSelector) {
     /**
      * Copies the addresses; refuses both a config and a config error.
      *
      * @param addresses the addresses
      * @param serviceConfigError why the service config could not be read, or {@code null}
      * @param serviceConfigJson the service config as JSON, or {@code null}
+     * @param callConfigSelector chooses each call's config, or {@code null}
      */
     public Result {
       addresses = List.copyOf(addresses);
@@ -86,13 +94,25 @@ public abstract class NameResolver {
     }
 
     /**
+     * Addresses with a service config (or its error), no call config selector.
+     *
+     * @param addresses the addresses
+     * @param serviceConfigJson the service config as JSON, or {@code null}
+     * @param serviceConfigError why the service config could not be read, or {@code null}
+     */
+    public Result(List<SocketAddress> addresses, String serviceConfigJson,
+        Status serviceConfigError) {
+      this(addresses, serviceConfigJson, serviceConfigError, null);
+    }
+
+    /**
      * Addresses with a service config (null for none).
      *
      * @param addresses the addresses
      * @param serviceConfigJson the service config as JSON, or {@code null}
      */
     public Result(List<SocketAddress> addresses, String serviceConfigJson) {
-      this(addresses, serviceConfigJson, null);
+      this(addresses, serviceConfigJson, null, null);
     }
 
     /**
@@ -102,7 +122,7 @@ public abstract class NameResolver {
      * @return the result
      */
     public static Result of(List<? extends SocketAddress> addresses) {
-      return new Result(List.copyOf(addresses), null, null);
+      return new Result(List.copyOf(addresses), null, null, null);
     }
 
     /**
@@ -114,7 +134,8 @@ public abstract class NameResolver {
      */
     public static Result withServiceConfigError(List<? extends SocketAddress> addresses,
         Status error) {
-      return new Result(List.copyOf(addresses), null, Objects.requireNonNull(error, "error"));
+      return new Result(List.copyOf(addresses), null, Objects.requireNonNull(error, "error"),
+          null);
     }
   }
 

@@ -292,6 +292,79 @@ class CustomResolverAndBalancerTest {
     return statusOf(call).code();
   }
 
+  /** A selector by request header: tenant=slow gets the 300 ms timeout, tenant=broken fails. */
+  static final io.conduit.resolver.CallConfigSelector BY_TENANT = new io.conduit.resolver
+      .CallConfigSelector() {
+    private final io.conduit.resolver.CallConfig slow = new io.conduit.resolver.CallConfig(
+        Map.of("timeout", "0.3s"), null, null);
+    private final io.conduit.resolver.CallConfig broken = new io.conduit.resolver.CallConfig(
+        Map.of(), Status.UNAVAILABLE.withDescription("fault injected"), null);
+
+    @Override
+    public io.conduit.resolver.CallConfig select(io.conduit.MethodDescriptor<?, ?> method,
+        io.conduit.Metadata headers) {
+      String tenant = headers.get("tenant");
+      return "slow".equals(tenant) ? slow : "broken".equals(tenant) ? broken
+          : io.conduit.resolver.CallConfig.DEFAULT;
+    }
+  };
+
+  private static io.conduit.CallFactory tenant(Channel channel, String name) {
+    return io.conduit.ClientInterceptor.intercept(channel, List.of(
+        io.conduit.ClientInterceptor.attachHeaders(new io.conduit.Metadata().add("tenant", name))));
+  }
+
+  @Test
+  void theResolversSelectorChoosesEachCallsConfigFromItsHeaders() throws Exception {
+    try (Channel channel = builder().build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      // The selector replaces the service config's methodConfig: TIMEOUT_CONFIG is not used.
+      resolver.push(new NameResolver.Result(List.of(a.address()), TIMEOUT_CONFIG, null,
+          BY_TENANT));
+      Status broken = statusOf(ClientCalls.futureUnary(tenant(channel, "broken"), Backend.WHO,
+          CallOptions.DEFAULT, "x"));
+      assertThat(broken.code()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(broken.description()).isEqualTo("fault injected");
+      assertThat(a.held.get()).isZero();
+
+      CompletableFuture<String> slow = ClientCalls.futureUnary(tenant(channel, "slow"),
+          Backend.WHO, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "hold");
+      CompletableFuture<String> plain = ClientCalls.futureUnary(tenant(channel, "plain"),
+          Backend.WHO, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "hold");
+      await("both calls on a", WAIT, () -> a.held.get() == 2);
+      clock.advance(Duration.ofMillis(300));
+      assertThat(statusOf(slow).code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertThat(plain).isNotDone();
+      a.releaseHeld();
+      assertThat(plain.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+
+      // A result without a selector brings the service config's methodConfig back.
+      resolver.push(new NameResolver.Result(List.of(a.address()), TIMEOUT_CONFIG));
+      assertThat(slowCall(channel)).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    }
+  }
+
+  @Test
+  void aSelectorsDelayHoldsTheCallOnTheClock() throws Exception {
+    io.conduit.resolver.CallConfig held = new io.conduit.resolver.CallConfig(Map.of(), null,
+        Duration.ofMillis(500));
+    try (Channel channel = builder().build()) {
+      channel.state(true);
+      TestResolver resolver = provider.started();
+      resolver.push(new NameResolver.Result(List.of(a.address()), null, null,
+          (method, headers) -> held));
+      CompletableFuture<String> call = ClientCalls.futureUnary(channel, Backend.WHO,
+          CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)), "hold");
+      await("the delay timer", WAIT, () -> clock.pendingDelays().contains(Duration.ofMillis(500)));
+      assertThat(a.held.get()).isZero();
+      clock.advance(Duration.ofMillis(500));
+      await("the call on a", WAIT, () -> a.held.get() == 1);
+      a.releaseHeld();
+      assertThat(call.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+    }
+  }
+
   @Test
   void callsMadeBeforeTheFirstResultGetItsConfig() throws Exception {
     try (Channel channel = builder().build()) {
