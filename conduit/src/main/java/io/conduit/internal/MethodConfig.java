@@ -87,9 +87,11 @@ public record MethodConfig(List<Name> names, Boolean waitForReady, Duration time
       throw new IllegalArgumentException("retryPolicy.maxBackoff must be a positive duration");
     }
     Object mult = r.get("backoffMultiplier");
-    if (!(mult instanceof Double d) || d <= 0) {
+    // Parsed JSON numbers are Doubles; a resolver's call config may hold other Numbers.
+    if (!(mult instanceof Number n) || !(n.doubleValue() > 0)) {
       throw new IllegalArgumentException("retryPolicy.backoffMultiplier must be a number > 0");
     }
+    double d = n.doubleValue();
     Set<Status.Code> codes = codes(r.get("retryableStatusCodes"), "retryPolicy.retryableStatusCodes");
     if (codes.isEmpty()) {
       throw new IllegalArgumentException("retryPolicy.retryableStatusCodes must not be empty");
@@ -115,7 +117,7 @@ public record MethodConfig(List<Name> names, Boolean waitForReady, Duration time
     }
     Set<Status.Code> codes = EnumSet.noneOf(Status.Code.class);
     for (Object c : l) {
-      if (c instanceof Double d) {
+      if (c instanceof Number d) {
         codes.add(Status.Code.of(d.intValue()));
       } else if (c instanceof String s) {
         try {
@@ -143,8 +145,11 @@ public record MethodConfig(List<Name> names, Boolean waitForReady, Duration time
     if (v == null) {
       return null;
     }
-    if (v instanceof Double d && d >= 0 && d == Math.floor(d) && d <= Integer.MAX_VALUE) {
-      return d.intValue();
+    if (v instanceof Number n) {
+      double d = n.doubleValue();
+      if (d >= 0 && d == Math.floor(d) && d <= Integer.MAX_VALUE) {
+        return (int) d;
+      }
     }
     if (v instanceof String s) {
       try {

@@ -56,6 +56,13 @@ final class XdsSnapshot {
     return Map.of("match", Map.of("prefix", prefix), "route", Map.of("cluster", cluster));
   }
 
+  /** A route for paths starting with {@code prefix} to one cluster, with these action fields. */
+  static Map<String, Object> route(String prefix, String cluster, Map<String, Object> action) {
+    Map<String, Object> a = new LinkedHashMap<>(action);
+    a.put("cluster", cluster);
+    return Map.of("match", Map.of("prefix", prefix), "route", a);
+  }
+
   /** A route for paths starting with {@code prefix} to one cluster, hashing {@code header}. */
   static Map<String, Object> hashedRoute(String prefix, String cluster, String header) {
     return Map.of("match", Map.of("prefix", prefix), "route", Map.of("cluster", cluster,

@@ -438,6 +438,71 @@ class XdsTest {
   }
 
   @Test
+  void aRoutesMaxStreamDurationIsItsCallsTimeout() throws Exception {
+    controlPlane.snapshot(snapshot()
+        .routes("routes",
+            XdsSnapshot.route("/grpc.testing.TestService/StreamingOutputCall", "c1",
+                Map.of("maxStreamDuration", Map.of("maxStreamDuration", "0.5s"))),
+            XdsSnapshot.route("", "c1"))
+        .cluster("c1")
+        .endpoints("c1", XdsSnapshot.Locality.of("z1", addresses(0))));
+    try (Channel channel = conduitChannel("conduit-timeout")) {
+      assertThat(spread(channel, 3)).containsOnlyKeys(id(0));
+      io.grpc.testing.integration.Messages.StreamingOutputCallRequest slow =
+          io.grpc.testing.integration.Messages.StreamingOutputCallRequest.newBuilder()
+              .addResponseParameters(io.grpc.testing.integration.Messages.ResponseParameters
+                  .newBuilder().setSize(1).setIntervalUs(3_000_000))
+              .build();
+      var responses = client(channel).streamingOutputCall(slow);
+      assertThatThrownBy(responses::hasNext)
+          .isInstanceOfSatisfying(StatusException.class, e ->
+              assertThat(e.status().code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+    }
+  }
+
+  @Test
+  void aRoutesRetryPolicyRetriesOnAnotherBackend() throws Exception {
+    java.net.InetSocketAddress bad = (java.net.InetSocketAddress) failing.localAddress();
+    XdsSnapshot.Locality both = XdsSnapshot.Locality.of("z1", backends.address(0), bad);
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1")
+        .endpoints("c1", both));
+    int n = 100;
+    try (Channel channel = conduitChannel("conduit-retry")) {
+      assertThat(failures(channel, n)).as("failed calls without a retry policy").isPositive();
+      controlPlane.snapshot(snapshot()
+          .routes("routes", XdsSnapshot.route("", "c1", Map.of("retryPolicy",
+              Map.of("retryOn", "unavailable,5xx", "numRetries", 3))))
+          .cluster("c1")
+          .endpoints("c1", both));
+      long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
+      int failed = failures(channel, n);
+      while (failed > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        failed = failures(channel, n);
+      }
+      assertThat(failed).as("failed calls with retries on UNAVAILABLE").isZero();
+    }
+    GrpcJavaPeer.Result result = GrpcJavaPeer.run(GrpcJavaPeer.LB_CLIENT_CLASS,
+        List.of("--target=" + TARGET, "--num_times=" + n, "--allow_failures=true"), PEER_TIMEOUT,
+        Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap("grpc-java-retry")));
+    assertThat(result.output()).as("grpc-java: %s", result.output()).contains("failures: 0");
+  }
+
+  private static int failures(Channel channel, int n) {
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+      try {
+        client(channel).unaryCall(SimpleRequest.getDefaultInstance());
+      } catch (StatusException e) {
+        failed++;
+      }
+    }
+    return failed;
+  }
+
+  @Test
   void endpointsAddedAndRemovedUnderLoadFailNoCall() throws Exception {
     controlPlane.snapshot(oneCluster(0, 1));
     try (Channel channel = conduitChannel("conduit-churn")) {

@@ -141,7 +141,9 @@ final class ResourceParser {
           routes.add(route);
         }
       }
-      hosts.add(new VirtualHost(vh.getName(), vh.getDomainsList(), routes));
+      hosts.add(new VirtualHost(vh.getName(), vh.getDomainsList(), routes,
+          vh.hasRetryPolicy() ? retry(vh.getRetryPolicy(), where + "virtual_hosts[" + v
+              + "].retry_policy") : null));
     }
     return new RouteConfigResource(rc.getName(), hosts);
   }
@@ -225,7 +227,52 @@ final class ResourceParser {
             h.getHeader().getHeaderName().toLowerCase(java.util.Locale.ROOT), h.getTerminal()));
       }
     }
-    return new Route(path, headers, fraction, clusters, maxStreamDuration, hashPolicies);
+    RetryConfig retry = action.hasRetryPolicy()
+        ? retry(action.getRetryPolicy(), where + "route.retry_policy") : null;
+    return new Route(path, headers, fraction, clusters, maxStreamDuration, hashPolicies, retry);
+  }
+
+  /** gRFC A44: {@code null} when retry_on names no code gRPC retries. */
+  private static RetryConfig retry(io.conduit.xds.internal.proto.RetryPolicy p, String where)
+      throws ResourceException {
+    java.util.Set<io.conduit.Status.Code> codes = java.util.EnumSet.noneOf(
+        io.conduit.Status.Code.class);
+    for (String on : p.getRetryOn().split(",")) {
+      switch (on.trim()) {
+        case "cancelled" -> codes.add(io.conduit.Status.Code.CANCELLED);
+        case "deadline-exceeded" -> codes.add(io.conduit.Status.Code.DEADLINE_EXCEEDED);
+        case "internal" -> codes.add(io.conduit.Status.Code.INTERNAL);
+        case "resource-exhausted" -> codes.add(io.conduit.Status.Code.RESOURCE_EXHAUSTED);
+        case "unavailable" -> codes.add(io.conduit.Status.Code.UNAVAILABLE);
+        default -> {
+          // Envoy's HTTP conditions (5xx, reset, ...) do not apply to gRPC: ignored.
+        }
+      }
+    }
+    int retries = p.hasNumRetries() ? p.getNumRetries().getValue() : 1;
+    if (codes.isEmpty() || retries == 0) {
+      return null;
+    }
+    java.time.Duration base = java.time.Duration.ofMillis(25);
+    java.time.Duration max = null;
+    if (p.hasRetryBackOff()) {
+      if (!p.getRetryBackOff().hasBaseInterval()) {
+        throw new ResourceException(where + ".retry_back_off.base_interval is required");
+      }
+      base = duration(p.getRetryBackOff().getBaseInterval());
+      if (base.isZero() || base.isNegative()) {
+        throw new ResourceException(where + ".retry_back_off.base_interval must be positive");
+      }
+      if (p.getRetryBackOff().hasMaxInterval()) {
+        max = duration(p.getRetryBackOff().getMaxInterval());
+        if (max.compareTo(base) < 0) {
+          throw new ResourceException(where + ".retry_back_off.max_interval is below "
+              + "base_interval");
+        }
+      }
+    }
+    return new RetryConfig(Math.min(retries + 1, 5), base, max != null ? max : base.multipliedBy(10),
+        codes);
   }
 
   private static Route.HeaderMatcher header(io.conduit.xds.internal.proto.HeaderMatcher h,

@@ -17,9 +17,11 @@ import java.util.regex.Pattern;
  * @param clusters where matched calls go, with weights; empty for a route that does not forward
  * @param maxStreamDuration the route's call timeout (max stream duration), or {@code null}
  * @param hashPolicies how a call's hash for ring_hash is made (gRFC A42), in order
+ * @param retry the route's retry policy (gRFC A44), or {@code null} for the virtual host's
  */
 record Route(PathMatcher path, List<HeaderMatcher> headers, int fractionPerMillion,
-    List<ClusterWeight> clusters, Duration maxStreamDuration, List<HashPolicy> hashPolicies) {
+    List<ClusterWeight> clusters, Duration maxStreamDuration, List<HashPolicy> hashPolicies,
+    RetryConfig retry) {
   Route {
     headers = List.copyOf(headers);
     clusters = List.copyOf(clusters);

@@ -9,8 +9,9 @@ import java.util.List;
  * @param name its name
  * @param domains the authorities it serves, with {@code *} wildcards
  * @param routes its routes
+ * @param retry the retry policy of routes that have none (gRFC A44), or {@code null}
  */
-record VirtualHost(String name, List<String> domains, List<Route> routes) {
+record VirtualHost(String name, List<String> domains, List<Route> routes, RetryConfig retry) {
   VirtualHost {
     domains = List.copyOf(domains);
     routes = List.copyOf(routes);

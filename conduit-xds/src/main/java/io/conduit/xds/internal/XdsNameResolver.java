@@ -202,7 +202,8 @@ final class XdsNameResolver extends NameResolver {
     }
     String serviceConfig = Json.write(Map.of("loadBalancingConfig",
         List.of(Map.of(POLICY, Map.of("config", configId)))));
-    listener.onResult(new Result(addresses, serviceConfig));
+    listener.onResult(new Result(addresses, serviceConfig, null,
+        new XdsCallConfigSelector(config)));
   }
 
   /** The CDS watch of one cluster, and the EDS watch it leads to. */

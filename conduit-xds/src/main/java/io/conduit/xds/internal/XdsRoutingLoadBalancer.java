@@ -101,14 +101,7 @@ public final class XdsRoutingLoadBalancer extends LoadBalancer {
     @Override
     public PickResult pick(PickArgs args) {
       String path = "/" + args.method().fullMethodName();
-      Route route = null;
-      int random = ThreadLocalRandom.current().nextInt(1_000_000);
-      for (Route r : config.virtualHost().routes()) {
-        if (r.matches(path, args.headers(), random)) {
-          route = r;
-          break;
-        }
-      }
+      Route route = XdsCallConfigSelector.match(config.virtualHost(), path, args.headers());
       if (route == null) {
         return PickResult.withError(Status.UNAVAILABLE.withDescription("no xDS route matches "
             + path + " in virtual host " + config.virtualHost().name()));
