@@ -212,11 +212,10 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
             .withCause(e));
         return;
       }
-      if (config.abort() != null) {
-        fail(config.abort());
-        return;
-      }
-      Runnable go = () -> begin(callFor(method, options, tracer, mc), headers, context);
+      // gRFC A33: a delay comes first, then an abort.
+      Status abort = config.abort();
+      Runnable go = abort != null ? () -> fail(abort)
+          : () -> begin(callFor(method, options, tracer, mc), headers, context);
       if (config.delay() != null && !config.delay().isZero()) {
         clock.schedule(scheduler, go, config.delay().toNanos(), TimeUnit.NANOSECONDS);
       } else {

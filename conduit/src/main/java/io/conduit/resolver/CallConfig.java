@@ -12,8 +12,8 @@ import java.util.Map;
  *     object without the {@code name} list ({@code timeout}, {@code retryPolicy},
  *     {@code waitForReady}, ...); empty for none. Return the same instance for calls that share
  *     it: the channel reads each one once.
- * @param abort the status to fail the call with at once, or {@code null}
- * @param delay how long to hold the call before it starts, or {@code null}
+ * @param abort the status to fail the call with (after the delay, if any), or {@code null}
+ * @param delay how long to hold the call before it starts (or fails), or {@code null}
  */
 public record CallConfig(Map<String, ?> methodConfig, Status abort, Duration delay) {
   /** No method config, no fault. */
@@ -22,8 +22,8 @@ public record CallConfig(Map<String, ?> methodConfig, Status abort, Duration del
   /**
    * Copies the method config.
    *
-   * @param abort the status to fail the call with at once, or {@code null}
-   * @param delay how long to hold the call before it starts, or {@code null}
+   * @param abort the status to fail the call with (after the delay, if any), or {@code null}
+   * @param delay how long to hold the call before it starts (or fails), or {@code null}
    * @param methodConfig the method config's settings as JSON; empty for none
    */
   public CallConfig {

@@ -36,12 +36,31 @@ final class XdsSnapshot {
 
   /** The listener {@code name}, routed by the route configuration {@code routeConfig} (RDS). */
   XdsSnapshot listener(String name, String routeConfig) {
+    return listener(name, routeConfig, List.of());
+  }
+
+  /** The same, with these HTTP filters before the router. */
+  XdsSnapshot listener(String name, String routeConfig, List<Object> filters) {
+    List<Object> chain = new ArrayList<>(filters);
+    chain.add(Map.of("name", "router", "typedConfig", Map.of("@type", ROUTER)));
+    listeners.clear();
     listeners.add(Map.of("name", name, "apiListener", Map.of("apiListener", Map.of(
         "@type", HCM,
         "rds", Map.of("configSource", ADS, "routeConfigName", routeConfig),
-        "httpFilters", List.of(Map.of("name", "router", "typedConfig",
-            Map.of("@type", ROUTER)))))));
+        "httpFilters", chain))));
     return this;
+  }
+
+  /** The type URL of Envoy's fault injection filter's config. */
+  static final String FAULT =
+      "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault";
+
+  /** A route for an exact path to one cluster, with these route fields besides. */
+  static Map<String, Object> pathRoute(String path, String cluster, Map<String, Object> fields) {
+    Map<String, Object> r = new LinkedHashMap<>(fields);
+    r.put("match", Map.of("path", path));
+    r.put("route", Map.of("cluster", cluster));
+    return r;
   }
 
   /** A route configuration with one virtual host for every domain and these routes. */

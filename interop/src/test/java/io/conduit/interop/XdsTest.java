@@ -502,6 +502,65 @@ class XdsTest {
     return failed;
   }
 
+  private static Map<String, Object> always() {
+    return Map.of("numerator", 100, "denominator", "HUNDRED");
+  }
+
+  private static TestServiceRpc.BlockingClient withHeader(Channel channel, String name,
+      String value) {
+    return TestServiceRpc.newBlockingClient(io.conduit.ClientInterceptor.intercept(channel,
+        List.of(io.conduit.ClientInterceptor.attachHeaders(
+            new io.conduit.Metadata().add(name, value)))));
+  }
+
+  @Test
+  void faultInjectionAbortsAndDelaysTheCallsItMatches() throws Exception {
+    // gRFC A33's per-call control: the x-envoy-fault-* request headers say what to inject.
+    List<Object> filters = List.of(Map.of("name", "abort", "typedConfig", Map.of(
+        "@type", XdsSnapshot.FAULT,
+        "abort", Map.of("headerAbort", Map.of(), "percentage", always()),
+        "delay", Map.of("headerDelay", Map.of(), "percentage", always()))));
+    Map<String, Object> denyEmpty = Map.of("typedPerFilterConfig", Map.of("abort", Map.of(
+        "@type", XdsSnapshot.FAULT, "abort", Map.of("grpcStatus", 7, "percentage", always()))));
+    controlPlane.snapshot(snapshot()
+        .listener(SERVICE, "routes", filters)
+        .routes("routes",
+            XdsSnapshot.pathRoute("/grpc.testing.TestService/EmptyCall", "c1", denyEmpty),
+            XdsSnapshot.route("", "c1"))
+        .cluster("c1")
+        .endpoints("c1", XdsSnapshot.Locality.of("z1", addresses(0))));
+    SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
+    try (Channel channel = conduitChannel("conduit-fault")) {
+      assertThat(spread(channel, 3)).containsOnlyKeys(id(0));
+      assertThatThrownBy(() -> withHeader(channel, "x-envoy-fault-abort-grpc-request", "14")
+          .unaryCall(request))
+          .isInstanceOfSatisfying(StatusException.class, e -> {
+            assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e.status().description()).contains("fault injection");
+          });
+      assertThatThrownBy(() -> withHeader(channel, "x-envoy-fault-delay-request", "5000")
+          .withDeadline(Duration.ofMillis(500)).unaryCall(request))
+          .isInstanceOfSatisfying(StatusException.class, e ->
+              assertThat(e.status().code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+      // The route's override of the filter: every EmptyCall is denied, header or not.
+      assertThatThrownBy(() -> client(channel).emptyCall(EmptyProtos.Empty.getDefaultInstance()))
+          .isInstanceOfSatisfying(StatusException.class, e ->
+              assertThat(e.status().code()).isEqualTo(Status.Code.PERMISSION_DENIED));
+      assertThat(client(channel).unaryCall(request).getServerId()).isEqualTo(id(0));
+    }
+    int n = 20;
+    GrpcJavaPeer.Result aborted = GrpcJavaPeer.run(GrpcJavaPeer.LB_CLIENT_CLASS,
+        List.of("--target=" + TARGET, "--num_times=" + n, "--allow_failures=true",
+            "--header=x-envoy-fault-abort-grpc-request:14"), PEER_TIMEOUT,
+        Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap("grpc-java-fault")));
+    assertThat(aborted.output()).as("grpc-java: %s", aborted.output())
+        .contains("failures: " + n);
+    GrpcJavaPeer.Result passed = GrpcJavaPeer.run(GrpcJavaPeer.LB_CLIENT_CLASS,
+        List.of("--target=" + TARGET, "--num_times=" + n, "--allow_failures=true"), PEER_TIMEOUT,
+        Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap("grpc-java-fault-2")));
+    assertThat(passed.output()).as("grpc-java: %s", passed.output()).contains("failures: 0");
+  }
+
   @Test
   void endpointsAddedAndRemovedUnderLoadFailNoCall() throws Exception {
     controlPlane.snapshot(oneCluster(0, 1));

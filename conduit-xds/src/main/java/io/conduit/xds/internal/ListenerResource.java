@@ -11,6 +11,12 @@ import java.time.Duration;
  * @param inlineRoutes the inline route configuration, or {@code null}
  * @param maxStreamDuration the connection manager's call timeout for routes that set none, or
  *     {@code null}
+ * @param faultFilters the fault injection filters of the chain by name, in order (gRFC A33)
  */
 record ListenerResource(String name, String rdsName, RouteConfigResource inlineRoutes,
-    Duration maxStreamDuration) {}
+    Duration maxStreamDuration, java.util.Map<String, FaultConfig> faultFilters) {
+  ListenerResource {
+    faultFilters = java.util.Collections.unmodifiableMap(
+        new java.util.LinkedHashMap<>(faultFilters));
+  }
+}

@@ -46,6 +46,8 @@ final class ResourceParser {
       + ".client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin";
   static final String ROUND_ROBIN_TYPE =
       "type.googleapis.com/envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin";
+  static final String FAULT_TYPE =
+      "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault";
   static final String ROUTER_TYPE =
       "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -74,7 +76,7 @@ final class ResourceParser {
       throw new ResourceException(where + "api_listener.api_listener does not parse: "
           + e.getMessage());
     }
-    filters(hcm.getHttpFiltersList(), where);
+    java.util.Map<String, FaultConfig> faults = filters(hcm.getHttpFiltersList(), where);
     java.time.Duration maxStreamDuration = hcm.getCommonHttpProtocolOptions()
         .hasMaxStreamDuration()
         ? duration(hcm.getCommonHttpProtocolOptions().getMaxStreamDuration()) : null;
@@ -87,11 +89,11 @@ final class ResourceParser {
           throw new ResourceException(where + "rds.route_config_name is empty");
         }
         return new ListenerResource(l.getName(), hcm.getRds().getRouteConfigName(), null,
-            maxStreamDuration);
+            maxStreamDuration, faults);
       }
       case ROUTE_CONFIG -> {
         return new ListenerResource(l.getName(), null,
-            routes(hcm.getRouteConfig(), where + "route_config: "), maxStreamDuration);
+            routes(hcm.getRouteConfig(), where + "route_config: "), maxStreamDuration, faults);
       }
       case SCOPED_ROUTES -> throw new ResourceException(where
           + "scoped_routes is not supported; use rds or route_config");
@@ -100,10 +102,13 @@ final class ResourceParser {
     }
   }
 
-  private static void filters(List<HttpFilter> filters, String where) throws ResourceException {
+  /** Checks the filter chain; returns its fault injection filters by name, in order. */
+  private static java.util.Map<String, FaultConfig> filters(List<HttpFilter> filters, String where)
+      throws ResourceException {
     if (filters.isEmpty()) {
       throw new ResourceException(where + "http_filters is empty; the last must be the router");
     }
+    java.util.Map<String, FaultConfig> faults = new java.util.LinkedHashMap<>();
     for (int i = 0; i < filters.size(); i++) {
       HttpFilter f = filters.get(i);
       String type = f.getTypedConfig().getTypeUrl();
@@ -116,11 +121,92 @@ final class ResourceParser {
       } else if (last) {
         throw new ResourceException(where + "http_filters: the last filter must be the router ("
             + ROUTER_TYPE + "), not " + (type.isEmpty() ? f.getName() : type));
+      } else if (type.equals(FAULT_TYPE)) {
+        if (faults.containsKey(f.getName())) {
+          throw new ResourceException(where + "http_filters[" + i + "]: a second filter named "
+              + f.getName());
+        }
+        faults.put(f.getName(), fault(f.getTypedConfig(), where + "http_filters[" + i + "] ("
+            + f.getName() + ")"));
       } else if (!f.getIsOptional()) {
         throw new ResourceException(where + "http_filters[" + i + "] (" + f.getName()
             + "): filter type " + type + " is not supported");
       }
     }
+    return faults;
+  }
+
+  /** An HTTPFault (gRFC A33). */
+  private static FaultConfig fault(Any typed, String where) throws ResourceException {
+    io.conduit.xds.internal.proto.HTTPFault f;
+    try {
+      f = io.conduit.xds.internal.proto.HTTPFault.parseFrom(typed.getValue());
+    } catch (InvalidProtocolBufferException e) {
+      throw new ResourceException(where + ": HTTPFault does not parse: " + e.getMessage());
+    }
+    java.time.Duration fixed = null;
+    boolean headerDelay = false;
+    FaultConfig.Share delayShare = FaultConfig.Share.NONE;
+    if (f.hasDelay()) {
+      headerDelay = f.getDelay().hasHeaderDelay();
+      if (f.getDelay().hasFixedDelay()) {
+        fixed = duration(f.getDelay().getFixedDelay());
+        if (fixed.isNegative()) {
+          throw new ResourceException(where + ".delay.fixed_delay is negative");
+        }
+      }
+      delayShare = share(f.getDelay().getPercentage());
+    }
+    io.conduit.Status abort = null;
+    boolean headerAbort = false;
+    FaultConfig.Share abortShare = FaultConfig.Share.NONE;
+    if (f.hasAbort()) {
+      io.conduit.xds.internal.proto.FaultAbort a = f.getAbort();
+      switch (a.getErrorTypeCase()) {
+        case GRPC_STATUS -> {
+          if (a.getGrpcStatus() == 0 || a.getGrpcStatus() > 16) {
+            throw new ResourceException(where + ".abort.grpc_status must be a status code from 1 "
+                + "to 16, not " + Integer.toUnsignedString(a.getGrpcStatus()));
+          }
+          abort = io.conduit.Status.fromCodeValue(a.getGrpcStatus())
+              .withDescription(FaultConfig.message());
+        }
+        case HTTP_STATUS -> {
+          if (a.getHttpStatus() < 200 || a.getHttpStatus() >= 600) {
+            throw new ResourceException(where + ".abort.http_status must be from 200 to 599");
+          }
+          abort = io.conduit.Status.fromCodeValue(
+              FaultConfig.httpToGrpc(a.getHttpStatus()).value())
+              .withDescription(FaultConfig.message());
+        }
+        case HEADER_ABORT -> headerAbort = true;
+        default -> throw new ResourceException(where + ".abort has no error_type");
+      }
+      abortShare = share(a.getPercentage());
+    }
+    return new FaultConfig(fixed, headerDelay, delayShare, abort, headerAbort, abortShare);
+  }
+
+  private static FaultConfig.Share share(FractionalPercent f) {
+    return new FaultConfig.Share(Integer.toUnsignedLong(f.getNumerator()),
+        switch (f.getDenominator()) {
+          case HUNDRED -> 10_000;
+          case TEN_THOUSAND -> 100;
+          default -> 1;
+        });
+  }
+
+  /** The fault filter overrides of a route's or virtual host's typed_per_filter_config. */
+  private static java.util.Map<String, FaultConfig> faultOverrides(java.util.Map<String, Any> map,
+      String where) throws ResourceException {
+    java.util.Map<String, FaultConfig> out = new java.util.HashMap<>();
+    for (java.util.Map.Entry<String, Any> e : map.entrySet()) {
+      if (e.getValue().getTypeUrl().equals(FAULT_TYPE)) {
+        out.put(e.getKey(), fault(e.getValue(), where + ".typed_per_filter_config["
+            + e.getKey() + "]"));
+      }
+    }
+    return out;
   }
 
   static RouteConfigResource routeConfig(Any any) throws ResourceException {
@@ -143,7 +229,8 @@ final class ResourceParser {
       }
       hosts.add(new VirtualHost(vh.getName(), vh.getDomainsList(), routes,
           vh.hasRetryPolicy() ? retry(vh.getRetryPolicy(), where + "virtual_hosts[" + v
-              + "].retry_policy") : null));
+              + "].retry_policy") : null,
+          faultOverrides(vh.getTypedPerFilterConfigMap(), where + "virtual_hosts[" + v + "]")));
     }
     return new RouteConfigResource(rc.getName(), hosts);
   }
@@ -229,7 +316,8 @@ final class ResourceParser {
     }
     RetryConfig retry = action.hasRetryPolicy()
         ? retry(action.getRetryPolicy(), where + "route.retry_policy") : null;
-    return new Route(path, headers, fraction, clusters, maxStreamDuration, hashPolicies, retry);
+    return new Route(path, headers, fraction, clusters, maxStreamDuration, hashPolicies, retry,
+        faultOverrides(r.getTypedPerFilterConfigMap(), where + "route"));
   }
 
   /** gRFC A44: {@code null} when retry_on names no code gRPC retries. */

@@ -18,14 +18,16 @@ import java.util.regex.Pattern;
  * @param maxStreamDuration the route's call timeout (max stream duration), or {@code null}
  * @param hashPolicies how a call's hash for ring_hash is made (gRFC A42), in order
  * @param retry the route's retry policy (gRFC A44), or {@code null} for the virtual host's
+ * @param faultOverrides the route's fault filter settings by filter name (gRFC A33)
  */
 record Route(PathMatcher path, List<HeaderMatcher> headers, int fractionPerMillion,
     List<ClusterWeight> clusters, Duration maxStreamDuration, List<HashPolicy> hashPolicies,
-    RetryConfig retry) {
+    RetryConfig retry, java.util.Map<String, FaultConfig> faultOverrides) {
   Route {
     headers = List.copyOf(headers);
     clusters = List.copyOf(clusters);
     hashPolicies = List.copyOf(hashPolicies);
+    faultOverrides = java.util.Map.copyOf(faultOverrides);
   }
 
   /**

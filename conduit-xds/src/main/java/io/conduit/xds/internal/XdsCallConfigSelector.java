@@ -18,10 +18,12 @@ import java.util.Map;
  */
 final class XdsCallConfigSelector implements CallConfigSelector {
   private final VirtualHost virtualHost;
+  private final Map<String, FaultConfig> faultFilters;
   private final Map<Route, CallConfig> configs = new IdentityHashMap<>();
 
   XdsCallConfigSelector(XdsConfig config) {
     this.virtualHost = config.virtualHost();
+    this.faultFilters = config.faultFilters();
     if (virtualHost == null) {
       return;
     }
@@ -43,7 +45,39 @@ final class XdsCallConfigSelector implements CallConfigSelector {
   @Override
   public CallConfig select(MethodDescriptor<?, ?> method, Metadata headers) {
     Route route = match(virtualHost, "/" + method.fullMethodName(), headers);
-    return route == null ? CallConfig.DEFAULT : configs.get(route);
+    if (route == null) {
+      return CallConfig.DEFAULT;
+    }
+    CallConfig config = configs.get(route);
+    return faultFilters.isEmpty() ? config : withFaults(config, route, headers);
+  }
+
+  /**
+   * gRFC A33: each fault filter of the chain, with the route's (else the virtual host's) override
+   * of its settings, may delay the call (the delays add up) and abort it (the first abort wins,
+   * after the delays).
+   */
+  private CallConfig withFaults(CallConfig config, Route route, Metadata headers) {
+    Duration delay = null;
+    io.conduit.Status abort = null;
+    for (Map.Entry<String, FaultConfig> f : faultFilters.entrySet()) {
+      FaultConfig fc = route.faultOverrides().get(f.getKey());
+      if (fc == null) {
+        fc = virtualHost.faultOverrides().get(f.getKey());
+      }
+      if (fc == null) {
+        fc = f.getValue();
+      }
+      Duration d = fc.delay(headers);
+      if (d != null) {
+        delay = delay == null ? d : delay.plus(d);
+      }
+      if (abort == null) {
+        abort = fc.abort(headers);
+      }
+    }
+    return delay == null && abort == null ? config
+        : new CallConfig(config.methodConfig(), abort, delay);
   }
 
   /**

@@ -12,11 +12,14 @@ import java.util.Map;
  *     {@code null}
  * @param clusters the clusters the routes name
  * @param maxStreamDuration the listener's default call timeout, or {@code null}
+ * @param faultFilters the listener's fault injection filters by name, in order
  */
 record XdsConfig(VirtualHost virtualHost, Status error, Map<String, ClusterState> clusters,
-    java.time.Duration maxStreamDuration) {
+    java.time.Duration maxStreamDuration, Map<String, FaultConfig> faultFilters) {
   XdsConfig {
     clusters = Map.copyOf(clusters);
+    faultFilters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(
+        faultFilters));
   }
 
   /**

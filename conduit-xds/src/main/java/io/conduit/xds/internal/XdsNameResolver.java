@@ -174,7 +174,7 @@ final class XdsNameResolver extends NameResolver {
       if (listenerError == null) {
         return;
       }
-      config = new XdsConfig(null, listenerError, Map.of(), null);
+      config = new XdsConfig(null, listenerError, Map.of(), null, Map.of());
     } else {
       VirtualHost vh = routes.select(authority);
       Map<String, XdsConfig.ClusterState> states = new HashMap<>();
@@ -188,9 +188,10 @@ final class XdsNameResolver extends NameResolver {
       config = vh == null
           ? new XdsConfig(null, Status.UNAVAILABLE.withDescription("no virtual host in route "
               + "configuration " + routes.name() + " matches authority " + authority), Map.of(),
-              null)
+              null, Map.of())
           : new XdsConfig(vh, null, states, listenerResource == null ? null
-              : listenerResource.maxStreamDuration());
+              : listenerResource.maxStreamDuration(),
+              listenerResource == null ? Map.of() : listenerResource.faultFilters());
     }
     published = true;
     XdsConfigs.put(configId, config);

@@ -48,7 +48,8 @@ public final class GrpcJavaLbClient {
   public static void main(String[] args) throws InterruptedException {
     PeerFlags flags = PeerFlags.parse(PROGRAM, args,
         Set.of("target", "lb_policy", "num_times", "timeout_ms", "hash_keys", "hash_header",
-            "allow_failures", "pause_ms"));
+            "allow_failures", "pause_ms",
+            "header"));
     String target = flags.required("target");
     String policy = flags.string("lb_policy", "pick_first");
     int numTimes = flags.integer("num_times", 300, 1, 10_000_000);
@@ -63,9 +64,17 @@ public final class GrpcJavaLbClient {
     String hashHeader = flags.string("hash_header", "x-user");
     boolean allowFailures = Boolean.parseBoolean(flags.string("allow_failures", "false"));
     int pauseMs = flags.integer("pause_ms", 0, 0, 60_000);
+    // --header=NAME:VALUE: a request header on every call.
+    String header = flags.string("header", "");
     int exit = 0;
     try {
       TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(channel);
+      if (header.contains(":")) {
+        Metadata extra = new Metadata();
+        extra.put(Metadata.Key.of(header.substring(0, header.indexOf(':')),
+            Metadata.ASCII_STRING_MARSHALLER), header.substring(header.indexOf(':') + 1));
+        stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(extra));
+      }
       if (hashKeys > 0) {
         exit = hashKeys(stub, hashKeys, hashHeader, timeoutMs);
         return;
@@ -74,6 +83,7 @@ public final class GrpcJavaLbClient {
       Map<String, Integer> backends = new TreeMap<>();
       int failures = 0;
       int lastFailure = 0;
+      String lastError = "";
       for (int i = 1; i <= numTimes; i++) {
         if (pauseMs > 0) {
           Thread.sleep(pauseMs);
@@ -85,6 +95,7 @@ public final class GrpcJavaLbClient {
           if (allowFailures) {
             failures++;
             lastFailure = i;
+            lastError = e.getStatus().getCode() + ": " + e.getStatus().getDescription();
             continue;
           }
           Status status = e.getStatus();
@@ -108,6 +119,7 @@ public final class GrpcJavaLbClient {
         if (allowFailures) {
           System.out.println("failures: " + failures);
           System.out.println("last failure: " + lastFailure);
+          System.out.println("last error: " + lastError);
         }
       }
     } finally {

@@ -59,6 +59,7 @@ public final class XdsControlPlane {
       .newBuilder()
       .add(HttpConnectionManager.getDescriptor())
       .add(Router.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
       .add(io.envoyproxy.envoy.extensions.load_balancing_policies.client_side_weighted_round_robin
           .v3.ClientSideWeightedRoundRobin.getDescriptor())
       .add(io.envoyproxy.envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin
