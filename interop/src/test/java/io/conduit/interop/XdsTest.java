@@ -219,6 +219,14 @@ class XdsTest {
     }
   }
 
+  /** A StreamingOutputCall whose one response comes 3 s after the call. */
+  private static io.grpc.testing.integration.Messages.StreamingOutputCallRequest answerIn3s() {
+    return io.grpc.testing.integration.Messages.StreamingOutputCallRequest.newBuilder()
+        .addResponseParameters(io.grpc.testing.integration.Messages.ResponseParameters
+            .newBuilder().setSize(1).setIntervalUs(3_000_000))
+        .build();
+  }
+
   @Test
   void circuitBreakingCapsTheCallsInFlight() throws Exception {
     controlPlane.snapshot(snapshot()
@@ -228,11 +236,7 @@ class XdsTest {
     try (Channel channel = conduitChannel("conduit-breaker")) {
       assertThat(spread(channel, 3)).containsOnlyKeys(id(0));
       // Two calls that hold their slot until the server answers, 3 s on.
-      io.grpc.testing.integration.Messages.StreamingOutputCallRequest slow =
-          io.grpc.testing.integration.Messages.StreamingOutputCallRequest.newBuilder()
-              .addResponseParameters(io.grpc.testing.integration.Messages.ResponseParameters
-                  .newBuilder().setSize(1).setIntervalUs(3_000_000))
-              .build();
+      io.grpc.testing.integration.Messages.StreamingOutputCallRequest slow = answerIn3s();
       var first = client(channel).streamingOutputCall(slow);
       var second = client(channel).streamingOutputCall(slow);
       assertThatThrownBy(() -> client(channel).unaryCall(SimpleRequest.getDefaultInstance()))
@@ -448,11 +452,7 @@ class XdsTest {
         .endpoints("c1", XdsSnapshot.Locality.of("z1", addresses(0))));
     try (Channel channel = conduitChannel("conduit-timeout")) {
       assertThat(spread(channel, 3)).containsOnlyKeys(id(0));
-      io.grpc.testing.integration.Messages.StreamingOutputCallRequest slow =
-          io.grpc.testing.integration.Messages.StreamingOutputCallRequest.newBuilder()
-              .addResponseParameters(io.grpc.testing.integration.Messages.ResponseParameters
-                  .newBuilder().setSize(1).setIntervalUs(3_000_000))
-              .build();
+      io.grpc.testing.integration.Messages.StreamingOutputCallRequest slow = answerIn3s();
       var responses = client(channel).streamingOutputCall(slow);
       assertThatThrownBy(responses::hasNext)
           .isInstanceOfSatisfying(StatusException.class, e ->

@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -281,17 +279,22 @@ final class ClusterBalancer {
   }
 
   /** One locality's endpoint balancer, its state and picker, and its weight. */
-  private final class LocalityChild implements LoadBalancer.Helper {
-    final LoadBalancer balancer = switch (policy) {
-      case "least_request_experimental" -> new LeastRequestLoadBalancer(this);
-      case RingHashLoadBalancer.POLICY -> new RingHashLoadBalancer(this);
-      case WeightedRoundRobinLoadBalancer.POLICY -> new WeightedRoundRobinLoadBalancer(this);
-      default -> new RoundRobinLoadBalancer(this);
-    };
+  private final class LocalityChild extends ForwardingHelper {
+    final LoadBalancer balancer;
     ConnectivityState state = ConnectivityState.CONNECTING;
     LoadBalancer.Picker picker = args -> LoadBalancer.PickResult.withNoResult();
     int weight;
     boolean updating;
+
+    LocalityChild() {
+      super(helper);
+      balancer = switch (policy) {
+        case "least_request_experimental" -> new LeastRequestLoadBalancer(this);
+        case RingHashLoadBalancer.POLICY -> new RingHashLoadBalancer(this);
+        case WeightedRoundRobinLoadBalancer.POLICY -> new WeightedRoundRobinLoadBalancer(this);
+        default -> new RoundRobinLoadBalancer(this);
+      };
+    }
 
     @Override
     public Subchannel createSubchannel(SocketAddress address) {
@@ -305,26 +308,6 @@ final class ClusterBalancer {
       if (!updating) {
         onChange.run();
       }
-    }
-
-    @Override
-    public void refreshNameResolution() {
-      helper.refreshNameResolution();
-    }
-
-    @Override
-    public Executor syncContext() {
-      return helper.syncContext();
-    }
-
-    @Override
-    public ScheduledExecutorService scheduler() {
-      return helper.scheduler();
-    }
-
-    @Override
-    public io.conduit.Clock clock() {
-      return helper.clock();
     }
   }
 }

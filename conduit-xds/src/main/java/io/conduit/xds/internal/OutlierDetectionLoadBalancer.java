@@ -12,8 +12,6 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
@@ -156,7 +154,11 @@ public final class OutlierDetectionLoadBalancer extends LoadBalancer {
   }
 
   /** The child's helper: its subchannels are ejectable, its picks counted. */
-  private final class ChildHelper implements Helper {
+  private final class ChildHelper extends ForwardingHelper {
+    ChildHelper() {
+      super(helper);
+    }
+
     @Override
     public Subchannel createSubchannel(SocketAddress address) {
       return detector.wrap(helper.createSubchannel(address));
@@ -166,41 +168,13 @@ public final class OutlierDetectionLoadBalancer extends LoadBalancer {
     public void updateState(ConnectivityState state, Picker picker) {
       helper.updateState(state, args -> OutlierDetector.counter(picker.pick(args)));
     }
-
-    @Override
-    public void refreshNameResolution() {
-      helper.refreshNameResolution();
-    }
-
-    @Override
-    public Executor syncContext() {
-      return helper.syncContext();
-    }
-
-    @Override
-    public ScheduledExecutorService scheduler() {
-      return helper.scheduler();
-    }
-
-    @Override
-    public io.conduit.Clock clock() {
-      return helper.clock();
-    }
   }
 
   /** The provider of {@code outlier_detection_experimental}. */
-  public static final class Provider implements LoadBalancer.Provider {
+  public static final class Provider extends PolicyProvider {
     /** For {@link java.util.ServiceLoader}. */
-    public Provider() {}
-
-    @Override
-    public String policyName() {
-      return POLICY;
-    }
-
-    @Override
-    public LoadBalancer newLoadBalancer(Helper helper) {
-      return new OutlierDetectionLoadBalancer(helper);
+    public Provider() {
+      super(POLICY, OutlierDetectionLoadBalancer::new);
     }
   }
 }

@@ -266,18 +266,10 @@ public final class RingHashLoadBalancer extends LoadBalancer {
   }
 
   /** The provider of {@code ring_hash_experimental}, for service config without xDS too. */
-  public static final class Provider implements LoadBalancer.Provider {
+  public static final class Provider extends PolicyProvider {
     /** For {@link java.util.ServiceLoader}. */
-    public Provider() {}
-
-    @Override
-    public String policyName() {
-      return POLICY;
-    }
-
-    @Override
-    public LoadBalancer newLoadBalancer(Helper helper) {
-      return new RingHashLoadBalancer(helper);
+    public Provider() {
+      super(POLICY, RingHashLoadBalancer::new);
     }
   }
 }

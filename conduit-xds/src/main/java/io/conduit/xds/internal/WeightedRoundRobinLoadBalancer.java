@@ -202,18 +202,10 @@ public final class WeightedRoundRobinLoadBalancer extends ReadySetLoadBalancer {
   }
 
   /** The provider of {@code weighted_round_robin}, for service config without xDS too. */
-  public static final class Provider implements io.conduit.balancer.LoadBalancer.Provider {
+  public static final class Provider extends PolicyProvider {
     /** For {@link java.util.ServiceLoader}. */
-    public Provider() {}
-
-    @Override
-    public String policyName() {
-      return POLICY;
-    }
-
-    @Override
-    public io.conduit.balancer.LoadBalancer newLoadBalancer(Helper helper) {
-      return new WeightedRoundRobinLoadBalancer(helper);
+    public Provider() {
+      super(POLICY, WeightedRoundRobinLoadBalancer::new);
     }
   }
 }

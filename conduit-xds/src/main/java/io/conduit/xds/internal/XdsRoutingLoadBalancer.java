@@ -138,18 +138,10 @@ public final class XdsRoutingLoadBalancer extends LoadBalancer {
   }
 
   /** The provider of {@code xds_routing_experimental}, found by the channel's registry. */
-  public static final class Provider implements LoadBalancer.Provider {
+  public static final class Provider extends PolicyProvider {
     /** For {@link java.util.ServiceLoader}. */
-    public Provider() {}
-
-    @Override
-    public String policyName() {
-      return XdsNameResolver.POLICY;
-    }
-
-    @Override
-    public LoadBalancer newLoadBalancer(Helper helper) {
-      return new XdsRoutingLoadBalancer(helper);
+    public Provider() {
+      super(XdsNameResolver.POLICY, XdsRoutingLoadBalancer::new);
     }
   }
 }
