@@ -40,4 +40,21 @@ public interface Subchannel {
 
   /** {@return the current state} */
   ConnectivityState state();
+
+  /**
+   * A call on this subchannel's connection, outside the channel's balancing: for the streams a
+   * policy keeps with each backend (out-of-band load reports, gRFC A51). It fails UNAVAILABLE
+   * when it starts while the subchannel is not READY, and when that connection goes away; its
+   * callbacks run on the synchronization context, so they must be quick.
+   *
+   * @param <Q> the request type
+   * @param <R> the response type
+   * @param method the method to call
+   * @param options the call's options
+   * @return the call, not started
+   */
+  default <Q, R> io.conduit.ClientCall<Q, R> newCall(io.conduit.MethodDescriptor<Q, R> method,
+      io.conduit.CallOptions options) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not make calls");
+  }
 }

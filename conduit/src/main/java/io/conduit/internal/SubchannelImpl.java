@@ -270,7 +270,7 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener, Sub
 
   private void startHealthWatch(ClientConnection connection, String service) {
     ClientCallImpl<Health.Request, Health.Response> call = new ClientCallImpl<>(
-        new HealthCheckPlacer(connection), Health.WATCH, CallOptions.DEFAULT, host.syncContext(), false);
+        new ConnectionPlacer(connection), Health.WATCH, CallOptions.DEFAULT, host.syncContext(), false);
     healthCall = call;
     call.start(new ClientCall.Listener<>() {
       @Override
@@ -323,22 +323,46 @@ final class SubchannelImpl implements Subchannel, ClientConnection.Listener, Sub
     }
   }
 
-  /** Places a health-check call on one given connection, outside the channel's balancing. */
-  private final class HealthCheckPlacer implements ClientCallImpl.Placer {
+  @Override
+  public <Q, R> ClientCall<Q, R> newCall(io.conduit.MethodDescriptor<Q, R> method,
+      CallOptions options) {
+    return new ClientCallImpl<>(new ConnectionPlacer(null), method, options, host.syncContext(),
+        false);
+  }
+
+  /**
+   * Places a call on one connection, outside the channel's balancing: a health check's on the
+   * connection it checks, a policy's ({@link #newCall}) on the one READY when it starts.
+   */
+  private final class ConnectionPlacer implements ClientCallImpl.Placer {
+    /** The connection, or null for the one READY at start. */
     private final ClientConnection connection;
 
-    HealthCheckPlacer(ClientConnection connection) {
+    ConnectionPlacer(ClientConnection connection) {
       this.connection = connection;
     }
 
     @Override
     public void startCall(ClientCallImpl<?, ?> call) {
-      call.attach(connection);
+      if (connection != null) {
+        call.attach(connection);
+        return;
+      }
+      host.syncContext().execute(() -> {
+        ClientConnection c = ready;
+        if (c == null || state != ConnectivityState.READY) {
+          call.failEarly(io.conduit.Status.UNAVAILABLE.withDescription("subchannel to " + address
+              + " is " + state + ", not READY"));
+        } else {
+          call.attach(c);
+        }
+      });
     }
 
     @Override
     public void retryCall(ClientCallImpl<?, ?> call) {
-      call.failEarly(io.conduit.Status.UNAVAILABLE.withDescription("health check connection went away"));
+      call.failEarly(io.conduit.Status.UNAVAILABLE.withDescription(
+          "the connection to " + address + " went away"));
     }
 
     @Override

@@ -48,6 +48,8 @@ class XdsTest {
       io.conduit.xds.orca.ServerMetricRecorder.create(),
       io.conduit.xds.orca.ServerMetricRecorder.create());
   private final List<io.conduit.Server> reporting = new java.util.ArrayList<>();
+  /** Two more on 127.0.0.8 and .9 that report the same loads out of band only (no trailers). */
+  private final List<io.conduit.Server> reportingOutOfBand = new java.util.ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -67,6 +69,10 @@ class XdsTest {
         })
         .build().start();
     for (int i = 0; i < 2; i++) {
+      reportingOutOfBand.add(InteropServer.builder(new TestServiceImpl("orca-oob-" + i))
+          .bind("127.0.0." + (8 + i), 0)
+          .service(io.conduit.xds.orca.OrcaReporting.service(loads.get(i), Duration.ofMillis(100)))
+          .build().start());
       reporting.add(InteropServer.builder(new TestServiceImpl("orca-" + i))
           .bind("127.0.0." + (6 + i), 0)
           .intercept(io.conduit.xds.orca.OrcaReporting.interceptor(loads.get(i)))
@@ -77,6 +83,7 @@ class XdsTest {
   @AfterAll
   void stop() throws Exception {
     reporting.forEach(io.conduit.Server::close);
+    reportingOutOfBand.forEach(io.conduit.Server::close);
     if (failing != null) {
       failing.close();
     }
@@ -559,6 +566,30 @@ class XdsTest {
         List.of("--target=" + TARGET, "--num_times=" + n, "--allow_failures=true"), PEER_TIMEOUT,
         Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap("grpc-java-fault-2")));
     assertThat(passed.output()).as("grpc-java: %s", passed.output()).contains("failures: 0");
+  }
+
+  @Test
+  void weightedRoundRobinFollowsOutOfBandReports() throws Exception {
+    reportUtilization(0.2, 0.8);
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1", Map.of("loadBalancingPolicy", Map.of("policies", List.of(Map.of(
+            "typedExtensionConfig", Map.of("name", "wrr", "typedConfig", Map.of(
+                "@type", "type.googleapis.com/envoy.extensions.load_balancing_policies"
+                    + ".client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin",
+                "enableOobLoadReport", true, "oobReportingPeriod", "0.1s",
+                "blackoutPeriod", "0s", "weightUpdatePeriod", "0.1s")))))))
+        .endpoints("c1", XdsSnapshot.Locality.of("z1",
+            (java.net.InetSocketAddress) reportingOutOfBand.get(0).localAddress(),
+            (java.net.InetSocketAddress) reportingOutOfBand.get(1).localAddress())));
+    int n = 1000;
+    try (Channel channel = conduitChannel("conduit-wrr-oob")) {
+      awaitSpread(channel, s -> s.getOrDefault("orca-oob-0", 0) >= 15);
+      Map<String, Integer> conduit = spread(channel, n);
+      assertThat(conduit.getOrDefault("orca-oob-0", 0)).as("%s", conduit).isBetween(700, 900);
+      Map<String, Integer> grpcJava = grpcJavaSpread("grpc-java-wrr-oob", 2 * n);
+      assertThat(grpcJava.getOrDefault("orca-oob-0", 0)).as("%s", grpcJava).isBetween(1400, 1800);
+    }
   }
 
   @Test

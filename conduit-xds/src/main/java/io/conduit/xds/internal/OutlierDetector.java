@@ -316,5 +316,11 @@ final class OutlierDetector {
     public ConnectivityState state() {
       return state.ejected ? ConnectivityState.TRANSIENT_FAILURE : delegate.state();
     }
+
+    @Override
+    public <Q, R> io.conduit.ClientCall<Q, R> newCall(io.conduit.MethodDescriptor<Q, R> method,
+        io.conduit.CallOptions options) {
+      return delegate.newCall(method, options);
+    }
   }
 }

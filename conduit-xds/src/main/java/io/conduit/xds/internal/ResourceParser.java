@@ -496,6 +496,12 @@ final class ResourceParser {
           + "does not parse: " + e.getMessage());
     }
     Map<String, Object> config = new java.util.LinkedHashMap<>();
+    if (w.hasEnableOobLoadReport()) {
+      config.put("enableOobLoadReport", w.getEnableOobLoadReport().getValue());
+    }
+    if (w.hasOobReportingPeriod()) {
+      config.put("oobReportingPeriod", jsonDuration(w.getOobReportingPeriod()));
+    }
     if (w.hasBlackoutPeriod()) {
       config.put("blackoutPeriod", jsonDuration(w.getBlackoutPeriod()));
     }

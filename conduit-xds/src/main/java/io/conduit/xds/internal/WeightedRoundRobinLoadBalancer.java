@@ -7,6 +7,7 @@ import io.conduit.balancer.Subchannel;
 import io.conduit.internal.MethodConfig;
 import io.conduit.internal.balancer.ReadySetLoadBalancer;
 import io.conduit.xds.internal.proto.OrcaLoadReport;
+import io.conduit.xds.internal.proto.OrcaLoadReportRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * backend without a weight gets the mean of the others'. Weights are taken every
  * {@code weightUpdatePeriod}.
  *
- * <p>Out-of-band reporting ({@code enableOobLoadReport}) is not supported yet: the weights come
- * from the calls' trailers.
+ * <p>With {@code enableOobLoadReport} the weights come instead from a stream per READY backend
+ * ({@code OpenRcaService.StreamCoreMetrics}, a report every {@code oobReportingPeriod}); the
+ * calls' trailers are then not read.
  */
 public final class WeightedRoundRobinLoadBalancer extends ReadySetLoadBalancer {
   static final String POLICY = "weighted_round_robin";
@@ -37,13 +39,16 @@ public final class WeightedRoundRobinLoadBalancer extends ReadySetLoadBalancer {
   private final Clock clock;
   private final Map<Subchannel, EndpointWeight> weights = new ConcurrentHashMap<>();
   private volatile Settings settings = new Settings(Duration.ofSeconds(10),
-      Duration.ofMinutes(3), Duration.ofSeconds(1), 1.0);
+      Duration.ofMinutes(3), Duration.ofSeconds(1), 1.0, false, Duration.ofSeconds(10));
   private ScheduledFuture<?> timer;
   private Duration timerPeriod;
 
   /** The policy's config (gRFC A58's field names). */
   private record Settings(Duration blackout, Duration expiration, Duration updatePeriod,
-      double errorPenalty) {}
+      double errorPenalty, boolean oob, Duration oobPeriod) {}
+
+  /** The out-of-band report streams, one per READY backend, while {@code oob} is on. */
+  private final Map<Subchannel, io.conduit.ClientCall<?, ?>> oobStreams = new java.util.HashMap<>();
 
   WeightedRoundRobinLoadBalancer(Helper helper) {
     super(helper);
@@ -57,12 +62,20 @@ public final class WeightedRoundRobinLoadBalancer extends ReadySetLoadBalancer {
     Duration expiration = MethodConfig.optDuration(config, "weightExpirationPeriod");
     Duration update = MethodConfig.optDuration(config, "weightUpdatePeriod");
     Object penalty = config.get("errorUtilizationPenalty");
+    Duration oobPeriod = MethodConfig.optDuration(config, "oobReportingPeriod");
     Settings s = new Settings(blackout != null ? blackout : Duration.ofSeconds(10),
         expiration != null ? expiration : Duration.ofMinutes(3),
         update == null ? Duration.ofSeconds(1)
             : update.compareTo(MIN_UPDATE_PERIOD) < 0 ? MIN_UPDATE_PERIOD : update,
-        penalty instanceof Number n && n.doubleValue() >= 0 ? n.doubleValue() : 1.0);
+        penalty instanceof Number n && n.doubleValue() >= 0 ? n.doubleValue() : 1.0,
+        Boolean.TRUE.equals(config.get("enableOobLoadReport")),
+        oobPeriod != null ? oobPeriod : Duration.ofSeconds(10));
+    boolean restartOob = s.oob() != settings.oob() || !s.oobPeriod().equals(settings.oobPeriod());
     settings = s;
+    if (restartOob) {
+      // Streams start again with the new period as backends are READY (or stop for good).
+      List.copyOf(oobStreams.keySet()).forEach(this::stopOob);
+    }
     if (timer == null || !s.updatePeriod().equals(timerPeriod)) {
       if (timer != null) {
         timer.cancel(false);
@@ -76,11 +89,61 @@ public final class WeightedRoundRobinLoadBalancer extends ReadySetLoadBalancer {
 
   @Override
   protected void removed(Subchannel sc) {
+    stopOob(sc);
     weights.remove(sc);
   }
 
   @Override
+  protected void stateChanged(Subchannel sc, io.conduit.ConnectivityState state) {
+    if (state == io.conduit.ConnectivityState.READY && settings.oob()) {
+      startOob(sc);
+    } else if (state != io.conduit.ConnectivityState.READY) {
+      stopOob(sc);
+    }
+  }
+
+  /** Opens {@code sc}'s report stream; each report sets its weight. Synchronization context. */
+  private void startOob(Subchannel sc) {
+    if (oobStreams.containsKey(sc)) {
+      return;
+    }
+    EndpointWeight recorder = weights.computeIfAbsent(sc, k -> new EndpointWeight());
+    io.conduit.ClientCall<OrcaLoadReportRequest, OrcaLoadReport> call = sc.newCall(
+        io.conduit.xds.internal.proto.OpenRcaServiceRpc.STREAM_CORE_METRICS,
+        io.conduit.CallOptions.DEFAULT);
+    oobStreams.put(sc, call);
+    call.start(new io.conduit.ClientCall.Listener<>() {
+      @Override
+      public void onMessage(OrcaLoadReport report) {
+        recorder.report(report, clock.nanoTime(), settings);
+        call.request(1);
+      }
+
+      @Override
+      public void onClose(io.conduit.Status status, Metadata trailers) {
+        // Opened again when the backend is READY again (a new connection).
+        oobStreams.remove(sc, call);
+      }
+    }, new Metadata());
+    call.request(1);
+    Duration p = settings.oobPeriod();
+    call.sendMessage(OrcaLoadReportRequest.newBuilder()
+        .setReportInterval(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(p.getSeconds()).setNanos(p.getNano()))
+        .build());
+    call.halfClose();
+  }
+
+  private void stopOob(Subchannel sc) {
+    io.conduit.ClientCall<?, ?> call = oobStreams.remove(sc);
+    if (call != null) {
+      call.cancel("the backend is no longer used for load reports", null);
+    }
+  }
+
+  @Override
   public void shutdown() {
+    List.copyOf(oobStreams.keySet()).forEach(this::stopOob);
     if (timer != null) {
       timer.cancel(false);
       timer = null;
@@ -118,6 +181,9 @@ public final class WeightedRoundRobinLoadBalancer extends ReadySetLoadBalancer {
     return args -> {
       int i = schedule[(int) Math.floorMod(next.getAndIncrement(), (long) schedule.length)];
       EndpointWeight recorder = recorders.get(i);
+      if (s.oob()) {
+        return PickResult.withSubchannel(subchannels.get(i));
+      }
       return PickResult.withSubchannel(subchannels.get(i),
           (status, trailers) -> recorder.report(trailers, clock.nanoTime(), settings));
     };
@@ -163,17 +229,19 @@ public final class WeightedRoundRobinLoadBalancer extends ReadySetLoadBalancer {
     /** When reports began to come; the blackout runs from here. */
     private long nonEmptySince;
 
-    synchronized void report(Metadata trailers, long now, Settings s) {
+    void report(Metadata trailers, long now, Settings s) {
       byte[] bytes = trailers.getBinary("endpoint-load-metrics-bin");
       if (bytes == null) {
         return;
       }
-      OrcaLoadReport r;
       try {
-        r = OrcaLoadReport.parseFrom(bytes);
+        report(OrcaLoadReport.parseFrom(bytes), now, s);
       } catch (InvalidProtocolBufferException e) {
-        return;
+        // Not a load report: nothing to learn from it.
       }
+    }
+
+    synchronized void report(OrcaLoadReport r, long now, Settings s) {
       double utilization = r.getApplicationUtilization() > 0 ? r.getApplicationUtilization()
           : r.getCpuUtilization();
       double qps = r.getRpsFractional();

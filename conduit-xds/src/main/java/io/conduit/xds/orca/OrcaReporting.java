@@ -28,6 +28,24 @@ public final class OrcaReporting {
   private OrcaReporting() {}
 
   /**
+   * The out-of-band load report service ({@code xds.service.orca.v3.OpenRcaService}): clients
+   * with {@code weighted_round_robin}'s {@code enableOobLoadReport} open one stream per backend
+   * and get the server's values every interval they ask for.
+   *
+   * @param server the server's values
+   * @param minInterval the shortest interval a client may ask for (gRFC A51 suggests 30 s)
+   * @return the service, to add to the server
+   */
+  public static io.conduit.RpcService service(ServerMetricRecorder server,
+      java.time.Duration minInterval) {
+    java.util.Objects.requireNonNull(server, "server");
+    if (minInterval.isNegative()) {
+      throw new IllegalArgumentException("negative minInterval " + minInterval);
+    }
+    return new OrcaOobService(server, minInterval);
+  }
+
+  /**
    * An interceptor that puts a load report in every call's trailers.
    *
    * @param server the server's values, under each call's own

@@ -54,6 +54,14 @@ public abstract class ReadySetLoadBalancer extends LoadBalancer {
    */
   protected void removed(Subchannel sc) {}
 
+  /**
+   * {@code sc}'s state changed (the policy may keep a stream per READY backend).
+   *
+   * @param sc the subchannel
+   * @param state its new state
+   */
+  protected void stateChanged(Subchannel sc, ConnectivityState state) {}
+
   /** Publishes a new picker over the same READY set (the policy's weights changed). */
   protected void republish() {
     if (!states.isEmpty()) {
@@ -94,6 +102,7 @@ public abstract class ReadySetLoadBalancer extends LoadBalancer {
       return;
     }
     states.put(sc, state);
+    stateChanged(sc, state);
     if (state == ConnectivityState.IDLE) {
       // These policies keep every backend connected.
       sc.requestConnection();
