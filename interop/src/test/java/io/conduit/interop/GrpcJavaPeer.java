@@ -40,6 +40,8 @@ final class GrpcJavaPeer {
   static final String RICH_ERROR_SERVER_CLASS = "io.conduit.interop.peer.GrpcJavaRichErrorServer";
   /** The peer module's client that prints the details grpc-java's StatusProto reads. */
   static final String RICH_ERROR_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaRichErrorClient";
+  /** The peer module's xDS client for the churn and circuit-breaking scenarios. */
+  static final String XDS_CLIENT_CLASS = "io.conduit.interop.peer.GrpcJavaXdsClient";
   /** The peer module's xDS management server: java-control-plane, driven through stdin. */
   static final String XDS_CONTROL_PLANE_CLASS = "io.conduit.interop.peer.XdsControlPlane";
 

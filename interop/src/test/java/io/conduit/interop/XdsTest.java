@@ -614,21 +614,48 @@ class XdsTest {
         }
       }, "xds-load");
       load.start();
+      java.nio.file.Path grpcJavaLog = java.nio.file.Files.createTempFile("grpc-java-churn-",
+          ".log");
+      Process grpcJava = GrpcJavaPeer.start(GrpcJavaPeer.XDS_CLIENT_CLASS,
+          List.of("--target=" + TARGET, "--mode=churn"), grpcJavaLog,
+          Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap("grpc-java-churn")));
       try {
+        awaitLine(grpcJavaLog, "seen " + id(1));
+        awaitLine(grpcJavaLog, "seen " + id(0));
         controlPlane.snapshot(oneCluster(0, 1, 2));
         awaitSeen(seen, id(2), failure);
+        awaitLine(grpcJavaLog, "seen " + id(2));
         controlPlane.snapshot(oneCluster(1, 2));
         // From the moment backend 0 leaves, the calls it answers stop growing.
         awaitStable(seen, id(0), failure);
         controlPlane.snapshot(oneCluster(1, 2, 3));
         awaitSeen(seen, id(3), failure);
+        awaitLine(grpcJavaLog, "seen " + id(3));
       } finally {
         running.set(false);
         load.join(30_000);
+        grpcJava.getOutputStream().close();
+        grpcJava.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
       }
+      String grpcJavaOutput = GrpcJavaPeer.read(grpcJavaLog);
+      GrpcJavaPeer.stop(grpcJava);
+      java.nio.file.Files.deleteIfExists(grpcJavaLog);
       assertThat(failure.get()).as("a call failed while endpoints changed").isNull();
       assertThat(calls.get()).isPositive();
+      assertThat(grpcJavaOutput).as("grpc-java: %s", grpcJavaOutput).contains("failures: 0");
     }
+  }
+
+  /** Waits until a peer's log has {@code line}. */
+  private static void awaitLine(java.nio.file.Path log, String line) throws InterruptedException {
+    long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (GrpcJavaPeer.read(log).lines().anyMatch(line::equals)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no line '" + line + "' in:\n" + GrpcJavaPeer.read(log));
   }
 
   private static void awaitSeen(Map<String, Integer> seen, String id,
