@@ -121,6 +121,25 @@ final class XdsSnapshot {
         List.of(Map.of("maxRequests", maxRequests))));
   }
 
+  /** The endpoints of {@code cluster}, all of whose calls the load assignment drops. */
+  XdsSnapshot endpointsDroppingAll(String cluster, String category, Locality... localities) {
+    endpoints(cluster, localities);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> last = new LinkedHashMap<>((Map<String, Object>) endpoints.remove(
+        endpoints.size() - 1));
+    last.put("policy", Map.of("dropOverloads", List.of(Map.of("category", category,
+        "dropPercentage", Map.of("numerator", 100, "denominator", "HUNDRED")))));
+    endpoints.add(last);
+    return this;
+  }
+
+  /** A route for every path that takes {@code percent} % of the calls (a runtime fraction). */
+  static Map<String, Object> fractionRoute(int percent, String cluster) {
+    return Map.of("match", Map.of("prefix", "", "runtimeFraction", Map.of(
+        "defaultValue", Map.of("numerator", percent, "denominator", "HUNDRED"),
+        "runtimeKey", "fraction")), "route", Map.of("cluster", cluster));
+  }
+
   /** The endpoints of {@code cluster}: each {@link Locality} with its priority and weight. */
   XdsSnapshot endpoints(String cluster, Locality... localities) {
     List<Object> list = new ArrayList<>();

@@ -593,6 +593,58 @@ class XdsTest {
   }
 
   @Test
+  void aRuntimeFractionSplitsCallsBetweenRoutes() throws Exception {
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.fractionRoute(30, "some"), XdsSnapshot.route("", "rest"))
+        .cluster("some").cluster("rest")
+        .endpoints("some", XdsSnapshot.Locality.of("z1", addresses(0)))
+        .endpoints("rest", XdsSnapshot.Locality.of("z1", addresses(1))));
+    int n = 1000;
+    try (Channel channel = conduitChannel("conduit-fraction")) {
+      Map<String, Integer> conduit = spread(channel, n);
+      assertThat(conduit.getOrDefault(id(0), 0)).as("%s", conduit).isBetween(200, 400);
+    }
+    Map<String, Integer> grpcJava = grpcJavaSpread("grpc-java-fraction", n);
+    assertThat(grpcJava.getOrDefault(id(0), 0)).as("%s", grpcJava).isBetween(200, 400);
+  }
+
+  @Test
+  void leastRequestClustersSpreadIdleCallsOverTheirEndpoints() throws Exception {
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1", Map.of("lbPolicy", "LEAST_REQUEST"))
+        .endpoints("c1", XdsSnapshot.Locality.of("z1", addresses(0, 1, 2))));
+    int n = 300;
+    try (Channel channel = conduitChannel("conduit-least")) {
+      Map<String, Integer> conduit = spread(channel, n);
+      assertThat(conduit).containsOnlyKeys(id(0), id(1), id(2));
+      assertThat(conduit.values()).allSatisfy(c -> assertThat(c).isBetween(60, 140));
+    }
+    Map<String, Integer> grpcJava = grpcJavaSpread("grpc-java-least", n);
+    assertThat(grpcJava).containsOnlyKeys(id(0), id(1), id(2));
+  }
+
+  @Test
+  void aLoadAssignmentsDropsFailTheirCalls() throws Exception {
+    controlPlane.snapshot(snapshot()
+        .routes("routes", XdsSnapshot.route("", "c1"))
+        .cluster("c1")
+        .endpointsDroppingAll("c1", "overload", XdsSnapshot.Locality.of("z1", addresses(0))));
+    try (Channel channel = conduitChannel("conduit-drop")) {
+      assertThatThrownBy(() -> client(channel).unaryCall(SimpleRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(StatusException.class, e -> {
+            assertThat(e.status().code()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e.status().description()).contains("overload");
+          });
+    }
+    GrpcJavaPeer.Result grpcJava = GrpcJavaPeer.run(GrpcJavaPeer.LB_CLIENT_CLASS,
+        List.of("--target=" + TARGET, "--num_times=10", "--allow_failures=true"), PEER_TIMEOUT,
+        Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap("grpc-java-drop")));
+    assertThat(grpcJava.output()).as("grpc-java: %s", grpcJava.output()).contains("failures: 10")
+        .contains("overload");
+  }
+
+  @Test
   void endpointsAddedAndRemovedUnderLoadFailNoCall() throws Exception {
     controlPlane.snapshot(oneCluster(0, 1));
     try (Channel channel = conduitChannel("conduit-churn")) {
