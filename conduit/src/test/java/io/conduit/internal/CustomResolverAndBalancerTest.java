@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -723,6 +724,87 @@ class CustomResolverAndBalancerTest {
             CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(5)), "x"));
         assertThat(s.code()).isEqualTo(Status.Code.INTERNAL);
       }
+    }
+  }
+
+  /** A policy that keeps one subchannel and calls test.Backend/Who on it outside balancing. */
+  static final class SubchannelCaller extends LoadBalancer {
+    final LoadBalancer.Helper helper;
+    final CompletableFuture<String> whileIdle = new CompletableFuture<>();
+    final CompletableFuture<String> whenReady = new CompletableFuture<>();
+    Subchannel sc;
+
+    SubchannelCaller(LoadBalancer.Helper helper) {
+      this.helper = helper;
+    }
+
+    @Override
+    public void acceptResolvedAddresses(List<SocketAddress> addresses, Map<String, ?> config) {
+      if (sc != null) {
+        return;
+      }
+      sc = helper.createSubchannel(addresses.get(0));
+      sc.start((state, failure) -> {
+        if (state == ConnectivityState.READY) {
+          call(whenReady);
+        }
+      });
+      call(whileIdle);
+      sc.requestConnection();
+    }
+
+    private void call(CompletableFuture<String> outcome) {
+      io.conduit.ClientCall<String, String> call = sc.newCall(Backend.WHO, CallOptions.DEFAULT);
+      call.start(new io.conduit.ClientCall.Listener<>() {
+        @Override
+        public void onMessage(String message) {
+          outcome.complete(message);
+        }
+
+        @Override
+        public void onClose(Status status, io.conduit.Metadata trailers) {
+          outcome.complete(status.code() + ": " + status.description());
+        }
+      }, new io.conduit.Metadata());
+      call.request(1);
+      call.sendMessage("x");
+      call.halfClose();
+    }
+
+    @Override
+    public void handleResolutionError(Status error) {}
+
+    @Override
+    public void shutdown() {
+      if (sc != null) {
+        sc.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void aPolicyCallsABackendOnItsSubchannel() throws Exception {
+    AtomicReference<SubchannelCaller> policy = new AtomicReference<>();
+    LoadBalancer.Provider provider = new LoadBalancer.Provider() {
+      @Override
+      public String policyName() {
+        return "test_subchannel_caller";
+      }
+
+      @Override
+      public LoadBalancer newLoadBalancer(LoadBalancer.Helper helper) {
+        policy.set(new SubchannelCaller(helper));
+        return policy.get();
+      }
+    };
+    try (Channel channel = Channel.builder("ipv4:" + a.hostPort()).loadBalancer(provider)
+        .loadBalancingPolicy("test_subchannel_caller").build()) {
+      channel.state(true);
+      await("the policy", WAIT, () -> policy.get() != null);
+      assertThat(policy.get().whileIdle.get(5, java.util.concurrent.TimeUnit.SECONDS))
+          .startsWith("UNAVAILABLE: subchannel to").contains("not READY");
+      assertThat(policy.get().whenReady.get(5, java.util.concurrent.TimeUnit.SECONDS))
+          .isEqualTo(a.id);
     }
   }
 
