@@ -48,7 +48,7 @@ class GrpcJavaHealthClientTest {
           "--target=127.0.0.1:" + server.port(), "--check=", "--watch=",
           "--watch_until=NOT_SERVING", "--timeout_ms=60000"), log);
       try {
-        awaitOutput(client, log, "watch \"\": SERVING", Duration.ofSeconds(60));
+        GrpcJavaPeer.awaitOutput(client, log, "watch \"\": SERVING", Duration.ofSeconds(60));
         server.shutdown();
         assertThat(client.waitFor(30, TimeUnit.SECONDS)).as("client exited; output:%n%s",
             GrpcJavaPeer.read(log)).isTrue();
@@ -63,22 +63,6 @@ class GrpcJavaHealthClientTest {
       }
     } finally {
       Files.deleteIfExists(log);
-    }
-  }
-
-  private static void awaitOutput(Process process, Path log, String line, Duration timeout)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!GrpcJavaPeer.read(log).contains(line)) {
-      if (!process.isAlive()) {
-        throw new AssertionError("exited with " + process.exitValue() + " before printing '"
-            + line + "':\n" + GrpcJavaPeer.read(log));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("no '" + line + "' after " + timeout.toSeconds() + " s:\n"
-            + GrpcJavaPeer.read(log));
-      }
-      Thread.sleep(50);
     }
   }
 }

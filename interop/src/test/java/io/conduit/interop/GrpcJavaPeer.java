@@ -216,6 +216,23 @@ final class GrpcJavaPeer {
     }
   }
 
+  /** Waits until {@code process} has written {@code line} to {@code log}, or fails. */
+  static void awaitOutput(Process process, Path log, String line, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!GrpcJavaPeer.read(log).contains(line)) {
+      if (!process.isAlive()) {
+        throw new AssertionError("exited with " + process.exitValue() + " before printing '"
+            + line + "':\n" + GrpcJavaPeer.read(log));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no '" + line + "' after " + timeout.toSeconds() + " s:\n"
+            + GrpcJavaPeer.read(log));
+      }
+      Thread.sleep(50);
+    }
+  }
+
   /** A port that was free a moment ago on the loopback interface. */
   static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket()) {

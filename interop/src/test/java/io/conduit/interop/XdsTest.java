@@ -162,7 +162,6 @@ class XdsTest {
       if (done.test(last)) {
         return;
       }
-      Thread.sleep(50);
     }
     throw new AssertionError("the spread never changed as expected; last: " + last);
   }
@@ -336,7 +335,6 @@ class XdsTest {
       long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
       Map<String, String> four = keys(channel, n);
       while (!four.containsValue(id(3)) && System.nanoTime() < deadline) {
-        Thread.sleep(100);
         four = keys(channel, n);
       }
       Map<String, String> grpcJavaFour = grpcJavaKeys("grpc-java-ring-2", n);
@@ -350,7 +348,6 @@ class XdsTest {
       deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
       Map<String, String> after = keys(channel, n);
       while (after.containsValue(id(0)) && System.nanoTime() < deadline) {
-        Thread.sleep(100);
         after = keys(channel, n);
       }
       Map<String, String> grpcJavaAfter = grpcJavaKeys("grpc-java-ring-3", n);
@@ -486,7 +483,6 @@ class XdsTest {
       long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
       int failed = failures(channel, n);
       while (failed > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
         failed = failures(channel, n);
       }
       assertThat(failed).as("failed calls with retries on UNAVAILABLE").isZero();
@@ -672,17 +668,17 @@ class XdsTest {
           List.of("--target=" + TARGET, "--mode=churn"), grpcJavaLog,
           Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap("grpc-java-churn")));
       try {
-        awaitLine(grpcJavaLog, "seen " + id(1));
-        awaitLine(grpcJavaLog, "seen " + id(0));
+        GrpcJavaPeer.awaitOutput(grpcJava, grpcJavaLog, "seen " + id(1), CHANGE_TIMEOUT);
+        GrpcJavaPeer.awaitOutput(grpcJava, grpcJavaLog, "seen " + id(0), CHANGE_TIMEOUT);
         controlPlane.snapshot(oneCluster(0, 1, 2));
         awaitSeen(seen, id(2), failure);
-        awaitLine(grpcJavaLog, "seen " + id(2));
+        GrpcJavaPeer.awaitOutput(grpcJava, grpcJavaLog, "seen " + id(2), CHANGE_TIMEOUT);
         controlPlane.snapshot(oneCluster(1, 2));
-        // From the moment backend 0 leaves, the calls it answers stop growing.
-        awaitStable(seen, id(0), failure);
+        // Backend 0 has left once calls no longer reach it.
+        awaitSpread(channel, s -> !s.containsKey(id(0)));
         controlPlane.snapshot(oneCluster(1, 2, 3));
         awaitSeen(seen, id(3), failure);
-        awaitLine(grpcJavaLog, "seen " + id(3));
+        GrpcJavaPeer.awaitOutput(grpcJava, grpcJavaLog, "seen " + id(3), CHANGE_TIMEOUT);
       } finally {
         running.set(false);
         load.join(30_000);
@@ -698,18 +694,6 @@ class XdsTest {
     }
   }
 
-  /** Waits until a peer's log has {@code line}. */
-  private static void awaitLine(java.nio.file.Path log, String line) throws InterruptedException {
-    long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (GrpcJavaPeer.read(log).lines().anyMatch(line::equals)) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no line '" + line + "' in:\n" + GrpcJavaPeer.read(log));
-  }
-
   private static void awaitSeen(Map<String, Integer> seen, String id,
       AtomicReference<Throwable> failure) throws InterruptedException {
     long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
@@ -718,21 +702,6 @@ class XdsTest {
     }
     assertThat(failure.get()).as("a call failed").isNull();
     assertThat(seen).as("calls reached the new endpoint").containsKey(id);
-  }
-
-  private static void awaitStable(Map<String, Integer> seen, String id,
-      AtomicReference<Throwable> failure) throws InterruptedException {
-    long deadline = System.nanoTime() + CHANGE_TIMEOUT.toNanos();
-    int before = -1;
-    while (System.nanoTime() < deadline && failure.get() == null) {
-      int now = seen.getOrDefault(id, 0);
-      if (now == before) {
-        return;
-      }
-      before = now;
-      Thread.sleep(500);
-    }
-    assertThat(failure.get()).as("a call failed").isNull();
   }
 
   @Test
