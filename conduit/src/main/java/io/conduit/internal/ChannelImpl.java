@@ -185,16 +185,9 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
    * for real when the application starts it, failed or held first if the selector says so
    * (fault injection, gRFC A33).
    */
-  private final class SelectingCall<Q, R> extends DelayedClientCall<Q, R> {
-    private final MethodDescriptor<Q, R> method;
-    private final CallOptions options;
-    private final ClientCallTracer tracer;
-
+  private final class SelectingCall<Q, R> extends ConfigPendingCall<Q, R> {
     SelectingCall(MethodDescriptor<Q, R> method, CallOptions options, ClientCallTracer tracer) {
-      super(options, callbackExecutor(), scheduler, clock, "its config");
-      this.method = method;
-      this.options = options;
-      this.tracer = tracer;
+      super(method, options, tracer, "its config");
     }
 
     @Override
@@ -222,6 +215,24 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
         go.run();
       }
     }
+  }
+
+  /**
+   * A call that starts for real once its config is settled; the channel's tracer hears of a
+   * failure before that.
+   */
+  private abstract class ConfigPendingCall<Q, R> extends DelayedClientCall<Q, R> {
+    final MethodDescriptor<Q, R> method;
+    final CallOptions options;
+    final ClientCallTracer tracer;
+
+    ConfigPendingCall(MethodDescriptor<Q, R> method, CallOptions options, ClientCallTracer tracer,
+        String waitingFor) {
+      super(options, callbackExecutor(), scheduler, clock, waitingFor);
+      this.method = method;
+      this.options = options;
+      this.tracer = tracer;
+    }
 
     @Override
     protected void failed(Status status) {
@@ -232,16 +243,9 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
   }
 
   /** A call made before the first resolution: it starts for real once the config is known. */
-  private final class AwaitingConfigCall<Q, R> extends DelayedClientCall<Q, R> {
-    private final MethodDescriptor<Q, R> method;
-    private final CallOptions options;
-    private final ClientCallTracer tracer;
-
+  private final class AwaitingConfigCall<Q, R> extends ConfigPendingCall<Q, R> {
     AwaitingConfigCall(MethodDescriptor<Q, R> method, CallOptions options, ClientCallTracer tracer) {
-      super(options, callbackExecutor(), scheduler, clock, "the name resolver's first result");
-      this.method = method;
-      this.options = options;
-      this.tracer = tracer;
+      super(method, options, tracer, "the name resolver's first result");
     }
 
     @Override
@@ -258,13 +262,6 @@ public final class ChannelImpl implements CallFactory, ClientCallImpl.Placer, Su
       }
       // The resolver runs only while the channel is out of idle.
       state(true);
-    }
-
-    @Override
-    protected void failed(Status status) {
-      if (tracer != null) {
-        tracer.callEnded(status);
-      }
     }
   }
 
