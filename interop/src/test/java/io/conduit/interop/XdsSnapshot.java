@@ -115,10 +115,16 @@ final class XdsSnapshot {
     return this;
   }
 
-  /** Circuit breaking: at most {@code maxRequests} calls in flight to the cluster. */
+  /**
+   * Circuit breaking: at most {@code maxRequests} calls in flight to the cluster. The cluster also
+   * names the management server as its load-reporting (LRS) server: grpc-java (1.43 to at least
+   * 1.79) counts a cluster's calls in flight only when it reports load, so without one its
+   * circuit breaker never trips. Conduit counts them either way and ignores {@code lrs_server}.
+   */
   static Map<String, Object> maxRequests(int maxRequests) {
     return Map.of("circuitBreakers", Map.of("thresholds",
-        List.of(Map.of("maxRequests", maxRequests))));
+            List.of(Map.of("maxRequests", maxRequests))),
+        "lrsServer", Map.of("self", Map.of()));
   }
 
   /** The endpoints of {@code cluster}, all of whose calls the load assignment drops. */

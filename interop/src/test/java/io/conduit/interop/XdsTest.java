@@ -259,6 +259,12 @@ class XdsTest {
       assertThat(second.hasNext()).isFalse();
       assertThat(spread(channel, 3)).containsOnlyKeys(id(0));
     }
+    GrpcJavaPeer.Result grpcJava = GrpcJavaPeer.run(GrpcJavaPeer.XDS_CLIENT_CLASS,
+        List.of("--target=" + TARGET, "--mode=breaker"), PEER_TIMEOUT,
+        Map.of("GRPC_XDS_BOOTSTRAP_CONFIG", controlPlane.bootstrap("grpc-java-breaker")));
+    assertThat(grpcJava.output()).as("grpc-java: %s", grpcJava.output())
+        .contains("third call: UNAVAILABLE: Cluster max concurrent requests limit of 2 exceeded")
+        .contains("slow calls: OK").contains("after: OK");
   }
 
   private XdsSnapshot ringHash(int... indexes) {
