@@ -14,4 +14,6 @@ module io.conduit.services {
   // ReflectionClient's signatures name protobuf's descriptors, and the API Conduit's types.
   requires transitive com.google.protobuf;
   requires transitive io.conduit;
+
+  uses io.conduit.services.admin.AdminServiceProvider;
 }

@@ -14,6 +14,7 @@ module io.conduit.xds {
 
   requires transitive io.conduit;
   requires com.google.protobuf;
+  requires io.conduit.services;
 
   provides io.conduit.resolver.NameResolver.Provider with io.conduit.xds.XdsResolverProvider;
   provides io.conduit.balancer.LoadBalancer.Provider
@@ -21,4 +22,6 @@ module io.conduit.xds {
           io.conduit.xds.internal.RingHashLoadBalancer.Provider,
           io.conduit.xds.internal.WeightedRoundRobinLoadBalancer.Provider,
           io.conduit.xds.internal.OutlierDetectionLoadBalancer.Provider;
+  provides io.conduit.services.admin.AdminServiceProvider
+      with io.conduit.xds.internal.CsdsAdminServiceProvider;
 }

@@ -753,10 +753,14 @@ class XdsTest {
     }
   }
 
-  /** CSDS, served by a Conduit server in this JVM, shows the NACK and what stayed in force. */
+  /**
+   * CSDS, on an admin server in this JVM ({@code Admin.addTo} registers it because conduit-xds is
+   * present), shows the NACK and what stayed in force.
+   */
   private static void assertCsdsShowsTheNack(String nodeId) throws Exception {
-    io.conduit.Server admin = io.conduit.Server.builder().bind("127.0.0.1", 0)
-        .service(io.conduit.xds.Csds.service()).build().start();
+    io.conduit.Server.Builder adminBuilder = io.conduit.Server.builder().bind("127.0.0.1", 0);
+    io.conduit.services.admin.Admin.addTo(adminBuilder);
+    io.conduit.Server admin = adminBuilder.build().start();
     try (Channel channel = Channel.forAddress("127.0.0.1", admin.port()).plaintext().build()) {
       io.conduit.xds.internal.proto.ClientStatusResponse status =
           io.conduit.xds.internal.proto.ClientStatusDiscoveryServiceRpc.newBlockingClient(channel)

@@ -5,11 +5,14 @@ import io.conduit.health.HealthStatusManager;
 import io.conduit.services.channelz.Channelz;
 import io.conduit.services.reflection.Reflection;
 import java.util.Objects;
+import java.util.ServiceLoader;
 
 /**
  * The services an operator's tools expect on every server, registered in one call: health
- * ({@code grpc.health.v1}), server reflection ({@code v1} and {@code v1alpha}) and channelz
- * (the process's {@link Channelz}, which then counts this server's calls).
+ * ({@code grpc.health.v1}), server reflection ({@code v1} and {@code v1alpha}), channelz
+ * (the process's {@link Channelz}, which then counts this server's calls), and those of every
+ * {@link AdminServiceProvider} on the module or class path (CSDS when {@code conduit-xds} is
+ * there).
  *
  * <pre>{@code
  * Server.Builder builder = Server.builder().port(50051).service(new GreeterService());
@@ -44,5 +47,8 @@ public final class Admin {
         .service(Reflection.service())
         .service(Reflection.v1alphaService());
     Channelz.get().addTo(builder);
+    for (AdminServiceProvider provider : ServiceLoader.load(AdminServiceProvider.class)) {
+      builder.service(provider.service());
+    }
   }
 }
