@@ -41,6 +41,7 @@ final class Backend implements AutoCloseable {
   final AtomicInteger held = new AtomicInteger();
   private final java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
   private volatile boolean releasedAll;
+  private volatile boolean holdingAll;
   /** The client side (ip:port) of every connection a call arrived on. */
   final Set<SocketAddress> clients = ConcurrentHashMap.newKeySet();
   private final SocketAddress bindAddress;
@@ -65,7 +66,7 @@ final class Backend implements AutoCloseable {
   private Server newServer(SocketAddress address) {
     ServiceDefinition service = ServiceDefinition.builder("test.Backend")
         .method(WHO, ServerCalls.unary((req, out) -> {
-          if (req.equals("hold")) {
+          if (req.equals("hold") || holdingAll) {
             held.incrementAndGet();
             try {
               if (!releasedAll) {
@@ -107,6 +108,14 @@ final class Backend implements AutoCloseable {
     permits.release(held.getAndSet(0));
   }
 
+  /**
+   * Holds every call from now on, whatever it asks, until {@link #release()} or {@link #kill()}:
+   * so that a test kills the backend with calls certainly in flight.
+   */
+  void holdAll() {
+    holdingAll = true;
+  }
+
   /** Lets held calls, and all later ones, answer. */
   void release() {
     releasedAll = true;
@@ -132,10 +141,15 @@ final class Backend implements AutoCloseable {
     return ChannelImpl.hostPort(a.getAddress().getHostAddress(), a.getPort());
   }
 
-  /** Stops at once: connections close, in-flight calls are cancelled. */
+  /** Stops at once: connections close, in-flight calls (held ones too) are cancelled. */
   void kill() throws InterruptedException {
-    release();
     server.shutdownNow();
+    // The connections close on their event loops, a moment later: held calls are let go only
+    // once they are gone, or a held call could still answer.
+    io.conduit.testing.Await.until("the connections of backend " + id + " closed",
+        Duration.ofSeconds(10), () -> openConnections() == 0);
+    holdingAll = false;
+    release();
     if (!server.awaitTermination(Duration.ofSeconds(5))) {
       throw new AssertionError("backend " + id + " did not terminate");
     }

@@ -76,6 +76,9 @@ class BackendFailureTest {
         await("all three serve", WAIT, () -> backends.stream().allMatch(x -> x.calls.get() > 20));
         assertThat(failures).isEmpty();
 
+        // b dies with calls certainly in flight: it holds the ones it gets from now on.
+        b.holdAll();
+        await("a call held on b", WAIT, () -> b.held.get() > 0);
         b.kill();
         int bCallsAtKill = b.calls.get();
         // The others carry on.
