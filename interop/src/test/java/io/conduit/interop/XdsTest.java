@@ -281,12 +281,7 @@ class XdsTest {
     for (int round = 0; round < 3; round++) {
       for (int k = 0; k < n; k++) {
         String key = "key-" + k;
-        TestServiceRpc.BlockingClient client = TestServiceRpc.newBlockingClient(
-                io.conduit.ClientInterceptor.intercept(channel, List.of(
-                    io.conduit.ClientInterceptor.attachHeaders(
-                        new io.conduit.Metadata().add("x-user", key)))))
-            .withDeadline(Duration.ofSeconds(20));
-        String id = client.unaryCall(request).getServerId();
+        String id = backendOfKey(channel, key, request);
         String before = backendOf.putIfAbsent(key, id);
         assertThat(before == null || before.equals(id))
             .as("%s went to %s, then to %s", key, before, id).isTrue();
@@ -304,13 +299,18 @@ class XdsTest {
     SimpleRequest request = SimpleRequest.newBuilder().setFillServerId(true).build();
     for (int k = 0; k < n; k++) {
       String key = "key-" + k;
-      backendOf.put(key, TestServiceRpc.newBlockingClient(
-              io.conduit.ClientInterceptor.intercept(channel, List.of(
-                  io.conduit.ClientInterceptor.attachHeaders(
-                      new io.conduit.Metadata().add("x-user", key)))))
-          .withDeadline(Duration.ofSeconds(20)).unaryCall(request).getServerId());
+      backendOf.put(key, backendOfKey(channel, key, request));
     }
     return backendOf;
+  }
+
+  /** The backend that answers a call with {@code key} in {@code x-user}. */
+  private static String backendOfKey(Channel channel, String key, SimpleRequest request) {
+    return TestServiceRpc.newBlockingClient(
+            io.conduit.ClientInterceptor.intercept(channel, List.of(
+                io.conduit.ClientInterceptor.attachHeaders(
+                    new io.conduit.Metadata().add("x-user", key)))))
+        .withDeadline(Duration.ofSeconds(20)).unaryCall(request).getServerId();
   }
 
   private Map<String, String> grpcJavaKeys(String nodeId, int n) throws Exception {
