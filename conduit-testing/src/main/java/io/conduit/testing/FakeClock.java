@@ -169,15 +169,27 @@ public final class FakeClock implements Clock {
           } catch (Throwable t) {
             ran.completeExceptionally(t);
             throw t;
+          } finally {
+            // Queued from here, after the task ran, so that what it handed to the same executor
+            // (a synchronization context's turn) runs first; queued from the caller right after
+            // the task, it could run before those.
+            queueBehind(queuedBehind);
           }
         });
-        // Whatever the task handed to the same executor runs before this.
-        executor.execute(() -> queuedBehind.complete(null));
       } catch (RejectedExecutionException e) {
         return;
       }
       await(ran);
       await(queuedBehind);
+    }
+
+    private void queueBehind(CompletableFuture<Void> queuedBehind) {
+      try {
+        executor.execute(() -> queuedBehind.complete(null));
+      } catch (RejectedExecutionException e) {
+        // Shutting down: nothing queued behind the task will run.
+        queuedBehind.complete(null);
+      }
     }
 
     private void await(CompletableFuture<Void> f) {

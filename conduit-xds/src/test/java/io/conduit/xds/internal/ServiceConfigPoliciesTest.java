@@ -150,6 +150,11 @@ class ServiceConfigPoliciesTest {
       Map<String, Integer> before = spread(channel, 60);
       assertThat(before.getOrDefault("failed", 0)).as("%s", before).isBetween(15, 25);
       clock.advance(Duration.ofSeconds(1));
+      // The ejection reaches the channel on its synchronization context. On a loaded machine
+      // (1 run in 40 under two busy loops) the first call after advance() could still be placed
+      // by the old picker, and no later one: allow that one call, then check strictly.
+      Map<String, Integer> settling = spread(channel, 30);
+      assertThat(settling.getOrDefault("failed", 0)).as("%s", settling).isLessThanOrEqualTo(1);
       Map<String, Integer> after = spread(channel, 60);
       assertThat(after).as("after the ejection").containsOnlyKeys("s0", "s1");
       // The ejection ends after its base time; the server fails again and is ejected again.
