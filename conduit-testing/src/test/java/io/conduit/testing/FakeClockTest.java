@@ -2,6 +2,7 @@ package io.conduit.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
@@ -22,12 +23,7 @@ class FakeClockTest {
   void advanceRunsTheTimersThatComeDueInOrder() {
     FakeClock clock = new FakeClock();
     StringBuilder ran = new StringBuilder();
-    ScheduledExecutorService direct = new Lockstep(null, null) {
-      @Override
-      public void execute(Runnable command) {
-        command.run();
-      }
-    };
+    ScheduledExecutorService direct = ImmediateEventExecutor.INSTANCE;
     clock.schedule(direct, () -> ran.append('b'), 2, TimeUnit.SECONDS);
     clock.schedule(direct, () -> ran.append('a'), 1, TimeUnit.SECONDS);
     clock.schedule(direct, () -> ran.append('c'), 3, TimeUnit.SECONDS);
@@ -49,8 +45,7 @@ class FakeClockTest {
     AtomicBoolean followUpRan = new AtomicBoolean();
     Runnable followUp = () -> followUpRan.set(true);
     AtomicBoolean returned = new AtomicBoolean();
-    Lockstep executor = new Lockstep(Thread.currentThread(), returned);
-    executor.notWaitedFor = followUp;
+    Lockstep executor = new Lockstep(Thread.currentThread(), returned, followUp);
     clock.schedule(executor, () -> executor.execute(followUp), 1, TimeUnit.SECONDS);
     Thread driver = new Thread(executor::drive, "lockstep-driver");
     driver.start();
@@ -69,16 +64,18 @@ class FakeClockTest {
    * driver waits until the thread has woken and parked again (or returned). So the executor
    * never gets ahead of the caller, the order in which a loaded machine may run things.
    */
-  private static class Lockstep extends AbstractExecutorService implements ScheduledExecutorService {
+  private static final class Lockstep extends AbstractExecutorService
+      implements ScheduledExecutorService {
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final Thread caller;
     private final AtomicBoolean returned;
     /** A task that completes nothing the caller waits for: the driver does not wait after it. */
-    Runnable notWaitedFor;
+    private final Runnable notWaitedFor;
 
-    Lockstep(Thread caller, AtomicBoolean returned) {
+    Lockstep(Thread caller, AtomicBoolean returned, Runnable notWaitedFor) {
       this.caller = caller;
       this.returned = returned;
+      this.notWaitedFor = notWaitedFor;
     }
 
     void drive() {
