@@ -1,10 +1,17 @@
 package io.conduit.internal.netty;
 
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
+import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2FrameReader;
+import io.netty.handler.codec.http2.Http2PromisedRequestVerifier;
 import io.netty.handler.codec.http2.Http2Settings;
 
 /**
@@ -68,13 +75,33 @@ public record AbuseLimits(int maxResetsPerWindow, int resetWindowSeconds, int ma
    */
   <T extends Http2ConnectionHandler> T buildServer(Http2Connection connection, Http2Settings initial,
       long gracefulShutdownTimeoutMillis, HandlerFactory<T> factory) {
+    // The codec is built here rather than by Netty's builder so that its frame writer is
+    // Conduit's (FrameWriters: smaller HPACK index); the builder then adds only its decorators.
+    Long maxHeaderListSize = initial.maxHeaderListSize();
+    // gRPC metadata values may hold what Netty's value check refuses (a leading space); names
+    // are checked where headers become metadata. The client's decoder checks names only.
+    boolean validateHeaders = false;
+    Http2FrameReader reader = new DefaultHttp2FrameReader(
+        new DefaultHttp2HeadersDecoder(validateHeaders,
+            maxHeaderListSize == null ? Http2CodecUtil.DEFAULT_HEADER_LIST_SIZE : maxHeaderListSize,
+            /* initialHuffmanDecodeCapacity= */ -1),
+        // Netty's reader refuses every CONTINUATION at 0; here 0 means no limit.
+        maxSmallContinuationFrames == 0 ? Integer.MAX_VALUE : maxSmallContinuationFrames);
+    Http2ConnectionEncoder encoder = new DefaultHttp2ConnectionEncoder(connection, FrameWriters.create());
+    if (maxQueuedControlFrames > 0) {
+      encoder = new ControlFrameLimit(encoder, maxQueuedControlFrames);
+    }
+    // No RST limit encoder: the handler's ResetBudget counts sent resets (see Builder.limits).
+    Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader,
+        Http2PromisedRequestVerifier.ALWAYS_VERIFY, /* autoAckSettings= */ true,
+        /* autoAckPing= */ true, validateHeaders, /* validateRequiredPseudoHeaders= */ false);
     return new Builder<>(factory)
-        .connection(connection)
+        .limits(this)
+        .codec(decoder, encoder)
         .initialSettings(initial)
         .gracefulShutdownTimeoutMillis(gracefulShutdownTimeoutMillis)
         // A placeholder: the caller sets the real listener on the built handler's decoder.
         .frameListener(new io.netty.handler.codec.http2.Http2FrameAdapter())
-        .limits(this)
         .build();
   }
 
@@ -87,23 +114,18 @@ public record AbuseLimits(int maxResetsPerWindow, int resetWindowSeconds, int ma
       this.factory = factory;
     }
 
+    /** The guards Netty's builder wraps around a given codec; set before {@link #codec}. */
     Builder<T> limits(AbuseLimits l) {
-      // Netty counts received and sent resets in two budgets, and leaves out the NO_ERROR resets
-      // that end rejected requests: the handler's ResetBudget does both jobs instead.
+      // Netty counts received resets in a budget of its own, and leaves out the NO_ERROR resets
+      // that end rejected requests: the handler's ResetBudget does the job instead.
       decoderEnforceMaxRstFramesPerWindow(0, 0);
-      encoderEnforceMaxRstFramesPerWindow(0, 0);
-      encoderEnforceMaxQueuedControlFrames(l.maxQueuedControlFrames());
       decoderEnforceMaxConsecutiveEmptyDataFrames(l.maxConsecutiveEmptyDataFrames());
-      decoderEnforceMaxSmallContinuationFrames(l.maxSmallContinuationFrames());
-      // gRPC metadata values may hold what Netty's value check refuses (a leading space); names
-      // are checked where headers become metadata. The client's decoder checks names only.
-      validateHeaders(false);
       return this;
     }
 
     @Override
-    protected Builder<T> connection(Http2Connection connection) {
-      return super.connection(connection);
+    protected Builder<T> codec(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder) {
+      return super.codec(decoder, encoder);
     }
 
     @Override

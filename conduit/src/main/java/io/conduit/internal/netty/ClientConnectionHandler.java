@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2ConnectionEncoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
-import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -130,7 +129,7 @@ final class ClientConnectionHandler extends GrpcConnectionHandler implements Cli
     DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader(
         new DefaultHttp2HeadersDecoder(true, false, maxHeaderListSize));
     Http2ConnectionEncoder encoder = new StreamBufferingEncoder(
-        new DefaultHttp2ConnectionEncoder(connection, new DefaultHttp2FrameWriter()));
+        new DefaultHttp2ConnectionEncoder(connection, FrameWriters.create()));
     Http2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(connection, encoder, reader);
     Http2Settings settings = new Http2Settings()
         .pushEnabled(false)
