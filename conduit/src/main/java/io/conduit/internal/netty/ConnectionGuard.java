@@ -74,6 +74,9 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
     if (!prefaceDone && prefaceReceived.getAsBoolean()) {
       prefaceDone = true;
       cancel(prefaceTimer);
+      // A cancelled timer still holds its task and the context: some 100 bytes of every idle
+      // connection, kept for nothing.
+      prefaceTimer = null;
     }
   }
 
