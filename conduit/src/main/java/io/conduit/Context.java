@@ -253,21 +253,36 @@ public class Context {
 
   /** A context that can be cancelled; cancel it when the work it scopes is over. */
   public static final class CancellableContext extends Context implements AutoCloseable {
-    private final Object lock = new Object();
+    // Guarded by this (not a lock object of its own): a server makes one of these per call.
     private List<Runnable> listeners;
     private Throwable cause;
     private boolean cancelled;
+    /** Null when no ancestor can be cancelled (a call's context under ROOT): nothing to hear. */
     private final Runnable parentListener;
 
     CancellableContext(Context parent, Object[] values, Deadline deadline) {
       super(parent, values, deadline);
-      this.parentListener = () -> cancel(parent.cancellationCause());
-      parent.addListener(parentListener);
+      if (cancellable(parent)) {
+        this.parentListener = () -> cancel(parent.cancellationCause());
+        parent.addListener(parentListener);
+      } else {
+        this.parentListener = null;
+      }
+    }
+
+    /** Whether {@code context} or an ancestor of it can be cancelled. */
+    private static boolean cancellable(Context context) {
+      for (Context c = context; c != null; c = parentOf(c)) {
+        if (c instanceof CancellableContext) {
+          return true;
+        }
+      }
+      return false;
     }
 
     @Override
     public boolean isCancelled() {
-      synchronized (lock) {
+      synchronized (this) {
         if (cancelled) {
           return true;
         }
@@ -277,7 +292,7 @@ public class Context {
 
     @Override
     public Throwable cancellationCause() {
-      synchronized (lock) {
+      synchronized (this) {
         if (cancelled) {
           return cause;
         }
@@ -287,7 +302,7 @@ public class Context {
 
     @Override
     public void addListener(Runnable listener) {
-      synchronized (lock) {
+      synchronized (this) {
         if (!cancelled) {
           if (listeners == null) {
             listeners = new ArrayList<>(2);
@@ -301,7 +316,7 @@ public class Context {
 
     @Override
     public void removeListener(Runnable listener) {
-      synchronized (lock) {
+      synchronized (this) {
         if (listeners != null) {
           listeners.remove(listener);
         }
@@ -316,7 +331,7 @@ public class Context {
      */
     public boolean cancel(Throwable cause) {
       List<Runnable> toRun;
-      synchronized (lock) {
+      synchronized (this) {
         if (cancelled) {
           return false;
         }
@@ -325,7 +340,9 @@ public class Context {
         toRun = listeners;
         listeners = null;
       }
-      parentOf(this).removeListener(parentListener);
+      if (parentListener != null) {
+        parentOf(this).removeListener(parentListener);
+      }
       if (toRun != null) {
         for (Runnable r : toRun) {
           r.run();

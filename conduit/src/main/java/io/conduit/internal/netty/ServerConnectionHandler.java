@@ -60,6 +60,9 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
   private boolean goneAway;
   /** Someone asked for an immediate close ({@link #shutdown} now): no lingering. */
   private boolean closingNow;
+  /** The last :authority a call named, and its String (see {@link #authority}). */
+  private CharSequence lastAuthority;
+  private String lastAuthorityString;
 
   private ServerConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings initialSettings, ServerSettings settings) {
@@ -295,6 +298,22 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
     return f;
   }
 
+  /**
+   * {@code authority} as a String, the same one while it repeats: a connection's calls nearly
+   * always name one authority, and a String of its own would cost each call (and each open
+   * stream) some 60 bytes. Event loop only.
+   */
+  private String authority(CharSequence authority) {
+    if (authority == null) {
+      return null;
+    }
+    if (lastAuthority == null || !AsciiString.contentEquals(authority, lastAuthority)) {
+      lastAuthority = authority;
+      lastAuthorityString = authority.toString();
+    }
+    return lastAuthorityString;
+  }
+
   /** Charges one reset the client is to blame for; over budget, GOAWAY ENHANCE_YOUR_CALM. */
   private void chargeReset(ChannelHandlerContext ctx) {
     if (resetBudget.charge()) {
@@ -504,7 +523,7 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
     }
     Metadata metadata = GrpcHeaders.toMetadata(headers);
     NettyServerStream call = new NettyServerStream(this, streamId,
-        headers.authority() == null ? null : headers.authority().toString(), timeoutNanos,
+        authority(headers.authority()), timeoutNanos,
         settings.maxInboundMessageSize(), requestCompressor,
         headers.get(GrpcHeaders.GRPC_ACCEPT_ENCODING));
     stream.setProperty(callKey, call);
