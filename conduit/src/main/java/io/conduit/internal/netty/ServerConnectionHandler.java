@@ -60,9 +60,8 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
   private boolean goneAway;
   /** Someone asked for an immediate close ({@link #shutdown} now): no lingering. */
   private boolean closingNow;
-  /** The last :authority a call named, and its String (see {@link #authority}). */
-  private CharSequence lastAuthority;
-  private String lastAuthorityString;
+  /** The :authority the last call named (see {@link #authority}). */
+  private String lastAuthority;
 
   private ServerConnectionHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings initialSettings, ServerSettings settings) {
@@ -308,10 +307,9 @@ public final class ServerConnectionHandler extends GrpcConnectionHandler impleme
       return null;
     }
     if (lastAuthority == null || !AsciiString.contentEquals(authority, lastAuthority)) {
-      lastAuthority = authority;
-      lastAuthorityString = authority.toString();
+      lastAuthority = authority.toString();
     }
-    return lastAuthorityString;
+    return lastAuthority;
   }
 
   /** Charges one reset the client is to blame for; over budget, GOAWAY ENHANCE_YOUR_CALM. */
